@@ -1,0 +1,1 @@
+"""Augmentation: online (batch-time, on log-mels) transforms."""

@@ -1,0 +1,49 @@
+"""Batch-time augmentation on cached log-mels: cheap enough to run every step.
+
+All functions take a generator so a run is reproducible from its seed.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def time_roll(x: torch.Tensor, generator: torch.Generator, max_fraction: float = 0.5) -> torch.Tensor:
+    """Circularly shift each example along time (the study's time shift, without re-decoding)."""
+    frames = x.shape[-1]
+    shifts = torch.randint(-int(frames * max_fraction), int(frames * max_fraction) + 1, (x.shape[0],), generator=generator)
+    index = (torch.arange(frames)[None, :] - shifts[:, None]) % frames
+    return torch.gather(x, -1, index[:, None, None, :].expand_as(x))
+
+
+def random_gain(x: torch.Tensor, generator: torch.Generator, max_db: float = 6.0) -> torch.Tensor:
+    """A gain of ±max_db is an additive offset on a natural-log power spectrogram."""
+    db = (torch.rand(x.shape[0], generator=generator) * 2 - 1) * max_db
+    return x + (db * (torch.log(torch.tensor(10.0)) / 10.0))[:, None, None, None]
+
+
+def spec_augment(x: torch.Tensor, generator: torch.Generator, freq_masks: int = 2, freq_width: int = 8, time_masks: int = 2, time_width: int = 25) -> torch.Tensor:
+    """SpecAugment: zero-mean-fill random frequency bands and time spans, per example."""
+    x = x.clone()
+    batch, _, n_mels, frames = x.shape
+    fill = x.mean(dim=(2, 3), keepdim=True)
+    for axis, count, width, size in ((2, freq_masks, freq_width, n_mels), (3, time_masks, time_width, frames)):
+        for _ in range(count):
+            w = torch.randint(0, width + 1, (batch,), generator=generator)
+            start = (torch.rand(batch, generator=generator) * (size - w)).long()
+            pos = torch.arange(size)[None, :]
+            mask = (pos >= start[:, None]) & (pos < (start + w)[:, None])
+            shape = (batch, 1, size, 1) if axis == 2 else (batch, 1, 1, size)
+            x = torch.where(mask.view(shape), fill, x)
+    return x
+
+
+def mixup(x: torch.Tensor, y: torch.Tensor, n_classes: int, generator: torch.Generator, alpha: float = 0.3) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mix pairs of examples and their one-hot targets with a Beta(alpha, alpha) weight."""
+    targets = torch.nn.functional.one_hot(y, n_classes).float()
+    lam = torch.distributions.Beta(alpha, alpha).sample((x.shape[0],))
+    lam = torch.maximum(lam, 1 - lam)  # keep the first example dominant, so 'train accuracy' stays meaningful
+    perm = torch.randperm(x.shape[0], generator=generator)
+    mixed_x = lam[:, None, None, None] * x + (1 - lam[:, None, None, None]) * x[perm]
+    mixed_y = lam[:, None] * targets + (1 - lam[:, None]) * targets[perm]
+    return mixed_x, mixed_y

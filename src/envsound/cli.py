@@ -1,0 +1,205 @@
+"""The one entry point: ``envsound <command>``. It builds configs and calls the Python API."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from envsound.errors import ConfigError, EnvsoundError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Environmental sound classification: data, cross-validation, training, prediction.")
+data_app = typer.Typer(no_args_is_help=True, help="Datasets: fetch, verify, inspect.")
+app.add_typer(data_app, name="data")
+
+DATA_OPT = typer.Option(None, "--data", help="Dataset root (ESC-50 folder); default $ENVSOUND_ESC50 or ../shared/data/esc50.")
+
+
+def _command_line() -> str:
+    return "envsound " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def _echo(text: str) -> None:
+    typer.echo(text)
+
+
+@data_app.command("info")
+def data_info(dataset: str = typer.Argument("esc50", help="esc50, esc10, a folder-per-class path or a CSV manifest."), data: Optional[str] = DATA_OPT) -> None:
+    """Clips, classes and folds of a dataset."""
+    from collections import Counter
+
+    from envsound.data import load_dataset
+
+    manifest = load_dataset(dataset, data)
+    folds = manifest.folds
+    _echo(f"{manifest.name}: {len(manifest)} clips, {len(manifest.classes)} classes")
+    if folds is not None:
+        _echo("folds: " + ", ".join(f"{f}: {n}" for f, n in sorted(Counter(folds.tolist()).items())))
+    else:
+        _echo("folds: none predefined (cross-validation uses stratified group k-fold)")
+    counts = Counter(c.label for c in manifest.clips)
+    _echo("per class: " + ", ".join(f"{c} {counts[c]}" for c in manifest.classes[:10]) + (" …" if len(manifest.classes) > 10 else ""))
+
+
+@data_app.command("verify")
+def data_verify(data: Optional[str] = DATA_OPT, sha256: Optional[Path] = typer.Option(None, help="A sha256sum-style list; default: ROOT/SHA256SUMS if present."), decode: bool = typer.Option(False, help="Also open every audio file.")) -> None:
+    """Check ESC-50 integrity: 2000 clips, 40 per class, 400 per fold, names vs labels, checksums."""
+    from envsound.data.esc50 import verify_esc50
+
+    report = verify_esc50(data, sha256sums=sha256, decode=decode)
+    for problem in report.problems[:50]:
+        _echo(f"problem: {problem}")
+    if len(report.problems) > 50:
+        _echo(f"… and {len(report.problems) - 50} more problems")
+    _echo(f"{report.checked_files} files present, {report.checked_hashes} checksums matched, {len(report.problems)} problems")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@data_app.command("fetch")
+def data_fetch(name: str = typer.Argument(..., help="Dataset to download: esc50."), dest: Path = typer.Option(..., help="Folder to create."), url: Optional[str] = typer.Option(None, help="Archive URL (default: upstream)."), sha256: Optional[str] = typer.Option(None, help="Expected archive sha256.")) -> None:
+    """Download a dataset (resumes a broken download, verifies, unpacks atomically)."""
+    from envsound.data.fetch import ESC50_URL, fetch_esc50
+
+    if name != "esc50":
+        raise ConfigError(f"unknown dataset '{name}'; available: esc50")
+    path = fetch_esc50(dest, url or ESC50_URL, sha256, progress=_download_progress())
+    _echo(f"\nESC-50 ready at {path}")
+
+
+def _download_progress():
+    state = {"last": -1}
+
+    def show(done: int, total: int | None) -> None:
+        mb = done // (1 << 20)
+        if mb != state["last"]:
+            state["last"] = mb
+            sys.stderr.write(f"\r{mb} MiB" + (f" of {total // (1 << 20)} MiB" if total else ""))
+
+    return show
+
+
+def _run_config(model: str, dataset: str, data: Optional[str], folds: Optional[str], epochs: Optional[int], seed: int, config: Optional[Path]):
+    from dataclasses import replace
+
+    from envsound.training.config import RunConfig
+
+    cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
+    cfg = replace(cfg, dataset=dataset, data_root=data)
+    changes = {"model": model, "seed": seed}
+    if epochs is not None:
+        changes["epochs"] = epochs
+    cfg = cfg.with_train(**changes)
+    if folds:
+        try:
+            cfg = replace(cfg, folds=tuple(int(f) for f in folds.split(",")))
+        except ValueError:
+            raise ConfigError(f"--folds takes comma-separated integers, got '{folds}'") from None
+    return cfg
+
+
+@app.command()
+def cv(
+    model: str = typer.Option("compact", help="Model name (see `envsound models`)."),
+    dataset: str = typer.Option("esc50", help="esc50, esc10, a folder-per-class path or a CSV manifest."),
+    data: Optional[str] = DATA_OPT,
+    out: Optional[Path] = typer.Option(None, help="Run folder to create (default runs/<dataset>-<model>)."),
+    folds: Optional[str] = typer.Option(None, help="Comma-separated folds to run (default: all)."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs per fold."),
+    seed: int = typer.Option(0, help="Random seed (recorded in config.json)."),
+    config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
+    resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run folder."),
+) -> None:
+    """Cross-validate on official folds (or stratified group folds) and write metrics.json."""
+    from envsound.training.crossval import cross_validate
+
+    if resume:
+        metrics = cross_validate(None, resume, resume=True)
+        run_dir = resume
+    else:
+        cfg = _run_config(model, dataset, data, folds, epochs, seed, config)
+        run_dir = out or Path("runs") / f"{Path(dataset).stem}-{model}"
+        metrics = cross_validate(cfg, run_dir, command=_command_line())
+    _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
+
+
+@app.command()
+def train(
+    out: Path = typer.Option(..., help="Model file to write."),
+    model: str = typer.Option("compact", help="Model name (see `envsound models`)."),
+    dataset: str = typer.Option("esc50"),
+    data: Optional[str] = DATA_OPT,
+    epochs: Optional[int] = typer.Option(None),
+    seed: int = typer.Option(0),
+    config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
+) -> None:
+    """Train on every clip of a dataset and write one model file."""
+    from envsound.training.fit import train as fit
+
+    fit(_run_config(model, dataset, data, None, epochs, seed, config), out, command=_command_line())
+
+
+@app.command()
+def predict(
+    files: List[Path] = typer.Argument(..., help="Audio files."),
+    model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped ESC-50 model)."),
+    top_k: int = typer.Option(5, "--top-k", help="Labels to show per file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Top-k labels with probabilities for each file."""
+    from envsound.inference.predict import Predictor
+    from envsound.inference.shipped import default_model_path
+
+    predictor = Predictor.from_file(model or default_model_path())
+    results = predictor.predict(list(files), top_k=top_k)
+    if as_json:
+        _echo(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        for r in results:
+            if r.error:
+                typer.echo(f"error: {r.error}", err=True)
+                continue
+            _echo(r.file)
+            for label, p in zip(r.labels, r.probabilities):
+                _echo(f"  {p:6.1%}  {label}")
+    if any(r.error for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("models")
+def list_models() -> None:
+    """Models envsound can train."""
+    from envsound.models.registry import MODELS
+
+    for spec in MODELS.values():
+        _echo(f"{spec.name:16s} {spec.method:12s} {spec.description}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except EnvsoundError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; resume with `envsound cv --resume RUN_DIR`", err=True)
+        sys.exit(130)
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except Exception as err:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(err, click.exceptions.ClickException):
+            err.show()
+            sys.exit(err.exit_code)
+        if isinstance(err, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""ESC-50 in its canonical layout (``meta/esc50.csv`` + ``audio/``) and its ESC-10 subset."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envsound.data.manifest import Clip, Manifest
+from envsound.errors import DatasetError
+
+DEFAULT_ROOT_ENV = "ENVSOUND_ESC50"
+DEFAULT_ROOT = "../shared/data/esc50"
+REQUIRED_COLUMNS = ("filename", "fold", "target", "category", "esc10", "src_file", "take")
+
+# ESC-50's five macro categories: targets 0-9, 10-19, ... 40-49.
+MACRO_CATEGORIES = (
+    "Animals",
+    "Natural soundscapes & water",
+    "Human, non-speech",
+    "Interior/domestic",
+    "Exterior/urban",
+)
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(DEFAULT_ROOT_ENV, DEFAULT_ROOT))
+
+
+def _read_rows(root: Path) -> list[dict[str, str]]:
+    meta = root / "meta" / "esc50.csv"
+    if not meta.is_file():
+        raise DatasetError(f"{root}: not an ESC-50 folder (missing meta/esc50.csv); set --data or ${DEFAULT_ROOT_ENV}")
+    with open(meta, newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DatasetError(f"{meta}: missing columns {missing}")
+        rows = list(reader)
+    if not rows:
+        raise DatasetError(f"{meta}: has no rows")
+    return rows
+
+
+def _resolve_audio(root: Path, filename: str) -> Path:
+    """Accept either extension: upstream ships .wav, some mirrors (and ours) .flac."""
+    path = root / "audio" / filename
+    if path.exists():
+        return path
+    for ext in (".flac", ".wav", ".ogg"):
+        alt = path.with_suffix(ext)
+        if alt.exists():
+            return alt
+    return path
+
+
+def load_esc50(root: str | Path | None = None, esc10: bool = False) -> Manifest:
+    """ESC-50 (or ESC-10) with its official folds; ``src_file`` is the group (one recording)."""
+    root = Path(root) if root is not None else default_root()
+    rows = _read_rows(root)
+    try:
+        by_target = {int(r["target"]): r["category"] for r in rows}
+        classes = tuple(by_target[t] for t in sorted(by_target))
+        clips = tuple(
+            Clip(
+                path=_resolve_audio(root, r["filename"]),
+                label=r["category"],
+                fold=int(r["fold"]),
+                group=r["src_file"],
+            )
+            for r in rows
+            if not esc10 or r["esc10"].strip().lower() == "true"
+        )
+    except (KeyError, ValueError) as err:
+        raise DatasetError(f"{root / 'meta' / 'esc50.csv'}: malformed row ({err})") from None
+    if esc10:
+        keep = {c.label for c in clips}
+        classes = tuple(c for c in classes if c in keep)
+    return Manifest("esc10" if esc10 else "esc50", clips, classes)
+
+
+@dataclass
+class VerifyReport:
+    problems: list[str] = field(default_factory=list)
+    checked_files: int = 0
+    checked_hashes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_esc50(root: str | Path | None = None, sha256sums: str | Path | None = None, decode: bool = False) -> VerifyReport:
+    """Check counts, label/filename consistency, file presence and (optionally) checksums."""
+    from envsound.utils import sha256_file
+
+    root = Path(root) if root is not None else default_root()
+    report = VerifyReport()
+    rows = _read_rows(root)
+    if len(rows) != 2000:
+        report.problems.append(f"expected 2000 clips, found {len(rows)}")
+    per_class = Counter(r["target"] for r in rows)
+    per_fold = Counter(r["fold"] for r in rows)
+    for target, count in sorted(per_class.items(), key=lambda kv: int(kv[0])):
+        if count != 40:
+            report.problems.append(f"class {target}: expected 40 clips, found {count}")
+    if len(per_class) != 50:
+        report.problems.append(f"expected 50 classes, found {len(per_class)}")
+    for fold, count in sorted(per_fold.items()):
+        if count != 400:
+            report.problems.append(f"fold {fold}: expected 400 clips, found {count}")
+    categories: dict[str, str] = {}
+    for r in rows:
+        stem = Path(r["filename"]).stem
+        parts = stem.split("-")
+        if len(parts) != 4 or parts[0] != r["fold"] or parts[1] != r["src_file"] or parts[2] != r["take"] or parts[3] != r["target"]:
+            report.problems.append(f"{r['filename']}: name does not match fold/src_file/take/target columns")
+        if categories.setdefault(r["target"], r["category"]) != r["category"]:
+            report.problems.append(f"target {r['target']} maps to two categories")
+        path = _resolve_audio(root, r["filename"])
+        if not path.exists():
+            report.problems.append(f"{path}: missing")
+            continue
+        report.checked_files += 1
+        if decode:
+            from envsound.audio import audio_info
+            from envsound.errors import AudioError
+
+            try:
+                audio_info(path)
+            except AudioError as err:
+                report.problems.append(str(err))
+    sums = Path(sha256sums) if sha256sums else (root / "SHA256SUMS")
+    if sha256sums or sums.exists():
+        if not sums.exists():
+            report.problems.append(f"{sums}: checksum list not found")
+        else:
+            for line in sums.read_text().splitlines():
+                if not line.strip():
+                    continue
+                expected, name = line.split(maxsplit=1)
+                target = root / name.strip().lstrip("*")
+                if not target.exists():
+                    report.problems.append(f"{target}: listed in {sums.name} but missing")
+                elif sha256_file(target) != expected:
+                    report.problems.append(f"{target}: sha256 mismatch")
+                else:
+                    report.checked_hashes += 1
+    return report

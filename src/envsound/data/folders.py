@@ -1,0 +1,61 @@
+"""User datasets: a folder per class, or a CSV manifest (path,label[,fold][,group])."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from envsound.audio import is_audio_file
+from envsound.data.manifest import Clip, Manifest
+from envsound.errors import DatasetError
+
+
+def load_folder(root: str | Path, name: str | None = None) -> Manifest:
+    """``root/<label>/**/<audio files>``; the subfolder name is the label."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: folder not found")
+    clips = [
+        Clip(path=path, label=class_dir.name)
+        for class_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        for path in sorted(class_dir.rglob("*"))
+        if is_audio_file(path)
+    ]
+    if not clips:
+        raise DatasetError(f"{root}: no audio files found in class subfolders (expected ROOT/<label>/<file>.wav)")
+    return Manifest(name or root.name, tuple(clips))
+
+
+def load_csv(path: str | Path, name: str | None = None) -> Manifest:
+    """CSV with header; ``path`` and ``label`` required, ``fold``, ``group``, ``source`` optional.
+
+    Relative paths are resolved against the CSV's folder, so a dataset folder can move as a whole.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: CSV manifest not found")
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        if "path" not in columns or "label" not in columns:
+            raise DatasetError(f"{path}: CSV needs a header with 'path' and 'label' columns (found {columns})")
+        clips = []
+        for line, row in enumerate(reader, start=2):
+            if not row.get("path") or not row.get("label"):
+                raise DatasetError(f"{path}:{line}: empty path or label")
+            fold = (row.get("fold") or "").strip()
+            if fold and not fold.lstrip("-").isdigit():
+                raise DatasetError(f"{path}:{line}: fold must be an integer, got '{fold}'")
+            clip_path = Path(row["path"])
+            clips.append(
+                Clip(
+                    path=clip_path if clip_path.is_absolute() else path.parent / clip_path,
+                    label=row["label"].strip(),
+                    fold=int(fold) if fold else None,
+                    group=(row.get("group") or "").strip() or None,
+                    source=(row.get("source") or "").strip() or None,
+                )
+            )
+    if not clips:
+        raise DatasetError(f"{path}: CSV has no rows")
+    return Manifest(name or path.stem, tuple(clips))

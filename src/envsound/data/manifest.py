@@ -1,0 +1,85 @@
+"""A dataset is a Manifest: a list of clips, each with a path, a label, and a fold or group.
+
+Every loader (ESC-50, folder-per-class, CSV) produces one, and everything downstream (feature
+cache, cross-validation, augmentation) reads only this.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from envsound.errors import DatasetError
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    label: str
+    fold: int | None = None
+    group: str | None = None  # clips sharing a group (e.g. one source recording) never split apart
+    source: str | None = None  # for augmented copies: the clip they were made from
+
+    @property
+    def clip_id(self) -> str:
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    clips: tuple[Clip, ...]
+    classes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.clips:
+            raise DatasetError(f"dataset '{self.name}' has no clips")
+        if not self.classes:
+            object.__setattr__(self, "classes", tuple(sorted({c.label for c in self.clips})))
+        unknown = {c.label for c in self.clips} - set(self.classes)
+        if unknown:
+            raise DatasetError(f"dataset '{self.name}': labels not in class list: {sorted(unknown)[:5]}")
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    @property
+    def targets(self) -> np.ndarray:
+        index = {name: i for i, name in enumerate(self.classes)}
+        return np.array([index[c.label] for c in self.clips], dtype=np.int64)
+
+    @property
+    def folds(self) -> np.ndarray | None:
+        """Per-clip fold numbers, or None when the dataset has no predefined folds."""
+        if any(c.fold is None for c in self.clips):
+            return None
+        return np.array([c.fold for c in self.clips], dtype=np.int64)
+
+    @property
+    def groups(self) -> list[str]:
+        return [c.group or c.source or c.clip_id for c in self.clips]
+
+    def select(self, indices: Sequence[int] | np.ndarray, name: str | None = None) -> "Manifest":
+        return Manifest(name or self.name, tuple(self.clips[int(i)] for i in indices), self.classes)
+
+    def filter_labels(self, labels: Iterable[str], name: str | None = None) -> "Manifest":
+        keep = set(labels)
+        clips = tuple(c for c in self.clips if c.label in keep)
+        classes = tuple(c for c in self.classes if c in keep)
+        return Manifest(name or self.name, clips, classes)
+
+    def with_folds(self, folds: Sequence[int]) -> "Manifest":
+        return Manifest(self.name, tuple(replace(c, fold=int(f)) for c, f in zip(self.clips, folds)), self.classes)
+
+    def to_csv(self, path: str | Path) -> None:
+        from envsound.utils import atomic_path
+
+        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["path", "label", "fold", "group", "source"])
+            for c in self.clips:
+                writer.writerow([c.path, c.label, "" if c.fold is None else c.fold, c.group or "", c.source or ""])

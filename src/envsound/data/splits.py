@@ -1,0 +1,50 @@
+"""Train/test splits that cannot leak: predefined folds, else stratified *group* k-fold."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from envsound.data.manifest import Manifest
+from envsound.errors import DatasetError
+
+
+def fold_assignment(manifest: Manifest, n_folds: int = 5, seed: int = 0) -> np.ndarray:
+    """Per-clip fold ids: the dataset's own (ESC-50's official folds) or a stratified group split.
+
+    Groups (a source recording, or an augmented copy's source clip) always land in one fold.
+    """
+    folds = manifest.folds
+    if folds is not None:
+        return folds
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    groups = manifest.groups
+    if len(set(groups)) < n_folds:
+        raise DatasetError(f"dataset '{manifest.name}' has {len(set(groups))} groups, fewer than {n_folds} folds")
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    assignment = np.zeros(len(manifest), dtype=np.int64)
+    for fold, (_, test) in enumerate(splitter.split(np.zeros(len(manifest)), manifest.targets, groups), start=1):
+        assignment[test] = fold
+    return assignment
+
+
+def split_indices(folds: np.ndarray, test_fold: int) -> tuple[np.ndarray, np.ndarray]:
+    test = np.flatnonzero(folds == test_fold)
+    train = np.flatnonzero(folds != test_fold)
+    if len(test) == 0:
+        raise DatasetError(f"fold {test_fold} is empty")
+    return train, test
+
+
+def assert_no_leak(manifest: Manifest, train: np.ndarray, test: np.ndarray) -> None:
+    """Fail loudly if a clip, its source recording or its augmented copies sit on both sides."""
+    def keys(indices: np.ndarray) -> set[str]:
+        out: set[str] = set()
+        for i in indices:
+            clip = manifest.clips[int(i)]
+            out.update(k for k in (clip.clip_id, clip.group, clip.source) if k)
+        return out
+
+    shared = keys(train) & keys(test)
+    if shared:
+        raise DatasetError(f"leak: {len(shared)} clip/group ids on both sides of the split, e.g. {sorted(shared)[:3]}")

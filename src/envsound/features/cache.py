@@ -1,0 +1,134 @@
+"""Features computed once per (dataset, feature config), stored as a memory-mapped array.
+
+The study rendered spectrogram images into TFRecords on every pass; here decoding + log-mel run
+once, the result is a ``.npy`` memmap plus an index, and re-opening it costs milliseconds. The key
+hashes the feature config and every file's identity (path, size, mtime), so changing either makes
+a new entry instead of silently reusing stale features.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from envsound.audio import load_audio
+from envsound.data.manifest import Manifest
+from envsound.errors import AudioError
+from envsound.progress import progress_bar
+from envsound.utils import read_json, stable_hash, write_json
+
+CACHE_ENV = "ENVSOUND_CACHE"
+
+
+class Extractor(Protocol):
+    """Turns a batch of fixed-length mono waveforms into fixed-shape feature arrays."""
+
+    sample_rate: int
+    clip_seconds: float
+    output_shape: tuple[int, ...]
+
+    def describe(self) -> dict: ...
+
+    def __call__(self, waveforms: np.ndarray) -> np.ndarray: ...
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "envsound" / "features"))
+
+
+@dataclass
+class CachedFeatures:
+    path: Path
+    features: np.ndarray  # memmap, (n_clips, *output_shape), in manifest order
+    clip_paths: list[str]
+
+    def __len__(self) -> int:
+        return len(self.clip_paths)
+
+
+def _file_identity(manifest: Manifest) -> list[tuple[str, int, int]]:
+    identity = []
+    for clip in manifest.clips:
+        try:
+            stat = clip.path.stat()
+        except FileNotFoundError:
+            raise AudioError(f"{clip.path}: file not found") from None
+        identity.append((str(clip.path.resolve()), stat.st_size, stat.st_mtime_ns))
+    return identity
+
+
+def cache_key(manifest: Manifest, extractor: Extractor) -> str:
+    return stable_hash({"features": extractor.describe(), "files": _file_identity(manifest)})
+
+
+def load_or_compute(
+    manifest: Manifest,
+    extractor: Extractor,
+    cache_dir: str | Path | None = None,
+    batch_size: int = 64,
+    workers: int = 4,
+    fail_fast: bool = False,
+    show_progress: bool = True,
+) -> CachedFeatures:
+    """Open the cached features for ``manifest`` or compute them (atomically) first."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    kind = extractor.describe().get("kind", "features")
+    entry = cache_dir / f"{manifest.name}-{kind}-{cache_key(manifest, extractor)}"
+    if (entry / "index.json").exists():
+        return _open(entry)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    try:
+        _compute(manifest, extractor, staging, batch_size, workers, fail_fast, show_progress)
+        try:
+            os.replace(staging, entry)
+        except OSError:  # another process finished the same entry first: theirs is as good as ours
+            if not (entry / "index.json").exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return _open(entry)
+
+
+def _open(entry: Path) -> CachedFeatures:
+    index = read_json(entry / "index.json")
+    features = np.load(entry / "features.npy", mmap_mode="r")
+    return CachedFeatures(entry, features, index["clips"])
+
+
+def _compute(manifest: Manifest, extractor: Extractor, staging: Path, batch_size: int, workers: int, fail_fast: bool, show_progress: bool) -> None:
+    n = len(manifest)
+    out = np.lib.format.open_memmap(staging / "features.npy", mode="w+", dtype=np.float32, shape=(n, *extractor.output_shape))
+    bad: list[str] = []
+
+    def decode(i: int) -> np.ndarray | None:
+        try:
+            return load_audio(manifest.clips[i].path, extractor.sample_rate, extractor.clip_seconds)
+        except AudioError as err:
+            if fail_fast:
+                raise
+            bad.append(str(err))
+            return None
+
+    with ThreadPoolExecutor(max_workers=workers) as pool, progress_bar(f"features {manifest.name}", n, show_progress) as advance:
+        for start in range(0, n, batch_size):
+            indices = range(start, min(start + batch_size, n))
+            waves = list(pool.map(decode, indices))
+            if bad:
+                advance(len(indices))
+                continue
+            out[start : start + len(waves)] = extractor(np.stack(waves))
+            advance(len(indices))
+    if bad:
+        summary = "\n  ".join(bad[:20]) + (f"\n  … and {len(bad) - 20} more" if len(bad) > 20 else "")
+        raise AudioError(f"{len(bad)} of {n} files could not be read:\n  {summary}")
+    out.flush()
+    del out
+    write_json(staging / "index.json", {"features": extractor.describe(), "clips": [str(c.path) for c in manifest.clips]})

@@ -1,0 +1,62 @@
+"""Run configuration: one frozen dataclass, saved as JSON beside every result."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from envsound.errors import ConfigError
+from envsound.features.logmel import LogMelConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: str = "compact"
+    model_kwargs: dict = field(default_factory=dict)
+    epochs: int = 40
+    batch_size: int = 32
+    lr: float = 3e-3
+    weight_decay: float = 1e-2
+    warmup_epochs: int = 3
+    label_smoothing: float = 0.0
+    mixup_alpha: float = 0.3  # 0 disables mixup
+    spec_augment: bool = True
+    time_roll: bool = True
+    gain_db: float = 6.0  # 0 disables random gain
+    seed: int = 0
+    threads: int | None = None  # torch intra-op threads; None = torch's default
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ConfigError("epochs, batch_size and lr must be positive")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides a cross-validation result, so a run can be reproduced from it."""
+
+    dataset: str = "esc50"
+    data_root: str | None = None
+    folds: tuple[int, ...] | None = None  # None: every fold of the dataset
+    n_folds: int = 5  # only for datasets without predefined folds
+    features: LogMelConfig = field(default_factory=LogMelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown config keys: {sorted(unknown)}")
+        data = dict(data)
+        data["features"] = LogMelConfig(**data.get("features", {}))
+        data["train"] = TrainConfig(**data.get("train", {}))
+        if data.get("folds") is not None:
+            data["folds"] = tuple(data["folds"])
+        return cls(**data)
+
+    def with_train(self, **changes: Any) -> "RunConfig":
+        return replace(self, train=replace(self.train, **changes))

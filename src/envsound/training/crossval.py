@@ -1,0 +1,173 @@
+"""Cross-validation on official folds: a fresh model per fold, every result on disk, resumable.
+
+A run directory holds ``config.json`` (written first), ``fold-K/`` (history, predictions, result)
+and ``metrics.json`` (written last). Without ``metrics.json`` the run is incomplete, and
+``resume=True`` continues it: finished folds are skipped, a fold in progress restarts from its
+last epoch checkpoint.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from envsound import __version__
+from envsound.data import assert_no_leak, fold_assignment, load_dataset, split_indices
+from envsound.data.manifest import Manifest
+from envsound.errors import RunError
+from envsound.features.cache import load_or_compute
+from envsound.models.registry import ModelSpec, get_model
+from envsound.progress import console
+from envsound.training.config import RunConfig
+from envsound.training.loop import evaluate, train_network
+from envsound.utils import atomic_path, read_json, seed_everything, write_json
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "envsound": __version__,
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+        "device": device_name(),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def device_name() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    return f"cpu: {cpu} ({os.cpu_count()} cores)"
+
+
+def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = False, command: str | None = None, verbose: bool = True) -> dict[str, Any]:
+    """Run (or resume) official-fold cross-validation; returns the metrics written to metrics.json."""
+    run_dir = Path(run_dir)
+    if resume:
+        if not (run_dir / "config.json").exists():
+            raise RunError(f"{run_dir}: nothing to resume (no config.json)")
+        saved = read_json(run_dir / "config.json")
+        cfg = RunConfig.from_dict(saved["run"])
+        if (run_dir / "metrics.json").exists():
+            return read_json(run_dir / "metrics.json")
+    else:
+        if cfg is None:
+            raise RunError("a config is needed for a new run")
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise RunError(f"{run_dir}: already exists; pass --resume to continue it or choose another output folder")
+    assert cfg is not None
+    spec = get_model(cfg.train.model)
+    manifest = load_dataset(cfg.dataset, cfg.data_root)
+    fold_ids = fold_assignment(manifest, cfg.n_folds, cfg.train.seed)
+    folds = list(cfg.folds) if cfg.folds else sorted(int(f) for f in np.unique(fold_ids))
+    if not resume:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_json(
+            run_dir / "config.json",
+            {
+                "run": cfg.to_dict(),
+                "seed": cfg.train.seed,
+                "command": command,
+                "model": {"name": spec.name, "method": spec.method, "pretrained": spec.pretrained, "description": spec.description},
+                "dataset": {"name": manifest.name, "clips": len(manifest), "classes": list(manifest.classes), "folds": folds},
+                "environment": environment(),
+                "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            },
+        )
+    seed_everything(cfg.train.seed)
+    extractor = spec.extractor(cfg)
+    features = load_or_compute(manifest, extractor, show_progress=verbose)
+    x_all = np.asarray(features.features)
+    y_all = manifest.targets
+    for fold in folds:
+        fold_dir = run_dir / f"fold-{fold}"
+        if (fold_dir / "result.json").exists():
+            continue
+        fold_dir.mkdir(exist_ok=True)
+        train_idx, test_idx = split_indices(fold_ids, fold)
+        assert_no_leak(manifest, train_idx, test_idx)
+        started = time.perf_counter()
+        if verbose:
+            console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
+        probs, history = _fit_fold(spec, cfg, manifest, x_all, y_all, train_idx, test_idx, fold_dir, verbose)
+        accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
+        _save_fold(fold_dir, manifest, test_idx, y_all[test_idx], probs, history)
+        # Epoch times survive a resume inside the history; classic models have no epochs.
+        seconds = sum(history.get("epoch_seconds", [])) or time.perf_counter() - started
+        write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds})
+        (fold_dir / "checkpoint.pt").unlink(missing_ok=True)
+        if verbose:
+            console.print(f"fold {fold}: accuracy [bold]{accuracy:.1%}[/]")
+    metrics = summarize(run_dir, folds)
+    write_json(run_dir / "metrics.json", metrics)
+    if verbose:
+        console.print(f"mean accuracy {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} over folds {folds} → {run_dir / 'metrics.json'}")
+    return metrics
+
+
+def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool) -> tuple[np.ndarray, dict]:
+    n_classes = len(manifest.classes)
+    if spec.kind == "classic":
+        estimator = spec.build(n_classes, cfg)
+        estimator.fit(x_all[train_idx], y_all[train_idx])
+        return _full_proba(estimator, x_all[test_idx], n_classes), {}
+    torch.manual_seed(cfg.train.seed)
+    model = spec.build(n_classes, cfg)
+    x_train, y_train = torch.from_numpy(x_all[train_idx]), torch.from_numpy(y_all[train_idx])
+    x_test, y_test = torch.from_numpy(x_all[test_idx]), torch.from_numpy(y_all[test_idx])
+    checkpoint = fold_dir / "checkpoint.pt"
+
+    def report(epoch: int, last: dict) -> None:
+        if verbose:
+            console.print(
+                f"  epoch {epoch}/{cfg.train.epochs}  train loss {last['train_loss']:.3f} acc {last['train_acc']:.1%}"
+                f"  test loss {last['val_loss']:.3f} acc {last['val_acc']:.1%}  ({last['epoch_seconds']:.1f}s)"
+            )
+
+    history = train_network(model, x_train, y_train, cfg.train, n_classes, checkpoint, x_test, y_test, on_epoch=report)
+    probs, _, _ = evaluate(model, x_test, y_test)
+    return probs, history.to_dict()
+
+
+def _full_proba(estimator: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
+    """predict_proba with a column for every class, even ones absent from a fold's training set."""
+    probs = estimator.predict_proba(x)
+    classes = getattr(estimator, "classes_", np.arange(n_classes))
+    full = np.zeros((len(x), n_classes), dtype=np.float64)
+    full[:, classes] = probs
+    return full
+
+
+def _save_fold(fold_dir: Path, manifest: Manifest, test_idx: np.ndarray, targets: np.ndarray, probs: np.ndarray, history: dict) -> None:
+    write_json(fold_dir / "history.json", history)
+    with atomic_path(fold_dir / "predictions.npz") as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, index=test_idx, clip=np.array([manifest.clips[i].clip_id for i in test_idx]), target=targets, probs=probs.astype(np.float32))
+
+
+def summarize(run_dir: Path, folds: list[int]) -> dict[str, Any]:
+    results = [read_json(run_dir / f"fold-{f}" / "result.json") for f in folds]
+    accuracies = [r["accuracy"] for r in results]
+    return {
+        "folds": folds,
+        "fold_accuracy": accuracies,
+        "mean_accuracy": float(np.mean(accuracies)),
+        "std_accuracy": float(np.std(accuracies)),
+        "wall_seconds": float(sum(r["seconds"] for r in results)),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }

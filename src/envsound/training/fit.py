@@ -1,0 +1,50 @@
+"""Train one model on a whole dataset (every fold) and write a model file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from envsound.data import load_dataset
+from envsound.features.cache import load_or_compute
+from envsound.inference.model_file import save_model
+from envsound.models.registry import get_model
+from envsound.progress import console
+from envsound.training.config import RunConfig
+from envsound.training.crossval import environment
+from envsound.training.loop import train_network
+from envsound.utils import seed_everything
+
+
+def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: bool = True) -> Path:
+    """Fit ``cfg.train.model`` on all clips of ``cfg.dataset`` and save it to ``out``."""
+    out = Path(out)
+    spec = get_model(cfg.train.model)
+    manifest = load_dataset(cfg.dataset, cfg.data_root)
+    seed_everything(cfg.train.seed)
+    features = load_or_compute(manifest, spec.extractor(cfg), show_progress=verbose)
+    x, y = np.asarray(features.features), manifest.targets
+    started = time.perf_counter()
+    n_classes = len(manifest.classes)
+    if spec.kind == "classic":
+        model = spec.build(n_classes, cfg)
+        model.fit(x, y)
+    else:
+        model = spec.build(n_classes, cfg)
+        checkpoint = out.with_name(out.name + ".checkpoint")
+
+        def report(epoch: int, last: dict) -> None:
+            if verbose:
+                console.print(f"  epoch {epoch}/{cfg.train.epochs}  loss {last['train_loss']:.3f}  acc {last['train_acc']:.1%}  ({last['epoch_seconds']:.1f}s)")
+
+        train_network(model, torch.from_numpy(x), torch.from_numpy(y), cfg.train, n_classes, checkpoint, on_epoch=report)
+        model.eval()
+        checkpoint.unlink(missing_ok=True)
+    info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment()}
+    save_model(out, spec, model, manifest.classes, cfg, info)
+    if verbose:
+        console.print(f"model written to {out}")
+    return out

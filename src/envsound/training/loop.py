@@ -1,0 +1,145 @@
+"""The one training loop: one fold (or all data), one network, checkpointed every epoch.
+
+Networks plug in here; they never bring their own loop. A checkpoint holds model, optimiser,
+schedule, history and RNG state, so a killed run resumes losing at most the current epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from envsound.augment import online
+from envsound.training.config import TrainConfig
+from envsound.utils import atomic_path
+
+EpochCallback = Callable[[int, dict], None]
+
+
+@dataclass
+class History:
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return dict(self.__dict__)
+
+
+def warmup_cosine(total_steps: int, warmup_steps: int) -> Callable[[int], float]:
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / max(1, warmup_steps)
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
+
+
+def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    if cfg.time_roll:
+        x = online.time_roll(x, gen)
+    if cfg.gain_db > 0:
+        x = online.random_gain(x, gen, cfg.gain_db)
+    if cfg.spec_augment:
+        x = online.spec_augment(x, gen)
+    if cfg.mixup_alpha > 0:
+        return online.mixup(x, y, n_classes, gen, cfg.mixup_alpha)
+    return x, torch.nn.functional.one_hot(y, n_classes).float()
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, batch_size: int = 128) -> tuple[np.ndarray, float, float]:
+    """(probabilities, loss, accuracy) of ``model`` on ``x``; loss/accuracy are NaN without labels."""
+    model.eval()
+    logits = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+    probs = logits.softmax(dim=1).numpy()
+    if y is None:
+        return probs, float("nan"), float("nan")
+    loss = nn.functional.cross_entropy(logits, y).item()
+    return probs, loss, float((logits.argmax(1) == y).float().mean())
+
+
+def train_network(
+    model: nn.Module,
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    cfg: TrainConfig,
+    n_classes: int,
+    checkpoint: Path | None = None,
+    x_val: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> History:
+    """Train ``model`` in place; resume from ``checkpoint`` if it exists, save it after every epoch."""
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps_per_epoch = math.ceil(len(x_train) / cfg.batch_size)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(cfg.epochs * steps_per_epoch, cfg.warmup_epochs * steps_per_epoch))
+    gen = torch.Generator().manual_seed(cfg.seed)
+    history, start_epoch = History(), 0
+    if checkpoint is not None and checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        gen.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        history, start_epoch = History(**state["history"]), state["epoch"]
+
+    for epoch in range(start_epoch, cfg.epochs):
+        started = time.perf_counter()
+        model.train()
+        order = torch.randperm(len(x_train), generator=gen)
+        total_loss, correct, seen = 0.0, 0, 0
+        for i in range(0, len(order), cfg.batch_size):
+            batch = order[i : i + cfg.batch_size]
+            if len(batch) < 2:  # BatchNorm cannot train on a single example
+                continue
+            x, y = x_train[batch], y_train[batch]
+            x_aug, soft = _augment(x, y, cfg, n_classes, gen)
+            if cfg.label_smoothing:
+                soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
+            logits = model(x_aug)
+            loss = torch.sum(-soft * torch.log_softmax(logits, dim=1), dim=1).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total_loss += loss.item() * len(batch)
+            correct += int((logits.argmax(1) == y).sum())
+            seen += len(batch)
+        history.train_loss.append(total_loss / max(1, seen))
+        history.train_acc.append(correct / max(1, seen))
+        if x_val is not None:
+            _, val_loss, val_acc = evaluate(model, x_val, y_val)
+            history.val_loss.append(val_loss)
+            history.val_acc.append(val_acc)
+        history.epoch_seconds.append(time.perf_counter() - started)
+        if checkpoint is not None:
+            with atomic_path(checkpoint) as tmp:
+                torch.save(
+                    {
+                        "epoch": epoch + 1,
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "schedule": schedule.state_dict(),
+                        "generator": gen.get_state(),
+                        "torch_rng": torch.get_rng_state(),
+                        "history": history.to_dict(),
+                    },
+                    tmp,
+                )
+        if on_epoch:
+            on_epoch(epoch + 1, {k: v[-1] for k, v in history.to_dict().items() if v})
+    return history
