@@ -181,7 +181,8 @@ def list_models() -> None:
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising
+        sys.exit(code if isinstance(code, int) else 0)
     except EnvsoundError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(2)

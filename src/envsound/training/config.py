@@ -13,7 +13,7 @@ from envsound.features.logmel import LogMelConfig
 class TrainConfig:
     model: str = "compact"
     model_kwargs: dict = field(default_factory=dict)
-    epochs: int = 40
+    epochs: int = 50
     batch_size: int = 32
     lr: float = 3e-3
     weight_decay: float = 1e-2

@@ -100,7 +100,7 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
             continue
         fold_dir.mkdir(exist_ok=True)
         train_idx, test_idx = split_indices(fold_ids, fold)
-        assert_no_leak(manifest, train_idx, test_idx)
+        assert_no_leak(manifest, train_idx, test_idx, check_groups=manifest.folds is None)
         started = time.perf_counter()
         if verbose:
             console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")

@@ -1,0 +1,93 @@
+"""Official 5-fold ESC-50 cross-validation of one model; writes benchmarks/results/<name>.json.
+
+    python benchmarks/esc50_cv.py --name compact_cnn --model compact
+    python benchmarks/esc50_cv.py --name study_cnn --model study_cnn --epochs 30
+
+The run folder (runs/bench-<name>) is resumable: rerun the same command after an interruption.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from envsound.models.registry import get_model
+from envsound.training.config import RunConfig
+from envsound.training.crossval import cross_validate, device_name
+from envsound.utils import read_json, write_json
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def augmentation_summary(cfg: RunConfig) -> str:
+    t = cfg.train
+    parts = [name for name, on in (("time_roll", t.time_roll), ("gain", t.gain_db > 0), ("specaugment", t.spec_augment), (f"mixup{t.mixup_alpha}", t.mixup_alpha > 0)) if on]
+    return "+".join(parts) or "none"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--name", required=True, help="Result name: benchmarks/results/<name>.json")
+    parser.add_argument("--model", default="compact")
+    parser.add_argument("--dataset", default="esc50")
+    parser.add_argument("--data", default=None, help="Dataset root (default $ENVSOUND_ESC50 or ../shared/data/esc50)")
+    parser.add_argument("--folds", default=None, help="Comma-separated subset of folds (default: all five)")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--config", type=Path, default=None, help="JSON RunConfig to start from")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="Override a TrainConfig field, e.g. --set lr=0.001 --set 'model_kwargs={\"width\": 32}'")
+    parser.add_argument("--runs", type=Path, default=REPO / "runs")
+    args = parser.parse_args()
+
+    cfg = RunConfig.from_dict(json.loads(args.config.read_text())) if args.config else RunConfig()
+    cfg = replace(cfg, dataset=args.dataset, data_root=args.data, folds=tuple(int(f) for f in args.folds.split(",")) if args.folds else None)
+    changes = {"model": args.model, "seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        changes[key] = json.loads(value)
+    cfg = cfg.with_train(**changes)
+    command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
+    run_dir = args.runs / f"bench-{args.name}"
+    resume = (run_dir / "config.json").exists()
+    if resume and RunConfig.from_dict(read_json(run_dir / "config.json")["run"]) != cfg:
+        sys.exit(f"error: {run_dir} holds a run with another config; remove it or choose another --name")
+    metrics = cross_validate(None if resume else cfg, run_dir, resume=resume, command=command)
+    spec = get_model(cfg.train.model)
+    result = {
+        "name": args.name,
+        "model": spec.name,
+        "method": spec.method,
+        "pretrained": spec.pretrained,
+        "augmentation": augmentation_summary(cfg) if spec.kind == "network" else "none",
+        "dataset": cfg.dataset,
+        "folds": metrics["folds"],
+        "fold_accuracy": metrics["fold_accuracy"],
+        "mean_accuracy": metrics["mean_accuracy"],
+        "std_accuracy": metrics["std_accuracy"],
+        "wall_seconds": metrics["wall_seconds"],
+        "device": device_name(),
+        "command": command,
+        "commit": git_commit(),
+        "date": datetime.now(timezone.utc).date().isoformat(),
+        "config": cfg.to_dict(),
+    }
+    out = REPO / "benchmarks" / "results" / f"{args.name}.json"
+    write_json(out, result)
+    print(f"{args.name}: {result['mean_accuracy']:.1%} ± {result['std_accuracy']:.1%} in {result['wall_seconds']:.0f} s → {out}")
+
+
+if __name__ == "__main__":
+    main()

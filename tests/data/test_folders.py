@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from conftest import tone, write_wav
+from envsound.data import assert_no_leak, fold_assignment, load_csv, load_dataset, load_folder, split_indices
+from envsound.errors import DatasetError
+
+
+def test_folder_per_class(tone_dataset):
+    m = load_folder(tone_dataset)
+    assert m.classes == ("high", "low", "mid") and len(m) == 30 and m.folds is None
+
+
+def test_empty_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "cls").mkdir()
+    with pytest.raises(DatasetError, match="no audio files"):
+        load_folder(tmp_path)
+    with pytest.raises(DatasetError, match="folder not found"):
+        load_folder(tmp_path / "nope")
+
+
+def test_csv_manifest_relative_paths_and_folds(tmp_path):
+    write_wav(tmp_path / "a.wav", tone(300))
+    write_wav(tmp_path / "b.wav", tone(900))
+    (tmp_path / "m.csv").write_text("path,label,fold,group\na.wav,low,1,g1\nb.wav,high,2,g2\n")
+    m = load_csv(tmp_path / "m.csv")
+    assert [c.path for c in m.clips] == [tmp_path / "a.wav", tmp_path / "b.wav"]
+    assert m.folds.tolist() == [1, 2] and m.groups == ["g1", "g2"]
+    assert load_dataset(str(tmp_path / "m.csv")).name == "m"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("file,class\na.wav,x\n", "needs a header"),
+        ("path,label\n", "has no rows"),
+        ("path,label,fold\na.wav,x,one\n", "fold must be an integer"),
+        ("path,label\na.wav,\n", "empty path or label"),
+    ],
+)
+def test_bad_csv(tmp_path, text, message):
+    (tmp_path / "m.csv").write_text(text)
+    with pytest.raises(DatasetError, match=message):
+        load_csv(tmp_path / "m.csv")
+
+
+def test_group_kfold_keeps_groups_together_and_stratifies(tmp_path):
+    rows = ["path,label,group"]
+    for label in ("a", "b"):
+        for rec in range(10):
+            for piece in range(3):  # three fragments of one recording
+                rows.append(f"{label}{rec}-{piece}.wav,{label},{label}{rec}")
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n")
+    m = load_csv(tmp_path / "m.csv")
+    folds = fold_assignment(m, n_folds=5, seed=0)
+    assert sorted(set(folds.tolist())) == [1, 2, 3, 4, 5]
+    for fold in range(1, 6):
+        train, test = split_indices(folds, fold)
+        assert_no_leak(m, train, test)
+        assert set(m.targets[test].tolist()) == {0, 1}
+
+
+def test_leak_check_catches_a_planted_leak(tmp_path):
+    (tmp_path / "m.csv").write_text("path,label,group\nx1.wav,a,rec1\nx2.wav,a,rec1\nx3.wav,b,rec2\n")
+    m = load_csv(tmp_path / "m.csv")
+    with pytest.raises(DatasetError, match="leak"):
+        assert_no_leak(m, np.array([0]), np.array([1, 2]))
+
+
+def test_augmented_copy_must_stay_with_its_source(tmp_path):
+    (tmp_path / "m.csv").write_text("path,label,source\norig.wav,a,\norig-aug1.wav,a,orig\nother.wav,b,\n")
+    m = load_csv(tmp_path / "m.csv")
+    with pytest.raises(DatasetError, match="leak"):
+        assert_no_leak(m, np.array([1, 2]), np.array([0]))

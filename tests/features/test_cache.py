@@ -1,0 +1,64 @@
+import os
+import time
+
+import numpy as np
+import pytest
+
+from conftest import write_wav
+from envsound.data import load_folder
+from envsound.errors import AudioError
+from envsound.features import LogMelConfig, LogMelExtractor, load_or_compute
+
+
+def test_computed_once_then_reopened(tone_dataset, tmp_path):
+    m = load_folder(tone_dataset)
+    ex = LogMelExtractor(LogMelConfig(clip_seconds=1.0))
+    first = load_or_compute(m, ex, cache_dir=tmp_path / "c", show_progress=False)
+    started = time.perf_counter()
+    again = load_or_compute(m, ex, cache_dir=tmp_path / "c", show_progress=False)
+    assert time.perf_counter() - started < 1.0
+    assert again.path == first.path and isinstance(again.features, np.memmap)
+    np.testing.assert_array_equal(np.asarray(again.features), np.asarray(first.features))
+    assert again.clip_paths == [str(c.path) for c in m.clips]
+
+
+def test_config_change_and_file_change_invalidate(tone_dataset, tmp_path):
+    m = load_folder(tone_dataset)
+    cache = tmp_path / "c"
+    base = load_or_compute(m, LogMelExtractor(LogMelConfig(clip_seconds=1.0)), cache_dir=cache, show_progress=False)
+    other_cfg = load_or_compute(m, LogMelExtractor(LogMelConfig(clip_seconds=1.0, n_mels=32)), cache_dir=cache, show_progress=False)
+    assert other_cfg.path != base.path
+    clip = m.clips[0].path
+    write_wav(clip, np.zeros(16000, dtype=np.float32))
+    os.utime(clip, ns=(time.time_ns(), time.time_ns() + 10**9))
+    changed = load_or_compute(m, LogMelExtractor(LogMelConfig(clip_seconds=1.0)), cache_dir=cache, show_progress=False)
+    assert changed.path != base.path
+    assert not np.allclose(changed.features[0], base.features[0])
+
+
+def test_bad_files_all_reported_and_nothing_half_written(tone_dataset, tmp_path):
+    (tone_dataset / "low" / "low-1.wav").write_bytes(b"garbage")
+    (tone_dataset / "mid" / "mid-2.wav").write_text("text")
+    m = load_folder(tone_dataset)
+    cache = tmp_path / "c"
+    with pytest.raises(AudioError) as err:
+        load_or_compute(m, LogMelExtractor(LogMelConfig(clip_seconds=1.0)), cache_dir=cache, show_progress=False)
+    assert "2 of 30 files" in str(err.value) and "low-1.wav" in str(err.value) and "mid-2.wav" in str(err.value)
+    assert list(cache.iterdir()) == []  # the staging folder is gone, no entry looks complete
+
+
+def test_fail_fast_stops_at_first_bad_file(tone_dataset, tmp_path):
+    (tone_dataset / "low" / "low-1.wav").write_bytes(b"garbage")
+    with pytest.raises(AudioError, match="low-1.wav: not a readable"):
+        load_or_compute(load_folder(tone_dataset), LogMelExtractor(LogMelConfig(clip_seconds=1.0)), cache_dir=tmp_path / "c", fail_fast=True, show_progress=False)
+
+
+def test_real_esc50_slice_is_fast(esc50_root, tmp_path):
+    from envsound.data import load_esc50
+
+    m = load_esc50(esc50_root).select(range(200))
+    started = time.perf_counter()
+    feats = load_or_compute(m, LogMelExtractor(), cache_dir=tmp_path / "c", show_progress=False)
+    assert feats.features.shape == (200, 1, 64, 251)
+    assert time.perf_counter() - started < 10  # full 2000 clips take ~5 s here; generous for a loaded CI box
+    assert np.isfinite(np.asarray(feats.features)).all()

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import tone, write_wav
+from envsound.audio import fix_length, load_audio
+from envsound.errors import AudioError
+
+
+def test_resamples_to_requested_rate_and_keeps_pitch(tmp_path):
+    path = write_wav(tmp_path / "a.wav", tone(440, seconds=1.0, sr=44100), sr=44100)
+    y = load_audio(path, 16000)
+    assert y.dtype == np.float32 and len(y) == 16000
+    peak = np.argmax(np.abs(np.fft.rfft(y))) * 16000 / len(y)
+    assert abs(peak - 440) <= 2
+
+
+def test_stereo_is_mixed_to_mono(tmp_path):
+    left, right = tone(300), np.zeros(16000, dtype=np.float32)
+    path = tmp_path / "s.wav"
+    sf.write(path, np.stack([left, right], axis=1), 16000)
+    y = load_audio(path, 16000)
+    assert y.ndim == 1 and np.allclose(y, left / 2, atol=1e-4)
+
+
+def test_flac_and_ogg_decode(tmp_path):
+    for ext in ("flac", "ogg"):
+        path = tmp_path / f"x.{ext}"
+        sf.write(path, tone(500), 16000)
+        assert len(load_audio(path, 16000)) == pytest.approx(16000, abs=1)
+
+
+def test_pad_and_crop_to_fixed_duration(tmp_path):
+    path = write_wav(tmp_path / "short.wav", tone(300, seconds=0.5))
+    assert len(load_audio(path, 16000, seconds=2.0)) == 32000
+    assert len(load_audio(path, 16000, seconds=0.25)) == 4000
+    assert fix_length(np.ones(5), 3).tolist() == [1, 1, 1]
+    assert fix_length(np.ones(2), 4).tolist() == [1, 1, 0, 0]
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p, "file not found"),
+        (lambda p: (p.write_bytes(b"RIFF\x00\x00garbage" * 10), p)[1], "not a readable audio file"),
+        (lambda p: (p.write_text("hello, I am text"), p)[1], "not a readable audio file"),
+        (lambda p: (sf.write(p, np.zeros(0, dtype=np.float32), 16000), p)[1], "no audio samples"),
+    ],
+    ids=["missing", "corrupt", "not-audio", "zero-length"],
+)
+def test_bad_input_gives_one_line_naming_the_file(tmp_path, make, message):
+    path = make(tmp_path / "bad.wav")
+    with pytest.raises(AudioError) as err:
+        load_audio(path, 16000)
+    text = str(err.value)
+    assert message in text and str(path) in text and "\n" not in text
+
+
+def test_folder_is_not_audio(tmp_path):
+    with pytest.raises(AudioError, match="is a folder"):
+        load_audio(tmp_path, 16000)

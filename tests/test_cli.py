@@ -1,0 +1,59 @@
+"""The CLI as a user runs it: one entry point, one-line errors, non-zero exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import write_wav
+
+
+def envsound(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "envsound.cli", *map(str, args)], capture_output=True, text=True, timeout=600, **kw)
+
+
+def test_help_lists_commands():
+    out = envsound("--help").stdout
+    for command in ("data", "cv", "train", "predict", "models"):
+        assert command in out
+
+
+def test_data_info_and_verify_on_real_esc50(esc50_root):
+    info = envsound("data", "info", "esc10", "--data", esc50_root)
+    assert info.returncode == 0 and "400 clips, 10 classes" in info.stdout
+    verify = envsound("data", "verify", "--data", esc50_root)
+    assert verify.returncode == 0 and "2000 checksums matched, 0 problems" in verify.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["data", "info", "esc50", "--data", "/nonexistent"], "missing meta/esc50.csv"),
+        (["cv", "--model", "nope", "--dataset", "esc10"], "unknown model 'nope'"),
+        (["data", "fetch", "urbansound", "--dest", "/tmp/x"], "unknown dataset"),
+        (["predict", "a.wav", "--model", "/nonexistent.pt"], "model file not found"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(args, message):
+    result = envsound(*args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {result.stderr.strip()[7:]}" and message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_train_then_predict_json(tone_dataset, tmp_path):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"features": {"clip_seconds": 1.0, "n_mels": 32}, "train": {"model_kwargs": {"width": 8}, "batch_size": 8, "warmup_epochs": 1, "mixup_alpha": 0.0}}))
+    model = tmp_path / "m.pt"
+    result = envsound("train", "--dataset", tone_dataset, "--config", cfg, "--epochs", "8", "--out", model)
+    assert result.returncode == 0, result.stderr
+    assert model.exists() and not (tmp_path / "m.pt.checkpoint").exists()
+    clip = tone_dataset / "high" / "high-3.wav"
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    result = envsound("predict", clip, bad, "--model", model, "--json", "--top-k", "2")
+    assert result.returncode == 1  # one bad file: reported, the rest still predicted
+    out = json.loads(result.stdout)
+    assert out[0]["top"][0]["label"] == "high" and len(out[0]["top"]) == 2
+    assert "not a readable audio file" in out[1]["error"]
