@@ -4,6 +4,9 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 ENVSOUND_ESC50 ?= ../shared/data/esc50
 export ENVSOUND_ESC50
+# The AudioSet checkpoint a user would download; here a local copy stands in for the download.
+ENVSOUND_WEIGHTS ?= ../shared/models/efficientat
+export ENVSOUND_WEIGHTS
 
 .PHONY: install test test-fast demo bench clean
 

@@ -149,13 +149,17 @@ def predict(
     model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped ESC-50 model)."),
     top_k: int = typer.Option(5, "--top-k", help="Labels to show per file."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    audioset: bool = typer.Option(False, "--audioset", help="Show the pretrained backbone's own AudioSet tags instead."),
 ) -> None:
-    """Top-k labels with probabilities for each file."""
+    """Top-k labels with probabilities for each file (any format, rate, channels, length)."""
     from envsound.inference.predict import Predictor
     from envsound.inference.shipped import default_model_path
 
     predictor = Predictor.from_file(model or default_model_path())
-    results = predictor.predict(list(files), top_k=top_k)
+    if audioset:
+        results = [predictor.audioset_tags(f, top_k=top_k) for f in files]
+    else:
+        results = predictor.predict(list(files), top_k=top_k)
     if as_json:
         _echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:
@@ -163,11 +167,39 @@ def predict(
             if r.error:
                 typer.echo(f"error: {r.error}", err=True)
                 continue
-            _echo(r.file)
+            _echo(r.file + (f"  (warning: {r.warning})" if r.warning else ""))
             for label, p in zip(r.labels, r.probabilities):
                 _echo(f"  {p:6.1%}  {label}")
     if any(r.error for r in results):
         raise typer.Exit(1)
+
+
+weights_app = typer.Typer(no_args_is_help=True, help="Pretrained checkpoints: list, download.")
+app.add_typer(weights_app, name="weights")
+
+
+@weights_app.command("list")
+def weights_list() -> None:
+    """Known checkpoints, and whether each is available offline."""
+    from envsound.errors import DownloadError
+    from envsound.models.weights import CHECKPOINTS, weights_path
+
+    for ckpt in CHECKPOINTS.values():
+        try:
+            where = str(weights_path(ckpt.name, download=False))
+        except DownloadError:
+            where = "not downloaded"
+        _echo(f"{ckpt.name:9s} width {ckpt.width:<4g} AudioSet mAP {ckpt.audioset_map:.3f}  {where}")
+
+
+@weights_app.command("download")
+def weights_download(name: str = typer.Argument("mn04_as"), url: Optional[str] = typer.Option(None, help="Mirror URL of the file.")) -> None:
+    """Download a checkpoint into the cache, verifying its sha256 where known."""
+    from envsound.models.weights import verify, weights_path
+
+    path = weights_path(name, url=url)
+    status = {True: "sha256 verified", False: "SHA256 MISMATCH", None: "no checksum known"}[verify(name, path)]
+    _echo(f"{name}: {path} ({status})")
 
 
 @app.command("models")

@@ -65,7 +65,7 @@ def load_model(path: str | Path) -> LoadedModel:
     cfg = RunConfig.from_dict(payload["run"])
     classes = tuple(payload["classes"])
     if spec.kind == "network":
-        model = spec.build(len(classes), cfg)
+        model = spec.build(len(classes), cfg, pretrained=False)
         model.load_state_dict(payload["state_dict"])
         model.eval()
     else:

@@ -19,11 +19,27 @@ class Prediction:
     labels: list[str]
     probabilities: list[float]
     error: str | None = None
+    warning: str | None = None
 
     def to_dict(self) -> dict:
         if self.error:
             return {"file": self.file, "error": self.error}
-        return {"file": self.file, "top": [{"label": l, "probability": round(p, 4)} for l, p in zip(self.labels, self.probabilities)]}
+        out = {"file": self.file, "top": [{"label": l, "probability": round(p, 4)} for l, p in zip(self.labels, self.probabilities)]}
+        if self.warning:
+            out["warning"] = self.warning
+        return out
+
+
+SILENCE_PEAK = 1e-4  # below -80 dBFS nothing is audible; the label would be noise
+
+
+def input_warning(signal: np.ndarray, sample_rate: int, window_seconds: float) -> str | None:
+    if np.abs(signal).max(initial=0.0) < SILENCE_PEAK:
+        return "input is silent; the labels are not meaningful"
+    seconds = len(signal) / sample_rate
+    if seconds < 0.1 * window_seconds:
+        return f"input is only {seconds:.2f} s (model window {window_seconds:g} s); it was zero-padded"
+    return None
 
 
 class Predictor:
@@ -69,7 +85,26 @@ class Predictor:
             return Prediction(str(path), [], [], error=str(err))
         probs = self.probabilities(signal)
         order = np.argsort(probs)[::-1][:top_k]
-        return Prediction(str(path), [self.classes[i] for i in order], [float(probs[i]) for i in order])
+        ex = self.loaded.extractor
+        warning = input_warning(signal, ex.sample_rate, ex.clip_seconds)
+        return Prediction(str(path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning)
+
+    def audioset_tags(self, path: str | Path, top_k: int = 5) -> Prediction:
+        """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label)."""
+        from envsound.inference.shipped import audioset_labels
+
+        if not hasattr(self.loaded.model, "audioset_logits"):
+            return Prediction(str(path), [], [], error="this model has no AudioSet head (use a pretrained-backbone model)")
+        try:
+            signal = load_audio(path, self.loaded.extractor.sample_rate)
+        except AudioError as err:
+            return Prediction(str(path), [], [], error=str(err))
+        features = torch.from_numpy(self.loaded.extractor(self.windows(signal).astype(np.float32)))
+        with torch.inference_mode():
+            scores = self.loaded.model.audioset_logits(features).sigmoid().amax(dim=0).numpy()
+        names = audioset_labels()
+        order = np.argsort(scores)[::-1][:top_k]
+        return Prediction(str(path), [names[i] for i in order], [float(scores[i]) for i in order])
 
     def predict(self, paths: list[str | Path], top_k: int = 5) -> list[Prediction]:
         return [self.predict_file(p, top_k) for p in paths]

@@ -19,7 +19,7 @@ class ModelSpec:
     method: str  # the benchmark schema's method: scratch, classic, two_branch, linear_probe, fine_tune
     pretrained: bool
     description: str
-    build: Callable[[int, "RunConfig"], Any]
+    build: Callable[..., Any]  # (n_classes, cfg, pretrained=True): pretrained=False when a model file supplies the weights
     extractor: Callable[["RunConfig"], "Extractor"]
 
 
@@ -29,16 +29,47 @@ def _logmel(cfg: "RunConfig") -> "Extractor":
     return LogMelExtractor(cfg.features)
 
 
-def _study_cnn(n_classes: int, cfg: "RunConfig") -> Any:
+def _study_cnn(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.cnn import StudyCNN
 
     return StudyCNN(n_classes, n_mels=cfg.features.n_mels, **cfg.train.model_kwargs)
 
 
-def _compact_cnn(n_classes: int, cfg: "RunConfig") -> Any:
+def _compact_cnn(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.cnn import CompactCNN
 
     return CompactCNN(n_classes, n_mels=cfg.features.n_mels, **cfg.train.model_kwargs)
+
+
+def _efficientat_logmel(cfg: "RunConfig") -> "Extractor":
+    from envsound.features.efficientat import EfficientATLogMelExtractor
+
+    return EfficientATLogMelExtractor(cfg.features.clip_seconds)
+
+
+def _efficientat_embedding(cfg: "RunConfig") -> "Extractor":
+    from envsound.features.efficientat import EfficientATEmbeddingExtractor
+
+    return EfficientATEmbeddingExtractor(cfg.train.model_kwargs.get("checkpoint", "mn04_as"), cfg.features.clip_seconds)
+
+
+def _pretrained_classifier(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
+    from envsound.models.pretrained import PretrainedClassifier
+
+    return PretrainedClassifier(n_classes, pretrained=pretrained, **cfg.train.model_kwargs)
+
+
+def _linear_probe(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
+    """Standardise -> logistic regression; C chosen by an inner CV on the training folds only."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import inspect
+
+    extra = {"use_legacy_attributes": False} if "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters else {}
+    probe = LogisticRegressionCV(Cs=[0.01, 0.03, 0.1, 0.3, 1.0], cv=3, max_iter=3000, scoring="accuracy", **extra)
+    return make_pipeline(StandardScaler(), probe)
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -51,6 +82,10 @@ def register(spec: ModelSpec) -> ModelSpec:
 
 register(ModelSpec("study_cnn", "network", "scratch", False, "the study's AlexNet-like CNN on log-mels", _study_cnn, _logmel))
 register(ModelSpec("compact", "network", "scratch", False, "small residual CNN sized for CPU training", _compact_cnn, _logmel))
+
+
+register(ModelSpec("mn04_probe", "classic", "linear_probe", True, "frozen AudioSet MobileNet (EfficientAT mn04) embeddings + logistic regression", _linear_probe, _efficientat_embedding))
+register(ModelSpec("mn04_finetune", "network", "fine_tune", True, "AudioSet MobileNet (EfficientAT mn04) fine-tuned end to end", _pretrained_classifier, _efficientat_logmel))
 
 
 def get_model(name: str) -> ModelSpec:

@@ -1,0 +1,85 @@
+"""EfficientAT's exact front end: 32 kHz, pre-emphasis, STFT 1024/800/320, 128 Kaldi mels, log."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from envsound.features.mel import kaldi_filterbank
+
+
+@dataclass(frozen=True)
+class EfficientATFrontEndConfig:
+    sample_rate: int = 32000
+    n_fft: int = 1024
+    win_length: int = 800
+    hop_length: int = 320
+    n_mels: int = 128
+    f_min: float = 0.0
+    f_max: float = 15000.0
+    preemphasis: float = 0.97
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class EfficientATFrontEnd(nn.Module):
+    """Waveform (batch, samples) at 32 kHz -> normalised log-mel (batch, 1, 128, frames)."""
+
+    def __init__(self, config: EfficientATFrontEndConfig = EfficientATFrontEndConfig()) -> None:
+        super().__init__()
+        self.config = config
+        self.register_buffer("window", torch.hann_window(config.win_length, periodic=False), persistent=False)
+        fb = kaldi_filterbank(config.sample_rate, config.n_fft, config.n_mels, config.f_min, config.f_max)
+        self.register_buffer("filterbank", torch.from_numpy(fb), persistent=False)
+
+    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+        c = self.config
+        emphasised = waveform[:, 1:] - c.preemphasis * waveform[:, :-1]
+        spec = torch.stft(emphasised, c.n_fft, hop_length=c.hop_length, win_length=c.win_length, window=self.window, center=True, return_complex=True)
+        power = spec.real.square() + spec.imag.square()
+        mel = torch.matmul(self.filterbank, power)
+        return ((torch.log(mel + 1e-5) + 4.5) / 5.0).unsqueeze(1)
+
+
+class EfficientATLogMelExtractor:
+    """Feature-cache adapter: the backbone's input (for fine-tuning), cached once per dataset."""
+
+    def __init__(self, clip_seconds: float = 5.0, config: EfficientATFrontEndConfig = EfficientATFrontEndConfig()) -> None:
+        self.config = config
+        self.clip_seconds = clip_seconds
+        self.sample_rate = config.sample_rate
+        self.module = EfficientATFrontEnd(config)
+        frames = (round(clip_seconds * config.sample_rate) - 1) // config.hop_length + 1
+        self.output_shape = (1, config.n_mels, frames)
+
+    def describe(self) -> dict:
+        return {"kind": "efficientat-logmel", "clip_seconds": self.clip_seconds, **self.config.to_dict()}
+
+    @torch.inference_mode()
+    def __call__(self, waveforms):
+        return self.module(torch.from_numpy(waveforms)).numpy()
+
+
+class EfficientATEmbeddingExtractor:
+    """Frozen-backbone embeddings (the pooled 6·C features), for linear probes."""
+
+    def __init__(self, checkpoint: str = "mn04_as", clip_seconds: float = 5.0) -> None:
+        from envsound.models.pretrained import load_backbone
+
+        self.checkpoint = checkpoint
+        self.front_end = EfficientATLogMelExtractor(clip_seconds)
+        self.sample_rate = self.front_end.sample_rate
+        self.clip_seconds = clip_seconds
+        self.backbone = load_backbone(checkpoint)
+        self.output_shape = (self.backbone.embedding_dim,)
+
+    def describe(self) -> dict:
+        return {**self.front_end.describe(), "kind": "efficientat-embedding", "checkpoint": self.checkpoint}
+
+    @torch.inference_mode()
+    def __call__(self, waveforms):
+        logmel = torch.from_numpy(self.front_end(waveforms))
+        return self.backbone(logmel)[1].numpy()

@@ -1,0 +1,84 @@
+"""Named pretrained checkpoints: where they come from, how to check them, where they are cached.
+
+Resolution order: ``$ENVSOUND_WEIGHTS`` (a folder you filled yourself: offline use), the cache
+(``$ENVSOUND_WEIGHTS_CACHE`` or ~/.cache/envsound/weights), then a download into the cache.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from envsound.errors import ConfigError, DownloadError
+from envsound.utils import sha256_file
+
+RELEASE = "https://github.com/fschmid56/EfficientAT/releases/download/v0.0.1/"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    name: str
+    filename: str
+    width: float
+    audioset_map: float
+    size: int | None = None
+    sha256: str | None = None
+    note: str = ""
+
+    @property
+    def url(self) -> str:
+        return RELEASE + self.filename
+
+
+CHECKPOINTS = {
+    c.name: c
+    for c in (
+        Checkpoint("mn04_as", "mn04_as_mAP_432.pt", 0.4, 0.432, 4_066_513, "899a8c6217063f6941793102a2780b3dd788ab11fce468d9cf5f0577c453321c", "verified here"),
+        # Larger members of the family, for users with network. Their file names follow the
+        # release's pattern; sizes and checksums were not available offline, so only the
+        # state-dict shapes are checked when they load.
+        Checkpoint("mn05_as", "mn05_as_mAP_443.pt", 0.5, 0.443),
+        Checkpoint("mn10_as", "mn10_as_mAP_471.pt", 1.0, 0.471),
+        Checkpoint("mn20_as", "mn20_as_mAP_478.pt", 2.0, 0.478),
+        Checkpoint("mn30_as", "mn30_as_mAP_482.pt", 3.0, 0.482),
+        Checkpoint("mn40_as", "mn40_as_mAP_484.pt", 4.0, 0.484),
+    )
+}
+
+
+def get_checkpoint(name: str) -> Checkpoint:
+    try:
+        return CHECKPOINTS[name]
+    except KeyError:
+        raise ConfigError(f"unknown checkpoint '{name}'; choose from: {', '.join(CHECKPOINTS)}") from None
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ENVSOUND_WEIGHTS_CACHE", Path.home() / ".cache" / "envsound" / "weights"))
+
+
+def weights_path(name: str, download: bool = True, url: str | None = None) -> Path:
+    """Local path of checkpoint ``name``, downloading (and verifying) it if needed."""
+    ckpt = get_checkpoint(name)
+    offline = os.environ.get("ENVSOUND_WEIGHTS")
+    if offline and (Path(offline) / ckpt.filename).is_file():
+        return Path(offline) / ckpt.filename
+    cached = cache_dir() / ckpt.filename
+    if cached.is_file():
+        return cached
+    if not download:
+        raise DownloadError(f"checkpoint {name} not found offline: put {ckpt.filename} in $ENVSOUND_WEIGHTS or run `envsound weights download {name}`")
+    from envsound.data.fetch import download as fetch
+
+    path = fetch(url or ckpt.url, cached, sha256=ckpt.sha256)
+    if ckpt.size is not None and path.stat().st_size != ckpt.size:
+        path.unlink()
+        raise DownloadError(f"{name}: downloaded file has {path.stat().st_size} bytes, expected {ckpt.size}")
+    return path
+
+
+def verify(name: str, path: Path) -> bool | None:
+    """True/False against the known sha256, None when no checksum is known."""
+    ckpt = get_checkpoint(name)
+    return None if ckpt.sha256 is None else sha256_file(path) == ckpt.sha256

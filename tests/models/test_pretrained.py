@@ -1,0 +1,145 @@
+"""The AudioSet MobileNet: strict checkpoint loading, exact front end, and real-audio sanity."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+import torch
+
+from envsound.audio import load_audio
+from envsound.data import load_esc50
+from envsound.errors import DownloadError
+from envsound.features.efficientat import EfficientATFrontEnd
+from envsound.models import weights
+from envsound.models.mobilenet import AudioMobileNet
+from envsound.models.pretrained import PretrainedClassifier, load_backbone
+
+
+@pytest.fixture(scope="session")
+def shared_weights(esc50_root):
+    folder = esc50_root.parent.parent / "models" / "efficientat"
+    if not (folder / "mn04_as_mAP_432.pt").exists():
+        pytest.fail(f"EfficientAT weights not found in {folder}")
+    return folder
+
+
+@pytest.fixture
+def offline_weights(shared_weights, monkeypatch):
+    monkeypatch.setenv("ENVSOUND_WEIGHTS", str(shared_weights))
+    return shared_weights
+
+
+def test_checkpoint_loads_strictly(shared_weights):
+    state = torch.load(shared_weights / "mn04_as_mAP_432.pt", map_location="cpu", weights_only=True)
+    model = AudioMobileNet(width=0.4)
+    model.load_state_dict(state, strict=True)  # raises on any missing, unexpected or mis-shaped tensor
+    logits, embedding = model.eval()(torch.zeros(2, 1, 128, 100))
+    assert logits.shape == (2, 527) and embedding.shape == (2, 384)
+
+
+def _reference_front_end(x: np.ndarray) -> np.ndarray:
+    """Straight from the README's recipe, in float64 numpy, independent of envsound's code."""
+    sr, n_fft, win, hop, n_mels = 32000, 1024, 800, 320, 128
+    y = x[1:] - 0.97 * x[:-1]
+    y = np.pad(y, n_fft // 2, mode="reflect")
+    window = np.zeros(n_fft)
+    start = (n_fft - win) // 2
+    window[start : start + win] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(win) / (win - 1))
+    frames = np.stack([y[i : i + n_fft] * window for i in range(0, len(y) - n_fft + 1, hop)])
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2  # (frames, 513)
+    mel_of = lambda f: 1127.0 * np.log(1 + f / 700.0)  # noqa: E731
+    edges = np.linspace(mel_of(0.0), mel_of(15000.0), n_mels + 2)
+    fb = np.zeros((n_mels, n_fft // 2 + 1))
+    for m in range(n_mels):
+        for k in range(n_fft // 2):  # bin 512 (Nyquist) keeps weight 0
+            mk = mel_of(k * sr / n_fft)
+            if edges[m] < mk < edges[m + 2]:
+                fb[m, k] = (mk - edges[m]) / (edges[m + 1] - edges[m]) if mk <= edges[m + 1] else (edges[m + 2] - mk) / (edges[m + 2] - edges[m + 1])
+    mel = fb @ power.T
+    return (np.log(mel + 1e-5) + 4.5) / 5
+
+
+def test_front_end_matches_numpy_reference():
+    rng = np.random.default_rng(0)
+    t = np.arange(32000) / 32000
+    x = (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+    ours = EfficientATFrontEnd()(torch.from_numpy(x)[None])[0, 0].numpy()
+    ref = _reference_front_end(x.astype(np.float64))
+    assert ours.shape == ref.shape == (128, 100)
+    assert np.abs(ours - ref).max() < 2e-3
+
+
+AUDIOSET_MATCH = {
+    "dog": {"Dog", "Bark", "Bow-wow", "Yip", "Growling", "Whimper (dog)"},
+    "rooster": {"Chicken, rooster", "Crowing, cock-a-doodle-doo", "Fowl"},
+    "siren": {"Siren", "Civil defense siren", "Emergency vehicle", "Police car (siren)", "Ambulance (siren)", "Fire engine, fire truck (siren)"},
+    "church_bells": {"Church bell", "Bell", "Change ringing (campanology)"},
+    "chainsaw": {"Chainsaw"},
+    "rain": {"Rain", "Rain on surface", "Raindrop"},
+    "crow": {"Crow", "Caw"},
+    "cat": {"Cat", "Meow", "Purr", "Caterwaul", "Hiss"},
+}
+
+
+@pytest.mark.slow
+def test_audioset_head_recognises_clear_esc50_classes(esc50_root, offline_weights):
+    names = [r["display_name"] for r in csv.DictReader(open(offline_weights / "audioset_class_labels_indices.csv"))]
+    model, front_end = load_backbone("mn04_as"), EfficientATFrontEnd()
+    manifest = load_esc50(esc50_root)
+    hits = total = 0
+    for label, expected in AUDIOSET_MATCH.items():
+        clips = [c for c in manifest.clips if c.label == label][:8]
+        batch = torch.from_numpy(np.stack([load_audio(c.path, 32000, 5.0) for c in clips]))
+        with torch.inference_mode():
+            logits, _ = model(front_end(batch))
+        for row in logits.topk(5, dim=1).indices:
+            hits += bool({names[i] for i in row.tolist()} & expected)
+            total += 1
+    assert hits / total >= 0.75, f"only {hits}/{total} clips had a matching AudioSet tag in the top 5"
+
+
+def test_finetuning_one_epoch_reduces_loss(offline_weights):
+    torch.manual_seed(0)
+    model = PretrainedClassifier(n_classes=2)
+    front_end = EfficientATFrontEnd()
+    t = np.arange(32000) / 32000
+    waves = [np.sin(2 * np.pi * f * t) * 0.3 for f in (200, 250, 3000, 3500)] * 2
+    x = front_end(torch.tensor(np.stack(waves), dtype=torch.float32))
+    y = torch.tensor([0, 0, 1, 1] * 2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    losses = []
+    model.train()
+    for _ in range(6):
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+
+
+def test_download_from_local_server_with_checksum(shared_weights, tmp_path, monkeypatch):
+    handler = partial(SimpleHTTPRequestHandler, directory=str(shared_weights))
+    handler.log_message = lambda *a: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.delenv("ENVSOUND_WEIGHTS", raising=False)
+        monkeypatch.setenv("ENVSOUND_WEIGHTS_CACHE", str(tmp_path / "cache"))
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        with pytest.raises(DownloadError, match="not found offline"):
+            weights.weights_path("mn04_as", download=False)
+        path = weights.weights_path("mn04_as", url=base + "mn04_as_mAP_432.pt")
+        assert path.parent == tmp_path / "cache" and weights.verify("mn04_as", path)
+        assert weights.weights_path("mn04_as", download=False) == path  # cached now
+        path.unlink()
+        with pytest.raises(DownloadError, match="sha256 mismatch"):
+            weights.weights_path("mn04_as", url=base + "LICENSE")
+    finally:
+        server.shutdown()
