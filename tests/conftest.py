@@ -48,3 +48,14 @@ def esc50_root() -> Path:
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets a feature cache of its own session-wide folder, never the user's."""
     monkeypatch.setenv("ENVSOUND_CACHE", str(tmp_path_factory.getbasetemp() / "feature-cache"))
+
+
+@pytest.fixture(scope="session")
+def shared_weights() -> Path:
+    """The AudioSet checkpoint that stands in for a user's download."""
+    folder = Path(os.environ.get("ENVSOUND_WEIGHTS", REPO.parent / "shared" / "models" / "efficientat"))
+    if not (folder / "mn04_as_mAP_432.pt").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"EfficientAT weights not found in {folder} (required under CI=true)")
+        pytest.skip(f"EfficientAT weights not found in {folder}; set ENVSOUND_WEIGHTS")
+    return folder

@@ -1,24 +1,28 @@
-"""`make demo`: a short, offline look at envsound on ESC-10 (needs the ESC-50 folder)."""
+"""`make demo`: classify the example clips with the shipped model (offline, no training)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 
-from envsound.data.esc50 import default_root
-from envsound.training.config import RunConfig
-from envsound.training.crossval import cross_validate
+from envsound.inference.predict import Predictor
+from envsound.inference.shipped import default_model_path
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def main() -> None:
-    root = default_root()
-    run_dir = Path("runs") / time.strftime("demo-esc10-%Y%m%d-%H%M%S")
-    print(f"envsound demo: compact CNN, ESC-10 from {root}, official fold 1 held out, 15 epochs")
-    cfg = replace(RunConfig(dataset="esc10", data_root=str(root), folds=(1,)), train=replace(RunConfig().train, epochs=15))
-    metrics = cross_validate(cfg, run_dir, command="make demo")
-    print(f"\nfold-1 accuracy on ESC-10: {metrics['mean_accuracy']:.1%} (chance 10%)")
-    print(f"results: {run_dir}/ (config.json, fold-1/history.json, fold-1/predictions.npz, metrics.json)")
+    started = time.perf_counter()
+    predictor = Predictor.from_file(default_model_path())
+    clips = sorted(EXAMPLES.glob("*.flac"))
+    print(f"envsound demo: shipped ESC-50 model ({default_model_path().name}) on {len(clips)} example clips\n")
+    for clip in clips:
+        result = predictor.predict_file(clip, top_k=3)
+        tags = predictor.audioset_tags(clip, top_k=3)
+        print(f"{clip.name}")
+        print("  ESC-50:   " + ", ".join(f"{l} {p:.0%}" for l, p in zip(result.labels, result.probabilities)))
+        print("  AudioSet: " + ", ".join(f"{l} {p:.0%}" for l, p in zip(tags.labels, tags.probabilities)))
+    print(f"\ndone in {time.perf_counter() - started:.1f} s. Try: .venv/bin/envsound predict YOUR_FILE.wav")
 
 
 if __name__ == "__main__":

@@ -21,14 +21,6 @@ from envsound.models.mobilenet import AudioMobileNet
 from envsound.models.pretrained import PretrainedClassifier, load_backbone
 
 
-@pytest.fixture(scope="session")
-def shared_weights(esc50_root):
-    folder = esc50_root.parent.parent / "models" / "efficientat"
-    if not (folder / "mn04_as_mAP_432.pt").exists():
-        pytest.fail(f"EfficientAT weights not found in {folder}")
-    return folder
-
-
 @pytest.fixture
 def offline_weights(shared_weights, monkeypatch):
     monkeypatch.setenv("ENVSOUND_WEIGHTS", str(shared_weights))

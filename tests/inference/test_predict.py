@@ -1,0 +1,70 @@
+"""`envsound predict` out of the box: the shipped model, real clips, awkward input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import REPO
+from envsound.inference.predict import Predictor
+from envsound.inference.shipped import default_model_path
+
+EXAMPLES = REPO / "examples"
+TRUTH = {"1-100032-A-0": "dog", "1-26806-A-1": "rooster", "1-17367-A-10": "rain", "1-47250-B-41": "chainsaw", "1-187207-A-20": "crying_baby"}
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return Predictor.from_file(default_model_path())
+
+
+def test_shipped_model_labels_the_examples(predictor):
+    for stem, label in TRUTH.items():
+        assert predictor.predict_file(EXAMPLES / f"{stem}.flac", top_k=3).labels[0] == label
+
+
+def test_shipped_model_on_unseen_format_and_rate(predictor, esc50_root, tmp_path):
+    """A real clip as 8 kHz stereo WAV: resampled and mixed down, still recognised."""
+    import soxr
+
+    y, sr = sf.read(esc50_root / "audio" / "1-100038-A-14.flac")  # chirping_birds
+    y8 = soxr.resample(y, sr, 8000)
+    sf.write(tmp_path / "birds.wav", np.stack([y8, y8 * 0.5], axis=1), 8000)
+    result = predictor.predict_file(tmp_path / "birds.wav", top_k=5)
+    assert result.error is None and "chirping_birds" in result.labels
+
+
+def test_long_short_and_silent_input(predictor, esc50_root, tmp_path):
+    y, sr = sf.read(esc50_root / "audio" / "1-100032-A-0.flac")  # dog
+    long = np.concatenate([np.zeros(sr * 55), y])  # a dog at the end of a 60-s file
+    sf.write(tmp_path / "long.wav", long, sr)
+    result = predictor.predict_file(tmp_path / "long.wav", top_k=5)
+    assert result.error is None and "dog" in result.labels
+    loudest = int(np.argmax(np.abs(y)))
+    sf.write(tmp_path / "short.wav", y[max(0, loudest - int(0.025 * sr)) : loudest + int(0.025 * sr)], sr)
+    short = predictor.predict_file(tmp_path / "short.wav")
+    assert short.error is None and "zero-padded" in short.warning
+    sf.write(tmp_path / "silence.wav", np.zeros(sr * 5), sr)
+    silent = predictor.predict_file(tmp_path / "silence.wav")
+    assert "silent" in silent.warning and np.isfinite(silent.probabilities).all()
+
+
+def test_cli_predict_without_model_argument_json():
+    clip = EXAMPLES / "1-26806-A-1.flac"
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(clip), "--json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    top = json.loads(result.stdout)[0]["top"]
+    assert top[0]["label"] == "rooster" and abs(sum(t["probability"] for t in top) - 1) < 0.1
+
+
+def test_cli_audioset_tags_and_non_audio(tmp_path):
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio")
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(EXAMPLES / "1-100032-A-0.flac"), str(text), "--audioset"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "Dog" in result.stdout or "Bark" in result.stdout
+    assert result.stderr.strip().startswith("error: ") and "notes.wav: not a readable audio file" in result.stderr
