@@ -67,7 +67,9 @@ def _linear_probe(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> 
 
     import inspect
 
-    extra = {"use_legacy_attributes": False} if "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters else {}
+    # scikit-learn ≥ 1.9 warns unless these are explicit; older releases do not know them
+    modern = "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters
+    extra = {"use_legacy_attributes": False, "l1_ratios": (0.0,)} if modern else {}
     probe = LogisticRegressionCV(Cs=[0.01, 0.03, 0.1, 0.3, 1.0], cv=3, max_iter=3000, scoring="accuracy", **extra)
     return make_pipeline(StandardScaler(), probe)
 
