@@ -113,6 +113,7 @@ def cv(
     seed: int = typer.Option(0, help="Random seed (recorded in config.json)."),
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
     resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run folder."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html at the end."),
 ) -> None:
     """Cross-validate on official folds (or stratified group folds) and write metrics.json."""
     from envsound.training.crossval import cross_validate
@@ -125,6 +126,10 @@ def cv(
         run_dir = out or Path("runs") / f"{Path(dataset).stem}-{model}"
         metrics = cross_validate(cfg, run_dir, command=_command_line())
     _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
+    if not no_report:
+        from envsound.evaluation.report import build_report
+
+        _echo(f"report: {build_report(run_dir)}")
 
 
 @app.command()
@@ -172,6 +177,35 @@ def predict(
                 _echo(f"  {p:6.1%}  {label}")
     if any(r.error for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def show(file: Path = typer.Argument(..., help="Audio file."), out: Optional[Path] = typer.Option(None, "-o", "--out", help="PNG to write (default FILE.png beside the audio)."), sample_rate: int = typer.Option(16000, help="Rate to view it at.")) -> None:
+    """Waveform, spectrogram and mel-spectrogram of one clip, as a PNG."""
+    from envsound.audio import load_audio
+    from envsound.evaluation.plots import clip_figure
+
+    signal = load_audio(file, sample_rate)
+    target = out or file.with_suffix(".png")
+    clip_figure(signal, sample_rate, target, f"{file.name} ({len(signal) / sample_rate:.2f} s at {sample_rate} Hz)")
+    _echo(str(target))
+
+
+@app.command()
+def report(run_dir: Path = typer.Argument(..., help="A finished `envsound cv` run folder.")) -> None:
+    """Write RUN_DIR/report.html (self-contained) and the PNGs in RUN_DIR/report/."""
+    from envsound.evaluation.report import build_report
+
+    _echo(str(build_report(run_dir)))
+
+
+@app.command()
+def compare(run_dirs: List[Path] = typer.Argument(..., help="Finished run folders."), out: Path = typer.Option(Path("compare.png"), help="Bar chart to write.")) -> None:
+    """A table and a bar chart of mean ± std accuracy across runs."""
+    from envsound.evaluation.compare import compare_runs
+
+    _echo(compare_runs(list(run_dirs), out))
+    _echo(f"chart: {out}")
 
 
 weights_app = typer.Typer(no_args_is_help=True, help="Pretrained checkpoints: list, download.")

@@ -1,0 +1,1 @@
+"""Evaluation: metrics from saved predictions, figures, HTML reports, run comparison."""

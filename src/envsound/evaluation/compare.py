@@ -1,0 +1,23 @@
+"""Several runs side by side: a markdown table and a bar chart of mean ± std accuracy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from envsound.errors import RunError
+from envsound.evaluation import plots
+from envsound.utils import read_json
+
+
+def compare_runs(run_dirs: list[str | Path], out_png: str | Path) -> str:
+    rows, names, accs = [], [], []
+    for run in map(Path, run_dirs):
+        if not (run / "metrics.json").exists():
+            raise RunError(f"{run}: not a finished run (no metrics.json)")
+        metrics, config = read_json(run / "metrics.json"), read_json(run / "config.json")
+        names.append(run.name)
+        accs.append(metrics["fold_accuracy"])
+        rows.append(f"| {run.name} | {config['model']['name']} | {config['dataset']['name']} | {len(metrics['folds'])} | {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} |")
+    plots.compare_figure(names, accs, out_png)
+    header = "| run | model | dataset | folds | accuracy |\n|---|---|---|---|---|\n"
+    return header + "\n".join(rows)

@@ -1,0 +1,155 @@
+"""Figures, readable at a glance: titles, units, legible labels, a colour-blind-safe palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from envsound.utils import atomic_path  # noqa: E402
+
+# Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def save(fig: plt.Figure, path: str | Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return Path(path)
+
+
+def epoch_boxplots(histories: dict[int, dict[str, list[float]]], path: str | Path) -> Path | None:
+    """The study's figure: per-epoch boxplots across folds, train vs test, accuracy and loss."""
+    curves = [h for h in histories.values() if h.get("train_loss")]
+    if not curves:
+        return None
+    epochs = min(len(h["train_loss"]) for h in curves)
+    fig, axes = plt.subplots(2, 1, figsize=(12, 8), sharex=True)
+    for ax, metric, unit in ((axes[0], "acc", "accuracy"), (axes[1], "loss", "cross-entropy loss")):
+        for offset, split, colour in ((-0.2, "train", PALETTE[0]), (0.2, "val", PALETTE[1])):
+            key = f"{split}_{metric}"
+            if not all(key in h and len(h[key]) >= epochs for h in curves):
+                continue
+            data = np.array([h[key][:epochs] for h in curves])  # folds × epochs
+            x = np.arange(1, epochs + 1)
+            step = max(1, epochs // 25)  # at most ~25 boxes per split keeps them readable
+            shown = x[::step]
+            ax.boxplot(data[:, ::step], positions=shown + offset * step, widths=0.35 * step, patch_artist=True, manage_ticks=False,
+                       boxprops={"facecolor": colour, "alpha": 0.35, "edgecolor": colour}, medianprops={"color": colour},
+                       whiskerprops={"color": colour}, capprops={"color": colour}, flierprops={"markeredgecolor": colour, "markersize": 3})
+            mean, spread = data.mean(0), data.std(0)
+            label = ("train" if split == "train" else "test fold") + f" (mean of {len(curves)} folds)"
+            ax.plot(x, mean, color=colour, lw=1.8, label=label)
+            ax.fill_between(x, mean - spread, mean + spread, color=colour, alpha=0.12)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best")
+    axes[0].set_title("Per-epoch accuracy and loss across folds (boxes: fold spread; band: mean ± std)")
+    axes[1].set_xlabel("epoch")
+    return save(fig, path)
+
+
+def confusion_figure(matrix: np.ndarray, labels: Sequence[str], path: str | Path, title: str, group_size: int | None = None) -> Path:
+    """Row-normalised confusion matrix; large matrices get small labels and category separators."""
+    n = len(labels)
+    big = n > 15
+    size = max(6.0, 0.26 * n + 3) if big else 7.0
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    # a square-root colour scale keeps the few-percent confusions visible beside a dark diagonal
+    image = ax.imshow(matrix, cmap="Blues", norm=matplotlib.colors.PowerNorm(0.5, vmin=0, vmax=1), interpolation="nearest")
+    ax.set_xticks(range(n), labels, rotation=90, fontsize=7 if big else 10)
+    ax.set_yticks(range(n), labels, fontsize=7 if big else 10)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    for i in range(n):
+        for j in range(n):
+            value = matrix[i, j]
+            if value >= (0.05 if big else 0.005):
+                ax.text(j, i, f"{value * 100:.0f}" if big else f"{value:.1%}", ha="center", va="center", fontsize=5.5 if big else 10,
+                        color="white" if value > 0.3 else "black")
+    if group_size:
+        for edge in range(group_size, n, group_size):
+            ax.axhline(edge - 0.5, color=PALETTE[3], lw=0.8)
+            ax.axvline(edge - 0.5, color=PALETTE[3], lw=0.8)
+    colourbar = fig.colorbar(image, ax=ax, fraction=0.035, pad=0.02)
+    colourbar.set_label("fraction of the true class" + (" (cells show %, ≥5 %)" if big else ""))
+    return save(fig, path)
+
+
+def per_class_figure(classes: Sequence[str], model_acc: np.ndarray, human: dict[str, float] | None, path: str | Path) -> Path:
+    """Classes sorted by the model's accuracy, with humans beside them when known."""
+    order = np.argsort(model_acc)
+    n = len(classes)
+    fig, ax = plt.subplots(figsize=(9, max(4.0, 0.22 * n + 1)))
+    y = np.arange(n)
+    height = 0.4 if human else 0.8
+    ax.barh(y + (height / 2 if human else 0), model_acc[order], height, color=PALETTE[0], label="model")
+    if human:
+        ax.barh(y - height / 2, [human.get(classes[i], np.nan) for i in order], height, color=PALETTE[1], label="humans (ESC-50 study)")
+    ax.set_yticks(y, [classes[i] for i in order], fontsize=7 if n > 20 else 10)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("accuracy (cross-validated test predictions)")
+    ax.set_title("Per-class accuracy, sorted by the model's", pad=28)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    return save(fig, path)
+
+
+def compare_figure(names: Sequence[str], fold_accuracies: Sequence[Sequence[float]], path: str | Path) -> Path:
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(names) + 2), 4.5))
+    means = [float(np.mean(a)) for a in fold_accuracies]
+    stds = [float(np.std(a)) for a in fold_accuracies]
+    x = np.arange(len(names))
+    ax.bar(x, means, yerr=stds, capsize=6, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))], alpha=0.85)
+    for i, accs in enumerate(fold_accuracies):
+        ax.scatter(np.full(len(accs), i) + np.linspace(-0.15, 0.15, len(accs)), accs, color="black", s=12, zorder=3)
+        ax.text(i, means[i] + stds[i] + 0.01, f"{means[i]:.1%}", ha="center", fontsize=10)
+    ax.set_xticks(x, names, rotation=20, ha="right")
+    ax.set_ylabel("accuracy (mean ± std over folds; dots: folds)")
+    ax.set_ylim(0, 1.05)
+    ax.set_title("Cross-validated accuracy by run")
+    ax.grid(axis="y", alpha=0.3)
+    return save(fig, path)
+
+
+def clip_figure(signal: np.ndarray, sample_rate: int, path: str | Path, title: str) -> Path:
+    """Waveform, linear-frequency spectrogram (dB) and log-mel spectrogram of one clip."""
+    import torch
+
+    from envsound.features.logmel import LogMel, LogMelConfig
+
+    seconds = len(signal) / sample_rate
+    fig, grid = plt.subplots(3, 2, figsize=(11, 9), width_ratios=[40, 1], sharex="col")
+    axes, bars = grid[:, 0], grid[:, 1]
+    bars[0].axis("off")
+    t = np.arange(len(signal)) / sample_rate
+    axes[0].plot(t, signal, color=PALETTE[0], lw=0.5)
+    axes[0].set_ylabel("amplitude")
+    axes[0].set_title(title)
+    axes[0].grid(alpha=0.3)
+    axes[0].set_xlim(0, seconds)
+    n_fft, hop = 1024, max(1, sample_rate // 100)
+    window = torch.hann_window(n_fft)
+    spec = torch.stft(torch.from_numpy(signal), n_fft, hop, window=window, return_complex=True).abs().square().numpy()
+    db = 10 * np.log10(spec + 1e-10)
+    db = np.maximum(db, db.max() - 80)
+    image = axes[1].imshow(db, origin="lower", aspect="auto", extent=(0, seconds, 0, sample_rate / 2), cmap="magma")
+    axes[1].set_ylabel("frequency (Hz)")
+    axes[1].set_title("spectrogram (1024-point STFT, 10 ms hop)")
+    fig.colorbar(image, cax=bars[1], label="power (dB)")
+    cfg = LogMelConfig(sample_rate=sample_rate, clip_seconds=seconds, hop_length=hop, n_mels=64)
+    mel = LogMel(cfg)(torch.from_numpy(signal)[None])[0, 0].numpy() * (10 / np.log(10))  # natural log -> dB
+    mel = np.maximum(mel, mel.max() - 80)
+    image = axes[2].imshow(mel, origin="lower", aspect="auto", extent=(0, seconds, 0, cfg.n_mels), cmap="magma")
+    axes[2].set_ylabel("mel band")
+    axes[2].set_xlabel("time (s)")
+    axes[2].set_title("mel spectrogram (64 bands)")
+    fig.colorbar(image, cax=bars[2], label="power (dB)")
+    return save(fig, path)

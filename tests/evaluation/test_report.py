@@ -1,0 +1,134 @@
+"""Reports: valid files, numbers equal to metrics.json, ESC-50 specifics (macro, humans)."""
+
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from conftest import tone, write_wav
+from envsound.data import load_esc50
+from envsound.errors import RunError
+from envsound.evaluation.compare import compare_runs
+from envsound.evaluation.human import load_human_accuracy
+from envsound.evaluation.metrics import load_run, macro_confusion, per_class_accuracy, top_confusions
+from envsound.evaluation.report import build_report
+from envsound.utils import write_json
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _fake_run(run_dir, classes, targets_by_fold, probs_by_fold, dataset="esc50", data_root=None, epochs=4):
+    """A finished run folder as `envsound cv` writes it, with chosen predictions."""
+    accs = []
+    for fold, (t, p) in enumerate(zip(targets_by_fold, probs_by_fold), start=1):
+        d = run_dir / f"fold-{fold}"
+        d.mkdir(parents=True)
+        np.savez(d / "predictions.npz", index=np.arange(len(t)), clip=np.array([f"{fold}-{i}-A-{x}" for i, x in enumerate(t)]), target=t, probs=p)
+        rng = np.random.default_rng(fold)
+        write_json(d / "history.json", {k: list(rng.random(epochs)) for k in ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds")})
+        accs.append(float((p.argmax(1) == t).mean()))
+        write_json(d / "result.json", {"fold": fold, "accuracy": accs[-1], "seconds": 1.0})
+    folds = list(range(1, len(accs) + 1))
+    write_json(run_dir / "config.json", {"run": {"dataset": dataset, "data_root": data_root}, "seed": 7, "command": "envsound cv --test", "model": {"name": "fake", "description": "planted"}, "dataset": {"name": dataset, "classes": classes, "folds": folds}, "environment": {"device": "cpu"}})
+    write_json(run_dir / "metrics.json", {"folds": folds, "fold_accuracy": accs, "mean_accuracy": float(np.mean(accs)), "std_accuracy": float(np.std(accs)), "wall_seconds": 5.0})
+    return accs
+
+
+def test_macro_mapping_and_per_class():
+    t = np.array([0, 9, 10, 25, 49, 49])
+    p = np.array([5, 12, 19, 25, 40, 0])
+    m = macro_confusion(t, p)
+    assert m.shape == (5, 5) and m[0, 0] == 1 and m[0, 1] == 1 and m[1, 1] == 1 and m[2, 2] == 1 and m[4, 4] == 1 and m[4, 0] == 1
+    acc = per_class_accuracy(t, p, 50)
+    assert acc[25] == 1.0 and acc[49] == 0.0 and acc[0] == 0.0
+
+
+def test_human_accuracy_parsing(esc50_root):
+    m = load_esc50(esc50_root)
+    human = load_human_accuracy(esc50_root / "meta" / "esc50-human.xlsx", {c.clip_id: c.label for c in m.clips})
+    assert set(human) == set(m.classes)
+    assert np.mean(list(human.values())) == pytest.approx(0.813, abs=0.001)  # the published 81.3 %
+    assert human["washing_machine"] < 0.4 < human["dog"]
+
+
+class _Checker(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.stack, self.text = [], [], ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        elif tag not in ("meta", "br"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def test_esc50_report_numbers_match_metrics(esc50_root, tmp_path):
+    classes = list(load_esc50(esc50_root).classes)
+    rng = np.random.default_rng(0)
+    targets, probs = [], []
+    for fold in range(5):
+        t = np.repeat(np.arange(50), 8)
+        p = rng.random((400, 50)) * 0.1
+        right = rng.random(400) < 0.6 + 0.05 * fold
+        p[np.arange(400), np.where(right, t, (t + 1) % 50)] += 1
+        targets.append(t)
+        probs.append(p.astype(np.float32))
+    accs = _fake_run(tmp_path / "run", classes, targets, probs, data_root=str(esc50_root))
+    page = build_report(tmp_path / "run")
+    for name in ("epochs", "confusion", "confusion_macro", "per_class"):
+        assert (tmp_path / "run" / "report" / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
+    checker = _Checker()
+    checker.feed(page.read_text())
+    assert not checker.stack and len(checker.images) == 4 and all(s.startswith("data:image/png;base64,") for s in checker.images)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    summary = json.loads((tmp_path / "run" / "report" / "summary.json").read_text())
+    assert summary["fold_accuracy"] == metrics["fold_accuracy"] == accs
+    assert f"{metrics['mean_accuracy']:.1%}" in checker.text
+    for a in metrics["fold_accuracy"]:
+        assert f"{a:.1%}" in checker.text
+    assert len(summary["human_per_class_accuracy"]) == 50
+    assert summary["pooled_accuracy"] == pytest.approx(np.mean(accs))
+    # every planted mistake is class c -> c+1, so the top confusions all have that shape
+    for c in summary["top_confusions"]:
+        assert classes.index(c["predicted"]) == (classes.index(c["true"]) + 1) % 50
+    assert "envsound cv --test" in checker.text and "Seed 7" in checker.text
+
+
+def test_top_confusions_names_clips(tmp_path):
+    t = np.array([0, 0, 1, 1])
+    p = np.eye(3)[[1, 1, 1, 2]].astype(np.float32)
+    _fake_run(tmp_path / "r", ["a", "b", "c"], [t], [p], dataset="tones")
+    conf = top_confusions(load_run(tmp_path / "r"))
+    assert conf[0] == {"true": "a", "predicted": "b", "count": 2, "clips": ["1-0-A-0", "1-1-A-0"]}
+
+
+def test_compare_and_cli(tmp_path):
+    for name, right in (("good", 4), ("bad", 2)):
+        t = np.arange(4) % 2
+        p = np.eye(2)[np.where(np.arange(4) < right, t, 1 - t)].astype(np.float32)
+        _fake_run(tmp_path / name, ["x", "y"], [t, t], [p, p], dataset="tones")
+    table = compare_runs([tmp_path / "good", tmp_path / "bad"], tmp_path / "cmp.png")
+    assert "| good | fake | tones | 2 | 100.0% ± 0.0% |" in table and "50.0%" in table
+    assert (tmp_path / "cmp.png").read_bytes()[:8] == PNG_MAGIC
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "report", str(tmp_path / "nope")], capture_output=True, text=True)
+    assert result.returncode == 2 and "not a finished run" in result.stderr
+    with pytest.raises(RunError):
+        compare_runs([tmp_path / "nope"], tmp_path / "x.png")
+
+
+def test_show_writes_a_png(tmp_path):
+    path = write_wav(tmp_path / "a.wav", tone(1000, seconds=2.0), sr=22050)
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "show", str(path), "-o", str(tmp_path / "a.png")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.png").read_bytes()[:8] == PNG_MAGIC
