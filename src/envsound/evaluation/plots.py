@@ -44,7 +44,8 @@ def epoch_boxplots(histories: dict[int, dict[str, list[float]]], path: str | Pat
                        boxprops={"facecolor": colour, "alpha": 0.35, "edgecolor": colour}, medianprops={"color": colour},
                        whiskerprops={"color": colour}, capprops={"color": colour}, flierprops={"markeredgecolor": colour, "markersize": 3})
             mean, spread = data.mean(0), data.std(0)
-            label = ("train" if split == "train" else "test fold") + f" (mean of {len(curves)} folds)"
+            folds = f"{len(curves)} fold" + ("s" if len(curves) > 1 else "")
+            label = ("train batches, augmented" if split == "train" else "test fold") + f" (mean of {folds})"
             ax.plot(x, mean, color=colour, lw=1.8, label=label)
             ax.fill_between(x, mean - spread, mean + spread, color=colour, alpha=0.12)
         ax.set_ylabel(unit)
@@ -126,7 +127,7 @@ def clip_figure(signal: np.ndarray, sample_rate: int, path: str | Path, title: s
     from envsound.features.logmel import LogMel, LogMelConfig
 
     seconds = len(signal) / sample_rate
-    fig, grid = plt.subplots(3, 2, figsize=(11, 9), width_ratios=[40, 1], sharex="col")
+    fig, grid = plt.subplots(3, 2, figsize=(11, 9), width_ratios=[40, 1], sharex="col", gridspec_kw={"wspace": 0.03})
     axes, bars = grid[:, 0], grid[:, 1]
     bars[0].axis("off")
     t = np.arange(len(signal)) / sample_rate
