@@ -150,22 +150,34 @@ def train(
 
 @app.command()
 def predict(
-    files: List[Path] = typer.Argument(..., help="Audio files."),
+    files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
     model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped ESC-50 model)."),
     top_k: int = typer.Option(5, "--top-k", help="Labels to show per file."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     audioset: bool = typer.Option(False, "--audioset", help="Show the pretrained backbone's own AudioSet tags instead."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write results to a .csv or .json file."),
+    batch_size: int = typer.Option(32, help="Windows per model call."),
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length)."""
-    from envsound.inference.predict import Predictor
+    from envsound.inference.predict import Predictor, expand_inputs, write_predictions
     from envsound.inference.shipped import default_model_path
 
+    paths = expand_inputs(files)
+    if not paths:
+        raise ConfigError(f"no audio files found in: {' '.join(files)}")
     predictor = Predictor.from_file(model or default_model_path())
     if audioset:
-        results = [predictor.audioset_tags(f, top_k=top_k) for f in files]
+        results = [predictor.audioset_tags(f, top_k=top_k) for f in paths]
     else:
-        results = predictor.predict(list(files), top_k=top_k)
-    if as_json:
+        results = predictor.predict(paths, top_k=top_k, batch_size=batch_size, progress=len(paths) > 20)
+    if output:
+        write_predictions(results, output)
+        failed = sum(1 for r in results if r.error)
+        _echo(f"{len(results) - failed} files predicted, {failed} failed → {output}")
+        for r in results:
+            if r.error:
+                typer.echo(f"error: {r.error}", err=True)
+    elif as_json:
         _echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:
         for r in results:

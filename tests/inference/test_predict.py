@@ -68,3 +68,37 @@ def test_cli_audioset_tags_and_non_audio(tmp_path):
     assert result.returncode == 1
     assert "Dog" in result.stdout or "Bark" in result.stdout
     assert result.stderr.strip().startswith("error: ") and "notes.wav: not a readable audio file" in result.stderr
+
+
+def test_batched_prediction_equals_one_by_one_and_keeps_order(predictor, tmp_path):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF....")
+    files = [EXAMPLES / f"{s}.flac" for s in list(TRUTH)[:3]] + [bad] + [EXAMPLES / f"{s}.flac" for s in list(TRUTH)[3:]]
+    batched = predictor.predict(files, top_k=3, batch_size=2)
+    assert [r.file for r in batched] == [str(f) for f in files]
+    assert batched[3].error and "broken.wav" in batched[3].error
+    for f, r in zip(files, batched):
+        if f != bad:
+            single = predictor.predict_file(f, top_k=3)
+            assert r.labels == single.labels
+            np.testing.assert_allclose(r.probabilities, single.probabilities, atol=1e-5)
+
+
+def test_cli_folder_glob_and_csv_output(tmp_path):
+    import csv
+    import shutil
+
+    nested = tmp_path / "in" / "sub"
+    nested.mkdir(parents=True)
+    for stem in TRUTH:
+        shutil.copy(EXAMPLES / f"{stem}.flac", nested / f"{stem}.flac")
+    (tmp_path / "in" / "notes.txt").write_text("ignored: not audio by extension")
+    out = tmp_path / "preds.csv"
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(tmp_path / "in"), "--output", str(out), "--top-k", "1"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(open(out)))
+    assert {Path(r["file"]).stem: r["label"] for r in rows} == TRUTH
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(tmp_path / "in" / "**" / "1-1*.flac"), "--json", "--top-k", "1"], capture_output=True, text=True, timeout=300)
+    assert sorted(Path(r["file"]).stem for r in json.loads(result.stdout)) == ["1-100032-A-0", "1-17367-A-10", "1-187207-A-20"]
+    empty = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(tmp_path / "in" / "*.mp3")], capture_output=True, text=True)
+    assert empty.returncode == 2 and "no audio files found" in empty.stderr

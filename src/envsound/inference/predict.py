@@ -69,25 +69,29 @@ class Predictor:
             starts.append(len(signal) - size)
         return np.stack([signal[s : s + size] for s in starts])
 
-    def probabilities(self, signal: np.ndarray) -> np.ndarray:
-        features = self.loaded.extractor(self.windows(signal).astype(np.float32))
+    def window_probabilities(self, windows: np.ndarray) -> np.ndarray:
+        """(n_windows, samples) waveforms -> (n_windows, n_classes) probabilities."""
+        features = self.loaded.extractor(windows.astype(np.float32, copy=False))
         if self.loaded.spec.kind == "network":
             with torch.inference_mode():
-                probs = self.loaded.model(torch.from_numpy(features)).softmax(dim=1).numpy()
-        else:
-            probs = self.loaded.model.predict_proba(features)
-        return probs.mean(axis=0)
+                return self.loaded.model(torch.from_numpy(features)).softmax(dim=1).numpy()
+        return self.loaded.model.predict_proba(features)
+
+    def probabilities(self, signal: np.ndarray) -> np.ndarray:
+        return self.window_probabilities(self.windows(signal)).mean(axis=0)
+
+    def _result(self, path: str | Path, signal: np.ndarray, probs: np.ndarray, top_k: int) -> Prediction:
+        order = np.argsort(probs)[::-1][:top_k]
+        ex = self.loaded.extractor
+        warning = input_warning(signal, ex.sample_rate, ex.clip_seconds)
+        return Prediction(str(path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning)
 
     def predict_file(self, path: str | Path, top_k: int = 5) -> Prediction:
         try:
             signal = load_audio(path, self.loaded.extractor.sample_rate)
         except AudioError as err:
             return Prediction(str(path), [], [], error=str(err))
-        probs = self.probabilities(signal)
-        order = np.argsort(probs)[::-1][:top_k]
-        ex = self.loaded.extractor
-        warning = input_warning(signal, ex.sample_rate, ex.clip_seconds)
-        return Prediction(str(path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning)
+        return self._result(path, signal, self.probabilities(signal), top_k)
 
     def audioset_tags(self, path: str | Path, top_k: int = 5) -> Prediction:
         """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label)."""
@@ -106,5 +110,86 @@ class Predictor:
         order = np.argsort(scores)[::-1][:top_k]
         return Prediction(str(path), [names[i] for i in order], [float(scores[i]) for i in order])
 
-    def predict(self, paths: list[str | Path], top_k: int = 5) -> list[Prediction]:
-        return [self.predict_file(p, top_k) for p in paths]
+    def predict(self, paths: list[str | Path], top_k: int = 5, batch_size: int = 32, workers: int = 2, progress: bool = False) -> list[Prediction]:
+        """Many files: decoding runs in threads while the model works through batches of windows."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from envsound.progress import progress_bar
+
+        rate = self.loaded.extractor.sample_rate
+
+        def decode(path: str | Path) -> tuple[str | Path, np.ndarray | None, str | None]:
+            try:
+                return path, load_audio(path, rate), None
+            except AudioError as err:
+                return path, None, str(err)
+
+        results: list[Prediction] = []
+        pending: list[tuple[str | Path, np.ndarray, int]] = []  # (path, signal, number of windows)
+        batch: list[np.ndarray] = []
+
+        def flush() -> None:
+            if not pending:
+                return
+            probs = self.window_probabilities(np.concatenate(batch))
+            start = 0
+            for path, signal, count in pending:
+                results.append(self._result(path, signal, probs[start : start + count].mean(axis=0), top_k))
+                start += count
+            pending.clear()
+            batch.clear()
+
+        with ThreadPoolExecutor(max_workers=workers) as pool, progress_bar("predict", len(paths), progress) as advance:
+            for path, signal, error in pool.map(decode, paths):
+                if error is not None:
+                    flush()  # keep the output in input order
+                    results.append(Prediction(str(path), [], [], error=error))
+                else:
+                    windows = self.windows(signal)
+                    pending.append((path, signal, len(windows)))
+                    batch.append(windows)
+                    if sum(len(b) for b in batch) >= batch_size:
+                        flush()
+                advance(1)
+            flush()
+        return results
+
+
+def expand_inputs(items: list[str | Path]) -> list[Path]:
+    """Files as given; folders searched recursively for audio; glob patterns expanded, sorted."""
+    import glob
+
+    from envsound.audio import is_audio_file
+
+    paths: list[Path] = []
+    for item in map(str, items):
+        if any(ch in item for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
+            paths.extend(p for p in matches if is_audio_file(p))
+        elif Path(item).is_dir():
+            paths.extend(sorted(p for p in Path(item).rglob("*") if is_audio_file(p)))
+        else:
+            paths.append(Path(item))  # a missing file is reported by the predictor, not dropped
+    return paths
+
+
+def write_predictions(results: list[Prediction], path: str | Path) -> None:
+    """``.json`` or ``.csv`` (file, rank, label, probability, error), written atomically."""
+    import csv
+    import json
+
+    from envsound.utils import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() == ".json":
+            tmp.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
+            return
+        with open(tmp, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["file", "rank", "label", "probability", "warning", "error"])
+            for r in results:
+                if r.error:
+                    writer.writerow([r.file, "", "", "", "", r.error])
+                for rank, (label, p) in enumerate(zip(r.labels, r.probabilities), start=1):
+                    writer.writerow([r.file, rank, label, f"{p:.4f}", r.warning or "", ""])
