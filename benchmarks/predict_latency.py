@@ -33,11 +33,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--onnx", type=Path, default=None, help="Also time this exported .onnx (onnxruntime + NumPy front end)")
     parser.add_argument("--clip", type=Path, default=REPO / "examples" / "1-100032-A-0.flac")
     args = parser.parse_args()
     model_path = args.model or default_model_path()
     predictor = Predictor.from_file(model_path)
-    rate = predictor.loaded.extractor.sample_rate
+    rate = predictor.extractor.sample_rate
 
     def timed(fn, repeats: int) -> list[float]:
         out = []
@@ -52,6 +53,12 @@ def main() -> None:
         predictor.probabilities(signal)
     infer = timed(lambda: predictor.probabilities(signal), args.repeats)
     decode = timed(lambda: load_audio(args.clip, rate), args.repeats)
+    onnx_ms = None
+    if args.onnx:
+        onnx_predictor = Predictor.from_file(args.onnx, backend="onnx")
+        for _ in range(5):
+            onnx_predictor.probabilities(signal)
+        onnx_ms = float(np.median(timed(lambda: onnx_predictor.probabilities(signal), args.repeats)))
     result = {
         "name": "predict_latency",
         "model": str(model_path.name),
@@ -59,6 +66,7 @@ def main() -> None:
         "torch_ms_per_clip": float(np.median(infer)),
         "torch_ms_p90": float(np.percentile(infer, 90)),
         "decode_resample_ms": float(np.median(decode)),
+        "onnx_ms_per_clip": onnx_ms,
         "repeats": args.repeats,
         "threads": torch.get_num_threads(),
         "device": device_name(),
@@ -67,7 +75,8 @@ def main() -> None:
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
     write_json(REPO / "benchmarks" / "results" / "predict_latency.json", result)
-    print(f"{result['torch_ms_per_clip']:.1f} ms per 5-s clip (p90 {result['torch_ms_p90']:.1f}), decode+resample {result['decode_resample_ms']:.1f} ms")
+    print(f"{result['torch_ms_per_clip']:.1f} ms per 5-s clip (p90 {result['torch_ms_p90']:.1f}), decode+resample {result['decode_resample_ms']:.1f} ms"
+          + (f", onnxruntime {onnx_ms:.1f} ms" if onnx_ms else ""))
 
 
 if __name__ == "__main__":

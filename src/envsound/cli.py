@@ -157,6 +157,7 @@ def predict(
     audioset: bool = typer.Option(False, "--audioset", help="Show the pretrained backbone's own AudioSet tags instead."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write results to a .csv or .json file."),
     batch_size: int = typer.Option(32, help="Windows per model call."),
+    backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length)."""
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
@@ -165,7 +166,7 @@ def predict(
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
-    predictor = Predictor.from_file(model or default_model_path())
+    predictor = Predictor.from_file(model or default_model_path(), backend=backend)
     if audioset:
         results = [predictor.audioset_tags(f, top_k=top_k) for f in paths]
     else:
@@ -189,6 +190,15 @@ def predict(
                 _echo(f"  {p:6.1%}  {label}")
     if any(r.error for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def export(model: Optional[Path] = typer.Argument(None, help="Model file (default: the shipped model)."), onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json).")) -> None:
+    """Export a network to ONNX; the front end runs outside the graph (NumPy) at prediction time."""
+    from envsound.inference.onnx_export import export_onnx
+    from envsound.inference.shipped import default_model_path
+
+    _echo(str(export_onnx(model or default_model_path(), onnx)))
 
 
 @app.command()

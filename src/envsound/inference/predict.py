@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
 from envsound.audio import load_audio
-from envsound.errors import AudioError
+from envsound.errors import AudioError, ConfigError
 from envsound.inference.model_file import LoadedModel, load_model
 
 
@@ -42,21 +43,61 @@ def input_warning(signal: np.ndarray, sample_rate: int, window_seconds: float) -
     return None
 
 
-class Predictor:
-    """A loaded model that classifies clips; longer recordings are averaged over windows."""
+Scorer = Callable[[np.ndarray], np.ndarray]  # features (n, ...) -> probabilities (n, classes)
 
-    def __init__(self, loaded: LoadedModel) -> None:
-        self.loaded = loaded
-        self.classes = loaded.classes
+
+def torch_scorer(loaded: LoadedModel) -> Scorer:
+    if loaded.spec.kind != "network":
+        return loaded.model.predict_proba
+
+    def score(features: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return loaded.model(torch.from_numpy(features)).softmax(dim=1).numpy()
+
+    return score
+
+
+class Predictor:
+    """Classifies clips with a front end and a scorer (torch or onnxruntime); long recordings are
+    averaged over half-overlapping windows."""
+
+    def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None) -> None:
+        self.extractor = extractor
+        self.score = score
+        self.classes = tuple(classes)
+        self.loaded = loaded  # the torch model, when there is one (AudioSet tags need it)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Predictor":
-        return cls(load_model(path))
+    def from_file(cls, path: str | Path, backend: str = "torch") -> "Predictor":
+        """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``."""
+        path = Path(path)
+        if backend == "onnx" or path.suffix == ".onnx":
+            return cls.from_onnx(path)
+        if backend != "torch":
+            raise ConfigError(f"unknown backend '{backend}'; choose torch or onnx")
+        loaded = load_model(path)
+        return cls(loaded.extractor, torch_scorer(loaded), loaded.classes, loaded)
+
+    @classmethod
+    def from_onnx(cls, path: str | Path) -> "Predictor":
+        import json
+
+        from envsound.errors import RunError
+        from envsound.features.numpy_frontend import numpy_front_end
+        from envsound.inference.onnx_export import SIDECAR_SUFFIX, OnnxScorer
+
+        path = Path(path)
+        sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+        if path.suffix != ".onnx":
+            raise RunError(f"{path}: the onnx backend needs an exported .onnx file (see `envsound export`)")
+        if not path.is_file() or not sidecar.is_file():
+            raise RunError(f"{path}: ONNX model or its {sidecar.name} not found (see `envsound export`)")
+        meta = json.loads(sidecar.read_text())
+        return cls(numpy_front_end(meta["features"]), OnnxScorer(path), tuple(meta["classes"]))
 
     @property
     def window_samples(self) -> int:
-        ex = self.loaded.extractor
-        return round(ex.clip_seconds * ex.sample_rate)
+        return round(self.extractor.clip_seconds * self.extractor.sample_rate)
 
     def windows(self, signal: np.ndarray) -> np.ndarray:
         """One window for short clips (zero-padded); half-overlapping windows for long ones."""
@@ -71,24 +112,19 @@ class Predictor:
 
     def window_probabilities(self, windows: np.ndarray) -> np.ndarray:
         """(n_windows, samples) waveforms -> (n_windows, n_classes) probabilities."""
-        features = self.loaded.extractor(windows.astype(np.float32, copy=False))
-        if self.loaded.spec.kind == "network":
-            with torch.inference_mode():
-                return self.loaded.model(torch.from_numpy(features)).softmax(dim=1).numpy()
-        return self.loaded.model.predict_proba(features)
+        return self.score(self.extractor(windows.astype(np.float32, copy=False)))
 
     def probabilities(self, signal: np.ndarray) -> np.ndarray:
         return self.window_probabilities(self.windows(signal)).mean(axis=0)
 
     def _result(self, path: str | Path, signal: np.ndarray, probs: np.ndarray, top_k: int) -> Prediction:
         order = np.argsort(probs)[::-1][:top_k]
-        ex = self.loaded.extractor
-        warning = input_warning(signal, ex.sample_rate, ex.clip_seconds)
+        warning = input_warning(signal, self.extractor.sample_rate, self.extractor.clip_seconds)
         return Prediction(str(path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning)
 
     def predict_file(self, path: str | Path, top_k: int = 5) -> Prediction:
         try:
-            signal = load_audio(path, self.loaded.extractor.sample_rate)
+            signal = load_audio(path, self.extractor.sample_rate)
         except AudioError as err:
             return Prediction(str(path), [], [], error=str(err))
         return self._result(path, signal, self.probabilities(signal), top_k)
@@ -97,13 +133,13 @@ class Predictor:
         """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label)."""
         from envsound.inference.shipped import audioset_labels
 
-        if not hasattr(self.loaded.model, "audioset_logits"):
+        if self.loaded is None or not hasattr(self.loaded.model, "audioset_logits"):
             return Prediction(str(path), [], [], error="this model has no AudioSet head (use a pretrained-backbone model)")
         try:
-            signal = load_audio(path, self.loaded.extractor.sample_rate)
+            signal = load_audio(path, self.extractor.sample_rate)
         except AudioError as err:
             return Prediction(str(path), [], [], error=str(err))
-        features = torch.from_numpy(self.loaded.extractor(self.windows(signal).astype(np.float32)))
+        features = torch.from_numpy(self.extractor(self.windows(signal).astype(np.float32)))
         with torch.inference_mode():
             scores = self.loaded.model.audioset_logits(features).sigmoid().amax(dim=0).numpy()
         names = audioset_labels()
@@ -116,7 +152,7 @@ class Predictor:
 
         from envsound.progress import progress_bar
 
-        rate = self.loaded.extractor.sample_rate
+        rate = self.extractor.sample_rate
 
         def decode(path: str | Path) -> tuple[str | Path, np.ndarray | None, str | None]:
             try:
