@@ -193,6 +193,32 @@ def predict(
 
 
 @app.command()
+def timeline(
+    file: Path = typer.Argument(..., help="A recording of any length."),
+    model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model)."),
+    window: float = typer.Option(2.0, help="Window length in seconds (shorter localises better)."),
+    hop: float = typer.Option(0.5, help="Hop between windows in seconds: the time resolution."),
+    threshold: float = typer.Option(0.3, help="Minimum probability for a labelled segment."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write segments to .csv or .json."),
+    plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
+) -> None:
+    """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
+    from envsound.inference.predict import Predictor
+    from envsound.inference.shipped import default_model_path
+    from envsound.inference.timeline import compute_timeline, plot_timeline, write_segments
+
+    predictor = Predictor.from_file(model or default_model_path())
+    result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
+    segments = result.segments(threshold)
+    if output:
+        write_segments(segments, output)
+    if plot:
+        plot_timeline(result, segments, plot)
+    for seg in segments:
+        _echo(f"{seg.start:8.2f} {seg.end:8.2f}  {seg.confidence:5.1%}  {seg.label}")
+
+
+@app.command()
 def export(model: Optional[Path] = typer.Argument(None, help="Model file (default: the shipped model)."), onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json).")) -> None:
     """Export a network to ONNX; the front end runs outside the graph (NumPy) at prediction time."""
     from envsound.inference.onnx_export import export_onnx

@@ -30,7 +30,7 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17) -> Pat
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
             loaded.model.eval(), (example,), str(tmp), input_names=["logmel"], output_names=["logits"],
-            dynamic_axes={"logmel": {0: "batch"}, "logits": {0: "batch"}}, opset_version=opset, dynamo=False,
+            dynamic_axes={"logmel": {0: "batch", 3: "frames"}, "logits": {0: "batch"}}, opset_version=opset, dynamo=False,
         )
     sidecar = {"classes": list(loaded.classes), "features": loaded.extractor.describe(), "model": loaded.spec.name, "source": str(model_file)}
     with atomic_path(out.with_name(out.name + SIDECAR_SUFFIX)) as tmp:

@@ -1,0 +1,179 @@
+"""Long recordings -> per-window probabilities -> labelled segments, in constant memory.
+
+The file is streamed in blocks (libsndfile), resampled as a stream (soxr), and cut into windows
+of the model's length at a chosen hop; only one window plus one block is held at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from envsound.errors import AudioError, ConfigError
+from envsound.inference.predict import Predictor
+
+
+@dataclass
+class Segment:
+    label: str
+    start: float
+    end: float
+    confidence: float  # mean top probability over the segment's windows
+
+    def to_dict(self) -> dict:
+        return {k: (round(float(v), 3) if isinstance(v, (float, np.floating)) else v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class Timeline:
+    file: str
+    window_seconds: float
+    hop_seconds: float
+    starts: np.ndarray  # (n_windows,) window start times in seconds
+    probabilities: np.ndarray  # (n_windows, n_classes)
+    classes: tuple[str, ...]
+    duration: float
+    overview: np.ndarray | None = None  # (n_mels, n_windows·k) coarse spectrogram for plotting
+
+    def frame_probabilities(self) -> np.ndarray:
+        """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
+        per_window = max(1, round(self.window_seconds / self.hop_seconds))
+        n_cells = max(len(self.starts) + per_window - 1, int(np.ceil(self.duration / self.hop_seconds - 1e-9)))
+        total = np.zeros((n_cells, self.probabilities.shape[1]))
+        count = np.zeros(n_cells)
+        for i, start in enumerate(self.starts):
+            first = round(start / self.hop_seconds)
+            total[first : first + per_window] += self.probabilities[i]
+            count[first : first + per_window] += 1
+        used = count > 0
+        return total[used] / count[used, None]
+
+    def segments(self, threshold: float = 0.5) -> list[Segment]:
+        """Label each hop-long cell by its averaged probabilities; equal neighbours merge."""
+        cells = self.frame_probabilities()
+        out: list[Segment] = []
+        for k, probs in enumerate(cells):
+            lo, hi = k * self.hop_seconds, min(self.duration, (k + 1) * self.hop_seconds)
+            label, p = int(probs.argmax()), float(probs.max())
+            if p < threshold or lo >= self.duration:
+                continue
+            name = self.classes[label]
+            if out and out[-1].label == name and abs(out[-1].end - lo) < 1e-6:
+                prev = out[-1]
+                n = round((prev.end - prev.start) / self.hop_seconds) or 1
+                prev.confidence = (prev.confidence * n + p) / (n + 1)
+                prev.end = hi
+            else:
+                out.append(Segment(name, lo, hi, p))
+        return out
+
+
+def stream_windows(path: str | Path, sample_rate: int, window: int, hop: int, block_seconds: float = 10.0) -> Iterator[tuple[int, np.ndarray]]:
+    """(start sample, window) pairs at ``sample_rate``; a short file yields one zero-padded window."""
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise AudioError(f"{path}: not a readable audio file ({str(err).strip().splitlines()[-1]})") from None
+    if info.frames == 0:
+        raise AudioError(f"{path}: contains no audio samples")
+    resampler = soxr.ResampleStream(info.samplerate, sample_rate, 1, dtype="float32")
+    buffer = np.zeros(0, dtype=np.float32)
+    offset = 0  # sample index (output rate) of buffer[0]
+    emitted = False
+    blocks = sf.blocks(str(path), blocksize=max(1, int(block_seconds * info.samplerate)), dtype="float32", always_2d=True)
+    for position, block in enumerate(blocks):
+        last = (position + 1) * int(block_seconds * info.samplerate) >= info.frames
+        chunk = resampler.resample_chunk(block.mean(axis=1), last=last)
+        buffer = np.concatenate([buffer, chunk])
+        while len(buffer) >= window:
+            yield offset, buffer[:window]
+            emitted = True
+            buffer, offset = buffer[hop:], offset + hop
+        if last:
+            break
+    if not emitted:
+        yield 0, np.pad(buffer, (0, window - len(buffer)))
+    elif len(buffer) > window - hop:  # a tail longer than the overlap gets a final, padded window
+        yield offset, np.pad(buffer, (0, window - len(buffer)))
+
+
+def compute_timeline(predictor: Predictor, path: str | Path, window_seconds: float | None = None, hop_seconds: float = 1.0, batch_size: int = 32, overview: bool = False) -> Timeline:
+    """Windows shorter than the model's clip length localise better; the networks pool over time,
+    so they accept any window length."""
+    rate = predictor.extractor.sample_rate
+    window = round(window_seconds * rate) if window_seconds else predictor.window_samples
+    hop = round(hop_seconds * rate)
+    if window < rate // 2:
+        raise ConfigError("--window must be at least 0.5 s")
+    if hop <= 0 or hop > window:
+        raise ConfigError(f"--hop must be between 0 and the window ({window / rate:g} s)")
+    starts: list[int] = []
+    probs: list[np.ndarray] = []
+    columns: list[np.ndarray] = []
+    batch: list[np.ndarray] = []
+
+    def flush() -> None:
+        if batch:
+            waves = np.stack(batch)
+            features = predictor.extractor(waves)
+            probs.append(predictor.score(features))
+            if overview:  # the first hop of each window, pooled 4x in time: a coarse spectrogram
+                frames = max(1, int(features.shape[-1] * hop / window))
+                head = features[:, 0, :, :frames]
+                pooled = head[..., : frames // 4 * 4].reshape(*head.shape[:2], -1, 4).mean(-1) if frames >= 4 else head
+                columns.extend(pooled)
+            batch.clear()
+
+    for start, wave in stream_windows(path, rate, window, hop):
+        starts.append(start)
+        batch.append(wave)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    duration = sf.info(str(path)).duration
+    image = np.concatenate(columns, axis=1) if columns else None
+    return Timeline(str(path), window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image)
+
+
+def plot_timeline(timeline: Timeline, segments: list[Segment], out: str | Path) -> Path:
+    from envsound.evaluation.plots import PALETTE, plt, save
+
+    fig, (ax_spec, ax_seg) = plt.subplots(2, 1, figsize=(14, 6), sharex=True, height_ratios=[3, 1.4])
+    if timeline.overview is not None:
+        ax_spec.imshow(timeline.overview, origin="lower", aspect="auto", cmap="magma", extent=(0, timeline.starts[-1] + timeline.hop_seconds, 0, timeline.overview.shape[0]))
+    ax_spec.set_ylabel("mel band")
+    ax_spec.set_title(f"{Path(timeline.file).name}: {len(segments)} segments (window {timeline.window_seconds:g} s, hop {timeline.hop_seconds:g} s)")
+    labels = sorted({s.label for s in segments})
+    colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
+    for seg in segments:
+        ax_seg.barh(0, seg.end - seg.start, left=seg.start, color=colours[seg.label], alpha=0.85, edgecolor="white")
+        ax_seg.text((seg.start + seg.end) / 2, 0, seg.label.replace("_", " "), ha="center", va="center", fontsize=8, rotation=90 if seg.end - seg.start < 4 else 0, color="black")
+    ax_seg.set_yticks([])
+    ax_seg.set_xlabel("time (s)")
+    ax_seg.set_xlim(0, timeline.duration)
+    return save(fig, out)
+
+
+def write_segments(segments: list[Segment], path: str | Path) -> Path:
+    import csv
+    import json
+
+    from envsound.utils import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() == ".json":
+            tmp.write_text(json.dumps([s.to_dict() for s in segments], indent=2) + "\n")
+        else:
+            with open(tmp, "w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["label", "start", "end", "confidence"])
+                for s in segments:
+                    d = s.to_dict()
+                    writer.writerow([d["label"], d["start"], d["end"], d["confidence"]])
+    return path

@@ -1,0 +1,94 @@
+"""Long recordings: streamed windows in constant memory, segments at the right boundaries."""
+
+import json
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from envsound.data import load_esc50
+from envsound.errors import AudioError
+from envsound.inference.predict import Predictor
+from envsound.inference.shipped import default_model_path
+from envsound.inference.timeline import Timeline, compute_timeline, stream_windows
+
+# Twelve sounds that fill their clips, first fold-2 clip of each; the shipped model was fitted on
+# all of ESC-50, so this checks the timeline mechanics on real audio, not generalisation.
+SEQUENCE = ["rain", "chainsaw", "church_bells", "siren", "crickets", "vacuum_cleaner", "sea_waves", "engine", "helicopter", "train", "crackling_fire", "insects"]
+
+
+@pytest.fixture(scope="module")
+def minute(esc50_root, tmp_path_factory):
+    manifest = load_esc50(esc50_root)
+    parts = [sf.read(next(c.path for c in manifest.clips if c.label == label and c.fold == 2))[0] for label in SEQUENCE]
+    path = tmp_path_factory.mktemp("timeline") / "minute.flac"
+    sf.write(path, np.concatenate(parts), 16000)
+    return path
+
+
+def test_windows_cover_the_file_at_the_hop(tmp_path):
+    sr = 8000
+    signal = np.arange(sr * 7, dtype=np.float32) / (sr * 7)
+    sf.write(tmp_path / "ramp.wav", signal, sr, subtype="FLOAT")
+    windows = list(stream_windows(tmp_path / "ramp.wav", sr, window=2 * sr, hop=sr, block_seconds=0.7))
+    assert [s for s, _ in windows] == [0, sr, 2 * sr, 3 * sr, 4 * sr, 5 * sr]
+    np.testing.assert_allclose(windows[3][1], signal[3 * sr : 5 * sr], atol=1e-6)
+    short = list(stream_windows(tmp_path / "ramp.wav", sr, window=10 * sr, hop=sr))
+    assert len(short) == 1 and len(short[0][1]) == 10 * sr  # shorter than a window: one padded window
+
+
+def test_streaming_memory_is_flat_in_recording_length(tmp_path):
+    sr = 16000
+    path = tmp_path / "ten_minutes.wav"
+    with sf.SoundFile(path, "w", sr, 1, subtype="PCM_16") as out:
+        rng = np.random.default_rng(0)
+        for _ in range(60):
+            out.write(rng.standard_normal(sr * 10).astype(np.float32) * 0.1)
+    tracemalloc.start()
+    count = sum(1 for _ in stream_windows(path, 32000, window=64000, hop=16000))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count >= 598
+    decoded_bytes = 600 * 32000 * 4  # the whole file at the model rate: 77 MB
+    assert peak < decoded_bytes / 8, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_segments_recover_the_assembled_minute(minute):
+    predictor = Predictor.from_file(default_model_path())
+    timeline = compute_timeline(predictor, minute, window_seconds=2.0, hop_seconds=0.5)
+    segments = timeline.segments(threshold=0.3)
+    labels = [s.label for s in segments]
+    order = [labels.index(label) for label in SEQUENCE]  # every sound found ...
+    assert order == sorted(order)  # ... in the right order
+    hop = timeline.hop_seconds
+    within = 0
+    for k in range(1, len(SEQUENCE)):  # boundary between sound k-1 and k at 5k seconds
+        starts = [s.start for s in segments if s.label == SEQUENCE[k]]
+        within += any(abs(start - 5 * k) <= hop + 1e-6 for start in starts)
+    assert within >= 9, f"only {within} of 11 boundaries within one hop"
+    assert segments[0].start == 0.0 and abs(segments[-1].end - 60.0) < 1e-6
+
+
+def test_frame_probabilities_average_overlapping_windows():
+    probs = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    tl = Timeline("x", 2.0, 1.0, np.array([0.0, 1.0, 2.0]), probs, ("a", "b"), 4.0)
+    np.testing.assert_allclose(tl.frame_probabilities(), [[1, 0], [0.5, 0.5], [0, 1], [0, 1]])
+    assert [(s.label, s.start, s.end) for s in tl.segments(0.6)] == [("a", 0.0, 1.0), ("b", 2.0, 4.0)]
+
+
+def test_cli_timeline_outputs_and_plot(minute, tmp_path):
+    out, png = tmp_path / "segments.json", tmp_path / "timeline.png"
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(minute), "--output", str(out), "--plot", str(png)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    segments = json.loads(out.read_text())
+    assert segments[0]["label"] == "rain" and segments[-1]["label"] == "insects"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_unreadable_recording(tmp_path):
+    (tmp_path / "x.wav").write_text("nope")
+    with pytest.raises(AudioError, match="not a readable audio file"):
+        list(stream_windows(tmp_path / "x.wav", 16000, 32000, 16000))
