@@ -1,0 +1,114 @@
+"""Inference speed of the shipped model on this CPU; writes benchmarks/results/inference.json.
+
+    python benchmarks/inference.py
+
+- torch_ms_per_clip / onnx_ms_per_clip: one decoded 5-s clip, model loaded, median of 50
+  (front end + network; the ONNX path uses the NumPy front end and onnxruntime);
+- onnx_max_abs_diff: max |logit difference| torch vs onnxruntime over 20 real clips;
+- files_per_second: `Predictor.predict` over 1000 ESC-50 files (decoding threads + batches);
+- timeline_seconds_10min: a 10-minute recording (120 ESC-50 clips end to end) to segments,
+  window 2 s, hop 0.5 s, with peak traced memory.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from envsound.audio import load_audio
+from envsound.data import load_esc50
+from envsound.inference.model_file import load_model
+from envsound.inference.onnx_export import OnnxScorer, export_onnx
+from envsound.inference.predict import Predictor
+from envsound.inference.shipped import default_model_path
+from envsound.inference.timeline import compute_timeline
+from envsound.training.crossval import device_name
+from envsound.utils import write_json
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from esc50_cv import git_commit  # noqa: E402
+
+
+def median_ms(fn, repeats: int = 50, warmup: int = 5) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return float(np.median(times))
+
+
+def main() -> None:
+    manifest = load_esc50()
+    model_path = default_model_path()
+    torch_predictor = Predictor.from_file(model_path)
+    rate = torch_predictor.extractor.sample_rate
+    clip = load_audio(REPO / "examples" / "1-100032-A-0.flac", rate)
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_path = export_onnx(model_path, Path(tmp) / "model.onnx")
+        onnx_predictor = Predictor.from_file(onnx_path, backend="onnx")
+        torch_ms = median_ms(lambda: torch_predictor.probabilities(clip))
+        onnx_ms = median_ms(lambda: onnx_predictor.probabilities(clip))
+        loaded = load_model(model_path)
+        waves = np.stack([load_audio(c.path, rate, 5.0) for c in manifest.clips[::100]])
+        features = loaded.extractor(waves)
+        with torch.inference_mode():
+            reference = loaded.model(torch.from_numpy(features)).numpy()
+        onnx_diff = float(np.abs(OnnxScorer(onnx_path).logits(features) - reference).max())
+
+        files = [c.path for c in manifest.clips[:1000]]
+        started = time.perf_counter()
+        results = torch_predictor.predict(files, top_k=1, batch_size=32)
+        files_seconds = time.perf_counter() - started
+        assert not any(r.error for r in results)
+
+        long_path = Path(tmp) / "ten_minutes.flac"
+        with sf.SoundFile(long_path, "w", 16000, 1) as out:
+            for c in manifest.clips[:120]:
+                out.write(sf.read(c.path, dtype="float32")[0])
+        tracemalloc.start()
+        started = time.perf_counter()
+        timeline = compute_timeline(torch_predictor, long_path, window_seconds=2.0, hop_seconds=0.5)
+        segments = timeline.segments(0.3)
+        timeline_seconds = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+
+    result = {
+        "name": "inference",
+        "model": model_path.name,
+        "torch_ms_per_clip": torch_ms,
+        "onnx_ms_per_clip": onnx_ms,
+        "onnx_speedup": torch_ms / onnx_ms,
+        "onnx_max_abs_diff": onnx_diff,
+        "files_per_second": len(files) / files_seconds,
+        "files_1000_seconds": files_seconds,
+        "timeline_seconds_10min": timeline_seconds,
+        "timeline_segments": len(segments),
+        "timeline_peak_traced_mb": peak / 1e6,
+        "threads": torch.get_num_threads(),
+        "device": device_name(),
+        "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
+        "commit": git_commit(),
+        "date": datetime.now(timezone.utc).date().isoformat(),
+    }
+    write_json(REPO / "benchmarks" / "results" / "inference.json", result)
+    for key, value in result.items():
+        if isinstance(value, float):
+            print(f"{key:26s} {value:.4g}")
+
+
+if __name__ == "__main__":
+    main()
