@@ -61,6 +61,14 @@ def main() -> None:
         onnx_predictor = Predictor.from_file(onnx_path, backend="onnx")
         torch_ms = median_ms(lambda: torch_predictor.probabilities(clip))
         onnx_ms = median_ms(lambda: onnx_predictor.probabilities(clip))
+        window = torch_predictor.windows(clip)
+        features = torch_predictor.extractor(window)
+        split = {
+            "torch_frontend_ms": median_ms(lambda: torch_predictor.extractor(window)),
+            "torch_network_ms": median_ms(lambda: torch_predictor.score(features)),
+            "numpy_frontend_ms": median_ms(lambda: onnx_predictor.extractor(window)),
+            "onnx_network_ms": median_ms(lambda: onnx_predictor.score(features)),
+        }
         loaded = load_model(model_path)
         waves = np.stack([load_audio(c.path, rate, 5.0) for c in manifest.clips[::100]])
         features = loaded.extractor(waves)
@@ -93,6 +101,7 @@ def main() -> None:
         "onnx_ms_per_clip": onnx_ms,
         "onnx_speedup": torch_ms / onnx_ms,
         "onnx_max_abs_diff": onnx_diff,
+        **split,
         "files_per_second": len(files) / files_seconds,
         "files_1000_seconds": files_seconds,
         "timeline_seconds_10min": timeline_seconds,
