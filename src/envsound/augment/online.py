@@ -44,6 +44,7 @@ def mixup(x: torch.Tensor, y: torch.Tensor, n_classes: int, generator: torch.Gen
     lam = torch.distributions.Beta(alpha, alpha).sample((x.shape[0],))
     lam = torch.maximum(lam, 1 - lam)  # keep the first example dominant, so 'train accuracy' stays meaningful
     perm = torch.randperm(x.shape[0], generator=generator)
-    mixed_x = lam[:, None, None, None] * x + (1 - lam[:, None, None, None]) * x[perm]
+    weight = lam.view(-1, *([1] * (x.ndim - 1)))
+    mixed_x = weight * x + (1 - weight) * x[perm]
     mixed_y = lam[:, None] * targets + (1 - lam[:, None]) * targets[perm]
     return mixed_x, mixed_y

@@ -74,6 +74,31 @@ def _linear_probe(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> 
     return make_pipeline(StandardScaler(), probe)
 
 
+def _handcrafted(cfg: "RunConfig") -> "Extractor":
+    from envsound.features.handcrafted import HandcraftedConfig, HandcraftedExtractor
+
+    overrides = dict(cfg.train.model_kwargs.get("features", {}))
+    if "statistics" in overrides:
+        overrides["statistics"] = tuple(overrides["statistics"])
+    return HandcraftedExtractor(HandcraftedConfig(sample_rate=cfg.features.sample_rate, clip_seconds=cfg.features.clip_seconds, **overrides))
+
+
+def _classic(name: str) -> Callable[..., Any]:
+    def build(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
+        from envsound.models.classic import build_classic
+
+        return build_classic(name, seed=cfg.train.seed, pca=cfg.train.model_kwargs.get("pca"))
+
+    return build
+
+
+def _dense(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
+    from envsound.models.dense import DenseNet
+
+    kwargs = {k: v for k, v in cfg.train.model_kwargs.items() if k != "features"}
+    return DenseNet(_handcrafted(cfg).output_shape[0], n_classes, **kwargs)
+
+
 MODELS: dict[str, ModelSpec] = {}
 
 
@@ -88,6 +113,15 @@ register(ModelSpec("compact", "network", "scratch", False, "small residual CNN s
 
 register(ModelSpec("mn04_probe", "classic", "linear_probe", True, "frozen AudioSet MobileNet (EfficientAT mn04) embeddings + logistic regression", _linear_probe, _efficientat_embedding))
 register(ModelSpec("mn04_finetune", "network", "fine_tune", True, "AudioSet MobileNet (EfficientAT mn04) fine-tuned end to end", _pretrained_classifier, _efficientat_logmel))
+
+
+CLASSIC_DESCRIPTIONS = {
+    "logreg": "logistic regression", "svm_linear": "linear SVM", "svm_rbf": "RBF-kernel SVM", "knn": "k nearest neighbours",
+    "rf": "random forest", "mlp": "multi-layer perceptron (scikit-learn)", "gbt": "gradient-boosted trees",
+}
+for _name, _text in CLASSIC_DESCRIPTIONS.items():
+    register(ModelSpec(_name, "classic", "classic", False, f"{_text} on the 110 hand-crafted features (nested grid search)", _classic(_name), _handcrafted))
+register(ModelSpec("dense", "network", "classic", False, "the study's dense network on the 110 hand-crafted features", _dense, _handcrafted))
 
 
 def get_model(name: str) -> ModelSpec:

@@ -104,12 +104,12 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
         started = time.perf_counter()
         if verbose:
             console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
-        probs, history = _fit_fold(spec, cfg, manifest, x_all, y_all, train_idx, test_idx, fold_dir, verbose)
+        probs, history, tuned = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose)
         accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
         _save_fold(fold_dir, manifest, test_idx, y_all[test_idx], probs, history)
         # Epoch times survive a resume inside the history; classic models have no epochs.
         seconds = sum(history.get("epoch_seconds", [])) or time.perf_counter() - started
-        write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds})
+        write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned})
         (fold_dir / "checkpoint.pt").unlink(missing_ok=True)
         if verbose:
             console.print(f"fold {fold}: accuracy [bold]{accuracy:.1%}[/]")
@@ -120,12 +120,29 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
     return metrics
 
 
-def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool) -> tuple[np.ndarray, dict]:
+def fit_classic(estimator: Any, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict | None:
+    """Fit; a grid search gets the training clips' fold ids, so its inner splits are by fold.
+
+    Returns the chosen hyperparameters (JSON-friendly), or None for an untuned estimator.
+    """
+    from sklearn.model_selection import BaseCrossValidator
+    from sklearn.model_selection._search import BaseSearchCV
+
+    if isinstance(estimator, BaseSearchCV):
+        if isinstance(estimator.cv, BaseCrossValidator) and hasattr(estimator.cv, "n_splits"):
+            estimator.cv.n_splits = min(estimator.cv.n_splits, len(np.unique(groups)))
+        estimator.fit(x, y, groups=groups)
+        return {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)) for k, v in estimator.best_params_.items()}
+    estimator.fit(x, y)
+    return None
+
+
+def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool) -> tuple[np.ndarray, dict, dict | None]:
     n_classes = len(manifest.classes)
     if spec.kind == "classic":
         estimator = spec.build(n_classes, cfg)
-        estimator.fit(x_all[train_idx], y_all[train_idx])
-        return _full_proba(estimator, x_all[test_idx], n_classes), {}
+        tuned = fit_classic(estimator, x_all[train_idx], y_all[train_idx], fold_ids[train_idx])
+        return _full_proba(estimator, x_all[test_idx], n_classes), {}, tuned
     torch.manual_seed(cfg.train.seed)
     model = spec.build(n_classes, cfg)
     x_train, y_train = torch.from_numpy(x_all[train_idx]), torch.from_numpy(y_all[train_idx])
@@ -141,7 +158,7 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
 
     history = train_network(model, x_train, y_train, cfg.train, n_classes, checkpoint, x_test, y_test, on_epoch=report)
     probs, _, _ = evaluate(model, x_test, y_test)
-    return probs, history.to_dict()
+    return probs, history.to_dict(), None
 
 
 def _full_proba(estimator: Any, x: np.ndarray, n_classes: int) -> np.ndarray:

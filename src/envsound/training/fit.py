@@ -30,8 +30,11 @@ def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: 
     started = time.perf_counter()
     n_classes = len(manifest.classes)
     if spec.kind == "classic":
+        from envsound.data import fold_assignment
+        from envsound.training.crossval import fit_classic
+
         model = spec.build(n_classes, cfg)
-        model.fit(x, y)
+        fit_classic(model, x, y, fold_assignment(manifest, cfg.n_folds, cfg.train.seed))
     else:
         model = spec.build(n_classes, cfg)
         checkpoint = out.with_name(out.name + ".checkpoint")

@@ -46,6 +46,10 @@ def warmup_cosine(total_steps: int, warmup_steps: int) -> Callable[[int], float]
 
 
 def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    if x.ndim != 4:  # feature vectors: only mixup applies
+        if cfg.mixup_alpha > 0:
+            return online.mixup(x, y, n_classes, gen, cfg.mixup_alpha)
+        return x, torch.nn.functional.one_hot(y, n_classes).float()
     if cfg.time_roll:
         x = online.time_roll(x, gen)
     if cfg.gain_db > 0:
