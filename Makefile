@@ -8,7 +8,7 @@ export ENVSOUND_ESC50
 ENVSOUND_WEIGHTS ?= ../shared/models/efficientat
 export ENVSOUND_WEIGHTS
 
-.PHONY: install test test-fast demo bench clean
+.PHONY: install browser test test-fast demo bench serve clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,12 @@ $(VENV)/.installed: pyproject.toml Makefile
 
 install: $(VENV)/.installed
 
-test: install
+# Debian's chromium for the browser test (needs root and the Debian registry; skipped otherwise)
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; the browser test will be skipped outside CI"
+
+test: install browser
 	$(PY) -m pytest -q
 
 test-fast: install
@@ -29,9 +34,16 @@ test-fast: install
 demo: install
 	$(PY) -m envsound.demo
 
+serve: install
+	$(PY) -m envsound.cli serve
+
 bench: install
 	$(PY) benchmarks/esc50_cv.py --name compact_cnn --model compact
 	$(PY) benchmarks/esc50_cv.py --name study_cnn --model study_cnn --epochs 30
+	$(PY) benchmarks/esc50_cv.py --name mn04_linear_probe --model mn04_probe --cold-cache
+	bash benchmarks/classic.sh
+	$(PY) benchmarks/feature_cache.py
+	$(PY) benchmarks/inference.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

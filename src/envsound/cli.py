@@ -219,6 +219,16 @@ def timeline(
 
 
 @app.command()
+def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000), model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model).")) -> None:
+    """Start the local web demo: upload or record a clip, see labels, spectrogram and timeline."""
+    try:
+        from envsound.serve.app import serve as run
+    except ImportError:
+        raise ConfigError("the web demo needs its extras: pip install 'envsound[serve]'") from None
+    run(host, port, model)
+
+
+@app.command()
 def export(model: Optional[Path] = typer.Argument(None, help="Model file (default: the shipped model)."), onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json).")) -> None:
     """Export a network to ONNX; the front end runs outside the graph (NumPy) at prediction time."""
     from envsound.inference.onnx_export import export_onnx
