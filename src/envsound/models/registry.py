@@ -99,6 +99,21 @@ def _dense(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     return DenseNet(_handcrafted(cfg).output_shape[0], n_classes, **kwargs)
 
 
+def _two_branch_features(cfg: "RunConfig") -> "Extractor":
+    from envsound.features.logmel import LogMelExtractor
+    from envsound.models.two_branch import TwoBranchExtractor
+
+    return TwoBranchExtractor(LogMelExtractor(cfg.features), _handcrafted(cfg))
+
+
+def _two_branch(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
+    from envsound.models.two_branch import TwoBranchNet
+
+    extractor = _two_branch_features(cfg)
+    kwargs = {k: v for k, v in cfg.train.model_kwargs.items() if k != "features"}
+    return TwoBranchNet(n_classes, extractor.n_features, extractor.mel_shape, **kwargs)
+
+
 MODELS: dict[str, ModelSpec] = {}
 
 
@@ -121,6 +136,7 @@ CLASSIC_DESCRIPTIONS = {
 }
 for _name, _text in CLASSIC_DESCRIPTIONS.items():
     register(ModelSpec(_name, "classic", "classic", False, f"{_text} on the 110 hand-crafted features (nested grid search)", _classic(_name), _handcrafted))
+register(ModelSpec("two_branch", "network", "two_branch", False, "hand-crafted features + log-mel CNN, fused (the study's best network)", _two_branch, _two_branch_features))
 register(ModelSpec("dense", "network", "classic", False, "the study's dense network on the 110 hand-crafted features", _dense, _handcrafted))
 
 
