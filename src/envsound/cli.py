@@ -219,6 +219,27 @@ def timeline(
 
 
 @app.command()
+def augment(
+    dataset: str = typer.Argument(..., help="esc50, esc10, a folder-per-class path or a CSV manifest."),
+    out: Path = typer.Option(..., help="Folder for audio/ and manifest.csv (re-running resumes)."),
+    transforms: str = typer.Option("noise,shift,pitch,stretch", help="Comma-separated: noise, shift, pitch, stretch, gain, background."),
+    copies: int = typer.Option(1, help="Copies per clip and transform."),
+    seed: int = typer.Option(0),
+    data: Optional[str] = DATA_OPT,
+    background: Optional[str] = typer.Option(None, help="Folder of noise recordings for the background transform."),
+    workers: int = typer.Option(2),
+) -> None:
+    """Write an augmented dataset: every copy keeps its source clip's fold and records its parameters."""
+    from envsound.augment.offline import augment_dataset
+    from envsound.data import load_dataset
+
+    manifest = load_dataset(dataset, data)
+    path = augment_dataset(manifest, out, tuple(t.strip() for t in transforms.split(",") if t.strip()), copies, seed,
+                           background=background, workers=workers, seconds=None if dataset not in ("esc50", "esc10") else 5.0)
+    _echo(f"{path}  (train on it with: envsound cv --dataset {path})")
+
+
+@app.command()
 def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000), model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model).")) -> None:
     """Start the local web demo: upload or record a clip, see labels, spectrogram and timeline."""
     try:

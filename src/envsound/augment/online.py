@@ -48,3 +48,19 @@ def mixup(x: torch.Tensor, y: torch.Tensor, n_classes: int, generator: torch.Gen
     mixed_x = weight * x + (1 - weight) * x[perm]
     mixed_y = lam[:, None] * targets + (1 - lam[:, None]) * targets[perm]
     return mixed_x, mixed_y
+
+
+def study_image_augment(x: torch.Tensor, generator: torch.Generator, brightness: float = 0.2, contrast: float = 0.2, noise: float = 0.05) -> torch.Tensor:
+    """The study's spectrogram-as-image augmentation, done correctly: per-example random
+    brightness (additive), contrast (scale about the mean), non-zero Gaussian noise that differs
+    per example, and a left-right (time) flip with probability 0.5."""
+    batch = x.shape[0]
+    shape = (batch,) + (1,) * (x.ndim - 1)
+    scale = x.std(dim=tuple(range(1, x.ndim)), keepdim=True).clamp_min(1e-6)
+    mean = x.mean(dim=tuple(range(1, x.ndim)), keepdim=True)
+    shift = (torch.rand(shape, generator=generator) * 2 - 1) * brightness * scale
+    factor = 1 + (torch.rand(shape, generator=generator) * 2 - 1) * contrast
+    out = (x - mean) * factor + mean + shift
+    out = out + torch.randn(x.shape, generator=generator) * noise * scale
+    flip = torch.rand(batch, generator=generator) < 0.5
+    return torch.where(flip.view(shape), out.flip(-1), out)

@@ -23,6 +23,7 @@ class TrainConfig:
     spec_augment: bool = True
     time_roll: bool = True
     gain_db: float = 6.0  # 0 disables random gain
+    image_augment: bool = False  # the study's image augmentation (brightness, contrast, noise, flip)
     seed: int = 0
     threads: int | None = None  # torch intra-op threads; None = torch's default
 

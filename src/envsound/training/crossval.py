@@ -94,12 +94,14 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
     features = load_or_compute(manifest, extractor, show_progress=verbose)
     x_all = np.asarray(features.features)
     y_all = manifest.targets
+    originals = np.array([c.source is None for c in manifest.clips])
     for fold in folds:
         fold_dir = run_dir / f"fold-{fold}"
         if (fold_dir / "result.json").exists():
             continue
         fold_dir.mkdir(exist_ok=True)
         train_idx, test_idx = split_indices(fold_ids, fold)
+        test_idx = test_idx[originals[test_idx]]  # augmented copies train, never test
         assert_no_leak(manifest, train_idx, test_idx, check_groups=manifest.folds is None)
         started = time.perf_counter()
         if verbose:

@@ -56,6 +56,8 @@ def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int,
         x = online.random_gain(x, gen, cfg.gain_db)
     if cfg.spec_augment:
         x = online.spec_augment(x, gen)
+    if cfg.image_augment:
+        x = online.study_image_augment(x, gen)
     if cfg.mixup_alpha > 0:
         return online.mixup(x, y, n_classes, gen, cfg.mixup_alpha)
     return x, torch.nn.functional.one_hot(y, n_classes).float()

@@ -1,0 +1,144 @@
+"""Offline augmentation: writes augmented copies of a dataset, each in its source clip's fold.
+
+Transforms come from audiomentations. Every copy is seeded from (seed, clip, transform, copy),
+so a re-run writes identical files; finished copies are skipped, so an interrupted run resumes.
+The output manifest records each copy's source clip, transform and sampled parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import soundfile as sf
+
+from envsound.audio import fix_length, load_audio
+from envsound.data.manifest import Clip, Manifest
+from envsound.errors import AudioError, ConfigError
+from envsound.utils import atomic_path, stable_hash
+
+
+def _transforms(background: str | None) -> dict[str, Callable[[], Any]]:
+    import audiomentations as A
+
+    table: dict[str, Callable[[], Any]] = {
+        "noise": lambda: A.AddGaussianSNR(min_snr_db=10.0, max_snr_db=30.0, p=1.0),
+        "shift": lambda: A.Shift(min_shift=-0.5, max_shift=0.5, rollover=True, p=1.0),
+        "pitch": lambda: A.PitchShift(min_semitones=-2.0, max_semitones=2.0, p=1.0),
+        "stretch": lambda: A.TimeStretch(min_rate=0.7, max_rate=1.2, leave_length_unchanged=False, p=1.0),
+        "gain": lambda: A.Gain(min_gain_db=-6.0, max_gain_db=6.0, p=1.0),
+    }
+    if background:
+        table["background"] = lambda: A.AddBackgroundNoise(sounds_path=background, min_snr_db=5.0, max_snr_db=20.0, p=1.0)
+    return table
+
+
+TRANSFORM_NAMES = ("noise", "shift", "pitch", "stretch", "gain", "background")
+
+
+@dataclass(frozen=True)
+class Job:
+    source: str
+    target: str
+    transform: str
+    seed: int
+    sample_rate: int
+    seconds: float | None
+    background: str | None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _run(job: Job) -> dict:
+    """One copy, in a worker process; audiomentations draws from the global RNGs, seeded here."""
+    random.seed(job.seed)
+    np.random.seed(job.seed % (2**32))
+    signal = load_audio(job.source, job.sample_rate)
+    transform = _transforms(job.background)[job.transform]()
+    augmented = transform(samples=signal, sample_rate=job.sample_rate)
+    if job.seconds is not None:  # time stretch changes the duration; crop/pad back to the clip length
+        augmented = fix_length(augmented, round(job.seconds * job.sample_rate))
+    target = Path(job.target)
+    with atomic_path(target) as tmp:
+        sf.write(tmp, augmented, job.sample_rate, format="WAV", subtype="PCM_16")
+    params = {k: _jsonable(v) for k, v in transform.parameters.items() if k != "should_apply"}
+    if job.transform == "background":
+        params = {k: v for k, v in params.items() if k in ("snr_db", "noise_file_path", "rms_in_db")}
+    record = {"target": job.target, "params": params}
+    with atomic_path(target.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(record))
+    return record
+
+
+def augment_dataset(
+    manifest: Manifest,
+    out_dir: str | Path,
+    transforms: tuple[str, ...] = ("noise", "shift", "pitch", "stretch"),
+    copies: int = 1,
+    seed: int = 0,
+    sample_rate: int | None = None,
+    seconds: float | None = None,
+    background: str | None = None,
+    workers: int = 2,
+    include_originals: bool = True,
+    show_progress: bool = True,
+) -> Path:
+    """Write ``out_dir/audio/*.wav`` and ``out_dir/manifest.csv``; returns the manifest path."""
+    from envsound.audio import audio_info
+    from envsound.progress import progress_bar
+
+    unknown = set(transforms) - set(TRANSFORM_NAMES)
+    if unknown:
+        raise ConfigError(f"unknown transforms {sorted(unknown)}; choose from {', '.join(TRANSFORM_NAMES)}")
+    if "background" in transforms and not background:
+        raise ConfigError("the background transform needs --background FOLDER of noise recordings")
+    out_dir = Path(out_dir)
+    audio_dir = out_dir / "audio"
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    rate = sample_rate or audio_info(manifest.clips[0].path)[0]
+    jobs: list[tuple[Clip, Job]] = []
+    for clip in manifest.clips:
+        for name in transforms:
+            for k in range(copies):
+                target = audio_dir / f"{clip.clip_id}__{name}{k}.wav"
+                job_seed = int(stable_hash([seed, clip.clip_id, name, k]), 16)
+                jobs.append((clip, Job(str(clip.path), str(target), name, job_seed, rate, seconds, background)))
+    todo = [job for _, job in jobs if not Path(job.target).with_suffix(".json").exists()]
+    failures: list[str] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool, progress_bar("augment", len(todo), show_progress) as advance:
+        futures = [pool.submit(_run, job) for job in todo]
+        for job, future in zip(todo, futures):
+            try:
+                future.result()
+            except AudioError as err:
+                failures.append(str(err))
+            advance(1)
+    if failures:
+        raise AudioError(f"{len(failures)} copies failed (finished ones are kept; rerun to resume):\n  " + "\n  ".join(failures[:10]))
+    rows = []
+    if include_originals:
+        rows += [[str(c.path.resolve()), c.label, "" if c.fold is None else c.fold, c.group or "", "", "", ""] for c in manifest.clips]
+    for clip, job in jobs:
+        record = json.loads(Path(job.target).with_suffix(".json").read_text())
+        rows.append([Path(job.target).relative_to(out_dir).as_posix(), clip.label, "" if clip.fold is None else clip.fold, clip.group or "", clip.clip_id, job.transform, json.dumps(record["params"], sort_keys=True)])
+    import csv
+
+    manifest_path = out_dir / "manifest.csv"
+    with atomic_path(manifest_path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "label", "fold", "group", "source", "transform", "params"])
+        writer.writerows(rows)
+    return manifest_path

@@ -1,0 +1,103 @@
+"""Offline augmentation: each transform does what it says, copies stay in their fold, reruns match."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import tone, write_wav
+from envsound.augment.offline import augment_dataset
+from envsound.data import fold_assignment, load_csv, split_indices
+from envsound.data.manifest import Clip, Manifest
+
+
+def _peak_hz(y, sr):
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return np.argmax(spectrum) * sr / len(y)
+
+
+@pytest.fixture
+def sine_manifest(tmp_path):
+    sr = 16000
+    clips = []
+    for i, fold in enumerate((1, 1, 2, 2, 3, 3)):
+        path = write_wav(tmp_path / "src" / f"c{i}.wav", tone(440, 2.0, sr=sr, amp=0.5), sr)
+        clips.append(Clip(path, "a" if i % 2 else "b", fold=fold, group=f"rec{i}"))
+    return Manifest("sines", tuple(clips))
+
+
+def _rows(path):
+    return list(csv.DictReader(open(path)))
+
+
+def test_transforms_change_the_audio_as_intended(sine_manifest, tmp_path):
+    manifest_path = augment_dataset(sine_manifest, tmp_path / "aug", ("pitch", "stretch", "noise", "shift"), seed=1, workers=1, show_progress=False)
+    rows = {(r["source"], r["transform"]): r for r in _rows(manifest_path) if r["source"]}
+    original, sr = sf.read(sine_manifest.clips[0].path)
+    for (source, transform), row in rows.items():
+        if source != "c0":
+            continue
+        y, _ = sf.read(tmp_path / "aug" / row["path"])
+        params = json.loads(row["params"])
+        if transform == "pitch":
+            expected = 440 * 2 ** (params["num_semitones"] / 12)
+            assert abs(_peak_hz(y, sr) - expected) < 8, (params, _peak_hz(y, sr))
+        elif transform == "stretch":  # duration changes by 1/rate when not cropped back
+            assert len(y) == pytest.approx(len(original) / params["rate"], rel=0.02)
+        elif transform == "noise":
+            residual = y - original
+            assert np.std(residual) == pytest.approx(params["noise_std"], rel=0.05)
+            snr = 10 * np.log10(np.mean(original**2) / np.mean(residual**2))
+            assert 10 - 0.5 <= snr <= 30 + 0.5  # the configured SNR range
+        elif transform == "shift":
+            lag = int(np.argmax(np.correlate(y[:4000], original[:4000], "full"))) - 3999
+            assert lag != 0 or abs(params["shift_amount"]) < 0.01
+
+
+def test_copies_inherit_folds_and_never_cross_them(sine_manifest, tmp_path):
+    path = augment_dataset(sine_manifest, tmp_path / "aug", ("gain", "noise"), copies=2, workers=1, show_progress=False)
+    manifest = load_csv(path)
+    assert len(manifest) == 6 + 6 * 2 * 2
+    folds = fold_assignment(manifest)
+    by_id = {c.clip_id: c for c in manifest.clips}
+    for clip in manifest.clips:
+        if clip.source:
+            assert clip.fold == by_id[clip.source].fold and clip.group == by_id[clip.source].group
+    from envsound.data import assert_no_leak
+
+    for fold in (1, 2, 3):
+        train, test = split_indices(folds, fold)
+        assert_no_leak(manifest, train, test)
+
+
+def test_same_seed_same_files_and_resume(sine_manifest, tmp_path):
+    a = augment_dataset(sine_manifest, tmp_path / "a", ("pitch", "noise"), seed=7, workers=2, show_progress=False)
+    b = augment_dataset(sine_manifest, tmp_path / "b", ("pitch", "noise"), seed=7, workers=1, show_progress=False)
+    files = sorted((tmp_path / "a" / "audio").glob("*.wav"))
+    assert len(files) == 12
+    for f in files:
+        assert f.read_bytes() == (tmp_path / "b" / "audio" / f.name).read_bytes()
+    victim = files[3]
+    victim.with_suffix(".json").unlink()  # as if killed before this copy finished
+    before = {f: f.stat().st_mtime_ns for f in files if f != victim}
+    augment_dataset(sine_manifest, tmp_path / "a", ("pitch", "noise"), seed=7, workers=1, show_progress=False)
+    assert victim.read_bytes() == (tmp_path / "b" / "audio" / victim.name).read_bytes()
+    assert all(f.stat().st_mtime_ns == t for f, t in before.items())  # finished copies untouched
+    assert [r["params"] for r in _rows(a)] == [r["params"] for r in _rows(b)]
+    other = augment_dataset(sine_manifest, tmp_path / "c", ("pitch",), seed=8, workers=1, show_progress=False)
+    assert [r["params"] for r in _rows(other) if r["source"]] != [r["params"] for r in _rows(a) if r["transform"] == "pitch"]
+
+
+def test_cv_tests_on_originals_only(sine_manifest, tmp_path):
+    from envsound.features.logmel import LogMelConfig
+    from envsound.training.config import RunConfig, TrainConfig
+    from envsound.training.crossval import cross_validate
+
+    path = augment_dataset(sine_manifest, tmp_path / "aug", ("gain",), workers=1, show_progress=False)
+    cfg = RunConfig(dataset=str(path), features=LogMelConfig(clip_seconds=2.0, n_mels=32), train=TrainConfig(model_kwargs={"width": 8}, epochs=1, batch_size=4, warmup_epochs=0))
+    cross_validate(cfg, tmp_path / "run", verbose=False)
+    for fold in (1, 2, 3):
+        clips = np.load(tmp_path / "run" / f"fold-{fold}" / "predictions.npz")["clip"].tolist()
+        assert clips and all("__" not in c for c in clips)
