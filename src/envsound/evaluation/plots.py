@@ -64,7 +64,10 @@ def confusion_figure(matrix: np.ndarray, labels: Sequence[str], path: str | Path
     fig, ax = plt.subplots(figsize=(size + 1.5, size))
     # a square-root colour scale keeps the few-percent confusions visible beside a dark diagonal
     image = ax.imshow(matrix, cmap="Blues", norm=matplotlib.colors.PowerNorm(0.5, vmin=0, vmax=1), interpolation="nearest")
-    ax.set_xticks(range(n), labels, rotation=90, fontsize=7 if big else 10)
+    if big:
+        ax.set_xticks(range(n), labels, rotation=90, fontsize=7)
+    else:
+        ax.set_xticks(range(n), labels, rotation=30, ha="right", rotation_mode="anchor", fontsize=10)
     ax.set_yticks(range(n), labels, fontsize=7 if big else 10)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
