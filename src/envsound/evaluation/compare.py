@@ -10,14 +10,16 @@ from envsound.utils import read_json
 
 
 def compare_runs(run_dirs: list[str | Path], out_png: str | Path) -> str:
-    rows, names, accs = [], [], []
+    rows, names, accs, datasets = [], [], [], set()
     for run in map(Path, run_dirs):
         if not (run / "metrics.json").exists():
             raise RunError(f"{run}: not a finished run (no metrics.json)")
         metrics, config = read_json(run / "metrics.json"), read_json(run / "config.json")
         names.append(run.name)
         accs.append(metrics["fold_accuracy"])
+        datasets.add(config["dataset"]["name"])
         rows.append(f"| {run.name} | {config['model']['name']} | {config['dataset']['name']} | {len(metrics['folds'])} | {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} |")
-    plots.compare_figure(names, accs, out_png)
+    # ESC-50's human listeners (Piczak 2015) are the natural yardstick when every run is ESC-50
+    plots.compare_figure(names, accs, out_png, reference=("human accuracy", 0.813) if datasets == {"esc50"} else None)
     header = "| run | model | dataset | folds | accuracy |\n|---|---|---|---|---|\n"
     return header + "\n".join(rows)

@@ -106,7 +106,7 @@ def per_class_figure(classes: Sequence[str], model_acc: np.ndarray, human: dict[
     return save(fig, path)
 
 
-def compare_figure(names: Sequence[str], fold_accuracies: Sequence[Sequence[float]], path: str | Path) -> Path:
+def compare_figure(names: Sequence[str], fold_accuracies: Sequence[Sequence[float]], path: str | Path, reference: tuple[str, float] | None = None) -> Path:
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(names) + 2), 4.5))
     means = [float(np.mean(a)) for a in fold_accuracies]
     stds = [float(np.std(a)) for a in fold_accuracies]
@@ -114,7 +114,11 @@ def compare_figure(names: Sequence[str], fold_accuracies: Sequence[Sequence[floa
     ax.bar(x, means, yerr=stds, capsize=6, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))], alpha=0.85)
     for i, accs in enumerate(fold_accuracies):
         ax.scatter(np.full(len(accs), i) + np.linspace(-0.15, 0.15, len(accs)), accs, color="black", s=12, zorder=3)
-        ax.text(i, means[i] + stds[i] + 0.01, f"{means[i]:.1%}", ha="center", fontsize=10)
+        top = max(means[i] + stds[i], max(accs))
+        ax.text(i, top + 0.015, f"{means[i]:.1%}", ha="center", va="bottom", fontsize=10)
+    if reference:
+        ax.axhline(reference[1], color=PALETTE[7], ls="--", lw=1)
+        ax.text(len(names) - 0.5, reference[1] - 0.01, f"{reference[0]} {reference[1]:.1%}", ha="right", va="top", fontsize=9)
     ax.set_xticks(x, names, rotation=20, ha="right")
     ax.set_ylabel("accuracy (mean ± std over folds; dots: folds)")
     ax.set_ylim(0, 1.05)
