@@ -88,6 +88,8 @@ def main() -> None:
         "mean_accuracy": metrics["mean_accuracy"],
         "std_accuracy": metrics["std_accuracy"],
         "wall_seconds": wall,
+        # the evaluated model is the weight average; these are the last step's weights, for comparison
+        **{k: metrics[k] for k in ("fold_accuracy_last_step", "mean_accuracy_last_step") if k in metrics},
         "feature_cache": "cold" if args.cold_cache else "warm or resumed",
         "device": device_name(),
         "command": command,

@@ -24,12 +24,15 @@ class TrainConfig:
     time_roll: bool = True
     gain_db: float = 6.0  # 0 disables random gain
     image_augment: bool = False  # the study's image augmentation (brightness, contrast, noise, flip)
+    ema_decay: float = 0.998  # weight average that is evaluated and saved; 0 disables
     seed: int = 0
     threads: int | None = None  # torch intra-op threads; None = torch's default
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ConfigError("epochs, batch_size and lr must be positive")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
         _save_fold(fold_dir, manifest, test_idx, y_all[test_idx], probs, history)
         # Epoch times survive a resume inside the history; classic models have no epochs.
         seconds = sum(history.get("epoch_seconds", [])) or time.perf_counter() - started
-        write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned})
+        write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned, "last_step_accuracy": history.get("final_raw_val_acc")})
         (fold_dir / "checkpoint.pt").unlink(missing_ok=True)
         if verbose:
             console.print(f"fold {fold}: accuracy [bold]{accuracy:.1%}[/]")
@@ -182,7 +182,7 @@ def _save_fold(fold_dir: Path, manifest: Manifest, test_idx: np.ndarray, targets
 def summarize(run_dir: Path, folds: list[int]) -> dict[str, Any]:
     results = [read_json(run_dir / f"fold-{f}" / "result.json") for f in folds]
     accuracies = [r["accuracy"] for r in results]
-    return {
+    summary = {
         "folds": folds,
         "fold_accuracy": accuracies,
         "mean_accuracy": float(np.mean(accuracies)),
@@ -190,3 +190,8 @@ def summarize(run_dir: Path, folds: list[int]) -> dict[str, Any]:
         "wall_seconds": float(sum(r["seconds"] for r in results)),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    last_step = [r.get("last_step_accuracy") for r in results]
+    if all(a is not None for a in last_step):  # networks trained with a weight average
+        summary["fold_accuracy_last_step"] = last_step
+        summary["mean_accuracy_last_step"] = float(np.mean(last_step))
+    return summary

@@ -1,7 +1,9 @@
 """The one training loop: one fold (or all data), one network, checkpointed every epoch.
 
 Networks plug in here; they never bring their own loop. A checkpoint holds model, optimiser,
-schedule, history and RNG state, so a killed run resumes losing at most the current epoch.
+schedule, weight average, history and RNG state, so a killed run resumes losing at most the current
+epoch. Spectrogram batches run channels-last: on this CPU that makes an epoch of the compact CNN
+~25 % faster and of the MobileNet ~2x faster, with the same numbers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from torch import nn
 
 from envsound.augment import online
 from envsound.training.config import TrainConfig
+from envsound.training.ema import WeightAverage
 from envsound.utils import atomic_path
 
 EpochCallback = Callable[[int, dict], None]
@@ -30,9 +33,14 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_acc: list[float] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)
+    # with a weight average, val_* above are the average's; this is the last step's weights at the end
+    final_raw_val_acc: float | None = None
 
-    def to_dict(self) -> dict[str, list[float]]:
+    def to_dict(self) -> dict:
         return dict(self.__dict__)
+
+    def last(self) -> dict[str, float]:
+        return {k: v[-1] for k, v in self.__dict__.items() if isinstance(v, list) and v}
 
 
 def warmup_cosine(total_steps: int, warmup_steps: int) -> Callable[[int], float]:
@@ -63,11 +71,15 @@ def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int,
     return x, torch.nn.functional.one_hot(y, n_classes).float()
 
 
+def _memory_format(x: torch.Tensor) -> torch.Tensor:
+    return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
+
+
 @torch.inference_mode()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, batch_size: int = 128) -> tuple[np.ndarray, float, float]:
     """(probabilities, loss, accuracy) of ``model`` on ``x``; loss/accuracy are NaN without labels."""
     model.eval()
-    logits = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+    logits = torch.cat([model(_memory_format(x[i : i + batch_size])) for i in range(0, len(x), batch_size)])
     probs = logits.softmax(dim=1).numpy()
     if y is None:
         return probs, float("nan"), float("nan")
@@ -93,10 +105,15 @@ def train_network(
     steps_per_epoch = math.ceil(len(x_train) / cfg.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(cfg.epochs * steps_per_epoch, cfg.warmup_epochs * steps_per_epoch))
     gen = torch.Generator().manual_seed(cfg.seed)
+    if x_train.ndim == 4:
+        model.to(memory_format=torch.channels_last)
+    average = WeightAverage(model, cfg.ema_decay) if cfg.ema_decay else None
     history, start_epoch = History(), 0
     if checkpoint is not None and checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
+        if average is not None:
+            average.load_state_dict(state["average"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
         gen.set_state(state["generator"])
@@ -114,6 +131,7 @@ def train_network(
                 continue
             x, y = x_train[batch], y_train[batch]
             x_aug, soft = _augment(x, y, cfg, n_classes, gen)
+            x_aug = _memory_format(x_aug)
             if cfg.label_smoothing:
                 soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
             logits = model(x_aug)
@@ -122,13 +140,15 @@ def train_network(
             loss.backward()
             optimizer.step()
             schedule.step()
+            if average is not None:
+                average.update(model)
             total_loss += loss.item() * len(batch)
             correct += int((logits.argmax(1) == y).sum())
             seen += len(batch)
         history.train_loss.append(total_loss / max(1, seen))
         history.train_acc.append(correct / max(1, seen))
         if x_val is not None:
-            _, val_loss, val_acc = evaluate(model, x_val, y_val)
+            _, val_loss, val_acc = evaluate(average.module if average else model, x_val, y_val)
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
         history.epoch_seconds.append(time.perf_counter() - started)
@@ -143,9 +163,14 @@ def train_network(
                         "generator": gen.get_state(),
                         "torch_rng": torch.get_rng_state(),
                         "history": history.to_dict(),
+                        "average": average.state_dict() if average else None,
                     },
                     tmp,
                 )
         if on_epoch:
-            on_epoch(epoch + 1, {k: v[-1] for k, v in history.to_dict().items() if v})
+            on_epoch(epoch + 1, history.last())
+    if average is not None:
+        if x_val is not None and history.final_raw_val_acc is None:
+            history.final_raw_val_acc = evaluate(model, x_val, y_val)[2]
+        model.load_state_dict(average.module.state_dict())
     return history
