@@ -36,3 +36,13 @@ def test_spec_augment_masks_bands_and_time_roll_preserves_content():
     masked = online.spec_augment(x, _gen(), freq_masks=1, freq_width=8, time_masks=0)
     changed_rows = (masked != x).any(dim=-1)[:, 0]
     assert (changed_rows.sum(dim=1) <= 8).all()
+
+
+def test_random_gain_moves_every_bin_by_the_declared_log_scale():
+    x = torch.zeros(64, 1, 8, 10)
+    for units in (0.23, 0.046):
+        shift = online.random_gain(x, _gen(), max_db=6.0, units_per_db=units)
+        per_example = shift[:, 0, 0, 0]
+        assert torch.all(shift == per_example[:, None, None, None])  # one gain per clip, all bins alike
+        assert per_example.abs().max() <= 6.0 * units + 1e-6
+        assert per_example.abs().max() > 4.0 * units  # 64 draws of ±6 dB reach beyond ±4 dB

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import torch
 
+from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
+
 
 def time_roll(x: torch.Tensor, generator: torch.Generator, max_fraction: float = 0.5) -> torch.Tensor:
     """Circularly shift each example along time (the study's time shift, without re-decoding)."""
@@ -16,10 +18,14 @@ def time_roll(x: torch.Tensor, generator: torch.Generator, max_fraction: float =
     return torch.gather(x, -1, index[:, None, None, :].expand_as(x))
 
 
-def random_gain(x: torch.Tensor, generator: torch.Generator, max_db: float = 6.0) -> torch.Tensor:
-    """A gain of ±max_db is an additive offset on a natural-log power spectrogram."""
+def random_gain(x: torch.Tensor, generator: torch.Generator, max_db: float = 6.0, units_per_db: float = NATURAL_LOG_UNITS_PER_DB) -> torch.Tensor:
+    """A gain of ±max_db is an additive offset on a log-power spectrogram.
+
+    ``units_per_db`` is how far one dB moves a feature value: ln(10)/10 for a natural-log power
+    spectrogram; a front end that rescales its log (EfficientAT divides by 5) declares its own.
+    """
     db = (torch.rand(x.shape[0], generator=generator) * 2 - 1) * max_db
-    return x + (db * (torch.log(torch.tensor(10.0)) / 10.0))[:, None, None, None]
+    return x + (db * units_per_db)[:, None, None, None]
 
 
 def spec_augment(x: torch.Tensor, generator: torch.Generator, freq_masks: int = 2, freq_width: int = 8, time_masks: int = 2, time_width: int = 25) -> torch.Tensor:

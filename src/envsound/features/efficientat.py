@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.features.mel import kaldi_filterbank
 
 
@@ -46,6 +47,8 @@ class EfficientATFrontEnd(nn.Module):
 
 class EfficientATLogMelExtractor:
     """Feature-cache adapter: the backbone's input (for fine-tuning), cached once per dataset."""
+
+    units_per_db = NATURAL_LOG_UNITS_PER_DB / 5.0  # the front end divides the natural log by 5
 
     def __init__(self, clip_seconds: float = 5.0, config: EfficientATFrontEndConfig = EfficientATFrontEndConfig()) -> None:
         self.config = config

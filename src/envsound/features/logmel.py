@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -9,6 +10,8 @@ import torch
 from torch import nn
 
 from envsound.features.mel import slaney_filterbank
+
+NATURAL_LOG_UNITS_PER_DB = math.log(10.0) / 10.0  # a gain of g dB shifts ln(power) by g·ln(10)/10
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class LogMel(nn.Module):
 
 class LogMelExtractor:
     """Feature-cache adapter: numpy waveforms in, float32 log-mels out."""
+
+    units_per_db = NATURAL_LOG_UNITS_PER_DB
 
     def __init__(self, config: LogMelConfig = LogMelConfig()) -> None:
         self.config = config

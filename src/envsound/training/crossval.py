@@ -106,7 +106,7 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
         started = time.perf_counter()
         if verbose:
             console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
-        probs, history, tuned = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose)
+        probs, history, tuned = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None))
         accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
         _save_fold(fold_dir, manifest, test_idx, y_all[test_idx], probs, history)
         # Epoch times survive a resume inside the history; classic models have no epochs.
@@ -139,7 +139,7 @@ def fit_classic(estimator: Any, x: np.ndarray, y: np.ndarray, groups: np.ndarray
     return None
 
 
-def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool) -> tuple[np.ndarray, dict, dict | None]:
+def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool, units_per_db: float | None) -> tuple[np.ndarray, dict, dict | None]:
     n_classes = len(manifest.classes)
     if spec.kind == "classic":
         estimator = spec.build(n_classes, cfg)
@@ -158,7 +158,7 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
                 f"  test loss {last['val_loss']:.3f} acc {last['val_acc']:.1%}  ({last['epoch_seconds']:.1f}s)"
             )
 
-    history = train_network(model, x_train, y_train, cfg.train, n_classes, checkpoint, x_test, y_test, on_epoch=report)
+    history = train_network(model, x_train, y_train, cfg.train, n_classes, checkpoint, x_test, y_test, on_epoch=report, units_per_db=units_per_db)
     probs, _, _ = evaluate(model, x_test, y_test)
     return probs, history.to_dict(), None
 

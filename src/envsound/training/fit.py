@@ -25,7 +25,8 @@ def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: 
     spec = get_model(cfg.train.model)
     manifest = load_dataset(cfg.dataset, cfg.data_root)
     seed_everything(cfg.train.seed)
-    features = load_or_compute(manifest, spec.extractor(cfg), show_progress=verbose)
+    extractor = spec.extractor(cfg)
+    features = load_or_compute(manifest, extractor, show_progress=verbose)
     x, y = np.asarray(features.features), manifest.targets
     started = time.perf_counter()
     n_classes = len(manifest.classes)
@@ -43,7 +44,7 @@ def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: 
             if verbose:
                 console.print(f"  epoch {epoch}/{cfg.train.epochs}  loss {last['train_loss']:.3f}  acc {last['train_acc']:.1%}  ({last['epoch_seconds']:.1f}s)")
 
-        train_network(model, torch.from_numpy(x), torch.from_numpy(y), cfg.train, n_classes, checkpoint, on_epoch=report)
+        train_network(model, torch.from_numpy(x), torch.from_numpy(y), cfg.train, n_classes, checkpoint, on_epoch=report, units_per_db=getattr(extractor, "units_per_db", None))
         model.eval()
         checkpoint.unlink(missing_ok=True)
     info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment()}

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from envsound.augment import online
+from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.training.config import TrainConfig
 from envsound.training.ema import WeightAverage
 from envsound.utils import atomic_path
@@ -53,15 +54,15 @@ def warmup_cosine(total_steps: int, warmup_steps: int) -> Callable[[int], float]
     return factor
 
 
-def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int, gen: torch.Generator, units_per_db: float | None) -> tuple[torch.Tensor, torch.Tensor]:
     if x.ndim != 4:  # feature vectors: only mixup applies
         if cfg.mixup_alpha > 0:
             return online.mixup(x, y, n_classes, gen, cfg.mixup_alpha)
         return x, torch.nn.functional.one_hot(y, n_classes).float()
     if cfg.time_roll:
         x = online.time_roll(x, gen)
-    if cfg.gain_db > 0:
-        x = online.random_gain(x, gen, cfg.gain_db)
+    if cfg.gain_db > 0 and units_per_db:
+        x = online.random_gain(x, gen, cfg.gain_db, units_per_db)
     if cfg.spec_augment:
         x = online.spec_augment(x, gen)
     if cfg.image_augment:
@@ -97,8 +98,13 @@ def train_network(
     x_val: torch.Tensor | None = None,
     y_val: torch.Tensor | None = None,
     on_epoch: EpochCallback | None = None,
+    units_per_db: float | None = NATURAL_LOG_UNITS_PER_DB,
 ) -> History:
-    """Train ``model`` in place; resume from ``checkpoint`` if it exists, save it after every epoch."""
+    """Train ``model`` in place; resume from ``checkpoint`` if it exists, save it after every epoch.
+
+    ``units_per_db`` is the features' log scale (the extractor's attribute) so that ``cfg.gain_db``
+    means dB whatever the front end; None for features that are not log power (no gain then).
+    """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -130,7 +136,7 @@ def train_network(
             if len(batch) < 2:  # BatchNorm cannot train on a single example
                 continue
             x, y = x_train[batch], y_train[batch]
-            x_aug, soft = _augment(x, y, cfg, n_classes, gen)
+            x_aug, soft = _augment(x, y, cfg, n_classes, gen, units_per_db)
             x_aug = _memory_format(x_aug)
             if cfg.label_smoothing:
                 soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
