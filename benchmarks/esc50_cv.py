@@ -27,10 +27,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def git_commit() -> str:
+    """HEAD when called (call it before the run starts), marked '+dirty' if src/ has uncommitted edits."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return head + ("+dirty" if dirty else "")
 
 
 def augmentation_summary(cfg: RunConfig) -> str:
@@ -71,6 +74,7 @@ def main() -> None:
         import tempfile
 
         os.environ["ENVSOUND_CACHE"] = tempfile.mkdtemp(prefix="envsound-bench-cache-")
+    commit = git_commit()  # the code the run starts with, not what HEAD has moved to by its end
     started = time.perf_counter()
     metrics = cross_validate(None if resume else cfg, run_dir, resume=resume, command=command)
     # A fresh run is timed end to end (features included); a resumed one adds up its folds' times.
@@ -93,7 +97,7 @@ def main() -> None:
         "feature_cache": "cold" if args.cold_cache else "warm or resumed",
         "device": device_name(),
         "command": command,
-        "commit": git_commit(),
+        "commit": commit,
         "date": datetime.now(timezone.utc).date().isoformat(),
         "config": cfg.to_dict(),
     }
