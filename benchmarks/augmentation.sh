@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Which augmentation pays? The same compact CNN on ESC-50's official folds, five arms.
-# Usage: bash benchmarks/augmentation.sh   (≈ 5 × 50 min on a 2-core CPU; resumable)
+# Which augmentation pays? The same compact CNN on ESC-50's official folds, five arms, one budget.
+# Usage: bash benchmarks/augmentation.sh   (≈ 4 × 57 min on a 2-core CPU; resumable, rerun after a stop)
 # Results: benchmarks/results/aug_*.json and docs/figures/augmentation.png
+#
+# Every arm takes the same number of optimiser steps (60 epochs of the 1600 training clips): the
+# offline dataset holds 5 clips per original (source + 4 transforms), so its arms run 12 epochs with a
+# 0.6-epoch warm-up. The online arm is the foundation benchmark itself (compact_cnn_ema, same config).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 OFF="--set time_roll=false --set spec_augment=false --set gain_db=0 --set mixup_alpha=0"
+EQUAL_STEPS="--epochs 12 --set warmup_epochs=0.6"
 AUG=${AUG_DIR:-runs/esc50-augmented}
 $PY -m envsound.cli augment esc50 --out "$AUG" --transforms noise,shift,pitch,stretch
-$PY benchmarks/esc50_cv.py --name aug_none --model compact $OFF
-$PY benchmarks/esc50_cv.py --name aug_study_image --model compact $OFF --set image_augment=true
-$PY benchmarks/esc50_cv.py --name aug_offline_audio --model compact --dataset "$AUG/manifest.csv" $OFF
-$PY benchmarks/esc50_cv.py --name aug_online --model compact
-$PY benchmarks/esc50_cv.py --name aug_offline_plus_online --model compact --dataset "$AUG/manifest.csv"
-$PY -m envsound.cli compare runs/bench-aug_none runs/bench-aug_study_image runs/bench-aug_offline_audio runs/bench-aug_online runs/bench-aug_offline_plus_online --out docs/figures/augmentation.png
+$PY benchmarks/esc50_cv.py --name aug_none --model compact --epochs 60 $OFF
+$PY benchmarks/esc50_cv.py --name aug_study_image --model compact --epochs 60 $OFF --set image_augment=true
+$PY benchmarks/esc50_cv.py --name aug_offline_audio --model compact --dataset "$AUG/manifest.csv" $EQUAL_STEPS $OFF
+[ -f runs/bench-compact_cnn_ema/metrics.json ] || $PY benchmarks/esc50_cv.py --name compact_cnn_ema --model compact --epochs 60
+$PY benchmarks/esc50_cv.py --name aug_offline_plus_online --model compact --dataset "$AUG/manifest.csv" $EQUAL_STEPS
+$PY -m envsound.cli compare runs/bench-aug_none runs/bench-aug_study_image runs/bench-aug_offline_audio \
+  runs/bench-compact_cnn_ema runs/bench-aug_offline_plus_online --out docs/figures/augmentation.png \
+  --labels none,study_image,offline_audio,online,offline_plus_online

@@ -279,11 +279,15 @@ def report(run_dir: Path = typer.Argument(..., help="A finished `envsound cv` ru
 
 
 @app.command()
-def compare(run_dirs: List[Path] = typer.Argument(..., help="Finished run folders."), out: Path = typer.Option(Path("compare.png"), help="Bar chart to write.")) -> None:
+def compare(
+    run_dirs: List[Path] = typer.Argument(..., help="Finished run folders."),
+    out: Path = typer.Option(Path("compare.png"), help="Bar chart to write."),
+    labels: Optional[str] = typer.Option(None, help="Comma-separated names for the runs (default: folder names)."),
+) -> None:
     """A table and a bar chart of mean ± std accuracy across runs."""
     from envsound.evaluation.compare import compare_runs
 
-    _echo(compare_runs(list(run_dirs), out))
+    _echo(compare_runs(list(run_dirs), out, labels=labels.split(",") if labels else None))
     _echo(f"chart: {out}")
 
 

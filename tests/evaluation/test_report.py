@@ -125,6 +125,12 @@ def test_compare_and_cli(tmp_path):
     assert result.returncode == 2 and "not a finished run" in result.stderr
     with pytest.raises(RunError):
         compare_runs([tmp_path / "nope"], tmp_path / "x.png")
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "compare", str(tmp_path / "good"), str(tmp_path / "bad"),
+                             "--labels", "online,none", "--out", str(tmp_path / "lab.png")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "| online | fake |" in result.stdout and "| none | fake |" in result.stdout
+    with pytest.raises(RunError, match="1 labels for 2 runs"):
+        compare_runs([tmp_path / "good", tmp_path / "bad"], tmp_path / "y.png", labels=["one"])
 
 
 def test_show_writes_a_png(tmp_path):

@@ -3,6 +3,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from envsound.errors import ConfigError
 from envsound.models.cnn import CompactCNN
 from envsound.training.config import TrainConfig
 from envsound.training.loop import evaluate, train_network, warmup_cosine
@@ -75,3 +76,18 @@ def test_the_trained_model_is_the_weight_average_and_the_last_step_is_reported()
     assert history.final_raw_val_acc == no_average.val_acc[-1]
     differs = [not torch.equal(a, b) for a, b in zip(averaged.state_dict().values(), plain.state_dict().values())]
     assert any(differs)
+
+
+def test_fractional_warmup_epochs_become_whole_steps(monkeypatch):
+    """Offline-augmented data has more steps per epoch; an equal-step comparison needs warm-up in fractions."""
+    import envsound.training.loop as loop
+
+    seen = []
+    real = loop.warmup_cosine
+    monkeypatch.setattr(loop, "warmup_cosine", lambda total, warmup: seen.append((total, warmup)) or real(total, warmup))
+    x, y = _toy()
+    train_network(_model(), x, y, replace(CFG, epochs=1, warmup_epochs=0.5), 2)
+    steps = -(-len(x) // CFG.batch_size)
+    assert seen == [(steps, round(0.5 * steps))]
+    with pytest.raises(ConfigError):
+        replace(CFG, warmup_epochs=-1)

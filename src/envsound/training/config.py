@@ -17,7 +17,7 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 3e-3
     weight_decay: float = 1e-2
-    warmup_epochs: int = 3
+    warmup_epochs: float = 3  # fractions allowed: equal-step comparisons on datasets of other sizes
     label_smoothing: float = 0.0
     mixup_alpha: float = 0.3  # 0 disables mixup
     spec_augment: bool = True
@@ -31,6 +31,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ConfigError("epochs, batch_size and lr must be positive")
+        if self.warmup_epochs < 0:
+            raise ConfigError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
 

@@ -109,7 +109,7 @@ def train_network(
         torch.set_num_threads(cfg.threads)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = math.ceil(len(x_train) / cfg.batch_size)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(cfg.epochs * steps_per_epoch, cfg.warmup_epochs * steps_per_epoch))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(cfg.epochs * steps_per_epoch, round(cfg.warmup_epochs * steps_per_epoch)))
     gen = torch.Generator().manual_seed(cfg.seed)
     if x_train.ndim == 4:
         model.to(memory_format=torch.channels_last)
