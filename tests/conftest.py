@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from envsound.utils import write_json
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -22,6 +24,23 @@ def write_wav(path: Path, signal: np.ndarray, sr: int = 16000) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, signal, sr)
     return path
+
+
+def fake_run(run_dir, classes, targets_by_fold, probs_by_fold, dataset="esc50", data_root=None, epochs=4):
+    """A finished run folder as `envsound cv` writes it, with chosen predictions."""
+    accs = []
+    for fold, (t, p) in enumerate(zip(targets_by_fold, probs_by_fold), start=1):
+        d = Path(run_dir) / f"fold-{fold}"
+        d.mkdir(parents=True)
+        np.savez(d / "predictions.npz", index=np.arange(len(t)), clip=np.array([f"{fold}-{i}-A-{x}" for i, x in enumerate(t)]), target=t, probs=p)
+        rng = np.random.default_rng(fold)
+        write_json(d / "history.json", {k: list(rng.random(epochs)) for k in ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds")})
+        accs.append(float((p.argmax(1) == t).mean()))
+        write_json(d / "result.json", {"fold": fold, "accuracy": accs[-1], "seconds": 1.0})
+    folds = list(range(1, len(accs) + 1))
+    write_json(Path(run_dir) / "config.json", {"run": {"dataset": dataset, "data_root": data_root}, "seed": 7, "command": "envsound cv --test", "model": {"name": "fake", "description": "planted"}, "dataset": {"name": dataset, "classes": classes, "folds": folds}, "environment": {"device": "cpu"}})
+    write_json(Path(run_dir) / "metrics.json", {"folds": folds, "fold_accuracy": accs, "mean_accuracy": float(np.mean(accs)), "std_accuracy": float(np.std(accs)), "wall_seconds": 5.0})
+    return accs
 
 
 @pytest.fixture

@@ -291,6 +291,23 @@ def compare(
     _echo(f"chart: {out}")
 
 
+@app.command()
+def ensemble(
+    run_dirs: List[Path] = typer.Argument(..., help="Finished `envsound cv` runs on the same dataset and folds."),
+    out: Path = typer.Option(..., help="Run folder to write (metrics.json, per-fold predictions, report.html)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html."),
+) -> None:
+    """Average the runs' predicted probabilities fold by fold: an ensemble scored on the same test folds."""
+    from envsound.evaluation.ensemble import ensemble_runs
+
+    metrics = ensemble_runs(list(run_dirs), out, command=_command_line())
+    _echo(f"ensemble of {len(run_dirs)} runs: {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} over folds {metrics['folds']} → {out / 'metrics.json'}")
+    if not no_report:
+        from envsound.evaluation.report import build_report
+
+        _echo(f"report: {build_report(out)}")
+
+
 weights_app = typer.Typer(no_args_is_help=True, help="Pretrained checkpoints: list, download.")
 app.add_typer(weights_app, name="weights")
 

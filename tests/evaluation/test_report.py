@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from conftest import tone, write_wav
+from conftest import fake_run, tone, write_wav
 from envsound.data import load_esc50
 from envsound.errors import RunError
 from envsound.evaluation.compare import compare_runs
@@ -19,23 +19,6 @@ from envsound.evaluation.report import build_report
 from envsound.utils import write_json
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def _fake_run(run_dir, classes, targets_by_fold, probs_by_fold, dataset="esc50", data_root=None, epochs=4):
-    """A finished run folder as `envsound cv` writes it, with chosen predictions."""
-    accs = []
-    for fold, (t, p) in enumerate(zip(targets_by_fold, probs_by_fold), start=1):
-        d = run_dir / f"fold-{fold}"
-        d.mkdir(parents=True)
-        np.savez(d / "predictions.npz", index=np.arange(len(t)), clip=np.array([f"{fold}-{i}-A-{x}" for i, x in enumerate(t)]), target=t, probs=p)
-        rng = np.random.default_rng(fold)
-        write_json(d / "history.json", {k: list(rng.random(epochs)) for k in ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds")})
-        accs.append(float((p.argmax(1) == t).mean()))
-        write_json(d / "result.json", {"fold": fold, "accuracy": accs[-1], "seconds": 1.0})
-    folds = list(range(1, len(accs) + 1))
-    write_json(run_dir / "config.json", {"run": {"dataset": dataset, "data_root": data_root}, "seed": 7, "command": "envsound cv --test", "model": {"name": "fake", "description": "planted"}, "dataset": {"name": dataset, "classes": classes, "folds": folds}, "environment": {"device": "cpu"}})
-    write_json(run_dir / "metrics.json", {"folds": folds, "fold_accuracy": accs, "mean_accuracy": float(np.mean(accs)), "std_accuracy": float(np.std(accs)), "wall_seconds": 5.0})
-    return accs
 
 
 def test_macro_mapping_and_per_class():
@@ -84,7 +67,7 @@ def test_esc50_report_numbers_match_metrics(esc50_root, tmp_path):
         p[np.arange(400), np.where(right, t, (t + 1) % 50)] += 1
         targets.append(t)
         probs.append(p.astype(np.float32))
-    accs = _fake_run(tmp_path / "run", classes, targets, probs, data_root=str(esc50_root))
+    accs = fake_run(tmp_path / "run", classes, targets, probs, data_root=str(esc50_root))
     page = build_report(tmp_path / "run")
     for name in ("epochs", "confusion", "confusion_macro", "per_class"):
         assert (tmp_path / "run" / "report" / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
@@ -108,7 +91,7 @@ def test_esc50_report_numbers_match_metrics(esc50_root, tmp_path):
 def test_top_confusions_names_clips(tmp_path):
     t = np.array([0, 0, 1, 1])
     p = np.eye(3)[[1, 1, 1, 2]].astype(np.float32)
-    _fake_run(tmp_path / "r", ["a", "b", "c"], [t], [p], dataset="tones")
+    fake_run(tmp_path / "r", ["a", "b", "c"], [t], [p], dataset="tones")
     conf = top_confusions(load_run(tmp_path / "r"))
     assert conf[0] == {"true": "a", "predicted": "b", "count": 2, "clips": ["1-0-A-0", "1-1-A-0"]}
 
@@ -117,7 +100,7 @@ def test_compare_and_cli(tmp_path):
     for name, right in (("good", 4), ("bad", 2)):
         t = np.arange(4) % 2
         p = np.eye(2)[np.where(np.arange(4) < right, t, 1 - t)].astype(np.float32)
-        _fake_run(tmp_path / name, ["x", "y"], [t, t], [p, p], dataset="tones")
+        fake_run(tmp_path / name, ["x", "y"], [t, t], [p, p], dataset="tones")
     table = compare_runs([tmp_path / "good", tmp_path / "bad"], tmp_path / "cmp.png")
     assert "| good | fake | tones | 2 | 100.0% ± 0.0% |" in table and "50.0%" in table
     assert (tmp_path / "cmp.png").read_bytes()[:8] == PNG_MAGIC

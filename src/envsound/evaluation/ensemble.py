@@ -1,0 +1,81 @@
+"""An ensemble of finished cross-validation runs, scored on the same test folds.
+
+Each fold's test predictions are the mean of the members' probabilities for that fold. Nothing is
+trained or tuned here (equal weights), so the ensemble is exactly as leak-free as its members: every
+member only ever trained on the other folds. The result is an ordinary run folder, so `envsound
+report` and `envsound compare` work on it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from envsound.errors import RunError
+from envsound.training.crossval import environment, summarize
+from envsound.utils import atomic_path, read_json, write_json
+
+
+def _fold_predictions(run_dir: Path, fold: int) -> dict[str, np.ndarray]:
+    with np.load(run_dir / f"fold-{fold}" / "predictions.npz") as saved:
+        return {key: saved[key] for key in saved.files}
+
+
+def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str | None = None) -> dict[str, Any]:
+    """Write ``out_dir`` as a finished run whose predictions average ``run_dirs``'; returns its metrics."""
+    members = [Path(r) for r in run_dirs]
+    if len(members) < 2:
+        raise RunError("an ensemble needs at least two runs")
+    for run in members:
+        if not (run / "metrics.json").exists():
+            raise RunError(f"{run}: not a finished run (no metrics.json)")
+    configs = [read_json(run / "config.json") for run in members]
+    folds = read_json(members[0] / "metrics.json")["folds"]
+    for run, config in zip(members[1:], configs[1:]):
+        if config["dataset"]["classes"] != configs[0]["dataset"]["classes"] or read_json(run / "metrics.json")["folds"] != folds:
+            raise RunError(f"{run}: other classes or folds than {members[0]}; an ensemble needs runs on one dataset")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise RunError(f"{out_dir}: already exists; choose another output folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = [c["model"]["name"] for c in configs]
+    write_json(
+        out_dir / "config.json",
+        {
+            "run": {key: configs[0]["run"].get(key) for key in ("dataset", "data_root", "folds", "n_folds")},
+            "seed": None,
+            "command": command,
+            "model": {
+                "name": "+".join(names),
+                "method": "ensemble",
+                "pretrained": any(c["model"].get("pretrained", False) for c in configs),
+                "description": "mean of the members' predicted probabilities, equal weights",
+            },
+            "dataset": configs[0]["dataset"],
+            "members": [{"run_dir": str(run), "model": name, "command": c.get("command")} for run, name, c in zip(members, names, configs)],
+            "environment": environment(),
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+    )
+    for fold in folds:
+        saved = [_fold_predictions(run, fold) for run in members]
+        for run, other in zip(members[1:], saved[1:]):
+            if not np.array_equal(other["clip"], saved[0]["clip"]):
+                raise RunError(f"{run}: fold {fold} tests other clips than {members[0]}")
+        probs = np.mean([s["probs"] for s in saved], axis=0).astype(np.float32)
+        fold_dir = out_dir / f"fold-{fold}"
+        fold_dir.mkdir(exist_ok=True)
+        write_json(fold_dir / "history.json", {})
+        with atomic_path(fold_dir / "predictions.npz") as tmp:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, index=saved[0]["index"], clip=saved[0]["clip"], target=saved[0]["target"], probs=probs)
+        # The ensemble costs what its members cost to train; averaging takes no measurable time.
+        seconds = sum(read_json(run / f"fold-{fold}" / "result.json")["seconds"] for run in members)
+        accuracy = float((probs.argmax(1) == saved[0]["target"]).mean())
+        write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_test": len(probs), "seconds": seconds, "members": [str(r) for r in members]})
+    metrics = summarize(out_dir, folds)
+    write_json(out_dir / "metrics.json", metrics)
+    return metrics
