@@ -1,7 +1,8 @@
 """The model file: weights (or a fitted estimator) plus everything needed to use them again.
 
 A file carries its run config, class names and feature config, so ``envsound predict`` needs
-nothing but the file. It is a torch pickle: load only files you trust, as with any checkpoint.
+nothing but the file. An ensemble file holds several networks of one model type (same front end),
+whose probabilities are averaged. It is a torch pickle: load only files you trust, as with any checkpoint.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 from envsound import __version__
 from envsound.errors import RunError
 from envsound.features.cache import Extractor
+from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.registry import ModelSpec, get_model
 from envsound.training.config import RunConfig
 from envsound.utils import atomic_path
@@ -44,6 +46,8 @@ def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str
     }
     if spec.kind == "network":
         payload["state_dict"] = model.state_dict()
+        if isinstance(model, ProbabilityAverage):
+            payload["ensemble_size"] = len(model.members)
     else:
         payload["estimator"] = model
     with atomic_path(path) as tmp:
@@ -65,7 +69,9 @@ def load_model(path: str | Path) -> LoadedModel:
     cfg = RunConfig.from_dict(payload["run"])
     classes = tuple(payload["classes"])
     if spec.kind == "network":
-        model = spec.build(len(classes), cfg, pretrained=False)
+        size = payload.get("ensemble_size")
+        build = lambda: spec.build(len(classes), cfg, pretrained=False)  # noqa: E731
+        model = ProbabilityAverage([build() for _ in range(size)]) if size else build()
         model.load_state_dict(payload["state_dict"])
         model.eval()
     else:
