@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from conftest import write_wav
+from envsound.inference.model_file import load_model
 
 
 def envsound(*args, **kw):
@@ -44,11 +45,14 @@ def test_user_errors_are_one_line_without_traceback(args, message):
 
 def test_train_then_predict_json(tone_dataset, tmp_path):
     cfg = tmp_path / "cfg.json"
-    cfg.write_text(json.dumps({"features": {"clip_seconds": 1.0, "n_mels": 32}, "train": {"model_kwargs": {"width": 8}, "batch_size": 8, "warmup_epochs": 1, "mixup_alpha": 0.0}}))
+    cfg.write_text(json.dumps({"features": {"clip_seconds": 1.0, "n_mels": 32}, "train": {"model_kwargs": {"width": 8}, "batch_size": 8, "warmup_epochs": 1, "mixup_alpha": 0.0, "seed": 5}}))
     model = tmp_path / "m.pt"
     result = envsound("train", "--dataset", tone_dataset, "--config", cfg, "--epochs", "8", "--out", model)
     assert result.returncode == 0, result.stderr
     assert model.exists() and not (tmp_path / "m.pt.checkpoint").exists()
+    # what the config file says stands unless the command line says otherwise
+    saved = load_model(model).config
+    assert saved.train.seed == 5 and saved.train.epochs == 8 and saved.features.n_mels == 32 and saved.dataset == str(tone_dataset)
     clip = tone_dataset / "high" / "high-3.wav"
     bad = tmp_path / "bad.wav"
     bad.write_text("not audio")

@@ -83,16 +83,15 @@ def _download_progress():
     return show
 
 
-def _run_config(model: str, dataset: str, data: Optional[str], folds: Optional[str], epochs: Optional[int], seed: int, config: Optional[Path]):
+def _run_config(model: Optional[str], dataset: Optional[str], data: Optional[str], folds: Optional[str], epochs: Optional[int], seed: Optional[int], config: Optional[Path]):
+    """A --config file's settings, with what the command line gives explicitly on top."""
     from dataclasses import replace
 
     from envsound.training.config import RunConfig
 
     cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
-    cfg = replace(cfg, dataset=dataset, data_root=data)
-    changes = {"model": model, "seed": seed}
-    if epochs is not None:
-        changes["epochs"] = epochs
+    cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root)
+    changes = {key: value for key, value in (("model", model), ("seed", seed), ("epochs", epochs)) if value is not None}
     cfg = cfg.with_train(**changes)
     if folds:
         try:
@@ -104,13 +103,13 @@ def _run_config(model: str, dataset: str, data: Optional[str], folds: Optional[s
 
 @app.command()
 def cv(
-    model: str = typer.Option("compact", help="Model name (see `envsound models`)."),
-    dataset: str = typer.Option("esc50", help="esc50, esc10, a folder-per-class path or a CSV manifest."),
+    model: Optional[str] = typer.Option(None, help="Model name (see `envsound models`); default: the config's, else compact."),
+    dataset: Optional[str] = typer.Option(None, help="esc50, esc10, a folder-per-class path or a CSV manifest; default: the config's, else esc50."),
     data: Optional[str] = DATA_OPT,
     out: Optional[Path] = typer.Option(None, help="Run folder to create (default runs/<dataset>-<model>)."),
     folds: Optional[str] = typer.Option(None, help="Comma-separated folds to run (default: all)."),
     epochs: Optional[int] = typer.Option(None, help="Training epochs per fold."),
-    seed: int = typer.Option(0, help="Random seed (recorded in config.json)."),
+    seed: Optional[int] = typer.Option(None, help="Random seed (recorded in config.json); default: the config's, else 0."),
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
     resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run folder."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html at the end."),
@@ -123,7 +122,7 @@ def cv(
         run_dir = resume
     else:
         cfg = _run_config(model, dataset, data, folds, epochs, seed, config)
-        run_dir = out or Path("runs") / f"{Path(dataset).stem}-{model}"
+        run_dir = out or Path("runs") / f"{Path(cfg.dataset).stem}-{cfg.train.model}"
         metrics = cross_validate(cfg, run_dir, command=_command_line())
     _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
     if not no_report:
@@ -135,11 +134,11 @@ def cv(
 @app.command()
 def train(
     out: Path = typer.Option(..., help="Model file to write."),
-    model: str = typer.Option("compact", help="Model name (see `envsound models`)."),
-    dataset: str = typer.Option("esc50"),
+    model: Optional[str] = typer.Option(None, help="Model name (see `envsound models`); default: the config's, else compact."),
+    dataset: Optional[str] = typer.Option(None, help="Dataset; default: the config's, else esc50."),
     data: Optional[str] = DATA_OPT,
     epochs: Optional[int] = typer.Option(None),
-    seed: int = typer.Option(0),
+    seed: Optional[int] = typer.Option(None, help="Random seed; default: the config's, else 0."),
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
 ) -> None:
     """Train on every clip of a dataset and write one model file."""
