@@ -1,6 +1,7 @@
 """Inference speed of the shipped model on this CPU; writes benchmarks/results/inference.json.
 
     python benchmarks/inference.py
+    python benchmarks/inference.py --model other.pt --name inference_other   # any model file
 
 - torch_ms_per_clip / onnx_ms_per_clip: one decoded 5-s clip, model loaded, median of 50
   (front end + network; the ONNX path uses the NumPy front end and onnxruntime);
@@ -52,7 +53,13 @@ def median_ms(fn, repeats: int = 50, warmup: int = 5) -> float:
 
 def main() -> None:
     manifest = load_esc50()
-    model_path = default_model_path()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=None, help="Model file (default: the shipped model)")
+    parser.add_argument("--name", default="inference", help="Result name: benchmarks/results/<name>.json")
+    args = parser.parse_args()
+    model_path = args.model or default_model_path()
     torch_predictor = Predictor.from_file(model_path)
     rate = torch_predictor.extractor.sample_rate
     clip = load_audio(REPO / "examples" / "1-100032-A-0.flac", rate)
@@ -95,7 +102,7 @@ def main() -> None:
         tracemalloc.stop()
 
     result = {
-        "name": "inference",
+        "name": args.name,
         "model": model_path.name,
         "torch_ms_per_clip": torch_ms,
         "onnx_ms_per_clip": onnx_ms,
@@ -113,7 +120,7 @@ def main() -> None:
         "commit": git_commit(),
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
-    write_json(REPO / "benchmarks" / "results" / "inference.json", result)
+    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
     for key, value in result.items():
         if isinstance(value, float):
             print(f"{key:26s} {value:.4g}")
