@@ -37,13 +37,20 @@ demo: install
 serve: install
 	$(PY) -m envsound.cli serve
 
+# Every figure in the README's results (about 10 hours on a 2-core CPU; each step resumes after a stop).
 bench: install
-	$(PY) benchmarks/esc50_cv.py --name compact_cnn --model compact
+	$(PY) benchmarks/esc50_cv.py --name compact_cnn_ema --model compact --epochs 60
 	$(PY) benchmarks/esc50_cv.py --name study_cnn --model study_cnn --epochs 30
 	$(PY) benchmarks/esc50_cv.py --name mn04_linear_probe --model mn04_probe --cold-cache
+	bash benchmarks/finetune.sh
+	$(PY) benchmarks/ensemble.py --name mn04_probe_plus_finetune mn04_linear_probe mn04_finetune
 	bash benchmarks/classic.sh
+	$(PY) benchmarks/esc50_cv.py --name two_branch --model two_branch --epochs 60
+	bash benchmarks/augmentation.sh
+	$(PY) benchmarks/augmentation_speed.py
 	$(PY) benchmarks/feature_cache.py
 	$(PY) benchmarks/inference.py
+	$(PY) benchmarks/table.py --readme
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

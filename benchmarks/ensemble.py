@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +33,10 @@ def main() -> None:
     args = parser.parse_args()
     command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
     member_results = [read_json(REPO / "benchmarks" / "results" / f"{m}.json") for m in args.members]
-    metrics = ensemble_runs([args.runs / f"bench-{m}" for m in args.members], args.runs / f"bench-{args.name}", command=command)
+    out_dir = args.runs / f"bench-{args.name}"
+    if out_dir.exists():  # derived from the members in seconds: recompute rather than resume
+        shutil.rmtree(out_dir)
+    metrics = ensemble_runs([args.runs / f"bench-{m}" for m in args.members], out_dir, command=command)
     result = {
         "name": args.name,
         "model": "+".join(r["model"] for r in member_results),
