@@ -48,6 +48,7 @@ def test_ensemble_refuses_runs_that_do_not_match(tmp_path):
     fake_run(tmp_path / "shuffled", ["x", "y"], [other, other], [_confident(other, np.ones(4, bool))] * 2, dataset="tones")
     with pytest.raises(RunError, match="tests other clips"):
         ensemble_runs([tmp_path / "a", tmp_path / "shuffled"], tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()  # refused before anything was written
     fake_run(tmp_path / "three", ["x", "y", "z"], [t, t], [np.eye(3)[t].astype(np.float32)] * 2, dataset="tones")
     with pytest.raises(RunError, match="other classes or folds"):
         ensemble_runs([tmp_path / "a", tmp_path / "three"], tmp_path / "bad2")

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from envsound.errors import RunError
-from envsound.training.crossval import environment, summarize
-from envsound.utils import atomic_path, read_json, write_json
+from envsound.training.crossval import environment, save_fold, summarize
+from envsound.utils import read_json, write_json
 
 
 def _fold_predictions(run_dir: Path, fold: int) -> dict[str, np.ndarray]:
@@ -37,6 +37,11 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str 
     for run, config in zip(members[1:], configs[1:]):
         if config["dataset"]["classes"] != configs[0]["dataset"]["classes"] or read_json(run / "metrics.json")["folds"] != folds:
             raise RunError(f"{run}: other classes or folds than {members[0]}; an ensemble needs runs on one dataset")
+    saved = {fold: [_fold_predictions(run, fold) for run in members] for fold in folds}
+    for fold, per_run in saved.items():  # check everything before writing anything
+        for run, other in zip(members[1:], per_run[1:]):
+            if not np.array_equal(other["clip"], per_run[0]["clip"]):
+                raise RunError(f"{run}: fold {fold} tests other clips than {members[0]}")
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise RunError(f"{out_dir}: already exists; choose another output folder")
@@ -60,21 +65,15 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str 
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         },
     )
-    for fold in folds:
-        saved = [_fold_predictions(run, fold) for run in members]
-        for run, other in zip(members[1:], saved[1:]):
-            if not np.array_equal(other["clip"], saved[0]["clip"]):
-                raise RunError(f"{run}: fold {fold} tests other clips than {members[0]}")
-        probs = np.mean([s["probs"] for s in saved], axis=0).astype(np.float32)
+    for fold, per_run in saved.items():
+        first = per_run[0]
+        probs = np.mean([s["probs"] for s in per_run], axis=0)
         fold_dir = out_dir / f"fold-{fold}"
         fold_dir.mkdir(exist_ok=True)
-        write_json(fold_dir / "history.json", {})
-        with atomic_path(fold_dir / "predictions.npz") as tmp:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, index=saved[0]["index"], clip=saved[0]["clip"], target=saved[0]["target"], probs=probs)
+        save_fold(fold_dir, first["index"], first["clip"], first["target"], probs, {})
         # The ensemble costs what its members cost to train; averaging takes no measurable time.
         seconds = sum(read_json(run / f"fold-{fold}" / "result.json")["seconds"] for run in members)
-        accuracy = float((probs.argmax(1) == saved[0]["target"]).mean())
+        accuracy = float((probs.argmax(1) == first["target"]).mean())
         write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_test": len(probs), "seconds": seconds, "members": [str(r) for r in members]})
     metrics = summarize(out_dir, folds)
     write_json(out_dir / "metrics.json", metrics)

@@ -108,7 +108,7 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
             console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
         probs, history, tuned = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None))
         accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
-        _save_fold(fold_dir, manifest, test_idx, y_all[test_idx], probs, history)
+        save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, history)
         # Epoch times survive a resume inside the history; classic models have no epochs.
         seconds = sum(history.get("epoch_seconds", [])) or time.perf_counter() - started
         write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned, "last_step_accuracy": history.get("final_raw_val_acc")})
@@ -172,11 +172,12 @@ def _full_proba(estimator: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
     return full
 
 
-def _save_fold(fold_dir: Path, manifest: Manifest, test_idx: np.ndarray, targets: np.ndarray, probs: np.ndarray, history: dict) -> None:
+def save_fold(fold_dir: Path, test_idx: np.ndarray, clips: np.ndarray, targets: np.ndarray, probs: np.ndarray, history: dict) -> None:
+    """A fold's history and test predictions, in the layout reports and ensembles read."""
     write_json(fold_dir / "history.json", history)
     with atomic_path(fold_dir / "predictions.npz") as tmp:
         with open(tmp, "wb") as handle:
-            np.savez(handle, index=test_idx, clip=np.array([manifest.clips[i].clip_id for i in test_idx]), target=targets, probs=probs.astype(np.float32))
+            np.savez(handle, index=test_idx, clip=clips, target=targets, probs=probs.astype(np.float32))
 
 
 def summarize(run_dir: Path, folds: list[int]) -> dict[str, Any]:
