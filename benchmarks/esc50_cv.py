@@ -75,6 +75,9 @@ def main() -> None:
 
         os.environ["ENVSOUND_CACHE"] = tempfile.mkdtemp(prefix="envsound-bench-cache-")
     commit = git_commit()  # the code the run starts with, not what HEAD has moved to by its end
+    out = REPO / "benchmarks" / "results" / f"{args.name}.json"
+    # Rerunning a finished run trains nothing: its result keeps the commit and date it was made with.
+    made = read_json(out) if (run_dir / "metrics.json").exists() and out.exists() else {}
     started = time.perf_counter()
     metrics = cross_validate(None if resume else cfg, run_dir, resume=resume, command=command)
     # A fresh run is timed end to end (features included); a resumed one adds up its folds' times.
@@ -97,11 +100,10 @@ def main() -> None:
         "feature_cache": "cold" if args.cold_cache else "warm or resumed",
         "device": device_name(),
         "command": command,
-        "commit": commit,
-        "date": datetime.now(timezone.utc).date().isoformat(),
+        "commit": made.get("commit", commit),
+        "date": made.get("date", datetime.now(timezone.utc).date().isoformat()),
         "config": cfg.to_dict(),
     }
-    out = REPO / "benchmarks" / "results" / f"{args.name}.json"
     write_json(out, result)
     print(f"{args.name}: {result['mean_accuracy']:.1%} ± {result['std_accuracy']:.1%} in {result['wall_seconds']:.0f} s → {out}")
 
