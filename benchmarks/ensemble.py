@@ -42,7 +42,7 @@ def main() -> None:
         "model": "+".join(r["model"] for r in member_results),
         "method": "ensemble",
         "pretrained": any(r["pretrained"] for r in member_results),
-        "augmentation": " | ".join(r["augmentation"] for r in member_results),
+        "augmentation": "; ".join(r["augmentation"] for r in member_results),  # one per member
         "dataset": member_results[0]["dataset"],
         "folds": metrics["folds"],
         "fold_accuracy": metrics["fold_accuracy"],

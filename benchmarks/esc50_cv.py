@@ -9,6 +9,7 @@ The run folder (runs/bench-<name>) is resumable: rerun the same command after an
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import shlex
 import subprocess
@@ -18,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from envsound.models.registry import get_model
+from envsound.models.registry import ModelSpec, get_model
 from envsound.training.config import RunConfig
 from envsound.training.crossval import cross_validate, device_name
 from envsound.utils import read_json, write_json
@@ -36,10 +37,29 @@ def git_commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
-def augmentation_summary(cfg: RunConfig) -> str:
+def augmentation_summary(cfg: RunConfig, spec: ModelSpec) -> str:
+    """What the model saw: offline copies (from the manifest's transform column), then online ones."""
     t = cfg.train
-    parts = [name for name, on in (("time_roll", t.time_roll), ("gain", t.gain_db > 0), ("specaugment", t.spec_augment), (f"mixup{t.mixup_alpha}", t.mixup_alpha > 0)) if on]
+    offline = sorted({row["transform"] for row in _manifest_rows(cfg.dataset) if row.get("transform")})
+    online = (
+        ("time_roll", t.time_roll),
+        ("gain", t.gain_db > 0),
+        ("specaugment", t.spec_augment),
+        ("study_image", t.image_augment),
+    )
+    # feature vectors (the classic method's networks) get mixup only; see training/loop.py
+    parts = [f"offline({','.join(offline)})"] if offline else []
+    parts += [name for name, on in online if on and spec.method != "classic"]
+    parts += [f"mixup{t.mixup_alpha}"] if t.mixup_alpha > 0 else []
     return "+".join(parts) or "none"
+
+
+def _manifest_rows(dataset: str) -> list[dict[str, str]]:
+    path = Path(dataset)
+    if path.suffix != ".csv" or not path.is_file():
+        return []
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def main() -> None:
@@ -76,19 +96,19 @@ def main() -> None:
         os.environ["ENVSOUND_CACHE"] = tempfile.mkdtemp(prefix="envsound-bench-cache-")
     commit = git_commit()  # the code the run starts with, not what HEAD has moved to by its end
     out = REPO / "benchmarks" / "results" / f"{args.name}.json"
-    # Rerunning a finished run trains nothing: its result keeps the commit and date it was made with.
+    # Rerunning a finished run trains nothing: its result keeps the time, commit and date it was made with.
     made = read_json(out) if (run_dir / "metrics.json").exists() and out.exists() else {}
     started = time.perf_counter()
     metrics = cross_validate(None if resume else cfg, run_dir, resume=resume, command=command)
     # A fresh run is timed end to end (features included); a resumed one adds up its folds' times.
-    wall = metrics["wall_seconds"] if resume else time.perf_counter() - started
+    wall = made.get("wall_seconds", metrics["wall_seconds"] if resume else time.perf_counter() - started)
     spec = get_model(cfg.train.model)
     result = {
         "name": args.name,
         "model": spec.name,
         "method": spec.method,
         "pretrained": spec.pretrained,
-        "augmentation": augmentation_summary(cfg) if spec.kind == "network" else "none",
+        "augmentation": augmentation_summary(cfg, spec) if spec.kind == "network" else "none",
         "dataset": cfg.dataset,
         "folds": metrics["folds"],
         "fold_accuracy": metrics["fold_accuracy"],

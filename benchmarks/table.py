@@ -26,10 +26,9 @@ def table() -> str:
     lines = ["| name | method | pretrained | augmentation | folds | mean ± std accuracy | wall (min) | command |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         folds = ",".join(map(str, r["folds"]))
-        lines.append(
-            f"| {r['name']} | {r['method']} | {'yes' if r['pretrained'] else 'no'} | {r['augmentation']} | {folds} | "
-            f"**{r['mean_accuracy']:.1%}** ± {r['std_accuracy']:.1%} | {r['wall_seconds'] / 60:.1f} | `{r['command']}` |"
-        )
+        cells = [r["name"], r["method"], "yes" if r["pretrained"] else "no", r["augmentation"], folds,
+                 f"**{r['mean_accuracy']:.1%}** ± {r['std_accuracy']:.1%}", f"{r['wall_seconds'] / 60:.1f}", f"`{r['command']}`"]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")  # a bare | would split the cell
     return "\n".join(lines)
 
 

@@ -1,0 +1,54 @@
+"""The benchmark scripts' bookkeeping: what a result says the model saw, and the README table."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from envsound.models.registry import get_model
+from envsound.training.config import RunConfig
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+esc50_cv = pytest.importorskip("esc50_cv")
+table = pytest.importorskip("table")
+
+OFF = {"time_roll": False, "spec_augment": False, "gain_db": 0.0, "mixup_alpha": 0.0}
+
+
+def test_augmentation_summary_names_online_and_study_image() -> None:
+    compact = get_model("compact")
+    assert esc50_cv.augmentation_summary(RunConfig().with_train(**OFF), compact) == "none"
+    assert esc50_cv.augmentation_summary(RunConfig().with_train(**OFF, image_augment=True), compact) == "study_image"
+    assert esc50_cv.augmentation_summary(RunConfig(), compact) == "time_roll+gain+specaugment+mixup0.3"
+
+
+def test_augmentation_summary_feature_vectors_get_mixup_only() -> None:
+    assert esc50_cv.augmentation_summary(RunConfig(), get_model("dense")) == "mixup0.3"
+
+
+def test_augmentation_summary_reads_offline_transforms_from_the_manifest(tmp_path) -> None:
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "path,label,fold,group,source,transform,params\n"
+        "a.flac,dog,1,1,,,\n"
+        "a_pitch.flac,dog,1,1,a.flac,pitch,{}\n"
+        "a_noise.flac,dog,1,1,a.flac,noise,{}\n"
+    )
+    cfg = RunConfig(dataset=str(manifest)).with_train(**OFF)
+    assert esc50_cv.augmentation_summary(cfg, get_model("compact")) == "offline(noise,pitch)"
+
+
+def test_table_escapes_pipes_so_cells_stay_whole(monkeypatch, tmp_path) -> None:
+    result = {
+        "name": "a", "method": "ensemble", "pretrained": True, "augmentation": "none | mixup0.3", "folds": [1, 2],
+        "fold_accuracy": [0.9, 0.8], "mean_accuracy": 0.85, "std_accuracy": 0.05, "wall_seconds": 60, "command": "x",
+    }  # fmt: skip
+    (tmp_path / "a.json").write_text(json.dumps(result))
+    monkeypatch.setattr(table, "RESULTS", tmp_path)
+    row = table.table().splitlines()[-1]
+    assert row.count(" | ") == 7  # eight cells, the escaped pipe inside one of them
+    assert "none \\| mixup0.3" in row
