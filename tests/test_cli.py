@@ -1,6 +1,7 @@
 """The CLI as a user runs it: one entry point, one-line errors, non-zero exit codes."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -61,3 +62,16 @@ def test_train_then_predict_json(tone_dataset, tmp_path):
     out = json.loads(result.stdout)
     assert out[0]["top"][0]["label"] == "high" and len(out[0]["top"]) == 2
     assert "not a readable audio file" in out[1]["error"]
+
+
+def test_cache_list_and_clear(tmp_path):
+    entry = tmp_path / "esc10-logmel-abc"
+    entry.mkdir()
+    (entry / "index.json").write_text("{}")
+    (entry / "features.npy").write_bytes(b"x" * 2_000_000)
+    env = {**os.environ, "ENVSOUND_CACHE": str(tmp_path)}
+    listed = envsound("cache", "list", env=env)
+    assert listed.returncode == 0 and "esc10-logmel-abc" in listed.stdout and "1 entries, 2.0 MB" in listed.stdout
+    assert "removed 0 entries" in envsound("cache", "clear", "--unused-days", "1", env=env).stdout
+    assert "removed 1 entries, 2.0 MB" in envsound("cache", "clear", env=env).stdout
+    assert not entry.exists()

@@ -335,6 +335,32 @@ def weights_download(name: str = typer.Argument("mn04_as"), url: Optional[str] =
     _echo(f"{name}: {path} ({status})")
 
 
+cache_app = typer.Typer(no_args_is_help=True, help="The feature cache: list, clear.")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("list")
+def cache_list() -> None:
+    """Cached feature arrays (dataset-features-key), their size and last use."""
+    from datetime import datetime
+
+    from envsound.features.cache import cache_entries, default_cache_dir
+
+    entries = cache_entries()
+    for e in entries:
+        _echo(f"{e.size_bytes / 1e6:9.1f} MB  last used {datetime.fromtimestamp(e.last_used):%Y-%m-%d %H:%M}  {e.path.name}")
+    _echo(f"{len(entries)} entries, {sum(e.size_bytes for e in entries) / 1e6:.1f} MB in {default_cache_dir()} (set $ENVSOUND_CACHE to move it)")
+
+
+@cache_app.command("clear")
+def cache_clear(unused_days: Optional[float] = typer.Option(None, "--unused-days", help="Only entries not used for this many days.")) -> None:
+    """Delete cached features; they are recomputed when next needed."""
+    from envsound.features.cache import clear_cache
+
+    removed = clear_cache(unused_days=unused_days)
+    _echo(f"removed {len(removed)} entries, {sum(e.size_bytes for e in removed) / 1e6:.1f} MB")
+
+
 @app.command("models")
 def list_models() -> None:
     """Models envsound can train."""

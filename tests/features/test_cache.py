@@ -8,6 +8,7 @@ from conftest import write_wav
 from envsound.data import load_folder
 from envsound.errors import AudioError
 from envsound.features import LogMelConfig, LogMelExtractor, load_or_compute
+from envsound.features.cache import cache_entries, clear_cache
 
 
 def test_computed_once_then_reopened(tone_dataset, tmp_path):
@@ -62,3 +63,30 @@ def test_real_esc50_slice_is_fast(esc50_root, tmp_path):
     assert feats.features.shape == (200, 1, 64, 251)
     assert time.perf_counter() - started < 10  # full 2000 clips take ~5 s here; generous for a loaded CI box
     assert np.isfinite(np.asarray(feats.features)).all()
+
+
+def test_list_and_clear_touch_only_finished_entries(tone_dataset, tmp_path):
+    m = load_folder(tone_dataset)
+    cache = tmp_path / "c"
+    old = load_or_compute(m, LogMelExtractor(LogMelConfig(clip_seconds=1.0)), cache_dir=cache, show_progress=False)
+    new = load_or_compute(m, LogMelExtractor(LogMelConfig(clip_seconds=1.0, n_mels=32)), cache_dir=cache, show_progress=False)
+    week_ago = time.time() - 7 * 86400
+    os.utime(old.path / "index.json", (week_ago, week_ago))
+    (cache / "notes").mkdir()  # not an entry: never touched
+    (cache / ".staging-in-progress").mkdir()
+    entries = cache_entries(cache)
+    assert [e.path for e in entries] == [old.path, new.path]  # oldest use first
+    assert all(e.size_bytes > 0 for e in entries)
+    assert [e.path for e in clear_cache(cache, unused_days=3)] == [old.path]
+    assert not old.path.exists() and new.path.exists()
+    assert [e.path for e in clear_cache(cache)] == [new.path]
+    assert sorted(p.name for p in cache.iterdir()) == [".staging-in-progress", "notes"]
+
+
+def test_reopening_an_entry_counts_as_use(tone_dataset, tmp_path):
+    m = load_folder(tone_dataset)
+    ex = LogMelExtractor(LogMelConfig(clip_seconds=1.0))
+    entry = load_or_compute(m, ex, cache_dir=tmp_path, show_progress=False)
+    os.utime(entry.path / "index.json", (0, 0))
+    load_or_compute(m, ex, cache_dir=tmp_path, show_progress=False)
+    assert clear_cache(tmp_path, unused_days=1) == []

@@ -99,6 +99,10 @@ def load_or_compute(
 
 def _open(entry: Path) -> CachedFeatures:
     index = read_json(entry / "index.json")
+    try:
+        os.utime(entry / "index.json")  # records last use, for `envsound cache clear --unused-days`
+    except OSError:  # a read-only shared cache still works
+        pass
     features = np.load(entry / "features.npy", mmap_mode="r")
     return CachedFeatures(entry, features, index["clips"])
 
@@ -132,3 +136,38 @@ def _compute(manifest: Manifest, extractor: Extractor, staging: Path, batch_size
     out.flush()
     del out
     write_json(staging / "index.json", {"features": extractor.describe(), "clips": [str(c.path) for c in manifest.clips]})
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    path: Path
+    size_bytes: int
+    last_used: float  # POSIX time the entry was last opened or written
+
+
+def cache_entries(cache_dir: str | Path | None = None) -> list[CacheEntry]:
+    """Finished entries only (those with an index), oldest use first."""
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    entries = []
+    for index in root.glob("*/index.json"):
+        entry = index.parent
+        if entry.name.startswith("."):
+            continue
+        size = sum(f.stat().st_size for f in entry.iterdir() if f.is_file())
+        entries.append(CacheEntry(entry, size, index.stat().st_mtime))
+    return sorted(entries, key=lambda e: e.last_used)
+
+
+def clear_cache(cache_dir: str | Path | None = None, unused_days: float | None = None, now: float | None = None) -> list[CacheEntry]:
+    """Delete finished entries (all, or those unused for ``unused_days``); returns what was removed.
+
+    Only folders that hold a cache index are touched, so a mistaken ENVSOUND_CACHE cannot wipe
+    unrelated files; a process still reading a removed entry keeps its open memmap.
+    """
+    import time
+
+    cutoff = (now if now is not None else time.time()) - unused_days * 86400 if unused_days is not None else float("inf")
+    removed = [e for e in cache_entries(cache_dir) if e.last_used < cutoff]
+    for entry in removed:
+        shutil.rmtree(entry.path, ignore_errors=True)
+    return removed
