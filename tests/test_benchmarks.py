@@ -52,3 +52,18 @@ def test_table_escapes_pipes_so_cells_stay_whole(monkeypatch, tmp_path) -> None:
     row = table.table().splitlines()[-1]
     assert row.count(" | ") == 7  # eight cells, the escaped pipe inside one of them
     assert "none \\| mixup0.3" in row
+
+
+def test_augmentation_table_pairs_each_arm_with_no_augmentation(monkeypatch, tmp_path) -> None:
+    def result(name: str, folds: list[float]) -> None:
+        mean = sum(folds) / len(folds)
+        r = {"name": name, "fold_accuracy": folds, "mean_accuracy": mean, "std_accuracy": 0.01, "config": {"train": {"epochs": 60}}}
+        (tmp_path / f"{name}.json").write_text(json.dumps(r))
+
+    result("aug_none", [0.80, 0.90])
+    result("compact_cnn_ema", [0.84, 0.88])
+    monkeypatch.setattr(table, "RESULTS", tmp_path)
+    rows = {line.split(" | ")[0].strip("| "): line for line in table.augmentation_table().splitlines()[2:]}
+    assert "+1.0 points, better on 1/2 folds" in rows["online (waveform + SpecAugment + mixup)"]
+    assert "not finished" in rows["offline + online"]
+    assert rows["none"].endswith("|  |")
