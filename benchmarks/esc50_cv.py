@@ -119,6 +119,8 @@ def main() -> None:
         **{k: metrics[k] for k in ("fold_accuracy_last_step", "mean_accuracy_last_step") if k in metrics},
         "feature_cache": "cold" if args.cold_cache else "warm or resumed",
         "device": device_name(),
+        # torch threads the run trained with (runs side by side on one machine get fewer each)
+        "threads": read_json(run_dir / "config.json")["environment"].get("threads"),
         "command": command,
         "commit": made.get("commit", commit),
         "date": made.get("date", datetime.now(timezone.utc).date().isoformat()),

@@ -36,9 +36,15 @@ def table() -> str:
     for r in rows:
         folds = ",".join(map(str, r["folds"]))
         cells = [r["name"], r["method"], "yes" if r["pretrained"] else "no", r["augmentation"], folds,
-                 f"**{r['mean_accuracy']:.1%}** ± {r['std_accuracy']:.1%}", f"{r['wall_seconds'] / 60:.1f}", f"`{r['command']}`"]
+                 f"**{r['mean_accuracy']:.1%}** ± {r['std_accuracy']:.1%}", wall_minutes(r), f"`{r['command']}`"]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")  # a bare | would split the cell
     return "\n".join(lines)
+
+
+def wall_minutes(result: dict) -> str:
+    """Wall time, marked when the run was held to one torch thread (as when two runs share the machine)."""
+    minutes = f"{result['wall_seconds'] / 60:.1f}"
+    return minutes + " (1 thread)" if result.get("threads") == 1 else minutes
 
 
 def augmentation_table() -> str:

@@ -54,6 +54,19 @@ def test_table_escapes_pipes_so_cells_stay_whole(monkeypatch, tmp_path) -> None:
     assert "none \\| mixup0.3" in row
 
 
+def test_table_marks_single_thread_wall_times(monkeypatch, tmp_path) -> None:
+    for name, threads in (("shared", 1), ("alone", 2)):
+        result = {
+            "name": name, "method": "scratch", "pretrained": False, "augmentation": "none", "folds": [1],
+            "fold_accuracy": [0.9], "mean_accuracy": 0.9, "std_accuracy": 0.0, "wall_seconds": 120, "threads": threads, "command": "x",
+        }  # fmt: skip
+        (tmp_path / f"{name}.json").write_text(json.dumps(result))
+    monkeypatch.setattr(table, "RESULTS", tmp_path)
+    rows = {line.split(" | ")[0].strip("| "): line for line in table.table().splitlines()[2:]}
+    assert "| 2.0 (1 thread) |" in rows["shared"]
+    assert "| 2.0 |" in rows["alone"]
+
+
 def test_augmentation_table_pairs_each_arm_with_no_augmentation(monkeypatch, tmp_path) -> None:
     def result(name: str, folds: list[float]) -> None:
         mean = sum(folds) / len(folds)
