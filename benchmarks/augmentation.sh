@@ -18,6 +18,4 @@ $PY benchmarks/esc50_cv.py --name aug_study_image --model compact --epochs 60 $O
 $PY benchmarks/esc50_cv.py --name aug_offline_audio --model compact --dataset "$AUG/manifest.csv" $EQUAL_STEPS $OFF
 [ -f runs/bench-compact_cnn_ema/metrics.json ] || $PY benchmarks/esc50_cv.py --name compact_cnn_ema --model compact --epochs 60
 $PY benchmarks/esc50_cv.py --name aug_offline_plus_online --model compact --dataset "$AUG/manifest.csv" $EQUAL_STEPS
-$PY -m envsound.cli compare runs/bench-aug_none runs/bench-aug_study_image runs/bench-aug_offline_audio \
-  runs/bench-compact_cnn_ema runs/bench-aug_offline_plus_online --out docs/figures/augmentation.png \
-  --labels none,study_image,offline_audio,online,offline_plus_online
+$PY benchmarks/table.py --readme --augmentation-chart docs/figures/augmentation.png

@@ -77,6 +77,9 @@ def test_augmentation_table_pairs_each_arm_with_no_augmentation(monkeypatch, tmp
     result("compact_cnn_ema", [0.84, 0.88])
     monkeypatch.setattr(table, "RESULTS", tmp_path)
     rows = {line.split(" | ")[0].strip("| "): line for line in table.augmentation_table().splitlines()[2:]}
-    assert "+1.0 points, better on 1/2 folds" in rows["online (waveform + SpecAugment + mixup)"]
+    # per-fold gains +4 and -2 points: mean +1, spread 3 (the arms' own spreads are larger)
+    assert "+1.0 ± 3.0 points, better on 1/2 folds" in rows["online (waveform + SpecAugment + mixup)"]
     assert "not finished" in rows["offline + online"]
     assert rows["none"].endswith("|  |")
+    chart = table.augmentation_chart(tmp_path / "aug.png")
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

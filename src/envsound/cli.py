@@ -282,11 +282,12 @@ def compare(
     run_dirs: List[Path] = typer.Argument(..., help="Finished run folders."),
     out: Path = typer.Option(Path("compare.png"), help="Bar chart to write."),
     labels: Optional[str] = typer.Option(None, help="Comma-separated names for the runs (default: folder names)."),
+    baseline: Optional[str] = typer.Option(None, help="Name of the run to pair the others against, fold by fold (adds a gain panel)."),
 ) -> None:
     """A table and a bar chart of mean ± std accuracy across runs."""
     from envsound.evaluation.compare import compare_runs
 
-    _echo(compare_runs(list(run_dirs), out, labels=labels.split(",") if labels else None))
+    _echo(compare_runs(list(run_dirs), out, labels=labels.split(",") if labels else None, baseline=baseline))
     _echo(f"chart: {out}")
 
 

@@ -116,6 +116,28 @@ def test_compare_and_cli(tmp_path):
         compare_runs([tmp_path / "good", tmp_path / "bad"], tmp_path / "y.png", labels=["one"])
 
 
+def png_width(path) -> int:
+    return int.from_bytes(path.read_bytes()[16:20], "big")  # the IHDR chunk's width field
+
+
+def test_compare_pairs_runs_against_a_baseline(tmp_path):
+    t = np.arange(4) % 2
+    for name, right in (("good", 4), ("bad", 2)):
+        p = np.eye(2)[np.where(np.arange(4) < right, t, 1 - t)].astype(np.float32)
+        fake_run(tmp_path / name, ["x", "y"], [t, t], [p, p], dataset="tones")
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "compare", str(tmp_path / "good"), str(tmp_path / "bad"),
+                             "--baseline", "bad", "--out", str(tmp_path / "paired.png")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "paired.png").read_bytes()[:8] == PNG_MAGIC
+    compare_runs([tmp_path / "good", tmp_path / "bad"], tmp_path / "plain.png")
+    assert png_width(tmp_path / "paired.png") > 1.4 * png_width(tmp_path / "plain.png")  # the gain panel beside the bars
+    with pytest.raises(RunError, match="baseline 'none' is not one of the runs"):
+        compare_runs([tmp_path / "good", tmp_path / "bad"], tmp_path / "z.png", baseline="none")
+    fake_run(tmp_path / "one_fold", ["x", "y"], [t], [np.eye(2)[t]], dataset="tones")
+    with pytest.raises(RunError, match="same folds"):
+        compare_runs([tmp_path / "good", tmp_path / "one_fold"], tmp_path / "z.png", baseline="good")
+
+
 def test_show_writes_a_png(tmp_path):
     path = write_wav(tmp_path / "a.wav", tone(1000, seconds=2.0), sr=22050)
     result = subprocess.run([sys.executable, "-m", "envsound.cli", "show", str(path), "-o", str(tmp_path / "a.png")], capture_output=True, text=True)

@@ -106,25 +106,55 @@ def per_class_figure(classes: Sequence[str], model_acc: np.ndarray, human: dict[
     return save(fig, path)
 
 
-def compare_figure(names: Sequence[str], fold_accuracies: Sequence[Sequence[float]], path: str | Path, reference: tuple[str, float] | None = None) -> Path:
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(names) + 2), 4.5))
+def compare_figure(
+    names: Sequence[str],
+    fold_accuracies: Sequence[Sequence[float]],
+    path: str | Path,
+    reference: tuple[str, float] | None = None,
+    title: str = "Cross-validated accuracy by run",
+    baseline: int | None = None,
+) -> Path:
+    """Mean ± std bars with a dot per fold; with ``baseline`` (an index into ``names``), a second
+    panel of each run's per-fold gain over it, since folds differ in difficulty far more than runs do."""
+    paired = baseline is not None
+    fig, axes = plt.subplots(1, 2 if paired else 1, figsize=(max(6.0, 1.2 * len(names) + 2) * (1.7 if paired else 1), 4.5), squeeze=False, width_ratios=[3, 2] if paired else None)
+    ax = axes[0, 0]
     means = [float(np.mean(a)) for a in fold_accuracies]
     stds = [float(np.std(a)) for a in fold_accuracies]
     x = np.arange(len(names))
-    ax.bar(x, means, yerr=stds, capsize=6, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))], alpha=0.85)
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    ax.bar(x, means, yerr=stds, capsize=6, color=colours, alpha=0.85)
     for i, accs in enumerate(fold_accuracies):
         ax.scatter(np.full(len(accs), i) + np.linspace(-0.15, 0.15, len(accs)), accs, color="black", s=12, zorder=3)
         top = max(means[i] + stds[i], max(accs))
         ax.text(i, top + 0.015, f"{means[i]:.1%}", ha="center", va="bottom", fontsize=10)
     if reference:
-        ax.axhline(reference[1], color=PALETTE[7], ls="--", lw=1)
-        ax.text(len(names) - 0.5, reference[1] - 0.01, f"{reference[0]} {reference[1]:.1%}", ha="right", va="top", fontsize=9)
+        ax.axhline(reference[1], color=PALETTE[7], ls="--", lw=1, label=f"{reference[0]} {reference[1]:.1%}")
+        ax.legend(loc="lower right", framealpha=0.95, fontsize=9)
     ax.set_xticks(x, names, rotation=20, ha="right")
     ax.set_ylabel("accuracy (mean ± std over folds; dots: folds)")
     ax.set_ylim(0, 1.05)
-    ax.set_title("Cross-validated accuracy by run")
+    ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
+    if paired:
+        _paired_gains(axes[0, 1], names, fold_accuracies, baseline, colours)
     return save(fig, path)
+
+
+def _paired_gains(ax: plt.Axes, names: Sequence[str], fold_accuracies: Sequence[Sequence[float]], baseline: int, colours: list[str]) -> None:
+    base = np.asarray(fold_accuracies[baseline])
+    others = [i for i in range(len(names)) if i != baseline]
+    for j, i in enumerate(others):
+        gains = 100 * (np.asarray(fold_accuracies[i]) - base)
+        ax.scatter(np.full(len(gains), j) + np.linspace(-0.15, 0.15, len(gains)), gains, color="black", s=12, zorder=3)
+        ax.hlines(gains.mean(), j - 0.3, j + 0.3, color=colours[i], lw=4)
+        ax.text(j + 0.32, gains.mean(), f"{gains.mean():+.1f}", va="center", fontsize=10)
+    ax.axhline(0, color=PALETTE[7], lw=1)
+    ax.set_xticks(np.arange(len(others)), [names[i] for i in others], rotation=20, ha="right")
+    ax.set_xlim(-0.6, len(others) - 0.2)
+    ax.set_ylabel(f"gain over {names[baseline]} (points; dots: folds)")
+    ax.set_title(f"Paired by fold, against {names[baseline]}")
+    ax.grid(axis="y", alpha=0.3)
 
 
 def clip_figure(signal: np.ndarray, sample_rate: int, path: str | Path, title: str) -> Path:
