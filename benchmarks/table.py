@@ -19,13 +19,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 AUG_START, AUG_END = "<!-- augmentation:start -->", "<!-- augmentation:end -->"
-# bash benchmarks/augmentation.sh: (arm, result name); the online arm is the foundation benchmark
+# bash benchmarks/augmentation.sh: (arm in the table, arm in the chart, result name); the online arm
+# is the foundation benchmark
 AUGMENTATION_ARMS = (
-    ("none", "aug_none"),
-    ("study's image augmentation", "aug_study_image"),
-    ("offline audio (5× data)", "aug_offline_audio"),
-    ("online (waveform + SpecAugment + mixup)", "compact_cnn_ema"),
-    ("offline + online", "aug_offline_plus_online"),
+    ("none", "none", "aug_none"),
+    ("study's image augmentation", "study image", "aug_study_image"),
+    ("offline audio (5× data)", "offline audio", "aug_offline_audio"),
+    ("online (waveform + SpecAugment + mixup)", "online", "compact_cnn_ema"),
+    ("offline + online", "offline + online", "aug_offline_plus_online"),
 )
 
 
@@ -52,12 +53,18 @@ def wall_minutes(result: dict) -> str:
     return minutes + " (1 thread)" if result.get("threads") == 1 else minutes
 
 
+def finished_arms() -> dict[str, dict]:
+    """The augmentation arms' results that exist, by result name."""
+    paths = {name: RESULTS / f"{name}.json" for _, _, name in AUGMENTATION_ARMS}
+    return {name: json.loads(path.read_text()) for name, path in paths.items() if path.exists()}
+
+
 def augmentation_table() -> str:
     """The augmentation experiment's arms side by side, each against the no-augmentation arm."""
-    results = {name: json.loads((RESULTS / f"{name}.json").read_text()) for _, name in AUGMENTATION_ARMS if (RESULTS / f"{name}.json").exists()}
+    results = finished_arms()
     baseline = results.get("aug_none")
     lines = ["| arm | epochs | accuracy per fold (1–5) | mean ± std | vs none |", "|---|---|---|---|---|"]
-    for arm, name in AUGMENTATION_ARMS:
+    for arm, _, name in AUGMENTATION_ARMS:
         r = results.get(name)
         if r is None:
             lines.append(f"| {arm} | | not finished | | |")
@@ -78,12 +85,10 @@ def augmentation_chart(path: Path) -> Path:
     """Bar chart of the finished arms (mean ± std, one dot per fold), against human accuracy."""
     from envsound.evaluation.plots import compare_figure
 
-    labels = {"aug_none": "none", "aug_study_image": "study image", "aug_offline_audio": "offline audio",
-              "compact_cnn_ema": "online", "aug_offline_plus_online": "offline + online"}  # fmt: skip
-    finished = [(labels[name], json.loads((RESULTS / f"{name}.json").read_text())) for _, name in AUGMENTATION_ARMS if (RESULTS / f"{name}.json").exists()]
-    if not finished:
+    results = finished_arms()
+    if not results:
         raise SystemExit("no augmentation arm has a result yet: run bash benchmarks/augmentation.sh")
-    names, results = zip(*finished)
+    names, results = zip(*[(label, results[name]) for _, label, name in AUGMENTATION_ARMS if name in results])
     title = "Augmentation arms: compact CNN, ESC-50 official folds, equal optimiser steps"
     return compare_figure(names, [r["fold_accuracy"] for r in results], path, reference=("human accuracy", 0.813), title=title,
                           baseline=names.index("none") if "none" in names else None)
