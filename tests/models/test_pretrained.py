@@ -14,7 +14,7 @@ import torch
 
 from envsound.audio import load_audio
 from envsound.data import load_esc50
-from envsound.errors import DownloadError
+from envsound.errors import ConfigError, DownloadError
 from envsound.features.efficientat import EfficientATFrontEnd
 from envsound.models import weights
 from envsound.models.mobilenet import AudioMobileNet
@@ -110,6 +110,48 @@ def test_finetuning_through_the_training_loop_reduces_loss(offline_weights):
     cfg = TrainConfig(model="mn04_finetune", epochs=4, batch_size=6, lr=1e-3, warmup_epochs=1, mixup_alpha=0.0)
     history = train_network(model, x, y, cfg, 2, x_val=x, y_val=y)
     assert history.val_loss[-1] < history.val_loss[0]
+
+
+def _sine_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    t = np.arange(32000) / 32000
+    waves = [np.sin(2 * np.pi * f * t) * 0.3 for f in (200, 250, 300, 3000, 3500, 4000)] * 2
+    x = EfficientATFrontEnd()(torch.tensor(np.stack(waves), dtype=torch.float32))
+    return x, torch.tensor([0, 0, 0, 1, 1, 1] * 2)
+
+
+def test_probe_head_init_is_the_probe_on_the_backbone_embeddings(offline_weights):
+    """LP-FT's first stage: the head the network starts from gives the probe's probabilities."""
+    from envsound.models.registry import linear_probe
+
+    torch.manual_seed(0)
+    model = PretrainedClassifier(n_classes=3).train()
+    x, y = _sine_batch()
+    model.fit_head_probe(x, y)
+    assert model.training  # left as it was found
+    model.eval()
+    with torch.inference_mode():
+        embeddings = model.backbone(x)[1].numpy()
+        ours = model(x).softmax(1).numpy()
+    probe = linear_probe().fit(embeddings, y.numpy())
+    assert (ours[:, 2] < 1e-3).all()  # class 2 has no training clip: starts improbable, not random
+    seen = ours[:, :2] / ours[:, :2].sum(1, keepdims=True)
+    np.testing.assert_allclose(seen, probe.predict_proba(embeddings), atol=1e-5)
+
+
+def test_head_init_probe_through_the_loop(offline_weights):
+    from envsound.models.cnn import CompactCNN
+    from envsound.training.config import TrainConfig
+    from envsound.training.loop import train_network
+
+    x, y = _sine_batch()
+    cfg = TrainConfig(model="mn04_finetune", epochs=1, batch_size=6, lr=1e-7, warmup_epochs=0, mixup_alpha=0.0, head_init="probe")
+    torch.manual_seed(0)
+    history = train_network(PretrainedClassifier(n_classes=2), x, y, cfg, 2, x_val=x, y_val=y)
+    assert history.val_acc[0] == 1.0  # the probe separates low from high tones before any step
+    with pytest.raises(ConfigError, match="head_init='probe' needs a pretrained backbone"):
+        train_network(CompactCNN(2, n_mels=128), x, y, cfg, 2)
+    with pytest.raises(ConfigError, match="head_init"):
+        TrainConfig(head_init="imagenet")
 
 
 def test_download_from_local_server_with_checksum(shared_weights, tmp_path, monkeypatch):

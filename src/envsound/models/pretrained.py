@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -34,6 +35,46 @@ class PretrainedClassifier(nn.Module):
     def audioset_logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone(x)[0]
 
+    def fit_head_probe(self, x: torch.Tensor, y: torch.Tensor, batch_size: int = 64) -> None:
+        """Start fine-tuning from a linear probe on the frozen backbone's embeddings of ``x``.
+
+        Linear probing then fine-tuning (LP-FT, Kumar et al. 2022): with a random head the first
+        steps' large gradients reshape the pretrained features to fit an untrained layer; with the
+        probe's head the whole network starts near a good solution and a small learning rate suffices.
+        The probe is the one `mn04_probe` fits (C by inner CV on ``x`` alone), so no other data is seen.
+        """
+        from envsound.models.registry import linear_probe
+
+        was_training = self.training
+        self.eval()
+        with torch.inference_mode():
+            embeddings = torch.cat([self.backbone(x[i : i + batch_size])[1] for i in range(0, len(x), batch_size)]).numpy()
+        probe = linear_probe()
+        probe.fit(embeddings, y.numpy())
+        weight, bias = probe_as_linear(probe, self.head.out_features)
+        with torch.no_grad():
+            self.head.weight.copy_(torch.as_tensor(weight, dtype=torch.float32))
+            self.head.bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
+        self.train(was_training)
+
+
+def probe_as_linear(probe, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(W, b) such that softmax(W·e + b) equals a fitted StandardScaler -> LogisticRegression probe.
+
+    logits = W·((e − μ)/σ) + b = (W/σ)·e + (b − W·μ/σ). Classes the probe never saw get zero weight
+    and a bias far below the others (probability ≈ 0) until training moves them.
+    """
+    scaler, logistic = probe[0], probe[-1]
+    coef, intercept = logistic.coef_, logistic.intercept_
+    if len(logistic.classes_) == 2:  # scikit-learn's binary form: one logit z for class 1
+        coef, intercept = np.concatenate([-coef, coef]) / 2, np.concatenate([-intercept, intercept]) / 2
+    weight = np.zeros((n_classes, coef.shape[1]))
+    bias = np.full(n_classes, (intercept - coef @ (scaler.mean_ / scaler.scale_)).min() - 10.0)
+    rows = np.asarray(logistic.classes_, dtype=int)
+    weight[rows] = coef / scaler.scale_[None, :]
+    bias[rows] = intercept - weight[rows] @ scaler.mean_
+    return weight, bias
+
 
 def classifier_from_probe(probe, n_classes: int, checkpoint: str = "mn04_as") -> PretrainedClassifier:
     """Fold a fitted StandardScaler -> LogisticRegression probe into the classifier's linear head.
@@ -41,11 +82,9 @@ def classifier_from_probe(probe, n_classes: int, checkpoint: str = "mn04_as") ->
     logits = W·((e − μ)/σ) + b = (W/σ)·e + (b − W·μ/σ), so the network alone reproduces the probe's
     probabilities and ships as one self-contained file.
     """
-    scaler, logistic = probe[0], probe[-1]
-    if len(logistic.classes_) != n_classes:
+    if len(probe[-1].classes_) != n_classes:
         raise ValueError("the probe was not fitted on every class")
-    weight = logistic.coef_ / scaler.scale_[None, :]
-    bias = logistic.intercept_ - weight @ scaler.mean_
+    weight, bias = probe_as_linear(probe, n_classes)
     model = PretrainedClassifier(n_classes, checkpoint)
     with torch.no_grad():
         model.head.weight.copy_(torch.as_tensor(weight, dtype=torch.float32))

@@ -25,6 +25,7 @@ class TrainConfig:
     gain_db: float = 6.0  # 0 disables random gain
     image_augment: bool = False  # the study's image augmentation (brightness, contrast, noise, flip)
     ema_decay: float = 0.998  # weight average that is evaluated and saved; 0 disables
+    head_init: str = "random"  # "probe": fit a linear probe on the frozen backbone first (LP-FT)
     seed: int = 0
     threads: int | None = None  # torch intra-op threads; None = torch's default
 
@@ -33,6 +34,8 @@ class TrainConfig:
             raise ConfigError("epochs, batch_size and lr must be positive")
         if self.warmup_epochs < 0:
             raise ConfigError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
+        if self.head_init not in ("random", "probe"):
+            raise ConfigError(f"head_init must be 'random' or 'probe', got {self.head_init!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from envsound.augment import online
+from envsound.errors import ConfigError
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.training.config import TrainConfig
 from envsound.training.ema import WeightAverage
@@ -107,6 +108,11 @@ def train_network(
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    resuming = checkpoint is not None and checkpoint.exists()
+    if cfg.head_init == "probe" and not resuming:  # before the weight average copies the model
+        if not hasattr(model, "fit_head_probe"):
+            raise ConfigError(f"head_init='probe' needs a pretrained backbone with a linear head; {type(model).__name__} has none")
+        model.fit_head_probe(x_train, y_train)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = math.ceil(len(x_train) / cfg.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(cfg.epochs * steps_per_epoch, round(cfg.warmup_epochs * steps_per_epoch)))
@@ -115,7 +121,7 @@ def train_network(
         model.to(memory_format=torch.channels_last)
     average = WeightAverage(model, cfg.ema_decay) if cfg.ema_decay else None
     history, start_epoch = History(), 0
-    if checkpoint is not None and checkpoint.exists():
+    if resuming:
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
         if average is not None:
