@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from envsound.models.registry import ModelSpec, get_model
-from envsound.training.config import RunConfig
+from envsound.training.config import RunConfig, parse_overrides
 from envsound.training.crossval import cross_validate, device_name
 from envsound.utils import read_json, write_json
 
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--config", type=Path, default=None, help="JSON RunConfig to start from")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="Override a TrainConfig field, e.g. --set lr=0.001 --set 'model_kwargs={\"width\": 32}'")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="Override a TrainConfig field, e.g. --set lr=0.001 --set head_init=probe --set 'model_kwargs={\"width\": 32}'")
     parser.add_argument("--runs", type=Path, default=REPO / "runs")
     parser.add_argument("--cold-cache", action="store_true", help="Compute features into a fresh cache, so wall_seconds includes feature extraction")
     args = parser.parse_args()
@@ -80,10 +80,7 @@ def main() -> None:
     cfg = RunConfig.from_dict(json.loads(args.config.read_text())) if args.config else RunConfig()
     cfg = replace(cfg, dataset=args.dataset, data_root=args.data, folds=tuple(int(f) for f in args.folds.split(",")) if args.folds else None)
     changes = {"model": args.model, "seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        changes[key] = json.loads(value)
-    cfg = cfg.with_train(**changes)
+    cfg = cfg.with_train(**changes, **parse_overrides(args.set))
     command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
     run_dir = args.runs / f"bench-{args.name}"
     resume = (run_dir / "config.json").exists()

@@ -35,6 +35,9 @@ def test_data_info_and_verify_on_real_esc50(esc50_root):
         (["cv", "--model", "nope", "--dataset", "esc10"], "unknown model 'nope'"),
         (["data", "fetch", "urbansound", "--dest", "/tmp/x"], "unknown dataset"),
         (["predict", "a.wav", "--model", "/nonexistent.pt"], "model file not found"),
+        (["cv", "--dataset", "esc10", "--set", "learning_rate=0.1"], "unknown training settings: ['learning_rate']"),
+        (["train", "--out", "/tmp/x.pt", "--set", "lr"], "--set takes KEY=VALUE, got 'lr'"),
+        (["cv", "--set", "head_init=imagenet"], "head_init must be 'random' or 'probe'"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, message):

@@ -17,6 +17,7 @@ data_app = typer.Typer(no_args_is_help=True, help="Datasets: fetch, verify, insp
 app.add_typer(data_app, name="data")
 
 DATA_OPT = typer.Option(None, "--data", help="Dataset root (ESC-50 folder); default $ENVSOUND_ESC50 or ../shared/data/esc50.")
+SET_OPT = typer.Option(None, "--set", help="A training setting, KEY=VALUE (repeatable), e.g. --set lr=0.0001 --set head_init=probe.")
 
 
 def _command_line() -> str:
@@ -83,16 +84,16 @@ def _download_progress():
     return show
 
 
-def _run_config(model: Optional[str], dataset: Optional[str], data: Optional[str], folds: Optional[str], epochs: Optional[int], seed: Optional[int], config: Optional[Path]):
+def _run_config(model: Optional[str], dataset: Optional[str], data: Optional[str], folds: Optional[str], epochs: Optional[int], seed: Optional[int], config: Optional[Path], settings: Optional[List[str]] = None):
     """A --config file's settings, with what the command line gives explicitly on top."""
     from dataclasses import replace
 
-    from envsound.training.config import RunConfig
+    from envsound.training.config import RunConfig, parse_overrides
 
     cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
     cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root)
     changes = {key: value for key, value in (("model", model), ("seed", seed), ("epochs", epochs)) if value is not None}
-    cfg = cfg.with_train(**changes)
+    cfg = cfg.with_train(**changes, **parse_overrides(settings or []))
     if folds:
         try:
             cfg = replace(cfg, folds=tuple(int(f) for f in folds.split(",")))
@@ -111,6 +112,7 @@ def cv(
     epochs: Optional[int] = typer.Option(None, help="Training epochs per fold."),
     seed: Optional[int] = typer.Option(None, help="Random seed (recorded in config.json); default: the config's, else 0."),
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
+    settings: Optional[List[str]] = SET_OPT,
     resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run folder."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html at the end."),
 ) -> None:
@@ -121,7 +123,7 @@ def cv(
         metrics = cross_validate(None, resume, resume=True)
         run_dir = resume
     else:
-        cfg = _run_config(model, dataset, data, folds, epochs, seed, config)
+        cfg = _run_config(model, dataset, data, folds, epochs, seed, config, settings)
         run_dir = out or Path("runs") / f"{Path(cfg.dataset).stem}-{cfg.train.model}"
         metrics = cross_validate(cfg, run_dir, command=_command_line())
     _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
@@ -140,11 +142,12 @@ def train(
     epochs: Optional[int] = typer.Option(None),
     seed: Optional[int] = typer.Option(None, help="Random seed; default: the config's, else 0."),
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
+    settings: Optional[List[str]] = SET_OPT,
 ) -> None:
     """Train on every clip of a dataset and write one model file."""
     from envsound.training.fit import train as fit
 
-    fit(_run_config(model, dataset, data, None, epochs, seed, config), out, command=_command_line())
+    fit(_run_config(model, dataset, data, None, epochs, seed, config, settings), out, command=_command_line())
 
 
 @app.command()

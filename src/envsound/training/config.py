@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -68,4 +69,22 @@ class RunConfig:
         return cls(**data)
 
     def with_train(self, **changes: Any) -> "RunConfig":
+        unknown = set(changes) - {f.name for f in fields(TrainConfig)}
+        if unknown:
+            raise ConfigError(f"unknown training settings: {sorted(unknown)}; known: {', '.join(f.name for f in fields(TrainConfig))}")
         return replace(self, train=replace(self.train, **changes))
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` command-line settings; VALUE is read as JSON where it parses (0.001, false,
+    {"width": 32}) and as a plain string otherwise, so ``head_init=probe`` needs no shell quoting."""
+    changes: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set takes KEY=VALUE, got '{item}'")
+        try:
+            changes[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            changes[key.strip()] = value
+    return changes

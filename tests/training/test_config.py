@@ -1,0 +1,18 @@
+"""Run configuration: command-line overrides read as JSON where they parse, checked by name."""
+
+import pytest
+
+from envsound.errors import ConfigError
+from envsound.training.config import RunConfig, parse_overrides
+
+
+def test_overrides_parse_json_and_fall_back_to_strings():
+    changes = parse_overrides(["lr=0.0001", "spec_augment=false", 'model_kwargs={"width": 32}', "head_init=probe", 'model="compact"'])
+    assert changes == {"lr": 0.0001, "spec_augment": False, "model_kwargs": {"width": 32}, "head_init": "probe", "model": "compact"}
+    cfg = RunConfig().with_train(**changes)
+    assert cfg.train.lr == 0.0001 and cfg.train.head_init == "probe" and cfg.train.model_kwargs == {"width": 32}
+
+
+def test_unknown_setting_names_the_known_ones():
+    with pytest.raises(ConfigError, match=r"unknown training settings: \['learning_rate'\]; known: model, model_kwargs, epochs"):
+        RunConfig().with_train(learning_rate=0.1)
