@@ -91,3 +91,17 @@ def test_fractional_warmup_epochs_become_whole_steps(monkeypatch):
     assert seen == [(steps, round(0.5 * steps))]
     with pytest.raises(ConfigError):
         replace(CFG, warmup_epochs=-1)
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_freeze_norm_stats_keeps_batchnorm_statistics(freeze):
+    x, y = _toy()
+    model = _model()
+    before = [b.clone() for name, b in model.named_buffers() if name.endswith("running_mean")]
+    cfg = replace(CFG, epochs=1, freeze_norm_stats=freeze, ema_decay=0.0)
+    train_network(model, x, y, cfg, 2)
+    after = [b for name, b in model.named_buffers() if name.endswith("running_mean")]
+    unchanged = all(torch.equal(a, b) for a, b in zip(before, after))
+    assert unchanged == freeze
+    weights_moved = any(not torch.equal(a, b) for a, b in zip(_model().parameters(), model.parameters()))
+    assert weights_moved  # the layers still train

@@ -27,6 +27,7 @@ class TrainConfig:
     image_augment: bool = False  # the study's image augmentation (brightness, contrast, noise, flip)
     ema_decay: float = 0.998  # weight average that is evaluated and saved; 0 disables
     head_init: str = "random"  # "probe": fit a linear probe on the frozen backbone first (LP-FT)
+    freeze_norm_stats: bool = False  # BatchNorm keeps (and uses) its pretrained running statistics
     seed: int = 0
     threads: int | None = None  # torch intra-op threads; None = torch's default
 

@@ -77,6 +77,15 @@ def _memory_format(x: torch.Tensor) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
 
 
+def freeze_batchnorm_statistics(model: nn.Module) -> None:
+    """BatchNorm layers normalise with their stored statistics and stop updating them; their scale
+    and shift still train. For fine-tuning on little data: batch statistics of augmented clips
+    would otherwise replace the pretrained ones and shift every feature in the first epoch."""
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+
+
 @torch.inference_mode()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, batch_size: int = 128) -> tuple[np.ndarray, float, float]:
     """(probabilities, loss, accuracy) of ``model`` on ``x``; loss/accuracy are NaN without labels."""
@@ -135,6 +144,8 @@ def train_network(
     for epoch in range(start_epoch, cfg.epochs):
         started = time.perf_counter()
         model.train()
+        if cfg.freeze_norm_stats:
+            freeze_batchnorm_statistics(model)
         order = torch.randperm(len(x_train), generator=gen)
         total_loss, correct, seen = 0.0, 0, 0
         for i in range(0, len(order), cfg.batch_size):
