@@ -83,3 +83,14 @@ def test_augmentation_table_pairs_each_arm_with_no_augmentation(monkeypatch, tmp
     assert rows["none"].endswith("|  |")
     chart = table.augmentation_chart(tmp_path / "aug.png")
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.json")), ids=lambda p: p.stem)
+def test_shipped_configs_reproduce_their_benchmark(path) -> None:
+    """`envsound cv --config configs/X.json` is the run behind benchmarks/results/X.json."""
+    cfg = RunConfig.from_dict(json.loads(path.read_text()))
+    result = REPO / "benchmarks" / "results" / path.name
+    if result.exists():
+        assert cfg == RunConfig.from_dict(json.loads(result.read_text())["config"])
+    else:
+        assert path.stem == "mn04_lpft_frozen_bn"  # its run had not finished when the config was written
