@@ -37,13 +37,14 @@ demo: install
 serve: install
 	$(PY) -m envsound.cli serve
 
-# Every figure in the README's results (about 10 hours on a 2-core CPU; each step resumes after a stop).
+# Every figure in the README's results (about 11.5 hours on a 2-core CPU; each step resumes after a stop).
 bench: install
 	$(PY) benchmarks/esc50_cv.py --name compact_cnn_ema --model compact --epochs 60
 	$(PY) benchmarks/esc50_cv.py --name study_cnn --model study_cnn --epochs 30
 	$(PY) benchmarks/esc50_cv.py --name mn04_linear_probe --model mn04_probe --cold-cache
 	bash benchmarks/finetune.sh
 	$(PY) benchmarks/ensemble.py --name mn04_probe_plus_finetune mn04_linear_probe mn04_finetune
+	$(PY) benchmarks/ensemble.py --name mn04_all_pretrained mn04_linear_probe mn04_finetune mn04_lpft mn04_lpft_frozen_bn
 	bash benchmarks/classic.sh
 	$(PY) benchmarks/esc50_cv.py --name two_branch --model two_branch --epochs 60
 	bash benchmarks/augmentation.sh
