@@ -16,3 +16,5 @@ def test_overrides_parse_json_and_fall_back_to_strings():
 def test_unknown_setting_names_the_known_ones():
     with pytest.raises(ConfigError, match=r"unknown training settings: \['learning_rate'\]; known: model, model_kwargs, epochs"):
         RunConfig().with_train(learning_rate=0.1)
+    with pytest.raises(ConfigError, match=r"unknown training settings: \['learnig_rate'\]"):
+        RunConfig.from_dict({"train": {"learnig_rate": 0.1}})  # a config file's typo, same message

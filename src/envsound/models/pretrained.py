@@ -49,13 +49,15 @@ class PretrainedClassifier(nn.Module):
         self.eval()
         with torch.inference_mode():
             embeddings = torch.cat([self.backbone(x[i : i + batch_size])[1] for i in range(0, len(x), batch_size)]).numpy()
-        probe = linear_probe()
-        probe.fit(embeddings, y.numpy())
+        self.load_probe(linear_probe().fit(embeddings, y.numpy()))
+        self.train(was_training)
+
+    def load_probe(self, probe) -> None:
+        """Make the head compute a fitted StandardScaler -> LogisticRegression probe's logits."""
         weight, bias = probe_as_linear(probe, self.head.out_features)
         with torch.no_grad():
             self.head.weight.copy_(torch.as_tensor(weight, dtype=torch.float32))
             self.head.bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
-        self.train(was_training)
 
 
 def probe_as_linear(probe, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,25 +70,20 @@ def probe_as_linear(probe, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     coef, intercept = logistic.coef_, logistic.intercept_
     if len(logistic.classes_) == 2:  # scikit-learn's binary form: one logit z for class 1
         coef, intercept = np.concatenate([-coef, coef]) / 2, np.concatenate([-intercept, intercept]) / 2
-    weight = np.zeros((n_classes, coef.shape[1]))
-    bias = np.full(n_classes, (intercept - coef @ (scaler.mean_ / scaler.scale_)).min() - 10.0)
+    seen_weight = coef / scaler.scale_[None, :]
+    seen_bias = intercept - seen_weight @ scaler.mean_
     rows = np.asarray(logistic.classes_, dtype=int)
-    weight[rows] = coef / scaler.scale_[None, :]
-    bias[rows] = intercept - weight[rows] @ scaler.mean_
+    weight = np.zeros((n_classes, coef.shape[1]))
+    bias = np.full(n_classes, seen_bias.min() - 10.0)
+    weight[rows], bias[rows] = seen_weight, seen_bias
     return weight, bias
 
 
 def classifier_from_probe(probe, n_classes: int, checkpoint: str = "mn04_as") -> PretrainedClassifier:
-    """Fold a fitted StandardScaler -> LogisticRegression probe into the classifier's linear head.
-
-    logits = W·((e − μ)/σ) + b = (W/σ)·e + (b − W·μ/σ), so the network alone reproduces the probe's
-    probabilities and ships as one self-contained file.
-    """
+    """The probe folded into the classifier's linear head, so the network alone reproduces the
+    probe's probabilities and ships as one self-contained file."""
     if len(probe[-1].classes_) != n_classes:
         raise ValueError("the probe was not fitted on every class")
-    weight, bias = probe_as_linear(probe, n_classes)
     model = PretrainedClassifier(n_classes, checkpoint)
-    with torch.no_grad():
-        model.head.weight.copy_(torch.as_tensor(weight, dtype=torch.float32))
-        model.head.bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
+    model.load_probe(probe)
     return model.eval()

@@ -64,16 +64,22 @@ class RunConfig:
             raise ConfigError(f"unknown config keys: {sorted(unknown)}")
         data = dict(data)
         data["features"] = LogMelConfig(**data.get("features", {}))
+        _check_train_keys(data.get("train", {}))
         data["train"] = TrainConfig(**data.get("train", {}))
         if data.get("folds") is not None:
             data["folds"] = tuple(data["folds"])
         return cls(**data)
 
     def with_train(self, **changes: Any) -> "RunConfig":
-        unknown = set(changes) - {f.name for f in fields(TrainConfig)}
-        if unknown:
-            raise ConfigError(f"unknown training settings: {sorted(unknown)}; known: {', '.join(f.name for f in fields(TrainConfig))}")
+        _check_train_keys(changes)
         return replace(self, train=replace(self.train, **changes))
+
+
+def _check_train_keys(settings: dict[str, Any]) -> None:
+    known = [f.name for f in fields(TrainConfig)]
+    unknown = set(settings) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown training settings: {sorted(unknown)}; known: {', '.join(known)}")
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
