@@ -65,7 +65,7 @@ def _manifest_rows(dataset: str) -> list[dict[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--name", required=True, help="Result name: benchmarks/results/<name>.json")
-    parser.add_argument("--model", default="compact")
+    parser.add_argument("--model", default=None, help="Model name (default: the --config's, else compact)")
     parser.add_argument("--dataset", default="esc50")
     parser.add_argument("--data", default=None, help="Dataset root (default $ENVSOUND_ESC50 or ../shared/data/esc50)")
     parser.add_argument("--folds", default=None, help="Comma-separated subset of folds (default: all five)")
@@ -79,7 +79,8 @@ def main() -> None:
 
     cfg = RunConfig.from_dict(json.loads(args.config.read_text())) if args.config else RunConfig()
     cfg = replace(cfg, dataset=args.dataset, data_root=args.data, folds=tuple(int(f) for f in args.folds.split(",")) if args.folds else None)
-    changes = {"model": args.model, "seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
+    model = args.model or (cfg.train.model if args.config else "compact")
+    changes = {"model": model, "seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
     cfg = cfg.with_train(**changes, **parse_overrides(args.set))
     command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
     run_dir = args.runs / f"bench-{args.name}"

@@ -6,7 +6,7 @@ so upstream state dicts load with ``strict=True``. ``forward`` returns (logits, 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import torch
 from torch import nn
@@ -26,6 +26,9 @@ class BlockSpec(NamedTuple):
     hardswish: bool
     stride: int
 
+
+# What a frozen backbone can hand a classifier, per clip (see AudioMobileNet.views).
+EMBEDDING_VIEWS = ("mean", "time_max", "hidden", "audioset")
 
 # MobileNetV3-Large at width 1.0: (kernel, expanded, out, squeeze-excite, hardswish, stride).
 LARGE = (
@@ -131,3 +134,25 @@ class AudioMobileNet(nn.Module):
         for layer in list(self.classifier)[2:]:
             logits = layer(logits)
         return logits, embedding
+
+    def view_dim(self, names: Sequence[str]) -> int:
+        sizes = {"mean": self.embedding_dim, "time_max": self.embedding_dim, "hidden": self.classifier[2].out_features, "audioset": self.classifier[5].out_features}
+        return sum(sizes[name] for name in names)
+
+    def views(self, x: torch.Tensor, names: Sequence[str] = ("mean",)) -> torch.Tensor:
+        """Concatenated per-clip vectors from several depths, for probes and heads.
+
+        "mean" is the pooled embedding the AudioSet head reads; "time_max" keeps the loudest moment
+        of each channel (frequency-averaged, then max over time, as PANNs pool), which a mean over a
+        5-s clip dilutes for short events; "hidden" and "audioset" are the AudioSet head's hidden
+        layer and logits, which a linear classifier cannot derive from "mean" alone.
+        """
+        unknown = [name for name in names if name not in EMBEDDING_VIEWS]
+        if unknown or not names:
+            raise ValueError(f"embedding views must be among {', '.join(EMBEDDING_VIEWS)}; got {list(names)}")
+        maps = self.features(x)
+        found = {"mean": maps.mean(dim=(2, 3)), "time_max": maps.mean(dim=2).amax(dim=2)}
+        if "hidden" in names or "audioset" in names:
+            found["hidden"] = self.classifier[3](self.classifier[2](found["mean"]))
+            found["audioset"] = self.classifier[5](self.classifier[4](found["hidden"]))
+        return torch.cat([found[name] for name in names], dim=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import torch
 from torch import nn
@@ -20,17 +22,23 @@ def load_backbone(name: str = "mn04_as", pretrained: bool = True) -> AudioMobile
 
 
 class PretrainedClassifier(nn.Module):
-    """Backbone embedding -> dropout -> Linear(n_classes). Fine-tunes end to end in the loop."""
+    """Backbone embedding -> dropout -> Linear(n_classes). Fine-tunes end to end in the loop.
 
-    def __init__(self, n_classes: int, checkpoint: str = "mn04_as", pretrained: bool = True, dropout: float = 0.2) -> None:
+    ``views`` picks what the head reads (AudioMobileNet.views); the default is the pooled embedding.
+    """
+
+    def __init__(self, n_classes: int, checkpoint: str = "mn04_as", pretrained: bool = True, dropout: float = 0.2, views: Sequence[str] = ("mean",)) -> None:
         super().__init__()
         self.backbone = load_backbone(checkpoint, pretrained)
+        self.views = tuple(views)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(self.backbone.embedding_dim, n_classes)
+        self.head = nn.Linear(self.backbone.view_dim(self.views), n_classes)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.backbone.views(x, self.views)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _, embedding = self.backbone(x)
-        return self.head(self.dropout(embedding))
+        return self.head(self.dropout(self.embed(x)))
 
     def audioset_logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone(x)[0]
@@ -48,7 +56,7 @@ class PretrainedClassifier(nn.Module):
         was_training = self.training
         self.eval()
         with torch.inference_mode():
-            embeddings = torch.cat([self.backbone(x[i : i + batch_size])[1] for i in range(0, len(x), batch_size)]).numpy()
+            embeddings = torch.cat([self.embed(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).numpy()
         self.load_probe(linear_probe().fit(embeddings, y.numpy()))
         self.train(was_training)
 
@@ -79,11 +87,11 @@ def probe_as_linear(probe, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     return weight, bias
 
 
-def classifier_from_probe(probe, n_classes: int, checkpoint: str = "mn04_as") -> PretrainedClassifier:
+def classifier_from_probe(probe, n_classes: int, checkpoint: str = "mn04_as", views: Sequence[str] = ("mean",)) -> PretrainedClassifier:
     """The probe folded into the classifier's linear head, so the network alone reproduces the
     probe's probabilities and ships as one self-contained file."""
     if len(probe[-1].classes_) != n_classes:
         raise ValueError("the probe was not fitted on every class")
-    model = PretrainedClassifier(n_classes, checkpoint)
+    model = PretrainedClassifier(n_classes, checkpoint, views=views)
     model.load_probe(probe)
     return model.eval()

@@ -50,7 +50,8 @@ def _efficientat_logmel(cfg: "RunConfig") -> "Extractor":
 def _efficientat_embedding(cfg: "RunConfig") -> "Extractor":
     from envsound.features.efficientat import EfficientATEmbeddingExtractor
 
-    return EfficientATEmbeddingExtractor(cfg.train.model_kwargs.get("checkpoint", "mn04_as"), cfg.features.clip_seconds)
+    kwargs = cfg.train.model_kwargs
+    return EfficientATEmbeddingExtractor(kwargs.get("checkpoint", "mn04_as"), cfg.features.clip_seconds, kwargs.get("views", ("mean",)))
 
 
 def _pretrained_classifier(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
