@@ -33,3 +33,33 @@ def test_linear_probe_on_a_real_slice(esc50_root, shared_weights, monkeypatch, t
     cfg = replace(RunConfig(dataset="esc10", data_root=str(esc50_root), folds=(1,)).with_train(model="mn04_probe"))
     metrics = cross_validate(cfg, tmp_path / "run", verbose=False)
     assert metrics["mean_accuracy"] >= 0.8  # chance 0.1
+
+
+def test_embedding_views_are_the_backbone_own_outputs(shared_weights, monkeypatch):
+    """Each view is what the backbone computes anyway; the extractor and the classifier share them."""
+    from envsound.features.efficientat import EfficientATEmbeddingExtractor
+    from envsound.models.mobilenet import EMBEDDING_VIEWS
+    from envsound.models.pretrained import PretrainedClassifier
+
+    monkeypatch.setenv("ENVSOUND_WEIGHTS", str(shared_weights))
+    torch.manual_seed(0)
+    model = PretrainedClassifier(4, views=EMBEDDING_VIEWS).eval()
+    backbone = model.backbone
+    x = torch.randn(2, 1, 128, 200)
+    with torch.inference_mode():
+        logits, embedding = backbone(x)
+        views = model.embed(x)
+        maps = backbone.features(x)
+    assert model.head.in_features == views.shape[1] == 384 + 384 + 512 + 527
+    torch.testing.assert_close(views[:, :384], embedding)
+    torch.testing.assert_close(views[:, 384:768], maps.mean(dim=2).amax(dim=2))
+    torch.testing.assert_close(views[:, -527:], logits)
+    with pytest.raises(ValueError, match="embedding views must be among"):
+        backbone.views(x, ("mean", "attention"))
+
+    default = EfficientATEmbeddingExtractor()
+    assert "views" not in default.describe() and default.output_shape == (384,)  # old caches stay valid
+    rich = EfficientATEmbeddingExtractor(views=EMBEDDING_VIEWS)
+    wave = np.random.default_rng(0).normal(0, 0.1, (1, 32000)).astype(np.float32)
+    assert rich.describe()["views"] == list(EMBEDDING_VIEWS) and rich(wave).shape == (1, 1807)
+    np.testing.assert_allclose(rich(wave)[:, :384], default(wave), atol=1e-6)
