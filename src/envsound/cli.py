@@ -163,12 +163,11 @@ def predict(
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length)."""
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
-    from envsound.inference.shipped import default_model_path
 
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
-    predictor = Predictor.from_file(model or default_model_path(), backend=backend)
+    predictor = Predictor.from_file(model, backend=backend)
     if audioset:
         results = [predictor.audioset_tags(f, top_k=top_k) for f in paths]
     else:
@@ -206,10 +205,9 @@ def timeline(
 ) -> None:
     """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
     from envsound.inference.predict import Predictor
-    from envsound.inference.shipped import default_model_path
     from envsound.inference.timeline import compute_timeline, plot_timeline, write_segments
 
-    predictor = Predictor.from_file(model or default_model_path())
+    predictor = Predictor.from_file(model)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.segments(threshold)
     if output:
@@ -218,6 +216,32 @@ def timeline(
         plot_timeline(result, segments, plot)
     for seg in segments:
         _echo(f"{seg.start:8.2f} {seg.end:8.2f}  {seg.confidence:5.1%}  {seg.label}")
+
+
+@app.command()
+def embed(
+    files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
+    out: Path = typer.Option(..., "--out", "-o", help="The .npz to write."),
+    views: str = typer.Option("mean", help="Comma-separated, concatenated in order: mean, time_max, hidden, audioset."),
+    checkpoint: str = typer.Option("mn04_as", help="Pretrained backbone (see `envsound weights list`)."),
+) -> None:
+    """Frozen AudioSet-backbone embeddings per file and per 5-s window, for your own classifier or search."""
+    from envsound.inference.embed import embed_files
+    from envsound.inference.predict import expand_inputs
+
+    if out.suffix != ".npz":
+        raise ConfigError(f"{out}: embeddings are written as .npz")
+    paths = expand_inputs(files)
+    if not paths:
+        raise ConfigError(f"no audio files found in: {' '.join(files)}")
+    result = embed_files(paths, checkpoint, tuple(v.strip() for v in views.split(",") if v.strip()), progress=len(paths) > 20)
+    if result.files:
+        result.save(out)
+        _echo(f"{len(result.files)} files ({len(result.window)} windows) × {result.clip.shape[1]} numbers → {out}")
+    for path, error in result.errors.items():
+        typer.echo(f"error: {error}", err=True)
+    if result.errors:
+        raise typer.Exit(1)
 
 
 @app.command()

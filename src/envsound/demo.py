@@ -13,7 +13,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def main() -> None:
     started = time.perf_counter()
-    predictor = Predictor.from_file(default_model_path())
+    predictor = Predictor.from_file()
     clips = sorted(EXAMPLES.glob("*.flac"))
     print(f"envsound demo: shipped ESC-50 model ({default_model_path().name}) on {len(clips)} example clips\n")
     for clip in clips:

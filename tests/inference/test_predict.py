@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from conftest import REPO
+from envsound.inference.model_file import load_model
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
 
@@ -19,7 +20,9 @@ TRUTH = {"1-100032-A-0": "dog", "1-26806-A-1": "rooster", "1-17367-A-10": "rain"
 
 @pytest.fixture(scope="module")
 def predictor():
-    return Predictor.from_file(default_model_path())
+    loaded = Predictor.from_file()  # the Python API's default is the shipped model, as the CLI's is
+    assert loaded.loaded.info == load_model(default_model_path()).info
+    return loaded
 
 
 def test_shipped_model_labels_the_examples(predictor):

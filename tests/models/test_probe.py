@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from envsound.errors import ConfigError
 from envsound.models.pretrained import classifier_from_probe
 from envsound.models.registry import get_model
 from envsound.training.config import RunConfig
@@ -54,7 +55,7 @@ def test_embedding_views_are_the_backbone_own_outputs(shared_weights, monkeypatc
     torch.testing.assert_close(views[:, :384], embedding)
     torch.testing.assert_close(views[:, 384:768], maps.mean(dim=2).amax(dim=2))
     torch.testing.assert_close(views[:, -527:], logits)
-    with pytest.raises(ValueError, match="embedding views must be among"):
+    with pytest.raises(ConfigError, match="embedding views must be among"):
         backbone.views(x, ("mean", "attention"))
 
     default = EfficientATEmbeddingExtractor()

@@ -43,6 +43,18 @@ def input_warning(signal: np.ndarray, sample_rate: int, window_seconds: float) -
     return None
 
 
+def split_windows(signal: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(windows (n, size), start samples (n,)): one zero-padded window for short clips, windows
+    overlapping by half for long ones (the last one flush with the end, so nothing is dropped)."""
+    if len(signal) <= size:
+        return np.pad(signal, (0, size - len(signal)))[None, :], np.zeros(1, dtype=int)
+    hop = size // 2
+    starts = list(range(0, len(signal) - size + 1, hop))
+    if starts[-1] + size < len(signal):
+        starts.append(len(signal) - size)
+    return np.stack([signal[s : s + size] for s in starts]), np.asarray(starts)
+
+
 Scorer = Callable[[np.ndarray], np.ndarray]  # features (n, ...) -> probabilities (n, classes)
 
 
@@ -68,9 +80,12 @@ class Predictor:
         self.loaded = loaded  # the torch model, when there is one (AudioSet tags need it)
 
     @classmethod
-    def from_file(cls, path: str | Path, backend: str = "torch") -> "Predictor":
-        """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``."""
-        path = Path(path)
+    def from_file(cls, path: str | Path | None = None, backend: str = "torch") -> "Predictor":
+        """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``;
+        ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works."""
+        from envsound.inference.shipped import default_model_path
+
+        path = Path(path) if path is not None else default_model_path()
         if backend == "onnx" or path.suffix == ".onnx":
             return cls.from_onnx(path)
         if backend != "torch":
@@ -100,15 +115,7 @@ class Predictor:
         return round(self.extractor.clip_seconds * self.extractor.sample_rate)
 
     def windows(self, signal: np.ndarray) -> np.ndarray:
-        """One window for short clips (zero-padded); half-overlapping windows for long ones."""
-        size = self.window_samples
-        if len(signal) <= size:
-            return np.pad(signal, (0, size - len(signal)))[None, :]
-        hop = size // 2
-        starts = list(range(0, len(signal) - size + 1, hop))
-        if starts[-1] + size < len(signal):
-            starts.append(len(signal) - size)
-        return np.stack([signal[s : s + size] for s in starts])
+        return split_windows(signal, self.window_samples)[0]
 
     def window_probabilities(self, windows: np.ndarray) -> np.ndarray:
         """(n_windows, samples) waveforms -> (n_windows, n_classes) probabilities."""

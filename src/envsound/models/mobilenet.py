@@ -11,6 +11,8 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import nn
 
+from envsound.errors import ConfigError
+
 
 def make_divisible(value: float, divisor: int = 8) -> int:
     """Round channels to a multiple of ``divisor`` without dropping more than 10 % (MobileNet rule)."""
@@ -29,6 +31,13 @@ class BlockSpec(NamedTuple):
 
 # What a frozen backbone can hand a classifier, per clip (see AudioMobileNet.views).
 EMBEDDING_VIEWS = ("mean", "time_max", "hidden", "audioset")
+
+
+
+def check_views(names: Sequence[str]) -> None:
+    if not names or any(name not in EMBEDDING_VIEWS for name in names):
+        raise ConfigError(f"embedding views must be among {', '.join(EMBEDDING_VIEWS)}; got {', '.join(names) or 'none'}")
+
 
 # MobileNetV3-Large at width 1.0: (kernel, expanded, out, squeeze-excite, hardswish, stride).
 LARGE = (
@@ -136,6 +145,7 @@ class AudioMobileNet(nn.Module):
         return logits, embedding
 
     def view_dim(self, names: Sequence[str]) -> int:
+        check_views(names)
         sizes = {"mean": self.embedding_dim, "time_max": self.embedding_dim, "hidden": self.classifier[2].out_features, "audioset": self.classifier[5].out_features}
         return sum(sizes[name] for name in names)
 
@@ -147,9 +157,7 @@ class AudioMobileNet(nn.Module):
         5-s clip dilutes for short events; "hidden" and "audioset" are the AudioSet head's hidden
         layer and logits, which a linear classifier cannot derive from "mean" alone.
         """
-        unknown = [name for name in names if name not in EMBEDDING_VIEWS]
-        if unknown or not names:
-            raise ValueError(f"embedding views must be among {', '.join(EMBEDDING_VIEWS)}; got {list(names)}")
+        check_views(names)
         maps = self.features(x)
         found = {"mean": maps.mean(dim=(2, 3)), "time_max": maps.mean(dim=2).amax(dim=2)}
         if "hidden" in names or "audioset" in names:

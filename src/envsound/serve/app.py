@@ -19,10 +19,9 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
     from envsound.audio import load_audio
     from envsound.evaluation.plots import clip_figure
     from envsound.inference.predict import Predictor
-    from envsound.inference.shipped import default_model_path
     from envsound.inference.timeline import compute_timeline
 
-    predictor = Predictor.from_file(model_path or default_model_path())
+    predictor = Predictor.from_file(model_path)
     app = FastAPI(title="envsound")
 
     @app.get("/", response_class=HTMLResponse)

@@ -1,0 +1,76 @@
+"""Frozen AudioSet-backbone embeddings of any audio files, for people who bring their own classifier,
+search index or clustering (`envsound embed`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from envsound.audio import load_audio
+from envsound.errors import AudioError, ConfigError
+
+
+@dataclass
+class Embeddings:
+    files: list[str]  # files embedded, in input order (failed ones are in ``errors`` instead)
+    clip: np.ndarray  # (files, dim): the mean of each file's windows
+    window: np.ndarray  # (windows, dim)
+    window_file: np.ndarray  # (windows,): index into ``files``
+    window_start: np.ndarray  # (windows,): seconds from the start of the file
+    checkpoint: str
+    views: tuple[str, ...]
+    window_seconds: float
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        """One ``.npz`` (loads without pickle), written under a temporary name and then renamed."""
+        from envsound.utils import atomic_path
+
+        path = Path(path)
+        if path.suffix != ".npz":
+            raise ConfigError(f"{path}: embeddings are written as .npz")
+        meta = {"checkpoint": self.checkpoint, "views": list(self.views), "window_seconds": self.window_seconds, "errors": self.errors}
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, files=np.asarray(self.files, dtype=str), clip=self.clip, window=self.window,
+                         window_file=self.window_file, window_start=self.window_start, meta=np.asarray(json.dumps(meta)))
+        return path
+
+
+def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views: Sequence[str] = ("mean",), batch_size: int = 32, progress: bool = False) -> Embeddings:
+    """Each file is cut into the backbone's 5-s windows (half-overlapping; short files zero-padded)
+    exactly as `envsound predict` cuts them, so an embedding here is what a classifier there reads."""
+    from envsound.features.efficientat import EfficientATEmbeddingExtractor
+    from envsound.inference.predict import split_windows
+    from envsound.progress import progress_bar
+
+    extractor = EfficientATEmbeddingExtractor(checkpoint, views=views)
+    size = round(extractor.clip_seconds * extractor.sample_rate)
+    files: list[str] = []
+    errors: dict[str, str] = {}
+    windows: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    with progress_bar("embed", len(paths), progress) as advance:
+        for path in paths:
+            try:
+                signal = load_audio(path, extractor.sample_rate)
+            except AudioError as err:
+                errors[str(path)] = str(err)
+            else:
+                cut, first_samples = split_windows(signal, size)
+                windows.extend(extractor(cut[i : i + batch_size].astype(np.float32)) for i in range(0, len(cut), batch_size))
+                owners.append(np.full(len(cut), len(files)))
+                starts.append(first_samples / extractor.sample_rate)
+                files.append(str(path))
+            advance(1)
+    dim = extractor.output_shape[0]
+    window = np.concatenate(windows) if windows else np.zeros((0, dim), np.float32)
+    window_file = np.concatenate(owners) if owners else np.zeros(0, int)
+    clip = np.stack([window[window_file == i].mean(axis=0) for i in range(len(files))]) if files else np.zeros((0, dim), np.float32)
+    return Embeddings(files, clip, window, window_file, np.concatenate(starts) if starts else np.zeros(0),
+                      checkpoint, tuple(views), extractor.clip_seconds, errors)
