@@ -350,7 +350,7 @@ def weights_list() -> None:
             where = str(weights_path(ckpt.name, download=False))
         except DownloadError:
             where = "not downloaded"
-        _echo(f"{ckpt.name:9s} width {ckpt.width:<4g} AudioSet mAP {ckpt.audioset_map:.3f}  {where}")
+        _echo(f"{ckpt.name:9s} width {ckpt.width:<4g} {ckpt.params_millions:6.2f} M params  AudioSet mAP {ckpt.audioset_map:.3f}  {where}")
 
 
 @weights_app.command("download")

@@ -35,6 +35,16 @@ def test_checkpoint_loads_strictly(shared_weights):
     assert logits.shape == (2, 527) and embedding.shape == (2, 384)
 
 
+@pytest.mark.parametrize("name", list(weights.CHECKPOINTS))
+def test_every_listed_width_has_the_published_parameter_count(name):
+    """The larger checkpoints cannot be loaded offline; their published sizes pin the architecture
+    (a head sized for mn04 at every width once made each of them fail to load)."""
+    ckpt = weights.CHECKPOINTS[name]
+    params = sum(p.numel() for p in AudioMobileNet(width=ckpt.width).parameters()) / 1e6
+    last_digit = 0.001 if ckpt.params_millions < 1 else 0.01  # the published figure's precision
+    assert abs(params - ckpt.params_millions) < last_digit
+
+
 def _reference_front_end(x: np.ndarray) -> np.ndarray:
     """Straight from the README's recipe, in float64 numpy, independent of envsound's code."""
     sr, n_fft, win, hop, n_mels = 32000, 1024, 800, 320, 128

@@ -115,8 +115,9 @@ class InvertedResidual(nn.Module):
 class AudioMobileNet(nn.Module):
     """Input (batch, 1, 128 mels, frames) -> (logits (batch, n_classes), embedding (batch, 6·last))."""
 
-    def __init__(self, width: float = 0.4, n_classes: int = 527, head_hidden: int = 512, dropout: float = 0.2) -> None:
+    def __init__(self, width: float = 0.4, n_classes: int = 527, head_hidden: int | None = None, dropout: float = 0.2) -> None:
         super().__init__()
+        head_hidden = head_hidden or make_divisible(1280 * width)  # MobileNetV3's last channel, scaled by width
         first = make_divisible(16 * width)
         layers: list[nn.Module] = [conv_bn(1, first, 3, stride=2)]
         c_in = first

@@ -22,6 +22,7 @@ class Checkpoint:
     filename: str
     width: float
     audioset_map: float
+    params_millions: float  # as EfficientAT's README lists it; tests check our architecture matches
     size: int | None = None
     sha256: str | None = None
     note: str = ""
@@ -34,15 +35,15 @@ class Checkpoint:
 CHECKPOINTS = {
     c.name: c
     for c in (
-        Checkpoint("mn04_as", "mn04_as_mAP_432.pt", 0.4, 0.432, 4_066_513, "899a8c6217063f6941793102a2780b3dd788ab11fce468d9cf5f0577c453321c", "verified here"),
+        Checkpoint("mn04_as", "mn04_as_mAP_432.pt", 0.4, 0.432, 0.983, 4_066_513, "899a8c6217063f6941793102a2780b3dd788ab11fce468d9cf5f0577c453321c", "verified here"),
         # Larger members of the family, for users with network. Their file names follow the
         # release's pattern; sizes and checksums were not available offline, so only the
-        # state-dict shapes are checked when they load.
-        Checkpoint("mn05_as", "mn05_as_mAP_443.pt", 0.5, 0.443),
-        Checkpoint("mn10_as", "mn10_as_mAP_471.pt", 1.0, 0.471),
-        Checkpoint("mn20_as", "mn20_as_mAP_478.pt", 2.0, 0.478),
-        Checkpoint("mn30_as", "mn30_as_mAP_482.pt", 3.0, 0.482),
-        Checkpoint("mn40_as", "mn40_as_mAP_484.pt", 4.0, 0.484),
+        # state-dict shapes are checked when they load (and the parameter counts, in the tests).
+        Checkpoint("mn05_as", "mn05_as_mAP_443.pt", 0.5, 0.443, 1.43),
+        Checkpoint("mn10_as", "mn10_as_mAP_471.pt", 1.0, 0.471, 4.88),
+        Checkpoint("mn20_as", "mn20_as_mAP_478.pt", 2.0, 0.478, 17.91),
+        Checkpoint("mn30_as", "mn30_as_mAP_482.pt", 3.0, 0.482, 39.09),
+        Checkpoint("mn40_as", "mn40_as_mAP_484.pt", 4.0, 0.484, 68.43),
     )
 }
 
