@@ -350,7 +350,8 @@ def weights_list() -> None:
             where = str(weights_path(ckpt.name, download=False))
         except DownloadError:
             where = "not downloaded"
-        _echo(f"{ckpt.name:9s} width {ckpt.width:<4g} {ckpt.params_millions:6.2f} M params  AudioSet mAP {ckpt.audioset_map:.3f}  {where}")
+        usable = "" if ckpt.family == "mn" else "  (DyMN: download only, not loadable by envsound)"
+        _echo(f"{ckpt.name:9s} width {ckpt.width:<4g} {ckpt.params_millions:6.2f} M params  AudioSet mAP {ckpt.audioset_map:.3f}  {where}{usable}")
 
 
 @weights_app.command("download")

@@ -9,12 +9,16 @@ import torch
 from torch import nn
 
 from envsound.models.mobilenet import AudioMobileNet
-from envsound.models.weights import get_checkpoint, weights_path
+from envsound.errors import ConfigError
+from envsound.models.weights import CHECKPOINTS, get_checkpoint, weights_path
 
 
 def load_backbone(name: str = "mn04_as", pretrained: bool = True) -> AudioMobileNet:
     """AudioMobileNet with its 527-class AudioSet head; weights loaded strictly when pretrained."""
-    model = AudioMobileNet(width=get_checkpoint(name).width)
+    checkpoint = get_checkpoint(name)
+    if checkpoint.family != "mn":
+        raise ConfigError(f"{name} is a dynamic MobileNet (DyMN): `envsound weights download` fetches it, but envsound builds only the mn family; use one of {', '.join(n for n, c in CHECKPOINTS.items() if c.family == 'mn')}")
+    model = AudioMobileNet(width=checkpoint.width)
     if pretrained:
         state = torch.load(weights_path(name), map_location="cpu", weights_only=True)
         model.load_state_dict(state, strict=True)

@@ -26,6 +26,7 @@ class Checkpoint:
     size: int | None = None
     sha256: str | None = None
     note: str = ""
+    family: str = "mn"  # "mn": envsound's AudioMobileNet loads it; "dymn": download only, see load_backbone
 
     @property
     def url(self) -> str:
@@ -44,6 +45,12 @@ CHECKPOINTS = {
         Checkpoint("mn20_as", "mn20_as_mAP_478.pt", 2.0, 0.478, 17.91),
         Checkpoint("mn30_as", "mn30_as_mAP_482.pt", 3.0, 0.482, 39.09),
         Checkpoint("mn40_as", "mn40_as_mAP_484.pt", 4.0, 0.484, 68.43),
+        Checkpoint("mn40_as_ext", "mn40_as_ext_mAP_487.pt", 4.0, 0.487, 68.43, note="EfficientAT's best on ESC-50 (97.45 %, their report)"),
+        # Dynamic MobileNets (DyMN: dynamic convolutions, dynamic ReLU, coordinate attention): their
+        # files download and cache like the others, but envsound does not build that architecture.
+        Checkpoint("dymn04_as", "dymn04_as.pt", 0.4, 0.450, 1.97, family="dymn"),
+        Checkpoint("dymn10_as", "dymn10_as.pt", 1.0, 0.477, 10.57, family="dymn"),
+        Checkpoint("dymn20_as", "dymn20_as_mAP_493.pt", 2.0, 0.491, 40.02, family="dymn"),
     )
 }
 
