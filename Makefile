@@ -46,6 +46,7 @@ bench: install
 	$(PY) benchmarks/ensemble.py --name mn04_probe_plus_finetune mn04_linear_probe mn04_finetune
 	$(PY) benchmarks/ensemble.py --name mn04_all_pretrained mn04_linear_probe mn04_finetune mn04_lpft mn04_lpft_frozen_bn
 	bash benchmarks/finetune_seeds.sh
+	$(PY) benchmarks/ensemble.py --name mn04_probe_plus_finetune_frozen_bn mn04_linear_probe mn04_finetune_frozen_bn
 	$(PY) benchmarks/esc50_cv.py --name mn04_probe_views --config configs/mn04_probe_views.json --cold-cache
 	$(PY) benchmarks/ensemble.py --name mn04_probe_views_plus_finetune mn04_probe_views mn04_finetune
 	bash benchmarks/classic.sh
