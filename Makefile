@@ -37,7 +37,7 @@ demo: install
 serve: install
 	$(PY) -m envsound.cli serve
 
-# Every figure in the README's results (about 11.5 hours on a 2-core CPU; each step resumes after a stop).
+# Every figure in the README's results (about 14 hours on a 2-core CPU; each step resumes after a stop).
 bench: install
 	$(PY) benchmarks/esc50_cv.py --name compact_cnn_ema --model compact --epochs 60
 	$(PY) benchmarks/esc50_cv.py --name study_cnn --model study_cnn --epochs 30
