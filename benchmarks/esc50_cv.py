@@ -79,8 +79,7 @@ def main() -> None:
 
     cfg = RunConfig.from_dict(json.loads(args.config.read_text())) if args.config else RunConfig()
     cfg = replace(cfg, dataset=args.dataset, data_root=args.data, folds=tuple(int(f) for f in args.folds.split(",")) if args.folds else None)
-    model = args.model or (cfg.train.model if args.config else "compact")
-    changes = {"model": model, "seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
+    changes = {"model": args.model or cfg.train.model, "seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
     cfg = cfg.with_train(**changes, **parse_overrides(args.set))
     command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
     run_dir = args.runs / f"bench-{args.name}"

@@ -226,11 +226,10 @@ def embed(
     checkpoint: str = typer.Option("mn04_as", help="Pretrained backbone (see `envsound weights list`)."),
 ) -> None:
     """Frozen AudioSet-backbone embeddings per file and per 5-s window, for your own classifier or search."""
-    from envsound.inference.embed import embed_files
+    from envsound.inference.embed import check_output_path, embed_files
     from envsound.inference.predict import expand_inputs
 
-    if out.suffix != ".npz":
-        raise ConfigError(f"{out}: embeddings are written as .npz")
+    check_output_path(out)  # before the work, not after it
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")

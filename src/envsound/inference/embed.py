@@ -30,15 +30,20 @@ class Embeddings:
         """One ``.npz`` (loads without pickle), written under a temporary name and then renamed."""
         from envsound.utils import atomic_path
 
-        path = Path(path)
-        if path.suffix != ".npz":
-            raise ConfigError(f"{path}: embeddings are written as .npz")
+        path = check_output_path(path)
         meta = {"checkpoint": self.checkpoint, "views": list(self.views), "window_seconds": self.window_seconds, "errors": self.errors}
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as handle:
                 np.savez(handle, files=np.asarray(self.files, dtype=str), clip=self.clip, window=self.window,
                          window_file=self.window_file, window_start=self.window_start, meta=np.asarray(json.dumps(meta)))
         return path
+
+
+def check_output_path(path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ConfigError(f"{path}: embeddings are written as .npz")
+    return path
 
 
 def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views: Sequence[str] = ("mean",), batch_size: int = 32, progress: bool = False) -> Embeddings:
@@ -53,6 +58,7 @@ def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views:
     files: list[str] = []
     errors: dict[str, str] = {}
     windows: list[np.ndarray] = []
+    clips: list[np.ndarray] = []
     owners: list[np.ndarray] = []
     starts: list[np.ndarray] = []
     with progress_bar("embed", len(paths), progress) as advance:
@@ -63,7 +69,9 @@ def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views:
                 errors[str(path)] = str(err)
             else:
                 cut, first_samples = split_windows(signal, size)
-                windows.extend(extractor(cut[i : i + batch_size].astype(np.float32)) for i in range(0, len(cut), batch_size))
+                embedded = np.concatenate([extractor(cut[i : i + batch_size].astype(np.float32)) for i in range(0, len(cut), batch_size)])
+                windows.append(embedded)
+                clips.append(embedded.mean(axis=0))
                 owners.append(np.full(len(cut), len(files)))
                 starts.append(first_samples / extractor.sample_rate)
                 files.append(str(path))
@@ -71,6 +79,6 @@ def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views:
     dim = extractor.output_shape[0]
     window = np.concatenate(windows) if windows else np.zeros((0, dim), np.float32)
     window_file = np.concatenate(owners) if owners else np.zeros(0, int)
-    clip = np.stack([window[window_file == i].mean(axis=0) for i in range(len(files))]) if files else np.zeros((0, dim), np.float32)
+    clip = np.stack(clips) if clips else np.zeros((0, dim), np.float32)
     return Embeddings(files, clip, window, window_file, np.concatenate(starts) if starts else np.zeros(0),
                       checkpoint, tuple(views), extractor.clip_seconds, errors)

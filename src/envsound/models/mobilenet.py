@@ -33,7 +33,6 @@ class BlockSpec(NamedTuple):
 EMBEDDING_VIEWS = ("mean", "time_max", "hidden", "audioset")
 
 
-
 def check_views(names: Sequence[str]) -> None:
     if not names or any(name not in EMBEDDING_VIEWS for name in names):
         raise ConfigError(f"embedding views must be among {', '.join(EMBEDDING_VIEWS)}; got {', '.join(names) or 'none'}")
@@ -138,12 +137,14 @@ class AudioMobileNet(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        maps = self.features(x)
-        embedding = self.classifier[1](self.classifier[0](maps))
-        logits = embedding
-        for layer in list(self.classifier)[2:]:
-            logits = layer(logits)
-        return logits, embedding
+        head = self._head(self.features(x))
+        return head["audioset"], head["mean"]
+
+    def _head(self, maps: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The AudioSet head's pooled input, hidden layer and logits (classifier.0-5 of the checkpoint)."""
+        mean = self.classifier[1](self.classifier[0](maps))
+        hidden = self.classifier[3](self.classifier[2](mean))
+        return {"mean": mean, "hidden": hidden, "audioset": self.classifier[5](self.classifier[4](hidden))}
 
     def view_dim(self, names: Sequence[str]) -> int:
         check_views(names)
@@ -160,8 +161,10 @@ class AudioMobileNet(nn.Module):
         """
         check_views(names)
         maps = self.features(x)
-        found = {"mean": maps.mean(dim=(2, 3)), "time_max": maps.mean(dim=2).amax(dim=2)}
         if "hidden" in names or "audioset" in names:
-            found["hidden"] = self.classifier[3](self.classifier[2](found["mean"]))
-            found["audioset"] = self.classifier[5](self.classifier[4](found["hidden"]))
+            found = self._head(maps)
+        else:  # no AudioSet head when nothing reads it (the default probe and fine-tuning)
+            found = {"mean": self.classifier[1](self.classifier[0](maps))}
+        if "time_max" in names:
+            found["time_max"] = maps.mean(dim=2).amax(dim=2)
         return torch.cat([found[name] for name in names], dim=1)

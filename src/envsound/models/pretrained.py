@@ -8,8 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from envsound.models.mobilenet import AudioMobileNet
 from envsound.errors import ConfigError
+from envsound.models.mobilenet import AudioMobileNet
 from envsound.models.weights import CHECKPOINTS, get_checkpoint, weights_path
 
 
@@ -91,11 +91,11 @@ def probe_as_linear(probe, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     return weight, bias
 
 
-def classifier_from_probe(probe, n_classes: int, checkpoint: str = "mn04_as", views: Sequence[str] = ("mean",)) -> PretrainedClassifier:
+def classifier_from_probe(probe, n_classes: int, checkpoint: str = "mn04_as") -> PretrainedClassifier:
     """The probe folded into the classifier's linear head, so the network alone reproduces the
     probe's probabilities and ships as one self-contained file."""
     if len(probe[-1].classes_) != n_classes:
         raise ValueError("the probe was not fitted on every class")
-    model = PretrainedClassifier(n_classes, checkpoint, views=views)
+    model = PretrainedClassifier(n_classes, checkpoint)
     model.load_probe(probe)
     return model.eval()
