@@ -1,12 +1,19 @@
-"""The one place that decodes and resamples audio.
+"""The one place that decodes and resamples audio, and the one place that cuts it into windows.
 
-Everything else asks for ``load_audio(path, sample_rate, seconds)`` and gets a mono float32
-array at the requested rate, so a model never sees a file's native rate or channel layout.
+Everything else asks for ``load_audio(path, sample_rate, seconds)`` (a short clip, whole) or
+``stream_audio(path, sample_rate)`` (a recording of any length, block by block) and gets mono
+float32 at the requested rate, so a model never sees a file's native rate or channel layout, and
+memory never grows with a recording's length. Both go through the same checks: a file that is
+missing, not audio, empty, NaN-filled, at an absurd sample rate or longer than the cap fails with
+one ``AudioError`` line, also when the damage is found halfway through decoding.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator, Literal
 
 import numpy as np
 import soundfile as sf
@@ -15,25 +22,101 @@ import soxr
 from envsound.errors import AudioError
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".au", ".opus")
+# Below 1 kHz nothing a classifier hears survives, and resampling a 1 Hz header to 16 kHz turns
+# a 1 KB file into gigabytes; above 768 kHz no real recorder writes.
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1_000, 768_000
+MAX_SECONDS_ENV = "ENVSOUND_MAX_SECONDS"
+DEFAULT_MAX_SECONDS = 24 * 3600.0  # a day: past that a "recording" is almost surely a bad header
+BLOCK_SECONDS = 10.0
 
 
-def load_audio(path: str | Path, sample_rate: int, seconds: float | None = None) -> np.ndarray:
-    """Decode ``path`` to mono float32 at ``sample_rate``; pad/crop to ``seconds`` if given."""
+@dataclass(frozen=True)
+class AudioInfo:
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def max_seconds_default() -> float:
+    value = os.environ.get(MAX_SECONDS_ENV)
+    try:
+        return float(value) if value else DEFAULT_MAX_SECONDS
+    except ValueError:
+        raise AudioError(f"${MAX_SECONDS_ENV} must be a number of seconds, got '{value}'") from None
+
+
+def probe(path: str | Path, max_seconds: float | None = None) -> AudioInfo:
+    """Header checks before any sample is decoded: exists, is audio, has samples, sane rate, not
+    longer than ``max_seconds`` (default ``$ENVSOUND_MAX_SECONDS`` or a day)."""
     path = Path(path)
     if not path.exists():
         raise AudioError(f"{path}: file not found")
     if path.is_dir():
         raise AudioError(f"{path}: is a folder, not an audio file")
     try:
-        data, native_rate = sf.read(str(path), dtype="float32", always_2d=True)
+        info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
         raise AudioError(f"{path}: not a readable audio file ({_short(err)})") from None
-    if data.shape[0] == 0:
+    if info.frames <= 0:
         raise AudioError(f"{path}: contains no audio samples")
-    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
-    if not np.all(np.isfinite(mono)):
-        raise AudioError(f"{path}: contains NaN or infinite samples")
-    mono = resample(mono, native_rate, sample_rate)
+    if not MIN_SAMPLE_RATE <= info.samplerate <= MAX_SAMPLE_RATE:
+        raise AudioError(f"{path}: sample rate {info.samplerate} Hz is outside {MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz; the header is probably wrong")
+    found = AudioInfo(path, int(info.samplerate), int(info.channels), int(info.frames))
+    cap = max_seconds_default() if max_seconds is None else max_seconds
+    if found.duration > cap:
+        raise AudioError(f"{path}: {found.duration:.0f} s long, over the {cap:g} s limit (raise it with ${MAX_SECONDS_ENV})")
+    return found
+
+
+def stream_audio(path: str | Path, sample_rate: int, block_seconds: float = BLOCK_SECONDS, max_seconds: float | None = None, info: AudioInfo | None = None) -> Iterator[np.ndarray]:
+    """Mono float32 blocks at ``sample_rate``, about ``block_seconds`` each, decoded and resampled
+    as a stream: concatenated, they equal decoding the whole file at once (soxr's stream and
+    one-shot resamplers give identical samples)."""
+    info = info or probe(path, max_seconds)
+    block = max(1, int(block_seconds * info.sample_rate))
+    resampler = None if info.sample_rate == sample_rate else soxr.ResampleStream(info.sample_rate, sample_rate, 1, dtype="float32", quality="HQ")
+    done = 0
+    try:
+        with sf.SoundFile(str(info.path)) as handle:
+            while True:
+                data = handle.read(block, dtype="float32", always_2d=True)
+                done += len(data)
+                last = len(data) < block or done >= info.frames
+                mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+                if not np.all(np.isfinite(mono)):
+                    raise AudioError(f"{info.path}: contains NaN or infinite samples (near {done / info.sample_rate:.1f} s)")
+                out = resampler.resample_chunk(mono, last=last) if resampler is not None else mono
+                if len(out):
+                    yield np.ascontiguousarray(out, dtype=np.float32)
+                if last:
+                    break
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
+        raise AudioError(f"{info.path}: decoding failed after {done / info.sample_rate:.1f} s ({_short(err)}); the file is damaged or truncated") from None
+    if done == 0:
+        raise AudioError(f"{info.path}: contains no audio samples")
+
+
+def load_audio(path: str | Path, sample_rate: int, seconds: float | None = None, max_seconds: float | None = None) -> np.ndarray:
+    """Decode ``path`` whole to mono float32 at ``sample_rate``; pad/crop to ``seconds`` if given.
+
+    With ``seconds`` only that much (plus a margin for the resampler) is decoded, so a fixed-length
+    feature of an hour-long file costs what it costs for a clip.
+    """
+    info = probe(path, max_seconds if seconds is None else float("inf"))
+    parts: list[np.ndarray] = []
+    kept = 0
+    wanted = None if seconds is None else round(seconds * sample_rate) + sample_rate  # 1 s margin
+    for part in stream_audio(path, sample_rate, info=info):
+        parts.append(part)
+        kept += len(part)
+        if wanted is not None and kept >= wanted:
+            break
+    mono = np.concatenate(parts) if len(parts) > 1 else parts[0]
     if seconds is not None:
         mono = fix_length(mono, round(seconds * sample_rate))
     return np.ascontiguousarray(mono, dtype=np.float32)
@@ -41,11 +124,8 @@ def load_audio(path: str | Path, sample_rate: int, seconds: float | None = None)
 
 def audio_info(path: str | Path) -> tuple[int, int, float]:
     """(sample_rate, channels, duration in seconds) without decoding the samples."""
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError) as err:
-        raise AudioError(f"{path}: not a readable audio file ({_short(err)})") from None
-    return info.samplerate, info.channels, info.frames / info.samplerate
+    info = probe(path, max_seconds=float("inf"))
+    return info.sample_rate, info.channels, info.duration
 
 
 def resample(signal: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
@@ -61,6 +141,46 @@ def fix_length(signal: np.ndarray, length: int) -> np.ndarray:
         return signal[..., :length]
     pad = [(0, 0)] * (signal.ndim - 1) + [(0, length - signal.shape[-1])]
     return np.pad(signal, pad)
+
+
+Tail = Literal["flush", "pad"]
+
+
+def iter_windows(blocks: Iterable[np.ndarray], size: int, hop: int, tail: Tail = "flush") -> Iterator[tuple[int, np.ndarray]]:
+    """(start sample, window of ``size``) every ``hop`` samples over a stream of blocks.
+
+    A signal no longer than one window gives one zero-padded window. Past the last full window, a
+    remainder longer than the overlap gets one more window: flush with the end of the signal
+    (``tail="flush"``: nothing is padded, every sample is heard; what ``predict`` uses) or starting
+    on the hop grid, zero-padded (``tail="pad"``: start times stay on the grid; what ``timeline``
+    uses). Only one window plus one block is held at a time.
+    """
+    if size <= 0 or not 0 < hop <= size:
+        raise ValueError(f"window {size} and hop {hop}: need 0 < hop <= window")
+    buffer = np.zeros(0, dtype=np.float32)
+    offset = 0  # sample index of buffer[0]
+    previous: np.ndarray | None = None  # the last window given out
+    for block in blocks:
+        buffer = np.concatenate([buffer, block]) if len(buffer) else np.asarray(block, dtype=np.float32)
+        while len(buffer) >= size:
+            previous = buffer[:size]
+            yield offset, previous
+            buffer, offset = buffer[hop:], offset + hop
+    if previous is None:
+        yield 0, fix_length(buffer, size)
+    elif len(buffer) > size - hop:  # samples past the last window's end remain
+        if tail == "pad":
+            yield offset, fix_length(buffer, size)
+        else:
+            end = offset + len(buffer)
+            yield end - size, np.concatenate([previous[:hop], buffer])[-size:]
+
+
+def split_windows(signal: np.ndarray, size: int, hop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(windows (n, size), start samples (n,)) of a whole signal: ``iter_windows`` with the
+    ``predict`` policy (half-overlapping unless ``hop`` is given, last window flush with the end)."""
+    pairs = list(iter_windows([signal], size, hop or max(1, size // 2)))
+    return np.stack([w for _, w in pairs]), np.array([s for s, _ in pairs], dtype=int)
 
 
 def is_audio_file(path: Path) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from envsound.audio import load_audio
+from envsound.audio import iter_windows, stream_audio
 from envsound.errors import AudioError, ConfigError
 
 
@@ -50,7 +51,6 @@ def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views:
     """Each file is cut into the backbone's 5-s windows (half-overlapping; short files zero-padded)
     exactly as `envsound predict` cuts them, so an embedding here is what a classifier there reads."""
     from envsound.features.efficientat import EfficientATEmbeddingExtractor
-    from envsound.inference.predict import split_windows
     from envsound.progress import progress_bar
 
     extractor = EfficientATEmbeddingExtractor(checkpoint, views=views)
@@ -64,16 +64,19 @@ def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views:
     with progress_bar("embed", len(paths), progress) as advance:
         for path in paths:
             try:
-                signal = load_audio(path, extractor.sample_rate)
+                cut = iter_windows(stream_audio(path, extractor.sample_rate), size, size // 2)
+                parts, first_samples = [], []
+                while batch := list(islice(cut, batch_size)):
+                    parts.append(extractor(np.stack([w for _, w in batch])))
+                    first_samples.extend(s for s, _ in batch)
             except AudioError as err:
                 errors[str(path)] = str(err)
             else:
-                cut, first_samples = split_windows(signal, size)
-                embedded = np.concatenate([extractor(cut[i : i + batch_size].astype(np.float32)) for i in range(0, len(cut), batch_size)])
+                embedded = np.concatenate(parts)
                 windows.append(embedded)
                 clips.append(embedded.mean(axis=0))
-                owners.append(np.full(len(cut), len(files)))
-                starts.append(first_samples / extractor.sample_rate)
+                owners.append(np.full(len(embedded), len(files)))
+                starts.append(np.asarray(first_samples) / extractor.sample_rate)
                 files.append(str(path))
             advance(1)
     dim = extractor.output_shape[0]

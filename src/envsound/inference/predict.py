@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 import torch
 
-from envsound.audio import load_audio
+from envsound.audio import iter_windows, load_audio, probe, resample, split_windows, stream_audio
 from envsound.errors import AudioError, ConfigError
 from envsound.inference.model_file import LoadedModel, load_model
 
@@ -32,29 +33,47 @@ class Prediction:
 
 
 SILENCE_PEAK = 1e-4  # below -80 dBFS nothing is audible; the label would be noise
+WHOLE_FILE_SECONDS = 60.0  # files up to this long are decoded whole in worker threads; longer ones stream
 
 
-def input_warning(signal: np.ndarray, sample_rate: int, window_seconds: float) -> str | None:
-    if np.abs(signal).max(initial=0.0) < SILENCE_PEAK:
+def input_warning(peak: float, seconds: float, window_seconds: float) -> str | None:
+    if peak < SILENCE_PEAK:
         return "input is silent; the labels are not meaningful"
-    seconds = len(signal) / sample_rate
     if seconds < 0.1 * window_seconds:
         return f"input is only {seconds:.2f} s (model window {window_seconds:g} s); it was zero-padded"
     return None
 
 
-def split_windows(signal: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(windows (n, size), start samples (n,)): one zero-padded window for short clips, windows
-    overlapping by half for long ones (the last one flush with the end, so nothing is dropped)."""
-    if len(signal) <= size:
-        return np.pad(signal, (0, size - len(signal)))[None, :], np.zeros(1, dtype=int)
-    hop = size // 2
-    starts = list(range(0, len(signal) - size + 1, hop))
-    if starts[-1] + size < len(signal):
-        starts.append(len(signal) - size)
-    return np.stack([signal[s : s + size] for s in starts]), np.asarray(starts)
+class _FileScore:
+    """One file's running mean of window probabilities plus what its warning needs: the only state
+    kept per file, so a recording of any length costs the same memory."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self.total: np.ndarray | None = None
+        self.windows = 0
+        self.peak = 0.0
+        self.samples = 0
+        self.error: str | None = None
+
+    def watch(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for block in blocks:
+            self.peak = max(self.peak, float(np.abs(block).max(initial=0.0)))
+            self.samples += len(block)
+            yield block
+
+    def add(self, probs: np.ndarray) -> None:
+        summed = probs.sum(axis=0)
+        self.total = summed if self.total is None else self.total + summed
+        self.windows += len(probs)
+
+    def mean(self) -> np.ndarray:
+        assert self.total is not None
+        return self.total / self.windows
 
 
+T = TypeVar("T")
+R = TypeVar("R")
 Scorer = Callable[[np.ndarray], np.ndarray]  # features (n, ...) -> probabilities (n, classes)
 
 
@@ -114,8 +133,12 @@ class Predictor:
     def window_samples(self) -> int:
         return round(self.extractor.clip_seconds * self.extractor.sample_rate)
 
+    @property
+    def hop_samples(self) -> int:
+        return self.window_samples // 2
+
     def windows(self, signal: np.ndarray) -> np.ndarray:
-        return split_windows(signal, self.window_samples)[0]
+        return split_windows(signal, self.window_samples, self.hop_samples)[0]
 
     def window_probabilities(self, windows: np.ndarray) -> np.ndarray:
         """(n_windows, samples) waveforms -> (n_windows, n_classes) probabilities."""
@@ -124,78 +147,128 @@ class Predictor:
     def probabilities(self, signal: np.ndarray) -> np.ndarray:
         return self.window_probabilities(self.windows(signal)).mean(axis=0)
 
-    def _result(self, path: str | Path, signal: np.ndarray, probs: np.ndarray, top_k: int) -> Prediction:
+    def predict_array(self, signal: np.ndarray, sample_rate: int, top_k: int = 5, name: str = "<array>") -> Prediction:
+        """Top-k labels of a waveform already in memory, mono ``(samples,)`` or ``(samples,
+        channels)``, at any rate: the Python way in for audio that never was a file."""
+        signal = np.asarray(signal, dtype=np.float32)
+        if signal.ndim == 2:
+            signal = signal.mean(axis=1)
+        if signal.ndim != 1 or not len(signal):
+            raise AudioError(f"{name}: expected a non-empty (samples,) or (samples, channels) array, got shape {signal.shape}")
+        if not np.all(np.isfinite(signal)):
+            raise AudioError(f"{name}: contains NaN or infinite samples")
+        score = _FileScore(name)
+        windows = list(self._windows_of(score, [resample(signal, sample_rate, self.extractor.sample_rate)]))
+        score.add(self.window_probabilities(np.stack(windows)))
+        return self._result(score, top_k)
+
+    def _result(self, score: _FileScore, top_k: int) -> Prediction:
+        if score.error is not None:
+            return Prediction(str(score.path), [], [], error=score.error)
+        probs = score.mean()
         order = np.argsort(probs)[::-1][:top_k]
-        warning = input_warning(signal, self.extractor.sample_rate, self.extractor.clip_seconds)
-        return Prediction(str(path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning)
+        warning = input_warning(score.peak, score.samples / self.extractor.sample_rate, self.extractor.clip_seconds)
+        return Prediction(str(score.path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning)
 
-    def predict_file(self, path: str | Path, top_k: int = 5) -> Prediction:
-        try:
-            signal = load_audio(path, self.extractor.sample_rate)
-        except AudioError as err:
-            return Prediction(str(path), [], [], error=str(err))
-        return self._result(path, signal, self.probabilities(signal), top_k)
+    def _windows_of(self, score: _FileScore, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """The one windowing policy of predict, embed and serve, over a file's blocks."""
+        return (window for _, window in iter_windows(score.watch(blocks), self.window_samples, self.hop_samples))
 
-    def audioset_tags(self, path: str | Path, top_k: int = 5) -> Prediction:
-        """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label)."""
+    def predict_file(self, path: str | Path, top_k: int = 5, batch_size: int = 32) -> Prediction:
+        """One file of any length, streamed: scored ``batch_size`` windows at a time."""
+        return self.predict([path], top_k=top_k, batch_size=batch_size, workers=1)[0]
+
+    def audioset_tags(self, path: str | Path, top_k: int = 5, batch_size: int = 32) -> Prediction:
+        """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label, max over windows)."""
         from envsound.inference.shipped import audioset_labels
 
         if self.loaded is None or not hasattr(self.loaded.model, "audioset_logits"):
             return Prediction(str(path), [], [], error="this model has no AudioSet head (use a pretrained-backbone model)")
+        score = _FileScore(path)
+        best: np.ndarray | None = None
         try:
-            signal = load_audio(path, self.extractor.sample_rate)
+            windows = self._windows_of(score, stream_audio(path, self.extractor.sample_rate))
+            while batch := list(islice(windows, batch_size)):
+                features = torch.from_numpy(self.extractor(np.stack(batch)))
+                with torch.inference_mode():
+                    scores = self.loaded.model.audioset_logits(features).sigmoid().amax(dim=0).numpy()
+                best = scores if best is None else np.maximum(best, scores)
         except AudioError as err:
             return Prediction(str(path), [], [], error=str(err))
-        features = torch.from_numpy(self.extractor(self.windows(signal).astype(np.float32)))
-        with torch.inference_mode():
-            scores = self.loaded.model.audioset_logits(features).sigmoid().amax(dim=0).numpy()
+        assert best is not None
         names = audioset_labels()
-        order = np.argsort(scores)[::-1][:top_k]
-        return Prediction(str(path), [names[i] for i in order], [float(scores[i]) for i in order])
+        order = np.argsort(best)[::-1][:top_k]
+        return Prediction(str(path), [names[i] for i in order], [float(best[i]) for i in order])
 
-    def predict(self, paths: list[str | Path], top_k: int = 5, batch_size: int = 32, workers: int = 2, progress: bool = False) -> list[Prediction]:
-        """Many files: decoding runs in threads while the model works through batches of windows."""
-        from concurrent.futures import ThreadPoolExecutor
-
+    def predict(self, paths: Sequence[str | Path], top_k: int = 5, batch_size: int = 32, workers: int = 2, progress: bool = False) -> list[Prediction]:
+        """Many files, in input order. Files up to a minute are decoded whole in threads, a few ahead
+        of the model; longer ones are streamed block by block. Windows of consecutive files share
+        batches of ``batch_size``, so memory is bounded by the batch and the read-ahead, never by a
+        file's length or the number of files."""
         from envsound.progress import progress_bar
 
+        if top_k < 1:
+            raise ConfigError(f"--top-k must be at least 1, got {top_k}")
+        if batch_size < 1:
+            raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
         rate = self.extractor.sample_rate
-
-        def decode(path: str | Path) -> tuple[str | Path, np.ndarray | None, str | None]:
-            try:
-                return path, load_audio(path, rate), None
-            except AudioError as err:
-                return path, None, str(err)
-
-        results: list[Prediction] = []
-        pending: list[tuple[str | Path, np.ndarray, int]] = []  # (path, signal, number of windows)
+        scores = [_FileScore(p) for p in paths]
         batch: list[np.ndarray] = []
+        owners: list[_FileScore] = []
 
         def flush() -> None:
-            if not pending:
-                return
-            probs = self.window_probabilities(np.concatenate(batch))
-            start = 0
-            for path, signal, count in pending:
-                results.append(self._result(path, signal, probs[start : start + count].mean(axis=0), top_k))
-                start += count
-            pending.clear()
-            batch.clear()
+            if batch:
+                for owner, row in zip(owners, self.window_probabilities(np.stack(batch))):
+                    owner.add(row[None])
+                batch.clear()
+                owners.clear()
 
-        with ThreadPoolExecutor(max_workers=workers) as pool, progress_bar("predict", len(paths), progress) as advance:
-            for path, signal, error in pool.map(decode, paths):
-                if error is not None:
-                    flush()  # keep the output in input order
-                    results.append(Prediction(str(path), [], [], error=error))
-                else:
-                    windows = self.windows(signal)
-                    pending.append((path, signal, len(windows)))
-                    batch.append(windows)
-                    if sum(len(b) for b in batch) >= batch_size:
-                        flush()
+        def decode(score: _FileScore) -> tuple[_FileScore, Iterable[np.ndarray]]:
+            """Runs in a worker thread: a short file decoded whole, a long one only opened."""
+            try:
+                info = probe(score.path)
+                whole = info.duration <= WHOLE_FILE_SECONDS
+                blocks = [load_audio(info.path, rate)] if whole else stream_audio(info.path, rate, info=info)
+                return score, self._windows_of(score, blocks)
+            except AudioError as err:
+                score.error = str(err)
+                return score, ()
+
+        with progress_bar("predict", len(scores), progress) as advance:
+            for score, windows in read_ahead(decode, scores, workers):
+                try:
+                    for window in windows:
+                        batch.append(window)
+                        owners.append(score)
+                        if len(batch) >= batch_size:
+                            flush()
+                except AudioError as err:  # damage found halfway through a streamed file
+                    score.error = str(err)
+                    kept = [(w, o) for w, o in zip(batch, owners) if o is not score]
+                    batch[:] = [w for w, _ in kept]
+                    owners[:] = [o for _, o in kept]
                 advance(1)
             flush()
-        return results
+        return [self._result(score, top_k) for score in scores]
+
+
+def read_ahead(work: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+    """``map(work, items)`` in threads, in order, with at most ``2 * workers`` results waiting:
+    unlike ``Executor.map``, it never decodes the whole list ahead of its consumer."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    if workers <= 1:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def expand_inputs(items: list[str | Path]) -> list[Path]:
@@ -206,7 +279,7 @@ def expand_inputs(items: list[str | Path]) -> list[Path]:
 
     paths: list[Path] = []
     for item in map(str, items):
-        if any(ch in item for ch in "*?["):
+        if any(ch in item for ch in "*?[") and not Path(item).exists():  # a real file named clip[1].flac is that file
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
             paths.extend(p for p in matches if is_audio_file(p))
         elif Path(item).is_dir():

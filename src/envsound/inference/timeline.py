@@ -1,7 +1,7 @@
 """Long recordings -> per-window probabilities -> labelled segments, in constant memory.
 
-The file is streamed in blocks (libsndfile), resampled as a stream (soxr), and cut into windows
-of the model's length at a chosen hop; only one window plus one block is held at a time.
+The file is streamed by ``audio.stream_audio`` (the one decoder, with its checks) and cut by
+``audio.iter_windows`` at a chosen hop; only one block plus one batch of windows is held at a time.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import soundfile as sf
-import soxr
 
-from envsound.errors import AudioError, ConfigError
+from envsound.audio import iter_windows, probe, stream_audio
+from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 
 
@@ -74,32 +73,8 @@ class Timeline:
 
 
 def stream_windows(path: str | Path, sample_rate: int, window: int, hop: int, block_seconds: float = 10.0) -> Iterator[tuple[int, np.ndarray]]:
-    """(start sample, window) pairs at ``sample_rate``; a short file yields one zero-padded window."""
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError) as err:
-        raise AudioError(f"{path}: not a readable audio file ({str(err).strip().splitlines()[-1]})") from None
-    if info.frames == 0:
-        raise AudioError(f"{path}: contains no audio samples")
-    resampler = soxr.ResampleStream(info.samplerate, sample_rate, 1, dtype="float32")
-    buffer = np.zeros(0, dtype=np.float32)
-    offset = 0  # sample index (output rate) of buffer[0]
-    emitted = False
-    blocks = sf.blocks(str(path), blocksize=max(1, int(block_seconds * info.samplerate)), dtype="float32", always_2d=True)
-    for position, block in enumerate(blocks):
-        last = (position + 1) * int(block_seconds * info.samplerate) >= info.frames
-        chunk = resampler.resample_chunk(block.mean(axis=1), last=last)
-        buffer = np.concatenate([buffer, chunk])
-        while len(buffer) >= window:
-            yield offset, buffer[:window]
-            emitted = True
-            buffer, offset = buffer[hop:], offset + hop
-        if last:
-            break
-    if not emitted:
-        yield 0, np.pad(buffer, (0, window - len(buffer)))
-    elif len(buffer) > window - hop:  # a tail longer than the overlap gets a final, padded window
-        yield offset, np.pad(buffer, (0, window - len(buffer)))
+    """(start sample, window) pairs at ``sample_rate`` on the hop grid; the tail is zero-padded."""
+    return iter_windows(stream_audio(path, sample_rate, block_seconds), window, hop, tail="pad")
 
 
 def compute_timeline(predictor: Predictor, path: str | Path, window_seconds: float | None = None, hop_seconds: float = 1.0, batch_size: int = 32, overview: bool = False) -> Timeline:
@@ -129,13 +104,14 @@ def compute_timeline(predictor: Predictor, path: str | Path, window_seconds: flo
                 columns.extend(pooled)
             batch.clear()
 
-    for start, wave in stream_windows(path, rate, window, hop):
+    info = probe(path)
+    for start, wave in iter_windows(stream_audio(path, rate, info=info), window, hop, tail="pad"):
         starts.append(start)
         batch.append(wave)
         if len(batch) >= batch_size:
             flush()
     flush()
-    duration = sf.info(str(path)).duration
+    duration = info.duration
     image = np.concatenate(columns, axis=1) if columns else None
     return Timeline(str(path), window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image)
 
