@@ -283,6 +283,17 @@ def export(model: Optional[Path] = typer.Argument(None, help="Model file (defaul
     _echo(str(export_onnx(model or default_model_path(), onnx)))
 
 
+@app.command("upgrade-model")
+def upgrade_model(old: Path = typer.Argument(..., help="A model file from envsound 0.1."), out: Path = typer.Option(..., help="The model file to write.")) -> None:
+    """Convert an envsound 0.1 network model file to the current format (checksummed, loads without
+    running code). The old file is read as tensors only, so converting is as safe as loading."""
+    from envsound.inference.model_file import load_model, upgrade_model as upgrade
+
+    upgrade(old, out)
+    load_model(out)
+    _echo(f"{old} → {out}")
+
+
 @app.command()
 def show(file: Path = typer.Argument(..., help="Audio file."), out: Optional[Path] = typer.Option(None, "-o", "--out", help="PNG to write (default FILE.png beside the audio)."), sample_rate: int = typer.Option(16000, help="Rate to view it at.")) -> None:
     """Waveform, spectrogram and mel-spectrogram of one clip, as a PNG."""

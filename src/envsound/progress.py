@@ -20,3 +20,8 @@ def progress_bar(description: str, total: int, enabled: bool = True) -> Iterator
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
+
+
+def warn(message: str) -> None:
+    """A one-line warning on stderr: something was handled, and the user should know how."""
+    console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)

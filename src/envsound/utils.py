@@ -23,6 +23,74 @@ def _process_umask() -> int:
 _UMASK = _process_umask()  # read once: setting it is process-wide, so not at every write
 
 
+TMP_SUFFIX = ".tmp"
+
+
+def temporary_prefix(name: str) -> str:
+    """Hidden, and naming the writing process, so a later run can tell a dead writer's leftovers
+    (removable) from a live writer's work in progress (never touched)."""
+    return f".{name}.{os.getpid()}."
+
+
+def _writer_pid(name: str) -> int | None:
+    """The pid in ``.NAME.PID.RANDOM`` (a staging folder) or ``.NAME.PID.RANDOM.tmp`` (a file)."""
+    parts = name.removesuffix(TMP_SUFFIX).rsplit(".", 2)
+    if not name.startswith(".") or len(parts) != 3 or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path, recursive: bool = False) -> list[Path]:
+    """Delete ``atomic_path`` files and staging folders whose writer process is gone (killed
+    mid-write); returns what was removed. Anything of a live process, or not ours, is left alone."""
+    import shutil
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for path in folder.rglob(".*") if recursive else folder.glob(".*"):
+        if path.is_file() and not path.name.endswith(TMP_SUFFIX):
+            continue
+        pid = _writer_pid(path.name)
+        if pid is None or pid_alive(pid):
+            continue
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+@contextmanager
+def exclusive_lock(target: str | Path, what: str) -> Iterator[None]:
+    """Hold an advisory lock beside ``target`` (``.NAME.lock``) for the block, or fail at once with
+    one line if another process holds it: two writers never mix their results in one place."""
+    import fcntl
+
+    from envsound.errors import RunError
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(target.parent / f".{target.name}.lock", "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(f"{target}: {what} is being written by another envsound process; wait for it or choose another output") from None
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place only if the block succeeds.
@@ -31,7 +99,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(target.name), suffix=TMP_SUFFIX, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

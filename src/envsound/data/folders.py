@@ -58,4 +58,8 @@ def load_csv(path: str | Path, name: str | None = None) -> Manifest:
             )
     if not clips:
         raise DatasetError(f"{path}: CSV has no rows")
+    blank = [line for line, clip in enumerate(clips, start=2) if clip.fold is None]
+    if "fold" in columns and blank and len(blank) < len(clips):  # a partial column would silently drop every fold
+        shown = ", ".join(map(str, blank[:5])) + (" …" if len(blank) > 5 else "")
+        raise DatasetError(f"{path}: the fold column is blank on {len(blank)} of {len(clips)} rows (lines {shown}); fill it in or leave the whole column empty")
     return Manifest(name or path.stem, tuple(clips))

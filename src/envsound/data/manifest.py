@@ -43,6 +43,12 @@ class Manifest:
         unknown = {c.label for c in self.clips} - set(self.classes)
         if unknown:
             raise DatasetError(f"dataset '{self.name}': labels not in class list: {sorted(unknown)[:5]}")
+        seen: dict[Path, Clip] = {}
+        for clip in self.clips:
+            first = seen.setdefault(clip.path, clip)
+            if first is not clip:  # twice in one dataset: counted twice, or in train and test at once
+                conflict = " with different labels" if first.label != clip.label else " in different folds" if first.fold != clip.fold else ""
+                raise DatasetError(f"dataset '{self.name}': {clip.path} is listed twice{conflict}")
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -62,6 +68,20 @@ class Manifest:
     @property
     def groups(self) -> list[str]:
         return [c.group or c.source or c.clip_id for c in self.clips]
+
+    def fingerprint(self) -> str:
+        """A short hash of what the clips are (path, size, label, fold, group, source): equal
+        fingerprints mean the same data, so a resumed run can prove it trains on what it started on."""
+        from envsound.utils import stable_hash
+
+        rows = []
+        for c in self.clips:
+            try:
+                size = c.path.stat().st_size
+            except OSError:
+                size = -1
+            rows.append((str(c.path), size, c.label, c.fold, c.group, c.source))
+        return stable_hash({"classes": list(self.classes), "clips": rows})
 
     def select(self, indices: Sequence[int] | np.ndarray, name: str | None = None) -> "Manifest":
         return Manifest(name or self.name, tuple(self.clips[int(i)] for i in indices), self.classes)

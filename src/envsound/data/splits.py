@@ -52,3 +52,19 @@ def assert_no_leak(manifest: Manifest, train: np.ndarray, test: np.ndarray, chec
     shared = keys(train) & keys(test)
     if shared:
         raise DatasetError(f"leak: {len(shared)} clip/group ids on both sides of the split, e.g. {sorted(shared)[:3]}")
+
+
+def check_trainable(manifest: Manifest, fold_ids: np.ndarray, folds: list[int]) -> None:
+    """Refuse, before any work, what would train on nothing or "score" without a choice to make:
+    fewer than two classes, an unknown fold, a fold whose training side is empty or one class."""
+    if len(set(manifest.targets.tolist())) < 2:
+        raise DatasetError(f"dataset '{manifest.name}' has clips of {len(set(manifest.targets.tolist()))} class; a classifier needs at least two")
+    known = set(np.unique(fold_ids).tolist())
+    for fold in folds:
+        if fold not in known:
+            raise DatasetError(f"fold {fold} is not in dataset '{manifest.name}' (its folds: {sorted(known)})")
+        train = fold_ids != fold
+        if not train.any():
+            raise DatasetError(f"fold {fold} leaves no training clips (every clip of '{manifest.name}' is in it)")
+        if len(set(manifest.targets[train].tolist())) < 2:
+            raise DatasetError(f"fold {fold} leaves training clips of only one class")

@@ -2,7 +2,9 @@
 
 A file carries its run config, class names and feature config, so ``envsound predict`` needs
 nothing but the file. An ensemble file holds several networks of one model type (same front end),
-whose probabilities are averaged. It is a torch pickle: load only files you trust, as with any checkpoint.
+whose probabilities are averaged. The file is an ``models.artifact`` container: loading it runs no
+code and checks a sha256 of its contents. Files from envsound 0.1 (a torch pickle, no checksum) are
+refused with a pointer to ``envsound upgrade-model``, which converts network files without unpickling.
 """
 
 from __future__ import annotations
@@ -11,17 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from envsound import __version__
 from envsound.errors import RunError
 from envsound.features.cache import Extractor
+from envsound.models.artifact import Artifact, estimator_from_bytes, estimator_to_bytes, load_artifact, read_payload, save_artifact
 from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.registry import ModelSpec, get_model
 from envsound.training.config import RunConfig
-from envsound.utils import atomic_path
 
 FORMAT = "envsound-model"
+VERSION = 2
 
 
 @dataclass
@@ -35,45 +36,57 @@ class LoadedModel:
 
 
 def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str, ...], cfg: RunConfig, info: dict | None = None) -> Path:
-    payload = {
-        "format": FORMAT,
-        "version": 1,
-        "envsound": __version__,
-        "model": spec.name,
-        "classes": list(classes),
-        "run": cfg.to_dict(),
-        "info": info or {},
-    }
+    meta = {"envsound": __version__, "model": spec.name, "classes": list(classes), "run": cfg.to_dict(), "info": info or {}}
+    artifact = Artifact(FORMAT, VERSION, meta)
     if spec.kind == "network":
-        payload["state_dict"] = model.state_dict()
+        artifact.tensors = dict(model.state_dict())
         if isinstance(model, ProbabilityAverage):
-            payload["ensemble_size"] = len(model.members)
+            meta["ensemble_size"] = len(model.members)
     else:
-        payload["estimator"] = model
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-    return Path(path)
+        artifact.blobs["estimator"] = estimator_to_bytes(model)
+    return save_artifact(path, artifact)
 
 
 def load_model(path: str | Path) -> LoadedModel:
     path = Path(path)
     if not path.is_file():
         raise RunError(f"{path}: model file not found")
+    payload = read_payload(path)
+    if isinstance(payload, dict) and payload.get("format") == FORMAT:  # envsound 0.1: a plain pickle
+        raise RunError(f"{path}: an envsound 0.1 model file (no checksum); convert it once with `envsound upgrade-model {path} --out NEW.pt`")
+    artifact = load_artifact(path, FORMAT, VERSION)
+    return _build(artifact.meta, artifact.tensors, artifact.blobs.get("estimator"), str(path))
+
+
+def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> LoadedModel:
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as err:  # noqa: BLE001 - any unpickling failure means "not a model file"
-        raise RunError(f"{path}: not an envsound model file ({type(err).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise RunError(f"{path}: not an envsound model file")
-    spec = get_model(payload["model"])
-    cfg = RunConfig.from_dict(payload["run"])
-    classes = tuple(payload["classes"])
+        spec = get_model(meta["model"])
+        cfg = RunConfig.from_dict(meta["run"])
+        classes = tuple(meta["classes"])
+    except (KeyError, TypeError) as err:
+        raise RunError(f"{where}: model metadata incomplete ({err})") from None
     if spec.kind == "network":
-        size = payload.get("ensemble_size")
+        size = meta.get("ensemble_size")
         build = lambda: spec.build(len(classes), cfg, pretrained=False)  # noqa: E731
         model = ProbabilityAverage([build() for _ in range(size)]) if size else build()
-        model.load_state_dict(payload["state_dict"])
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as err:
+            raise RunError(f"{where}: weights do not fit model '{spec.name}' ({str(err).splitlines()[0]})") from None
         model.eval()
     else:
-        model = payload["estimator"]
-    return LoadedModel(spec, model, spec.extractor(cfg), classes, cfg, payload.get("info", {}))
+        if estimator is None:
+            raise RunError(f"{where}: model file has no estimator")
+        model = estimator_from_bytes(estimator, where)
+    return LoadedModel(spec, model, spec.extractor(cfg), classes, cfg, meta.get("info", {}))
+
+
+def upgrade_model(old: str | Path, new: str | Path) -> Path:
+    """Rewrite an envsound 0.1 network file in the current format. The old file is read with
+    ``weights_only=True`` (tensors and plain values only), so converting runs no code either."""
+    payload = read_payload(old)
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT or "state_dict" not in payload:
+        raise RunError(f"{old}: not an envsound 0.1 network model file")
+    meta = {k: payload[k] for k in ("model", "classes", "run", "info", "ensemble_size") if k in payload}
+    loaded = _build(meta, payload["state_dict"], None, str(old))  # proves the weights fit before writing
+    return save_model(new, loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from envsound import __version__
-from envsound.data import assert_no_leak, fold_assignment, load_dataset, split_indices
+from envsound.data import assert_no_leak, check_trainable, fold_assignment, load_dataset, split_indices
 from envsound.data.manifest import Manifest
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
@@ -27,7 +27,7 @@ from envsound.models.registry import ModelSpec, get_model
 from envsound.progress import console
 from envsound.training.config import RunConfig
 from envsound.training.loop import evaluate, train_network
-from envsound.utils import atomic_path, read_json, seed_everything, write_json
+from envsound.utils import atomic_path, exclusive_lock, read_json, remove_stale_temporaries, seed_everything, stable_hash, write_json
 
 
 def environment() -> dict[str, Any]:
@@ -56,8 +56,19 @@ def device_name() -> str:
 
 
 def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = False, command: str | None = None, verbose: bool = True) -> dict[str, Any]:
-    """Run (or resume) official-fold cross-validation; returns the metrics written to metrics.json."""
+    """Run (or resume) official-fold cross-validation; returns the metrics written to metrics.json.
+
+    One process at a time writes a run folder (a lock beside it); a resume refuses a dataset that
+    changed since the run started (its fingerprint is in config.json); the folder is created only
+    once the features exist, so a run that cannot start leaves nothing behind.
+    """
     run_dir = Path(run_dir)
+    with exclusive_lock(run_dir, "this run folder"):
+        return _cross_validate(cfg, run_dir, resume, command, verbose)
+
+
+def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool) -> dict[str, Any]:
+    saved: dict | None = None
     if resume:
         if not (run_dir / "config.json").exists():
             raise RunError(f"{run_dir}: nothing to resume (no config.json)")
@@ -65,6 +76,7 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
         cfg = RunConfig.from_dict(saved["run"])
         if (run_dir / "metrics.json").exists():
             return read_json(run_dir / "metrics.json")
+        remove_stale_temporaries(run_dir, recursive=True)
     else:
         if cfg is None:
             raise RunError("a config is needed for a new run")
@@ -73,8 +85,15 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
     assert cfg is not None
     spec = get_model(cfg.train.model)
     manifest = load_dataset(cfg.dataset, cfg.data_root)
+    fingerprint = manifest.fingerprint()
+    if saved is not None and saved.get("dataset", {}).get("fingerprint") not in (None, fingerprint):
+        raise RunError(f"{run_dir}: the dataset changed since this run started (clips, labels, folds or file sizes differ); start a new run instead of resuming")
     fold_ids = fold_assignment(manifest, cfg.n_folds, cfg.train.seed)
     folds = list(cfg.folds) if cfg.folds else sorted(int(f) for f in np.unique(fold_ids))
+    check_trainable(manifest, fold_ids, folds)
+    seed_everything(cfg.train.seed)
+    extractor = spec.extractor(cfg)
+    features = load_or_compute(manifest, extractor, show_progress=verbose)
     if not resume:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json(
@@ -84,14 +103,11 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
                 "seed": cfg.train.seed,
                 "command": command,
                 "model": {"name": spec.name, "method": spec.method, "pretrained": spec.pretrained, "description": spec.description},
-                "dataset": {"name": manifest.name, "clips": len(manifest), "classes": list(manifest.classes), "folds": folds},
+                "dataset": {"name": manifest.name, "clips": len(manifest), "classes": list(manifest.classes), "folds": folds, "fingerprint": fingerprint},
                 "environment": environment(),
                 "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             },
         )
-    seed_everything(cfg.train.seed)
-    extractor = spec.extractor(cfg)
-    features = load_or_compute(manifest, extractor, show_progress=verbose)
     x_all = np.asarray(features.features)
     y_all = manifest.targets
     originals = np.array([c.source is None for c in manifest.clips])
@@ -106,7 +122,8 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
         started = time.perf_counter()
         if verbose:
             console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
-        probs, history, tuned = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None))
+        identity = stable_hash({"run": cfg.to_dict(), "data": fingerprint, "fold": fold})
+        probs, history, tuned = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None), identity)
         accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
         save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, history)
         # Epoch times survive a resume inside the history; classic models have no epochs.
@@ -139,7 +156,7 @@ def fit_classic(estimator: Any, x: np.ndarray, y: np.ndarray, groups: np.ndarray
     return None
 
 
-def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool, units_per_db: float | None) -> tuple[np.ndarray, dict, dict | None]:
+def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool, units_per_db: float | None, identity: str) -> tuple[np.ndarray, dict, dict | None]:
     n_classes = len(manifest.classes)
     if spec.kind == "classic":
         estimator = spec.build(n_classes, cfg)
@@ -158,7 +175,7 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
                 f"  test loss {last['val_loss']:.3f} acc {last['val_acc']:.1%}  ({last['epoch_seconds']:.1f}s)"
             )
 
-    history = train_network(model, x_train, y_train, cfg.train, n_classes, checkpoint, x_test, y_test, on_epoch=report, units_per_db=units_per_db)
+    history = train_network(model, x_train, y_train, cfg.train, n_classes, checkpoint, x_test, y_test, on_epoch=report, units_per_db=units_per_db, identity=identity)
     probs, _, _ = evaluate(model, x_test, y_test)
     return probs, history.to_dict(), None
 

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from envsound.data import load_dataset
+from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
 from envsound.inference.model_file import save_model
 from envsound.models.registry import get_model
@@ -16,14 +17,25 @@ from envsound.progress import console
 from envsound.training.config import RunConfig
 from envsound.training.crossval import environment
 from envsound.training.loop import train_network
-from envsound.utils import seed_everything
+from envsound.utils import exclusive_lock, seed_everything, stable_hash
 
 
 def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: bool = True) -> Path:
-    """Fit ``cfg.train.model`` on all clips of ``cfg.dataset`` and save it to ``out``."""
+    """Fit ``cfg.train.model`` on all clips of ``cfg.dataset`` and save it to ``out``.
+
+    The epoch checkpoint beside ``out`` is resumed only when it was written for this same config
+    and data; one process at a time writes ``out``.
+    """
     out = Path(out)
+    with exclusive_lock(out, "this model file"):
+        return _train(cfg, out, command, verbose)
+
+
+def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Path:
     spec = get_model(cfg.train.model)
     manifest = load_dataset(cfg.dataset, cfg.data_root)
+    if len(manifest.classes) < 2 or len(set(manifest.targets.tolist())) < 2:
+        raise DatasetError(f"dataset '{manifest.name}' has clips of one class; a classifier needs at least two")
     seed_everything(cfg.train.seed)
     extractor = spec.extractor(cfg)
     features = load_or_compute(manifest, extractor, show_progress=verbose)
@@ -44,7 +56,9 @@ def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: 
             if verbose:
                 console.print(f"  epoch {epoch}/{cfg.train.epochs}  loss {last['train_loss']:.3f}  acc {last['train_acc']:.1%}  ({last['epoch_seconds']:.1f}s)")
 
-        train_network(model, torch.from_numpy(x), torch.from_numpy(y), cfg.train, n_classes, checkpoint, on_epoch=report, units_per_db=getattr(extractor, "units_per_db", None))
+        identity = stable_hash({"run": cfg.to_dict(), "data": manifest.fingerprint(), "out": "train"})
+        train_network(model, torch.from_numpy(x), torch.from_numpy(y), cfg.train, n_classes, checkpoint, on_epoch=report,
+                      units_per_db=getattr(extractor, "units_per_db", None), identity=identity)
         model.eval()
         checkpoint.unlink(missing_ok=True)
     info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment()}

@@ -19,7 +19,8 @@ import torch
 from torch import nn
 
 from envsound.augment import online
-from envsound.errors import ConfigError
+from envsound.errors import ConfigError, RunError
+from envsound.progress import warn
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.training.config import TrainConfig
 from envsound.training.ema import WeightAverage
@@ -77,6 +78,21 @@ def _memory_format(x: torch.Tensor) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
 
 
+def _read_checkpoint(checkpoint: Path, identity: str | None) -> dict | None:
+    """The checkpoint's state if it exists, is readable and was written for ``identity``."""
+    if not checkpoint.exists():
+        return None
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)  # tensors and plain values only
+    except Exception as err:  # noqa: BLE001 - a damaged checkpoint costs an epoch, not the run
+        warn(f"{checkpoint}: unreadable checkpoint ({type(err).__name__}); starting this training afresh")
+        return None
+    if not isinstance(state, dict) or state.get("identity") != identity:
+        warn(f"{checkpoint}: checkpoint of a different run (config or data changed); starting afresh instead of resuming it")
+        return None
+    return state
+
+
 def freeze_batchnorm_statistics(model: nn.Module) -> None:
     """BatchNorm layers normalise with their stored statistics and stop updating them; their scale
     and shift still train. For fine-tuning on little data: batch statistics of augmented clips
@@ -109,15 +125,20 @@ def train_network(
     y_val: torch.Tensor | None = None,
     on_epoch: EpochCallback | None = None,
     units_per_db: float | None = NATURAL_LOG_UNITS_PER_DB,
+    identity: str | None = None,
 ) -> History:
     """Train ``model`` in place; resume from ``checkpoint`` if it exists, save it after every epoch.
 
     ``units_per_db`` is the features' log scale (the extractor's attribute) so that ``cfg.gain_db``
     means dB whatever the front end; None for features that are not log power (no gain then).
+    ``identity`` names what is being trained (config and data, hashed); a checkpoint written for
+    another identity is never resumed: it is set aside with a warning and training starts afresh.
+    A loss that turns NaN or infinite stops the run with one clear error instead of training on.
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    resuming = checkpoint is not None and checkpoint.exists()
+    state = _read_checkpoint(checkpoint, identity) if checkpoint is not None else None
+    resuming = state is not None
     if cfg.head_init == "probe" and not resuming:  # before the weight average copies the model
         if not hasattr(model, "fit_head_probe"):
             raise ConfigError(f"head_init='probe' needs a pretrained backbone with a linear head; {type(model).__name__} has none")
@@ -130,8 +151,7 @@ def train_network(
         model.to(memory_format=torch.channels_last)
     average = WeightAverage(model, cfg.ema_decay) if cfg.ema_decay else None
     history, start_epoch = History(), 0
-    if resuming:
-        state = torch.load(checkpoint, weights_only=False)
+    if state is not None:
         model.load_state_dict(state["model"])
         if average is not None:
             average.load_state_dict(state["average"])
@@ -159,6 +179,9 @@ def train_network(
                 soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
             logits = model(x_aug)
             loss = torch.sum(-soft * torch.log_softmax(logits, dim=1), dim=1).mean()
+            if not torch.isfinite(loss):
+                raise RunError(f"training diverged: the loss is {loss.item()} at epoch {epoch + 1}, step {i // cfg.batch_size + 1}; "
+                               "check the features for NaN/inf (a damaged cache is recomputed by `envsound cache clear`) or lower the learning rate")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -187,6 +210,7 @@ def train_network(
                         "torch_rng": torch.get_rng_state(),
                         "history": history.to_dict(),
                         "average": average.state_dict() if average else None,
+                        "identity": identity,
                     },
                     tmp,
                 )
