@@ -17,10 +17,11 @@ from envsound.errors import DownloadError
 
 
 class _Server:
-    """Serves one payload with Range support; can cut the first response short."""
+    """Serves one payload with Range and If-Range support (its ETag is the payload's hash); can cut
+    the first response short, ignore ranges, or answer every range with 416."""
 
-    def __init__(self, payload: bytes, break_first: bool = False, honour_range: bool = True) -> None:
-        self.payload, self.break_first, self.honour_range = payload, break_first, honour_range
+    def __init__(self, payload: bytes, break_first: bool = False, honour_range: bool = True, always_416: bool = False) -> None:
+        self.payload, self.break_first, self.honour_range, self.always_416 = payload, break_first, honour_range, always_416
         self.requests: list[str | None] = []
         server = self
 
@@ -34,9 +35,15 @@ class _Server:
                 if self.path != "/data.zip":
                     self.send_error(404)
                     return
-                start = int(rng.split("=")[1].split("-")[0]) if rng and server.honour_range else 0
+                etag = '"' + hashlib.sha256(server.payload).hexdigest()[:16] + '"'
+                if rng and server.always_416:
+                    self.send_error(416)
+                    return
+                same = self.headers.get("If-Range") in (None, etag)
+                start = int(rng.split("=")[1].split("-")[0]) if rng and server.honour_range and same else 0
                 body = server.payload[start:]
                 self.send_response(206 if start else 200)
+                self.send_header("ETag", etag)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if server.break_first and len(server.requests) == 1:
@@ -77,6 +84,50 @@ def test_download_resumes_after_a_broken_connection(serve, tmp_path):
     download(server.url, dest, sha256=hashlib.sha256(payload).hexdigest())
     assert dest.read_bytes() == payload
     assert server.requests[1].startswith("bytes=") and server.requests[1] != "bytes=0-"
+
+
+def test_a_part_of_another_file_is_never_resumed(serve, tmp_path):
+    """Same URL, new content (the ETag changed): the old bytes must not be stitched on."""
+    old, new = b"A" * 50_000, b"B" * 60_000
+    server = serve(old, break_first=True)
+    with pytest.raises(DownloadError):
+        download(server.url, tmp_path / "x.bin")
+    server.payload = new
+    download(server.url, tmp_path / "x.bin")
+    assert (tmp_path / "x.bin").read_bytes() == new
+    assert server.requests[-1].startswith("bytes=")  # it asked to resume; If-Range made it start over
+
+
+def test_a_part_from_another_url_or_without_validator_starts_over(serve, tmp_path):
+    server = serve(b"C" * 30_000)
+    (tmp_path / "x.bin.part").write_bytes(b"zz" * 100)  # no record of where it came from
+    download(server.url, tmp_path / "x.bin")
+    assert (tmp_path / "x.bin").read_bytes() == b"C" * 30_000 and server.requests == [None]
+
+
+def test_416_is_never_taken_as_complete(serve, tmp_path):
+    payload = b"D" * 40_000
+    server = serve(payload, break_first=True)
+    with pytest.raises(DownloadError):
+        download(server.url, tmp_path / "x.bin")
+    server.always_416 = True
+    download(server.url, tmp_path / "x.bin")  # the 416 drops the part and fetches afresh
+    assert (tmp_path / "x.bin").read_bytes() == payload
+
+
+def test_cached_file_is_reused_only_for_its_url_and_its_recorded_sha256(serve, tmp_path):
+    first, second = serve(b"first" * 1000), serve(b"second" * 1000)
+    dest = download(first.url, tmp_path / "x.bin")
+    from envsound.data.fetch import recorded_sha256
+
+    assert recorded_sha256(dest) == hashlib.sha256(b"first" * 1000).hexdigest()  # recorded at first download
+    download(first.url, dest)
+    assert len(first.requests) == 1  # reused
+    download(second.url.replace("127.0.0.1", "localhost"), dest)
+    assert dest.read_bytes() == b"second" * 1000  # a new URL fetches again
+    dest.write_bytes(b"tampered")
+    download(second.url.replace("127.0.0.1", "localhost"), dest)
+    assert dest.read_bytes() == b"second" * 1000  # no longer matches its record: fetched again
 
 
 def test_download_starts_over_when_server_ignores_range(serve, tmp_path):
@@ -121,6 +172,15 @@ def test_fetch_esc50_end_to_end(serve, tmp_path, esc50_root):
     fetch_esc50(dest, url=server.url, sha256=hashlib.sha256(payload).hexdigest())
     assert len(load_esc50(dest)) == 2000
     assert [p.name for p in tmp_path.iterdir()] == ["esc50"]  # download leftovers cleaned up
+
+
+def test_archive_that_fails_verification_leaves_nothing_at_dest(serve, tmp_path, esc50_root):
+    payload = _fake_esc50_zip(esc50_root).replace(b"ESC-50-master/audio/1-100032-A-0.wav", b"ESC-50-master/audio/1-100032-A-0.xyz")
+    server = serve(payload)
+    with pytest.raises(DownloadError, match="failed verification"):
+        fetch_esc50(tmp_path / "esc50", url=server.url)
+    assert not (tmp_path / "esc50").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # nor is the bad archive kept for reuse
 
 
 def test_unpack_refuses_existing_destination_and_bad_archives(tmp_path):

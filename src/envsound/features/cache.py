@@ -21,8 +21,8 @@ import numpy as np
 from envsound.audio import load_audio
 from envsound.data.manifest import Manifest
 from envsound.errors import AudioError
-from envsound.progress import progress_bar
-from envsound.utils import read_json, stable_hash, write_json
+from envsound.progress import progress_bar, warn
+from envsound.utils import read_json, remove_stale_temporaries, sha256_file, stable_hash, temporary_prefix, write_json
 
 CACHE_ENV = "ENVSOUND_CACHE"
 
@@ -81,10 +81,15 @@ def load_or_compute(
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     kind = extractor.describe().get("kind", "features")
     entry = cache_dir / f"{manifest.name}-{kind}-{cache_key(manifest, extractor)}"
+    remove_stale_temporaries(cache_dir)
     if (entry / "index.json").exists():
-        return _open(entry)
+        try:
+            return _open(entry)
+        except CorruptEntry as err:
+            warn(f"{entry.name}: {err}; recomputing it")
+            shutil.rmtree(entry, ignore_errors=True)
     entry.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(entry.name), dir=entry.parent))
     try:
         _compute(manifest, extractor, staging, batch_size, workers, fail_fast, show_progress)
         try:
@@ -97,13 +102,24 @@ def load_or_compute(
     return _open(entry)
 
 
+class CorruptEntry(Exception):
+    """A cache entry whose files no longer match what was written (truncated, edited, bit rot)."""
+
+
 def _open(entry: Path) -> CachedFeatures:
-    index = read_json(entry / "index.json")
+    """The entry's features, after checking them against the sha256 written with them."""
+    try:
+        index = read_json(entry / "index.json")
+        expected = index["sha256"]
+        features = np.load(entry / "features.npy", mmap_mode="r")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise CorruptEntry(f"unreadable ({type(err).__name__})") from None
+    if sha256_file(entry / "features.npy") != expected:
+        raise CorruptEntry("checksum mismatch")
     try:
         os.utime(entry / "index.json")  # records last use, for `envsound cache clear --unused-days`
     except OSError:  # a read-only shared cache still works
         pass
-    features = np.load(entry / "features.npy", mmap_mode="r")
     return CachedFeatures(entry, features, index["clips"])
 
 
@@ -135,7 +151,8 @@ def _compute(manifest: Manifest, extractor: Extractor, staging: Path, batch_size
         raise AudioError(f"{len(bad)} of {n} files could not be read:\n  {summary}")
     out.flush()
     del out
-    write_json(staging / "index.json", {"features": extractor.describe(), "clips": [str(c.path) for c in manifest.clips]})
+    index = {"features": extractor.describe(), "clips": [str(c.path) for c in manifest.clips], "sha256": sha256_file(staging / "features.npy")}
+    write_json(staging / "index.json", index)
 
 
 @dataclass(frozen=True)
@@ -167,6 +184,9 @@ def clear_cache(cache_dir: str | Path | None = None, unused_days: float | None =
     import time
 
     cutoff = (now if now is not None else time.time()) - unused_days * 86400 if unused_days is not None else float("inf")
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    for leftover in remove_stale_temporaries(root):  # staging of a killed run: never an entry, never reused
+        warn(f"removed {leftover.name}, left by a process that was killed while computing features")
     removed = [e for e in cache_entries(cache_dir) if e.last_used < cutoff]
     for entry in removed:
         shutil.rmtree(entry.path, ignore_errors=True)

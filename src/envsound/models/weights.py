@@ -87,6 +87,9 @@ def weights_path(name: str, download: bool = True, url: str | None = None) -> Pa
 
 
 def verify(name: str, path: Path) -> bool | None:
-    """True/False against the known sha256, None when no checksum is known."""
-    ckpt = get_checkpoint(name)
-    return None if ckpt.sha256 is None else sha256_file(path) == ckpt.sha256
+    """True/False against the known sha256 (published, or recorded at the first download), None
+    when there is none to compare with."""
+    from envsound.data.fetch import recorded_sha256
+
+    expected = get_checkpoint(name).sha256 or recorded_sha256(path)
+    return None if expected is None else sha256_file(path) == expected
