@@ -8,7 +8,11 @@ from typing import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
+# Titles and labels carry user text (file names, class folders): never parse it as mathtext,
+# where "$\\foo{$" is an error and a long formula is a denial of service.
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 import numpy as np  # noqa: E402
 
 from envsound.utils import atomic_path  # noqa: E402
@@ -17,10 +21,10 @@ from envsound.utils import atomic_path  # noqa: E402
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 
-def save(fig: plt.Figure, path: str | Path) -> Path:
+def save(fig: Figure, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    plt.close(fig)  # a no-op for a bare Figure, which pyplot never held
     return Path(path)
 
 
@@ -157,30 +161,42 @@ def _paired_gains(ax: plt.Axes, names: Sequence[str], fold_accuracies: Sequence[
     ax.grid(axis="y", alpha=0.3)
 
 
-def clip_figure(signal: np.ndarray, sample_rate: int, path: str | Path, title: str) -> Path:
-    """Waveform, linear-frequency spectrogram (dB) and log-mel spectrogram of one clip."""
+def clip_figure(signal: np.ndarray, sample_rate: int, path: str | Path, title: str, max_columns: int = 2000) -> Path:
+    """Waveform, linear-frequency spectrogram (dB) and log-mel spectrogram of one clip.
+
+    A long recording is drawn at a bounded resolution (at most ``max_columns`` spectrogram frames,
+    the waveform as a min/max envelope), so memory and time stay flat in its length. Built on a
+    bare ``Figure``, not pyplot, so server threads can draw at once.
+    """
     import torch
 
     from envsound.features.logmel import LogMel, LogMelConfig
 
     seconds = len(signal) / sample_rate
-    fig, grid = plt.subplots(3, 2, figsize=(11, 9), width_ratios=[40, 1], sharex="col", gridspec_kw={"wspace": 0.03})
+    fig = Figure(figsize=(11, 9))
+    grid = fig.subplots(3, 2, width_ratios=[40, 1], sharex="col", gridspec_kw={"wspace": 0.03})
     axes, bars = grid[:, 0], grid[:, 1]
     bars[0].axis("off")
-    t = np.arange(len(signal)) / sample_rate
-    axes[0].plot(t, signal, color=PALETTE[0], lw=0.5)
+    points = 4000
+    if len(signal) > 2 * points:
+        chunk = len(signal) // points
+        blocks = signal[: chunk * points].reshape(points, chunk)
+        t = (np.arange(points) + 0.5) * chunk / sample_rate
+        axes[0].fill_between(t, blocks.min(axis=1), blocks.max(axis=1), color=PALETTE[0], lw=0.5)
+    else:
+        axes[0].plot(np.arange(len(signal)) / sample_rate, signal, color=PALETTE[0], lw=0.5)
     axes[0].set_ylabel("amplitude")
     axes[0].set_title(title)
     axes[0].grid(alpha=0.3)
     axes[0].set_xlim(0, seconds)
-    n_fft, hop = 1024, max(1, sample_rate // 100)
+    n_fft, hop = 1024, max(sample_rate // 100, -(-len(signal) // max_columns))
     window = torch.hann_window(n_fft)
     spec = torch.stft(torch.from_numpy(signal), n_fft, hop, window=window, return_complex=True).abs().square().numpy()
     db = 10 * np.log10(spec + 1e-10)
     db = np.maximum(db, db.max() - 80)
     image = axes[1].imshow(db, origin="lower", aspect="auto", extent=(0, seconds, 0, sample_rate / 2), cmap="magma")
     axes[1].set_ylabel("frequency (Hz)")
-    axes[1].set_title("spectrogram (1024-point STFT, 10 ms hop)")
+    axes[1].set_title(f"spectrogram (1024-point STFT, {1000 * hop / sample_rate:.0f} ms hop)")
     fig.colorbar(image, cax=bars[1], label="power (dB)")
     cfg = LogMelConfig(sample_rate=sample_rate, clip_seconds=seconds, hop_length=hop, n_mels=64)
     mel = LogMel(cfg)(torch.from_numpy(signal)[None])[0, 0].numpy() * (10 / np.log(10))  # natural log -> dB

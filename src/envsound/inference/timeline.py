@@ -77,8 +77,11 @@ def stream_windows(path: str | Path, sample_rate: int, window: int, hop: int, bl
     return iter_windows(stream_audio(path, sample_rate, block_seconds), window, hop, tail="pad")
 
 
-def compute_timeline(predictor: Predictor, path: str | Path, window_seconds: float | None = None, hop_seconds: float = 1.0, batch_size: int = 32, overview: bool = False) -> Timeline:
-    """Windows shorter than the model's clip length localise better; the networks pool over time,
+def compute_timeline(predictor: Predictor, path: str | Path | None = None, window_seconds: float | None = None, hop_seconds: float = 1.0,
+                     batch_size: int = 32, overview: bool = False, signal: np.ndarray | None = None) -> Timeline:
+    """A file streamed from ``path``, or a ``signal`` already decoded at the model's rate.
+
+    Windows shorter than the model's clip length localise better; the networks pool over time,
     so they accept any window length."""
     rate = predictor.extractor.sample_rate
     window = round(window_seconds * rate) if window_seconds else predictor.window_samples
@@ -104,16 +107,21 @@ def compute_timeline(predictor: Predictor, path: str | Path, window_seconds: flo
                 columns.extend(pooled)
             batch.clear()
 
-    info = probe(path)
-    for start, wave in iter_windows(stream_audio(path, rate, info=info), window, hop, tail="pad"):
+    if signal is not None:
+        blocks, duration, name = [signal], len(signal) / rate, str(path or "<array>")
+    elif path is not None:
+        info = probe(path)
+        blocks, duration, name = stream_audio(path, rate, info=info), info.duration, str(path)
+    else:
+        raise ConfigError("compute_timeline needs a path or a signal")
+    for start, wave in iter_windows(blocks, window, hop, tail="pad"):
         starts.append(start)
         batch.append(wave)
         if len(batch) >= batch_size:
             flush()
     flush()
-    duration = info.duration
     image = np.concatenate(columns, axis=1) if columns else None
-    return Timeline(str(path), window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image)
+    return Timeline(name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image)
 
 
 def plot_timeline(timeline: Timeline, segments: list[Segment], out: str | Path) -> Path:
@@ -145,7 +153,7 @@ def write_segments(segments: list[Segment], path: str | Path) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
         if path.suffix.lower() == ".json":
-            tmp.write_text(json.dumps([s.to_dict() for s in segments], indent=2) + "\n")
+            tmp.write_text(json.dumps([s.to_dict() for s in segments], indent=2, allow_nan=False) + "\n")
         else:
             with open(tmp, "w", newline="") as handle:
                 writer = csv.writer(handle)
