@@ -34,7 +34,14 @@ def load_csv(path: str | Path, name: str | None = None) -> Manifest:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: CSV manifest not found")
-    with open(path, newline="") as handle:
+    try:
+        return _read_csv(path, name)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DatasetError(f"{path}: not a readable CSV manifest ({type(err).__name__}); expected UTF-8 text with a path,label header") from None
+
+
+def _read_csv(path: Path, name: str | None) -> Manifest:
+    with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
         if "path" not in columns or "label" not in columns:

@@ -47,7 +47,12 @@ class OnnxScorer:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as err:  # noqa: BLE001 - onnxruntime raises its own untyped errors for bad files
+            from envsound.errors import RunError
+
+            raise RunError(f"{path}: not a loadable ONNX model ({str(err).strip().splitlines()[0][:200]})") from None
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         return self.session.run(None, {"logmel": features.astype(np.float32, copy=False)})[0]

@@ -126,8 +126,12 @@ class Predictor:
             raise RunError(f"{path}: the onnx backend needs an exported .onnx file (see `envsound export`)")
         if not path.is_file() or not sidecar.is_file():
             raise RunError(f"{path}: ONNX model or its {sidecar.name} not found (see `envsound export`)")
-        meta = json.loads(sidecar.read_text())
-        return cls(numpy_front_end(meta["features"]), OnnxScorer(path), tuple(meta["classes"]))
+        try:
+            meta = json.loads(sidecar.read_text())
+            front_end, classes = numpy_front_end(meta["features"]), tuple(meta["classes"])
+        except (ValueError, KeyError, TypeError) as err:
+            raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
+        return cls(front_end, OnnxScorer(path), classes)
 
     @property
     def window_samples(self) -> int:

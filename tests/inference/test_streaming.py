@@ -1,0 +1,134 @@
+"""Long and hostile audio: streamed in blocks, scored in batches, refused in one line when absurd."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import REPO, tone, write_wav
+from envsound import audio
+from envsound.audio import iter_windows, load_audio, probe, split_windows, stream_audio
+from envsound.errors import AudioError
+from envsound.inference.predict import Predictor, expand_inputs
+from envsound.inference.timeline import compute_timeline
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return Predictor.from_file()
+
+
+def test_stream_equals_whole_file_decoding(tmp_path):
+    """Blocks at 44.1 kHz stereo resampled as a stream = the same samples as decoding at once."""
+    rng = np.random.default_rng(0)
+    stereo = (0.1 * rng.standard_normal((44100 * 7, 2))).astype(np.float32)
+    sf.write(tmp_path / "x.wav", stereo, 44100, subtype="FLOAT")
+    import soxr
+
+    whole = soxr.resample(stereo.mean(axis=1), 44100, 16000, quality="HQ")
+    streamed = np.concatenate(list(stream_audio(tmp_path / "x.wav", 16000, block_seconds=0.9)))
+    assert np.array_equal(streamed, whole.astype(np.float32))
+    assert np.array_equal(load_audio(tmp_path / "x.wav", 16000), streamed)
+
+
+@pytest.mark.parametrize("tail", ["flush", "pad"])
+def test_windows_over_blocks_equal_windows_over_the_whole(tail):
+    signal = np.arange(1049, dtype=np.float32)
+    whole = list(iter_windows([signal], 100, 50, tail))
+    for block in (1, 7, 100, 333):
+        pieces = [signal[i : i + block] for i in range(0, len(signal), block)]
+        streamed = list(iter_windows(pieces, 100, 50, tail))
+        assert [s for s, _ in streamed] == [s for s, _ in whole]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(streamed, whole))
+    starts = [s for s, _ in whole]
+    assert starts[-1] == (949 if tail == "flush" else 950)  # flush: ends with the signal; pad: on the hop grid
+    windows, first = split_windows(np.ones(30, np.float32), 100)
+    assert windows.shape == (1, 100) and first.tolist() == [0] and windows[0, 30:].sum() == 0
+
+
+def test_absurd_rates_and_lengths_are_refused_before_decoding(tmp_path, monkeypatch):
+    one_hz = tmp_path / "one_hz.wav"
+    sf.write(one_hz, np.zeros(400, np.float32), 1)  # a 1 KB file that "lasts" 400 s at 1 Hz
+    with pytest.raises(AudioError, match="sample rate 1 Hz"):
+        load_audio(one_hz, 16000)
+    long = write_wav(tmp_path / "long.wav", np.zeros(16000 * 3, np.float32))
+    monkeypatch.setenv(audio.MAX_SECONDS_ENV, "2")
+    with pytest.raises(AudioError, match="over the 2 s limit"):
+        probe(long)
+    assert len(load_audio(long, 16000, seconds=1.0)) == 16000  # a fixed-length clip reads only its start
+
+
+def test_nan_and_truncation_found_mid_stream_are_one_error(tmp_path, predictor):
+    signal = tone(440, seconds=30)
+    signal[16000 * 20] = np.nan
+    sf.write(tmp_path / "nan.wav", signal, 16000, subtype="FLOAT")
+    with pytest.raises(AudioError, match="NaN"):
+        compute_timeline(predictor, tmp_path / "nan.wav", 2.0, 1.0)
+    assert "NaN" in predictor.predict_file(tmp_path / "nan.wav").error
+    sf.write(tmp_path / "full.flac", tone(440, seconds=60, noise=0.3), 16000)
+    data = (tmp_path / "full.flac").read_bytes()
+    (tmp_path / "cut.flac").write_bytes(data[: len(data) // 2] + b"\x00" * 4096)
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(tmp_path / "cut.flac")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "damaged or truncated" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_long_files_are_streamed_in_batches_of_batch_size(tmp_path, predictor, monkeypatch):
+    """A 3-minute file: never decoded whole, never more than --batch-size windows in one call."""
+    path = write_wav(tmp_path / "long.wav", tone(300, seconds=180, noise=0.05))
+    import envsound.inference.predict as predict_module
+
+    monkeypatch.setattr(predict_module, "load_audio", lambda *a, **k: pytest.fail("a long file was decoded whole"))
+    calls = []
+    score = predictor.score
+
+    def counting(features):
+        calls.append(len(features))
+        return score(features)
+
+    streaming = Predictor(predictor.extractor, counting, predictor.classes, predictor.loaded)
+    streamed = streaming.predict([path], batch_size=4)[0]
+    assert max(calls) <= 4 and sum(calls) == 71  # half-overlapping 5-s windows over 180 s
+    monkeypatch.undo()
+    whole = predictor.probabilities(load_audio(path, predictor.extractor.sample_rate))
+    assert np.allclose(sorted(whole)[::-1][:5], streamed.probabilities, atol=1e-5)
+
+
+def test_predict_array_equals_predict_file(predictor):
+    clip = REPO / "examples" / "1-26806-A-1.flac"
+    from_file = predictor.predict_file(clip, top_k=3)
+    signal, rate = sf.read(clip, dtype="float32")
+    from_array = predictor.predict_array(signal, rate, top_k=3)
+    assert from_array.labels == from_file.labels and np.allclose(from_array.probabilities, from_file.probabilities, atol=1e-6)
+    with pytest.raises(AudioError, match="NaN"):
+        predictor.predict_array(np.full(100, np.nan), 16000)
+
+
+def test_an_existing_file_with_glob_characters_is_that_file(tmp_path):
+    literal = write_wav(tmp_path / "clip[1].wav", tone(440))
+    write_wav(tmp_path / "clip1.wav", tone(880))
+    assert expand_inputs([str(literal)]) == [literal]
+    assert expand_inputs([str(tmp_path / "clip?.wav")]) == [tmp_path / "clip1.wav"]
+
+
+@pytest.mark.slow
+def test_peak_memory_of_predict_is_flat_in_length(tmp_path):
+    """Peak RSS (what the OS sees, numpy and torch buffers included) for 5 vs 20 minutes."""
+    peaks = {}
+    for minutes in (5, 20):
+        path = write_wav(tmp_path / f"{minutes}.wav", tone(300, seconds=minutes * 60, noise=0.05))
+        code = ("import json, resource, sys; from envsound.inference.predict import Predictor; "
+                f"r = Predictor.from_file().predict_file(sys.argv[1], batch_size=8); "
+                "print(json.dumps([r.error, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))")
+        out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=600, check=True).stdout
+        error, peaks[minutes] = json.loads(out.strip().splitlines()[-1])
+        assert error is None
+    assert peaks[20] < 1.1 * peaks[5], peaks  # before streaming: about +300 MB for the 15 extra minutes
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 0
