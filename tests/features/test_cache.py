@@ -90,3 +90,43 @@ def test_reopening_an_entry_counts_as_use(tone_dataset, tmp_path):
     os.utime(entry.path / "index.json", (0, 0))
     load_or_compute(m, ex, cache_dir=tmp_path, show_progress=False)
     assert clear_cache(tmp_path, unused_days=1) == []
+
+
+@pytest.mark.parametrize("damage", ["nan", "truncate", "no_checksum"])
+def test_a_damaged_entry_is_recomputed_once_with_a_warning(tone_dataset, tmp_path, capsys, damage):
+    """Before checksums, a NaN-filled entry trained with loss NaN and a truncated one raised on every rerun."""
+    import json
+
+    manifest = load_folder(tone_dataset)
+    extractor = LogMelExtractor(LogMelConfig(clip_seconds=1.0, n_mels=32))
+    first = load_or_compute(manifest, extractor, cache_dir=tmp_path, show_progress=False)
+    good = np.array(first.features)
+    features = first.path / "features.npy"
+    if damage == "nan":
+        data = np.load(features, mmap_mode="r+")
+        data[3] = np.nan
+        data.flush()
+        del data
+    elif damage == "truncate":
+        features.write_bytes(features.read_bytes()[:1000])
+    else:
+        index = json.loads((first.path / "index.json").read_text())
+        del index["sha256"]
+        (first.path / "index.json").write_text(json.dumps(index))
+    del first
+    again = load_or_compute(manifest, extractor, cache_dir=tmp_path, show_progress=False)
+    assert np.array_equal(np.asarray(again.features), good)
+    assert "recomputing" in capsys.readouterr().err
+
+
+def test_staging_of_a_killed_process_is_cleared(tone_dataset, tmp_path):
+    dead = tmp_path / ".tones-logmel-abc.999999999.x1y2"  # a pid that cannot be running
+    live = tmp_path / f".tones-logmel-abc.{os.getpid()}.x1y2"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "features.npy").write_bytes(b"\0" * 100)
+    clear_cache(tmp_path)
+    assert not dead.exists() and live.exists()
+    dead.mkdir()
+    load_or_compute(load_folder(tone_dataset), LogMelExtractor(LogMelConfig(clip_seconds=1.0, n_mels=32)), cache_dir=tmp_path, show_progress=False)
+    assert not dead.exists() and live.exists()
