@@ -8,7 +8,11 @@
 - onnx_max_abs_diff: max |logit difference| torch vs onnxruntime over 20 real clips;
 - files_per_second: `Predictor.predict` over 1000 ESC-50 files (decoding threads + batches);
 - timeline_seconds_10min: a 10-minute recording (120 ESC-50 clips end to end) to segments,
-  window 2 s, hop 0.5 s, with peak traced memory.
+  window 2 s, hop 0.5 s;
+- predict_peak_rss_mb_30min/_60min, timeline_peak_rss_mb_30min/_60min: peak resident memory (what
+  the OS sees, numpy and torch buffers included; tracemalloc sees neither) of `envsound predict`
+  and `envsound timeline` on 30- and 60-minute recordings of ESC-50 clips end to end, each run in a
+  fresh process (``--skip-speed`` measures only these).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import shlex
 import sys
 import tempfile
 import time
-import tracemalloc
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,7 +37,7 @@ from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
 from envsound.inference.timeline import compute_timeline
 from envsound.training.crossval import device_name
-from envsound.utils import write_json
+from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -51,15 +55,16 @@ def median_ms(fn, repeats: int = 50, warmup: int = 5) -> float:
     return float(np.median(times))
 
 
-def main() -> None:
-    manifest = load_esc50()
-    import argparse
+SPEED_KEYS = ("torch_ms_per_clip", "onnx_ms_per_clip", "onnx_speedup", "onnx_max_abs_diff", "torch_frontend_ms", "torch_network_ms",
+              "numpy_frontend_ms", "onnx_network_ms", "files_per_second", "files_1000_seconds", "timeline_seconds_10min", "timeline_segments")
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=None, help="Model file (default: the shipped model)")
-    parser.add_argument("--name", default="inference", help="Result name: benchmarks/results/<name>.json")
-    args = parser.parse_args()
-    model_path = args.model or default_model_path()
+
+def previous_speed(previous: dict) -> dict:
+    return {k: previous[k] for k in SPEED_KEYS if k in previous}
+
+
+def measure_speed(manifest, model_path: Path) -> dict:
+    """Latency, throughput and ONNX parity (see the module docstring)."""
     torch_predictor = Predictor.from_file(model_path)
     rate = torch_predictor.extractor.sample_rate
     clip = load_audio(REPO / "examples" / "1-100032-A-0.flac", rate)
@@ -89,21 +94,13 @@ def main() -> None:
         files_seconds = time.perf_counter() - started
         assert not any(r.error for r in results)
 
-        long_path = Path(tmp) / "ten_minutes.flac"
-        with sf.SoundFile(long_path, "w", 16000, 1) as out:
-            for c in manifest.clips[:120]:
-                out.write(sf.read(c.path, dtype="float32")[0])
-        tracemalloc.start()
+        long_path = write_recording(Path(tmp) / "ten_minutes.flac", [c.path for c in manifest.clips[:120]])
         started = time.perf_counter()
         timeline = compute_timeline(torch_predictor, long_path, window_seconds=2.0, hop_seconds=0.5)
         segments = timeline.segments(0.3)
         timeline_seconds = time.perf_counter() - started
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
 
-    result = {
-        "name": args.name,
-        "model": model_path.name,
+    return {
         "torch_ms_per_clip": torch_ms,
         "onnx_ms_per_clip": onnx_ms,
         "onnx_speedup": torch_ms / onnx_ms,
@@ -113,7 +110,54 @@ def main() -> None:
         "files_1000_seconds": files_seconds,
         "timeline_seconds_10min": timeline_seconds,
         "timeline_segments": len(segments),
-        "timeline_peak_traced_mb": peak / 1e6,
+    }
+
+
+def write_recording(path: Path, clips: list[Path]) -> Path:
+    with sf.SoundFile(path, "w", 16000, 1) as out:
+        for clip in clips:
+            out.write(sf.read(clip, dtype="float32")[0])
+    return path
+
+
+def peak_rss_mb(command: list[str]) -> float:
+    """Peak RSS of ``command``, read by a fresh parent from RUSAGE_CHILDREN (its only child)."""
+    probe = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True).stdout
+    return int(out.strip().splitlines()[-1]) / 1024  # Linux reports KiB
+
+
+def measure_peak_memory(manifest, model_path: Path) -> dict:
+    cli = [sys.executable, "-m", "envsound.cli"]
+    result = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for minutes in (30, 60):
+            path = write_recording(Path(tmp) / f"{minutes}min.flac", [c.path for c in manifest.clips[: minutes * 12]])
+            result[f"predict_peak_rss_mb_{minutes}min"] = peak_rss_mb([*cli, "predict", str(path), "--model", str(model_path)])
+            result[f"timeline_peak_rss_mb_{minutes}min"] = peak_rss_mb([*cli, "timeline", str(path), "--model", str(model_path)])
+            print(f"{minutes} min: predict {result[f'predict_peak_rss_mb_{minutes}min']:.0f} MB, timeline {result[f'timeline_peak_rss_mb_{minutes}min']:.0f} MB", flush=True)
+    return result
+
+
+def main() -> None:
+    manifest = load_esc50()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=None, help="Model file (default: the shipped model)")
+    parser.add_argument("--name", default="inference", help="Result name: benchmarks/results/<name>.json")
+    parser.add_argument("--skip-speed", action="store_true", help="only the peak-memory measurements (kept from the last result otherwise)")
+    args = parser.parse_args()
+    model_path = args.model or default_model_path()
+    out = REPO / "benchmarks" / "results" / f"{args.name}.json"
+    previous = read_json(out) if out.exists() else {}
+    speed = previous_speed(previous) if args.skip_speed else measure_speed(manifest, model_path)
+    memory = measure_peak_memory(manifest, model_path)
+    result = {
+        "name": args.name,
+        "model": model_path.name,
+        **speed,
+        **memory,
         "threads": torch.get_num_threads(),
         "device": device_name(),
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
