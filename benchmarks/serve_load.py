@@ -6,8 +6,8 @@
 Starts the real server (`python -m envsound.cli serve`, the shipped model, its default worker pool)
 as a child process on a free loopback port, sends N different 5-s ESC-50 clips at once, and while
 they are in flight asks for the page (GET /) every 0.2 s. Records every upload's status and latency
-(p50, p99, max), the slowest page answer, and the server's peak resident memory (VmHWM from
-/proc). Everything stays on 127.0.0.1; the run is bounded by --timeout and stops the server itself.
+(p50, p99, max), the slowest page answer, and the peak resident memory (VmHWM from /proc) of the
+server and of its figure worker processes. Everything stays on 127.0.0.1; the run is bounded by --timeout and stops the server itself.
 """
 
 from __future__ import annotations
@@ -46,6 +46,15 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def children(pid: int) -> list[int]:
+    """The server's child processes (its figure workers), recursively."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *children(int(child))]
+    return found
 
 
 def main() -> None:
@@ -94,6 +103,7 @@ def main() -> None:
         done.set()
         watcher.join(timeout=args.timeout)
         server_peak = peak_rss_mb(server.pid)
+        workers_peak = [peak_rss_mb(pid) for pid in children(server.pid)]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -114,6 +124,8 @@ def main() -> None:
         "page_requests_during_load": len(page_seconds),
         "server_idle_rss_mb": idle_rss,
         "server_peak_rss_mb": server_peak,
+        "figure_workers_peak_rss_mb": workers_peak,
+        "total_peak_rss_mb": server_peak + sum(workers_peak),  # an upper bound: the peaks need not coincide
         "device": device_name(),
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
         "commit": git_commit(),

@@ -21,9 +21,11 @@ from envsound.utils import atomic_path  # noqa: E402
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 
-def save(fig: Figure, path: str | Path) -> Path:
+def save(fig: Figure, path: str | Path, tight: bool = True, dpi: int = 110) -> Path:
+    """PNG, atomically. ``tight=False`` skips the second drawing pass a tight bounding box costs,
+    for figures whose margins are set by hand (the web demo draws one per request)."""
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)  # a no-op for a bare Figure, which pyplot never held
     return Path(path)
 
@@ -166,12 +168,13 @@ def clip_figure(signal: np.ndarray, sample_rate: int, path: str | Path, title: s
 
     A long recording is drawn at a bounded resolution (at most ``max_columns`` spectrogram frames,
     the waveform as a min/max envelope), so memory and time stay flat in its length. Built on a
-    bare ``Figure``, not pyplot, so server threads can draw at once.
+    bare ``Figure``, not pyplot, and with NumPy only (no torch), so the web demo can draw in light
+    worker processes.
     """
-    import torch
+    from envsound.features.mel import slaney_filterbank
+    from envsound.features.numpy_frontend import power_spectrogram
 
-    from envsound.features.logmel import LogMel, LogMelConfig
-
+    signal = np.asarray(signal, dtype=np.float32)
     seconds = len(signal) / sample_rate
     fig = Figure(figsize=(11, 9))
     grid = fig.subplots(3, 2, width_ratios=[40, 1], sharex="col", gridspec_kw={"wspace": 0.03})
@@ -190,20 +193,29 @@ def clip_figure(signal: np.ndarray, sample_rate: int, path: str | Path, title: s
     axes[0].grid(alpha=0.3)
     axes[0].set_xlim(0, seconds)
     n_fft, hop = 1024, max(sample_rate // 100, -(-len(signal) // max_columns))
-    window = torch.hann_window(n_fft)
-    spec = torch.stft(torch.from_numpy(signal), n_fft, hop, window=window, return_complex=True).abs().square().numpy()
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)  # periodic Hann
+    spec = power_spectrogram(signal[None], n_fft, hop, window, "reflect")[0]
     db = 10 * np.log10(spec + 1e-10)
     db = np.maximum(db, db.max() - 80)
     image = axes[1].imshow(db, origin="lower", aspect="auto", extent=(0, seconds, 0, sample_rate / 2), cmap="magma")
     axes[1].set_ylabel("frequency (Hz)")
     axes[1].set_title(f"spectrogram (1024-point STFT, {1000 * hop / sample_rate:.0f} ms hop)")
     fig.colorbar(image, cax=bars[1], label="power (dB)")
-    cfg = LogMelConfig(sample_rate=sample_rate, clip_seconds=seconds, hop_length=hop, n_mels=64)
-    mel = LogMel(cfg)(torch.from_numpy(signal)[None])[0, 0].numpy() * (10 / np.log(10))  # natural log -> dB
+    n_mels = 64
+    mel = 10 * np.log10(slaney_filterbank(sample_rate, n_fft, n_mels, 0.0, None) @ spec + 1e-6)
     mel = np.maximum(mel, mel.max() - 80)
-    image = axes[2].imshow(mel, origin="lower", aspect="auto", extent=(0, seconds, 0, cfg.n_mels), cmap="magma")
+    image = axes[2].imshow(mel, origin="lower", aspect="auto", extent=(0, seconds, 0, n_mels), cmap="magma")
     axes[2].set_ylabel("mel band")
     axes[2].set_xlabel("time (s)")
     axes[2].set_title("mel spectrogram (64 bands)")
     fig.colorbar(image, cax=bars[2], label="power (dB)")
-    return save(fig, path)
+    fig.subplots_adjust(left=0.08, right=0.92, bottom=0.06, top=0.96, hspace=0.28)
+    return save(fig, path, tight=False, dpi=90)  # 990 px wide: the page's width, and drawn per request
+
+
+def clip_figure_png(signal: np.ndarray, sample_rate: int, title: str) -> bytes:
+    """``clip_figure`` as PNG bytes: a top-level function a process pool can run."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return clip_figure(signal, sample_rate, Path(tmp) / "clip.png", title).read_bytes()

@@ -2,7 +2,8 @@
 
 Built to hold under load on a small machine: the request body is counted while it arrives (a
 1 GiB upload is refused at the limit, not after spooling it), model work runs in a worker pool
-off the event loop (so the page and other requests stay responsive), a bounded queue answers 503
+off the event loop (so the page and other requests stay responsive), figures are drawn in worker
+processes (matplotlib is Python-heavy: threads would queue on the GIL), a bounded queue answers 503
 when full, recordings past a duration cap are refused before decoding, and the figure of a long
 recording is drawn at a bounded resolution.
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import multiprocessing
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +85,17 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
                workers: int | None = None, max_queued: int = MAX_QUEUED) -> FastAPI:
     """FastAPI's annotations are resolved at module level, hence its imports up top (``serve`` extra)."""
     from envsound.audio import load_audio, probe
-    from envsound.evaluation.plots import clip_figure
+    from envsound.evaluation.plots import clip_figure_png
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import compute_timeline
 
     predictor = Predictor.from_file(model_path)
     rate = predictor.extractor.sample_rate
-    pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1, thread_name_prefix="envsound-model")
+    workers = workers or os.cpu_count() or 1
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envsound-model")
+    # spawned, not forked: a fork of a process with torch threads and an event loop is unsafe;
+    # the figure workers import NumPy and matplotlib only
+    figures = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     waiting = {"count": 0}
     app = FastAPI(title="envsound")
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
@@ -107,9 +113,8 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
                 segments = []
                 if seconds > predictor.extractor.clip_seconds * 1.5:
                     segments = [s.to_dict() for s in compute_timeline(predictor, signal=signal, window_seconds=2.0, hop_seconds=0.5).segments(0.3)]
-                png = Path(tmp) / "view.png"
-                clip_figure(signal, rate, png, f"{name} ({seconds:.1f} s)")
-                image = base64.b64encode(png.read_bytes()).decode()
+                png = figures.submit(clip_figure_png, signal, rate, f"{name} ({seconds:.1f} s)").result()
+                image = base64.b64encode(png).decode()
             except AudioError as err:
                 raise HTTPException(422, str(err).replace(str(path), name)) from None
         top = [{"label": label, "probability": round(p, 4)} for label, p in zip(result.labels, result.probabilities)]
