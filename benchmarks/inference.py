@@ -90,7 +90,7 @@ def measure_speed(manifest, model_path: Path) -> dict:
 
         files = [c.path for c in manifest.clips[:1000]]
         started = time.perf_counter()
-        results = torch_predictor.predict(files, top_k=1, batch_size=32)
+        results = torch_predictor.predict(files, top_k=1)
         files_seconds = time.perf_counter() - started
         assert not any(r.error for r in results)
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import write_wav
+from conftest import REPO, write_wav
 from envsound.inference.model_file import load_model
 
 
@@ -38,6 +38,7 @@ def test_data_info_and_verify_on_real_esc50(esc50_root):
         (["cv", "--dataset", "esc10", "--set", "learning_rate=0.1"], "unknown training settings: ['learning_rate']"),
         (["train", "--out", "/tmp/x.pt", "--set", "lr"], "--set takes KEY=VALUE, got 'lr'"),
         (["cv", "--set", "head_init=imagenet"], "head_init must be 'random' or 'probe'"),
+        (["predict", str(REPO / "examples" / "1-100032-A-0.flac"), "--top-k", "0"], "--top-k must be at least 1"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, message):
@@ -78,3 +79,22 @@ def test_cache_list_and_clear(tmp_path):
     assert "removed 0 entries" in envsound("cache", "clear", "--unused-days", "1", env=env).stdout
     assert "removed 1 entries, 2.0 MB" in envsound("cache", "clear", env=env).stdout
     assert not entry.exists()
+
+
+def test_damaged_onnx_and_checkpoint_files_are_handled(tmp_path):
+    import torch
+
+    bad = tmp_path / "m.onnx"
+    bad.write_bytes(os.urandom(300))
+    (tmp_path / "m.onnx.json").write_text(json.dumps({"classes": ["a", "b"], "features": {"kind": "logmel", "sample_rate": 16000, "clip_seconds": 1.0,
+                                                   "n_fft": 512, "hop_length": 160, "n_mels": 32, "f_min": 0.0, "f_max": None, "log_offset": 1e-6}}))
+    result = envsound("predict", REPO / "examples" / "1-100032-A-0.flac", "--model", bad)
+    assert result.returncode == 2 and "not a loadable ONNX model" in result.stderr and "Traceback" not in result.stderr
+    from envsound.training.config import TrainConfig
+    from envsound.training.loop import train_network
+
+    checkpoint = tmp_path / "checkpoint.pt"
+    checkpoint.write_bytes(b"PK\x03\x04 truncated zip")
+    model = torch.nn.Linear(4, 2)
+    history = train_network(model, torch.randn(8, 4), torch.tensor([0, 1] * 4), TrainConfig(epochs=1, batch_size=4, warmup_epochs=0, mixup_alpha=0, ema_decay=0), 2, checkpoint)
+    assert len(history.train_loss) == 1 and torch.load(checkpoint, weights_only=True)["epoch"] == 1  # trained afresh, checkpoint replaced

@@ -158,7 +158,7 @@ def predict(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     audioset: bool = typer.Option(False, "--audioset", help="Show the pretrained backbone's own AudioSet tags instead."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write results to a .csv or .json file."),
-    batch_size: int = typer.Option(32, help="Windows per model call."),
+    batch_size: int = typer.Option(8, help="Windows per model call (peak memory grows with it; 8 is also the fastest here)."),
     backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length)."""

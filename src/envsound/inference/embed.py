@@ -13,6 +13,7 @@ import numpy as np
 
 from envsound.audio import iter_windows, stream_audio
 from envsound.errors import AudioError, ConfigError
+from envsound.inference.predict import BATCH_WINDOWS
 
 
 @dataclass
@@ -47,7 +48,7 @@ def check_output_path(path: str | Path) -> Path:
     return path
 
 
-def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views: Sequence[str] = ("mean",), batch_size: int = 32, progress: bool = False) -> Embeddings:
+def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views: Sequence[str] = ("mean",), batch_size: int = BATCH_WINDOWS, progress: bool = False) -> Embeddings:
     """Each file is cut into the backbone's 5-s windows (half-overlapping; short files zero-padded)
     exactly as `envsound predict` cuts them, so an embedding here is what a classifier there reads."""
     from envsound.features.efficientat import EfficientATEmbeddingExtractor

@@ -14,7 +14,7 @@ import numpy as np
 
 from envsound.audio import iter_windows, probe, stream_audio
 from envsound.errors import ConfigError
-from envsound.inference.predict import Predictor
+from envsound.inference.predict import BATCH_WINDOWS, Predictor
 
 
 @dataclass
@@ -78,7 +78,7 @@ def stream_windows(path: str | Path, sample_rate: int, window: int, hop: int, bl
 
 
 def compute_timeline(predictor: Predictor, path: str | Path | None = None, window_seconds: float | None = None, hop_seconds: float = 1.0,
-                     batch_size: int = 32, overview: bool = False, signal: np.ndarray | None = None) -> Timeline:
+                     batch_size: int = BATCH_WINDOWS, overview: bool = False, signal: np.ndarray | None = None) -> Timeline:
     """A file streamed from ``path``, or a ``signal`` already decoded at the model's rate.
 
     Windows shorter than the model's clip length localise better; the networks pool over time,
