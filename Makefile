@@ -55,6 +55,7 @@ bench: install
 	$(PY) benchmarks/augmentation_speed.py
 	$(PY) benchmarks/feature_cache.py
 	$(PY) benchmarks/inference.py
+	$(PY) benchmarks/serve_load.py
 	$(PY) benchmarks/table.py --readme
 
 clean:
