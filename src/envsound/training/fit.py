@@ -39,7 +39,7 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Pat
     seed_everything(cfg.train.seed)
     extractor = spec.extractor(cfg)
     features = load_or_compute(manifest, extractor, show_progress=verbose)
-    x, y = np.asarray(features.features), manifest.targets
+    x, y = np.array(features.features), manifest.targets  # a writable copy: torch refuses read-only memmaps
     started = time.perf_counter()
     n_classes = len(manifest.classes)
     if spec.kind == "classic":
