@@ -8,7 +8,7 @@ export ENVSOUND_ESC50
 ENVSOUND_WEIGHTS ?= ../shared/models/efficientat
 export ENVSOUND_WEIGHTS
 
-.PHONY: install browser test test-fast demo bench serve clean
+.PHONY: install browser lint test test-fast demo bench serve clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,15 @@ browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: could not install chromium; the browser test will be skipped outside CI"
 
-test: install browser
+# The house's rules: layer contracts (import-linter, in pyproject.toml) and ruff.
+lint: install
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+
+test: lint browser
 	$(PY) -m pytest -q
 
-test-fast: install
+test-fast: lint
 	$(PY) -m pytest -q -m "not slow"
 
 demo: install

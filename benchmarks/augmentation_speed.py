@@ -24,11 +24,11 @@ import numpy as np
 import torch
 
 from envsound.augment.offline import augment_dataset
+from envsound.config import TrainConfig
 from envsound.data import load_esc50
 from envsound.features import LogMelExtractor, load_or_compute
 from envsound.models.cnn import CompactCNN
-from envsound.training.config import TrainConfig
-from envsound.training.crossval import device_name
+from envsound.runs import device_name
 from envsound.training.loop import train_network
 from envsound.utils import write_json
 

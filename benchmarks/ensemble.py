@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from envsound.evaluation.ensemble import ensemble_runs
-from envsound.training.crossval import device_name
+from envsound.runs import device_name
 from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,9 +19,10 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from envsound.config import RunConfig, parse_overrides
 from envsound.models.registry import ModelSpec, get_model
-from envsound.training.config import RunConfig, parse_overrides
-from envsound.training.crossval import cross_validate, device_name
+from envsound.runs import device_name
+from envsound.training.crossval import cross_validate
 from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent

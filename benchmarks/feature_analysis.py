@@ -27,7 +27,7 @@ from envsound.data import load_esc50
 from envsound.evaluation.plots import PALETTE, plt, save
 from envsound.features.cache import load_or_compute
 from envsound.features.handcrafted import HandcraftedExtractor
-from envsound.training.crossval import device_name
+from envsound.runs import device_name
 from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from pathlib import Path
 from envsound.data import load_esc50
 from envsound.features import LogMelExtractor, load_or_compute
 from envsound.features.handcrafted import HandcraftedExtractor
-from envsound.training.crossval import device_name
+from envsound.runs import device_name
 from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent

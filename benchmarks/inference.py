@@ -18,10 +18,10 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 import sys
 import tempfile
 import time
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,12 +31,12 @@ import torch
 
 from envsound.audio import load_audio
 from envsound.data import load_esc50
-from envsound.inference.model_file import load_model
 from envsound.inference.onnx_export import OnnxScorer, export_onnx
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
 from envsound.inference.timeline import compute_timeline
-from envsound.training.crossval import device_name
+from envsound.models.model_file import load_model
+from envsound.runs import device_name
 from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent

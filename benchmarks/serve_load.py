@@ -27,7 +27,7 @@ import httpx
 import numpy as np
 
 from envsound.data import load_esc50
-from envsound.training.crossval import device_name
+from envsound.runs import device_name
 from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent

@@ -28,15 +28,15 @@ import numpy as np
 import torch
 
 from envsound.audio import load_audio
+from envsound.config import RunConfig
 from envsound.data import load_esc50
 from envsound.features.cache import load_or_compute
-from envsound.inference.model_file import load_model, save_model
 from envsound.inference.predict import Predictor
 from envsound.models.ensemble import ProbabilityAverage
+from envsound.models.model_file import load_model, save_model
 from envsound.models.pretrained import classifier_from_probe
 from envsound.models.registry import get_model
-from envsound.training.config import RunConfig
-from envsound.training.crossval import environment
+from envsound.runs import environment
 from envsound.training.fit import train
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,10 +7,9 @@ import sys
 
 import pytest
 
-from envsound.models.registry import get_model
-from envsound.training.config import RunConfig
-
 from conftest import REPO
+from envsound.config import RunConfig
+from envsound.models.registry import get_model
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 esc50_cv = pytest.importorskip("esc50_cv")

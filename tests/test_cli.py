@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from conftest import REPO, write_wav
-from envsound.inference.model_file import load_model
+from conftest import REPO
+from envsound.models.model_file import load_model
 
 
 def envsound(*args, **kw):
@@ -90,7 +90,7 @@ def test_damaged_onnx_and_checkpoint_files_are_handled(tmp_path):
                                                    "n_fft": 512, "hop_length": 160, "n_mels": 32, "f_min": 0.0, "f_max": None, "log_offset": 1e-6}}))
     result = envsound("predict", REPO / "examples" / "1-100032-A-0.flac", "--model", bad)
     assert result.returncode == 2 and "not a loadable ONNX model" in result.stderr and "Traceback" not in result.stderr
-    from envsound.training.config import TrainConfig
+    from envsound.config import TrainConfig
     from envsound.training.loop import train_network
 
     checkpoint = tmp_path / "checkpoint.pt"

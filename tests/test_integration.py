@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from envsound.training.config import RunConfig
+from envsound.config import RunConfig
 from envsound.training.crossval import cross_validate
 
 

@@ -4,8 +4,7 @@ The Python API mirrors the CLI: ``cross_validate`` (``envsound cv``), ``train`` 
 train``), ``Predictor`` (``envsound predict``), ``load_dataset`` (``envsound data``).
 """
 
-__version__ = "0.1.0"
-
+from envsound._version import __version__  # noqa: E402,F401
 from envsound.errors import EnvsoundError  # noqa: E402
 
 

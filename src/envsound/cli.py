@@ -88,7 +88,7 @@ def _run_config(model: Optional[str], dataset: Optional[str], data: Optional[str
     """A --config file's settings, with what the command line gives explicitly on top."""
     from dataclasses import replace
 
-    from envsound.training.config import RunConfig, parse_overrides
+    from envsound.config import RunConfig, parse_overrides
 
     cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
     cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root)
@@ -204,8 +204,9 @@ def timeline(
     plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
 ) -> None:
     """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
+    from envsound.evaluation.plots import timeline_figure
     from envsound.inference.predict import Predictor
-    from envsound.inference.timeline import compute_timeline, plot_timeline, write_segments
+    from envsound.inference.timeline import compute_timeline, write_segments
 
     predictor = Predictor.from_file(model)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
@@ -213,7 +214,7 @@ def timeline(
     if output:
         write_segments(segments, output)
     if plot:
-        plot_timeline(result, segments, plot)
+        timeline_figure(result, segments, plot)
     for seg in segments:
         _echo(f"{seg.start:8.2f} {seg.end:8.2f}  {seg.confidence:5.1%}  {seg.label}")
 
@@ -237,7 +238,7 @@ def embed(
     if result.files:
         result.save(out)
         _echo(f"{len(result.files)} files ({len(result.window)} windows) × {result.clip.shape[1]} numbers → {out}")
-    for path, error in result.errors.items():
+    for error in result.errors.values():
         typer.echo(f"error: {error}", err=True)
     if result.errors:
         raise typer.Exit(1)
@@ -287,7 +288,8 @@ def export(model: Optional[Path] = typer.Argument(None, help="Model file (defaul
 def upgrade_model(old: Path = typer.Argument(..., help="A model file from envsound 0.1."), out: Path = typer.Option(..., help="The model file to write.")) -> None:
     """Convert an envsound 0.1 network model file to the current format (checksummed, loads without
     running code). The old file is read as tensors only, so converting is as safe as loading."""
-    from envsound.inference.model_file import load_model, upgrade_model as upgrade
+    from envsound.models.model_file import load_model
+    from envsound.models.model_file import upgrade_model as upgrade
 
     upgrade(old, out)
     load_model(out)
@@ -367,10 +369,8 @@ def weights_list() -> None:
 @weights_app.command("download")
 def weights_download(name: str = typer.Argument("mn04_as"), url: Optional[str] = typer.Option(None, help="Mirror URL of the file.")) -> None:
     """Download a checkpoint into the cache, verifying its sha256 where known."""
-    from envsound.models.weights import verify, weights_path
-
     from envsound.data.fetch import recorded_sha256
-    from envsound.models.weights import get_checkpoint
+    from envsound.models.weights import get_checkpoint, verify, weights_path
 
     path = weights_path(name, url=url)
     status = {True: "sha256 verified", False: "SHA256 MISMATCH", None: "no checksum known"}[verify(name, path)]

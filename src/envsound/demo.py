@@ -20,8 +20,8 @@ def main() -> None:
         result = predictor.predict_file(clip, top_k=3)
         tags = predictor.audioset_tags(clip, top_k=3)
         print(f"{clip.name}")
-        print("  ESC-50:   " + ", ".join(f"{l} {p:.0%}" for l, p in zip(result.labels, result.probabilities)))
-        print("  AudioSet: " + ", ".join(f"{l} {p:.0%}" for l, p in zip(tags.labels, tags.probabilities)))
+        print("  ESC-50:   " + ", ".join(f"{label} {p:.0%}" for label, p in zip(result.labels, result.probabilities)))
+        print("  AudioSet: " + ", ".join(f"{label} {p:.0%}" for label, p in zip(tags.labels, tags.probabilities)))
     print(f"\ndone in {time.perf_counter() - started:.1f} s. Try: .venv/bin/envsound predict YOUR_FILE.wav")
 
 

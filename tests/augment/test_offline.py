@@ -91,8 +91,8 @@ def test_same_seed_same_files_and_resume(sine_manifest, tmp_path):
 
 
 def test_cv_tests_on_originals_only(sine_manifest, tmp_path):
+    from envsound.config import RunConfig, TrainConfig
     from envsound.features.logmel import LogMelConfig
-    from envsound.training.config import RunConfig, TrainConfig
     from envsound.training.crossval import cross_validate
 
     path = augment_dataset(sine_manifest, tmp_path / "aug", ("gain",), workers=1, show_progress=False)

@@ -3,7 +3,13 @@ import shutil
 
 import pytest
 
-from envsound.data import assert_no_leak, fold_assignment, load_esc50, split_indices, verify_esc50
+from envsound.data import (
+    assert_no_leak,
+    fold_assignment,
+    load_esc50,
+    split_indices,
+    verify_esc50,
+)
 from envsound.errors import DatasetError
 
 

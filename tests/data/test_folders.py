@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from conftest import tone, write_wav
-from envsound.data import assert_no_leak, fold_assignment, load_csv, load_dataset, load_folder, split_indices
+from envsound.data import (
+    assert_no_leak,
+    fold_assignment,
+    load_csv,
+    load_dataset,
+    load_folder,
+    split_indices,
+)
 from envsound.errors import DatasetError
 
 

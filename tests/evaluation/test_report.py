@@ -1,7 +1,6 @@
 """Reports: valid files, numbers equal to metrics.json, ESC-50 specifics (macro, humans)."""
 
 import json
-import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -14,9 +13,13 @@ from envsound.data import load_esc50
 from envsound.errors import RunError
 from envsound.evaluation.compare import compare_runs
 from envsound.evaluation.human import load_human_accuracy
-from envsound.evaluation.metrics import load_run, macro_confusion, per_class_accuracy, top_confusions
+from envsound.evaluation.metrics import (
+    macro_confusion,
+    per_class_accuracy,
+    top_confusions,
+)
 from envsound.evaluation.report import build_report
-from envsound.utils import write_json
+from envsound.runs import load_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -7,7 +7,14 @@ import torch
 
 from conftest import REPO, tone
 from envsound.audio import load_audio
-from envsound.features.handcrafted import FRAME_FEATURES, HandcraftedConfig, HandcraftedExtractor, chroma_filterbank, savgol_operator, silence_mask
+from envsound.features.handcrafted import (
+    FRAME_FEATURES,
+    HandcraftedConfig,
+    HandcraftedExtractor,
+    chroma_filterbank,
+    savgol_operator,
+    silence_mask,
+)
 
 CLIP = REPO / "examples" / "1-26806-A-1.flac"
 

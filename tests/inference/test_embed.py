@@ -11,8 +11,8 @@ import pytest
 from conftest import write_wav
 from envsound.audio import load_audio
 from envsound.errors import ConfigError
-from envsound.features.efficientat import EfficientATEmbeddingExtractor
 from envsound.inference.embed import embed_files
+from envsound.models.embedding import EfficientATEmbeddingExtractor
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "1-100032-A-0.flac"
 

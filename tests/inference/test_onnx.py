@@ -9,10 +9,10 @@ from envsound.audio import load_audio
 from envsound.features.efficientat import EfficientATLogMelExtractor
 from envsound.features.logmel import LogMelConfig, LogMelExtractor
 from envsound.features.numpy_frontend import numpy_front_end
-from envsound.inference.model_file import load_model
 from envsound.inference.onnx_export import OnnxScorer, export_onnx
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
+from envsound.models.model_file import load_model
 
 EXAMPLES = sorted((REPO / "examples").glob("*.flac"))
 

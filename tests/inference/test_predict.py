@@ -10,9 +10,9 @@ import pytest
 import soundfile as sf
 
 from conftest import REPO
-from envsound.inference.model_file import load_model
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
+from envsound.models.model_file import load_model
 
 EXAMPLES = REPO / "examples"
 TRUTH = {"1-100032-A-0": "dog", "1-26806-A-1": "rooster", "1-17367-A-10": "rain", "1-47250-B-41": "chainsaw", "1-187207-A-20": "crying_baby"}

@@ -6,7 +6,6 @@ import json
 import resource
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,7 +124,7 @@ def test_peak_memory_of_predict_is_flat_in_length(tmp_path):
     for minutes in (5, 20):
         path = write_wav(tmp_path / f"{minutes}.wav", tone(300, seconds=minutes * 60, noise=0.05))
         code = ("import json, resource, sys; from envsound.inference.predict import Predictor; "
-                f"r = Predictor.from_file().predict_file(sys.argv[1], batch_size=8); "
+                "r = Predictor.from_file().predict_file(sys.argv[1], batch_size=8); "
                 "print(json.dumps([r.error, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))")
         out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=600, check=True).stdout
         error, peaks[minutes] = json.loads(out.strip().splitlines()[-1])

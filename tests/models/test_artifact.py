@@ -10,11 +10,16 @@ from pathlib import Path
 import pytest
 import torch
 
+from envsound.config import RunConfig, TrainConfig
 from envsound.errors import RunError
-from envsound.inference.model_file import load_model, save_model, upgrade_model
-from envsound.models.artifact import Artifact, estimator_from_bytes, load_artifact, save_artifact
+from envsound.models.artifact import (
+    Artifact,
+    estimator_from_bytes,
+    load_artifact,
+    save_artifact,
+)
+from envsound.models.model_file import load_model, save_model, upgrade_model
 from envsound.models.registry import get_model
-from envsound.training.config import RunConfig, TrainConfig
 
 
 class _Planted:

@@ -7,9 +7,9 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
+from envsound.config import RunConfig
 from envsound.models.classic import CLASSIC_MODELS, build_classic
 from envsound.models.registry import ModelSpec, register
-from envsound.training.config import RunConfig
 from envsound.training.crossval import cross_validate
 
 SENTINEL = 1e6
@@ -106,8 +106,8 @@ def test_dense_network_on_real_slice(esc50_root, tmp_path):
 
 
 def test_two_branch_network_trains_on_tones(tone_dataset, tmp_path):
+    from envsound.config import TrainConfig
     from envsound.features.logmel import LogMelConfig
-    from envsound.training.config import TrainConfig
 
     cfg = RunConfig(dataset=str(tone_dataset), n_folds=3, features=LogMelConfig(clip_seconds=1.0, n_mels=32),
                     train=TrainConfig(model="two_branch", model_kwargs={"width": 8, "hidden": 32}, epochs=8, batch_size=8, warmup_epochs=1))

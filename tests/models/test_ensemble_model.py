@@ -3,14 +3,14 @@ import pytest
 import torch
 
 from conftest import tone, write_wav
+from envsound.config import RunConfig
 from envsound.features.logmel import LogMelConfig
-from envsound.inference.model_file import load_model, save_model
 from envsound.inference.predict import Predictor
 from envsound.models.cnn import CompactCNN
 from envsound.models.ensemble import ProbabilityAverage
+from envsound.models.model_file import load_model, save_model
 from envsound.models.pretrained import PretrainedClassifier
 from envsound.models.registry import get_model
-from envsound.training.config import RunConfig
 
 
 def _members(n=2, n_mels=32):

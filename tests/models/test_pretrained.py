@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -113,7 +112,7 @@ def test_audioset_head_recognises_clear_esc50_classes(esc50_root, offline_weight
 
 def test_finetuning_through_the_training_loop_reduces_loss(offline_weights):
     """mn04_finetune as `envsound cv` trains it: the one loop, online augmentation included."""
-    from envsound.training.config import TrainConfig
+    from envsound.config import TrainConfig
     from envsound.training.loop import train_network
 
     torch.manual_seed(0)
@@ -136,7 +135,7 @@ def _sine_batch() -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_probe_head_init_is_the_probe_on_the_backbone_embeddings(offline_weights):
     """LP-FT's first stage: the head the network starts from gives the probe's probabilities."""
-    from envsound.models.registry import linear_probe
+    from envsound.models.classic import linear_probe
 
     torch.manual_seed(0)
     model = PretrainedClassifier(n_classes=3).train()
@@ -154,8 +153,8 @@ def test_probe_head_init_is_the_probe_on_the_backbone_embeddings(offline_weights
 
 
 def test_head_init_probe_through_the_loop(offline_weights):
+    from envsound.config import TrainConfig
     from envsound.models.cnn import CompactCNN
-    from envsound.training.config import TrainConfig
     from envsound.training.loop import train_network
 
     x, y = _sine_batch()

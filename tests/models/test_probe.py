@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from envsound.config import RunConfig
 from envsound.errors import ConfigError
 from envsound.models.pretrained import classifier_from_probe
 from envsound.models.registry import get_model
-from envsound.training.config import RunConfig
 
 
 def test_probe_folds_into_the_linear_head(shared_weights, monkeypatch):
@@ -38,7 +38,7 @@ def test_linear_probe_on_a_real_slice(esc50_root, shared_weights, monkeypatch, t
 
 def test_embedding_views_are_the_backbone_own_outputs(shared_weights, monkeypatch):
     """Each view is what the backbone computes anyway; the extractor and the classifier share them."""
-    from envsound.features.efficientat import EfficientATEmbeddingExtractor
+    from envsound.models.embedding import EfficientATEmbeddingExtractor
     from envsound.models.mobilenet import EMBEDDING_VIEWS
     from envsound.models.pretrained import PretrainedClassifier
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from envsound.config import RunConfig, parse_overrides
 from envsound.errors import ConfigError
-from envsound.training.config import RunConfig, parse_overrides
 
 
 def test_overrides_parse_json_and_fall_back_to_strings():

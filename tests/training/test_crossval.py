@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
+from envsound.config import RunConfig, TrainConfig
 from envsound.errors import RunError
 from envsound.features.logmel import LogMelConfig
-from envsound.training.config import RunConfig, TrainConfig
 from envsound.training.crossval import cross_validate
 
 

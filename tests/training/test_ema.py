@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch import nn
 
+from envsound.config import TrainConfig
 from envsound.errors import ConfigError
-from envsound.training.config import TrainConfig
 from envsound.training.ema import WeightAverage
 
 

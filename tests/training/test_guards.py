@@ -13,10 +13,10 @@ import pytest
 import torch
 
 from conftest import tone, write_wav
+from envsound.config import RunConfig, TrainConfig
 from envsound.data import load_csv, load_dataset
-from envsound.errors import DatasetError, RunError
+from envsound.errors import AudioError, DatasetError, RunError
 from envsound.features.logmel import LogMelConfig
-from envsound.training.config import RunConfig, TrainConfig
 from envsound.training.crossval import cross_validate
 from envsound.training.fit import train
 from envsound.training.loop import train_network
@@ -68,9 +68,9 @@ def test_resume_refuses_a_changed_dataset(tone_dataset, tmp_path):
 
 def test_a_run_that_cannot_start_leaves_no_folder(tmp_path):
     root = tmp_path / "data"
-    for label in ("a", "b"):
-        write_wav(root / label / "x.wav", tone(300)).write_bytes(b"not audio")
-    with pytest.raises(Exception):
+    for label in ("a", "b", "c"):
+        write_wav(root / label / f"{label}.wav", tone(300)).write_bytes(b"not audio")
+    with pytest.raises(AudioError, match="could not be read"):
         cross_validate(_cfg(root), tmp_path / "run", verbose=False)
     assert not (tmp_path / "run").exists()
 

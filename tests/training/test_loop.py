@@ -3,9 +3,9 @@ from dataclasses import replace
 import pytest
 import torch
 
+from envsound.config import TrainConfig
 from envsound.errors import ConfigError
 from envsound.models.cnn import CompactCNN
-from envsound.training.config import TrainConfig
 from envsound.training.loop import evaluate, train_network, warmup_cosine
 
 

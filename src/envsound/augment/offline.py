@@ -120,7 +120,7 @@ def augment_dataset(
     failures: list[str] = []
     with ProcessPoolExecutor(max_workers=workers) as pool, progress_bar("augment", len(todo), show_progress) as advance:
         futures = [pool.submit(_run, job) for job in todo]
-        for job, future in zip(todo, futures):
+        for future in futures:
             try:
                 future.result()
             except AudioError as err:

@@ -3,7 +3,12 @@
 from envsound.data.esc50 import load_esc50, verify_esc50
 from envsound.data.folders import load_csv, load_folder
 from envsound.data.manifest import Clip, Manifest
-from envsound.data.splits import assert_no_leak, check_trainable, fold_assignment, split_indices
+from envsound.data.splits import (
+    assert_no_leak,
+    check_trainable,
+    fold_assignment,
+    split_indices,
+)
 
 __all__ = ["Clip", "Manifest", "load_esc50", "verify_esc50", "load_folder", "load_csv", "fold_assignment", "split_indices", "assert_no_leak", "check_trainable", "load_dataset"]
 

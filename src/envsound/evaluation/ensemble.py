@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from envsound.errors import RunError
-from envsound.training.crossval import environment, save_fold, summarize
+from envsound.runs import environment, save_fold, summarize
 from envsound.utils import read_json, write_json
 
 

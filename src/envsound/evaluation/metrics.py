@@ -2,45 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 
-from envsound.errors import RunError
-from envsound.utils import read_json
-
-
-@dataclass
-class RunResults:
-    run_dir: Path
-    config: dict
-    metrics: dict
-    classes: list[str]
-    folds: list[int]
-    targets: np.ndarray  # every test clip of every fold, fold order
-    probs: np.ndarray
-    clip_ids: list[str]
-    histories: dict[int, dict[str, list[float]]]
-
-    @property
-    def predictions(self) -> np.ndarray:
-        return self.probs.argmax(axis=1)
-
-
-def load_run(run_dir: str | Path) -> RunResults:
-    run_dir = Path(run_dir)
-    if not (run_dir / "metrics.json").exists():
-        raise RunError(f"{run_dir}: not a finished run (no metrics.json); finish it with `envsound cv --resume {run_dir}`")
-    config, metrics = read_json(run_dir / "config.json"), read_json(run_dir / "metrics.json")
-    targets, probs, clips, histories = [], [], [], {}
-    for fold in metrics["folds"]:
-        with np.load(run_dir / f"fold-{fold}" / "predictions.npz") as saved:
-            targets.append(saved["target"])
-            probs.append(saved["probs"])
-            clips.extend(saved["clip"].tolist())
-        histories[fold] = read_json(run_dir / f"fold-{fold}" / "history.json")
-    return RunResults(run_dir, config, metrics, config["dataset"]["classes"], metrics["folds"], np.concatenate(targets), np.concatenate(probs), clips, histories)
+from envsound.runs import RunResults
 
 
 def confusion_matrix(targets: np.ndarray, predictions: np.ndarray, n_classes: int) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import matplotlib
 
@@ -12,10 +12,13 @@ matplotlib.use("Agg")
 # where "$\\foo{$" is an error and a long formula is a denial of service.
 matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from envsound.utils import atomic_path  # noqa: E402
+
+if TYPE_CHECKING:
+    from envsound.inference.timeline import Segment, Timeline
 
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -219,3 +222,22 @@ def clip_figure_png(signal: np.ndarray, sample_rate: int, title: str) -> bytes:
 
     with tempfile.TemporaryDirectory() as tmp:
         return clip_figure(signal, sample_rate, Path(tmp) / "clip.png", title).read_bytes()
+
+
+def timeline_figure(timeline: "Timeline", segments: "list[Segment]", out: str | Path) -> Path:
+    """A long recording's coarse spectrogram with its labelled segments underneath."""
+    fig, (ax_spec, ax_seg) = plt.subplots(2, 1, figsize=(14, 6), sharex=True, height_ratios=[3, 1.4])
+    if timeline.overview is not None:
+        ax_spec.imshow(timeline.overview, origin="lower", aspect="auto", cmap="magma", extent=(0, timeline.starts[-1] + timeline.hop_seconds, 0, timeline.overview.shape[0]))
+    ax_spec.set_ylabel("mel band")
+    ax_spec.set_title(f"{Path(timeline.file).name}: {len(segments)} segments (window {timeline.window_seconds:g} s, hop {timeline.hop_seconds:g} s)")
+    # order of first appearance, so neighbours differ; past 8 labels the palette must repeat
+    first_seen = list(dict.fromkeys(seg.label for seg in segments))
+    colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(first_seen)}
+    for seg in segments:
+        ax_seg.barh(0, seg.end - seg.start, left=seg.start, color=colours[seg.label], alpha=0.85, edgecolor="white")
+        ax_seg.text((seg.start + seg.end) / 2, 0, seg.label.replace("_", " "), ha="center", va="center", fontsize=8, rotation=90 if seg.end - seg.start < 4 else 0, color="black")
+    ax_seg.set_yticks([])
+    ax_seg.set_xlabel("time (s)")
+    ax_seg.set_xlim(0, timeline.duration)
+    return save(fig, out)

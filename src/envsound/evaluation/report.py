@@ -11,7 +11,14 @@ import numpy as np
 
 from envsound.data.esc50 import MACRO_CATEGORIES
 from envsound.evaluation import plots
-from envsound.evaluation.metrics import RunResults, confusion_matrix, load_run, macro_confusion, normalise_rows, per_class_accuracy, top_confusions
+from envsound.evaluation.metrics import (
+    confusion_matrix,
+    macro_confusion,
+    normalise_rows,
+    per_class_accuracy,
+    top_confusions,
+)
+from envsound.runs import RunResults, load_run
 from envsound.utils import atomic_path, write_json
 
 

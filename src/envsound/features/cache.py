@@ -22,7 +22,14 @@ from envsound.audio import load_audio
 from envsound.data.manifest import Manifest
 from envsound.errors import AudioError
 from envsound.progress import progress_bar, warn
-from envsound.utils import read_json, remove_stale_temporaries, sha256_file, stable_hash, temporary_prefix, write_json
+from envsound.utils import (
+    read_json,
+    remove_stale_temporaries,
+    sha256_file,
+    stable_hash,
+    temporary_prefix,
+    write_json,
+)
 
 CACHE_ENV = "ENVSOUND_CACHE"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import torch
 from torch import nn
@@ -65,29 +64,3 @@ class EfficientATLogMelExtractor:
     @torch.inference_mode()
     def __call__(self, waveforms):
         return self.module(torch.from_numpy(waveforms)).numpy()
-
-
-class EfficientATEmbeddingExtractor:
-    """Frozen-backbone embeddings (by default the pooled 6·C features), for linear probes."""
-
-    def __init__(self, checkpoint: str = "mn04_as", clip_seconds: float = 5.0, views: Sequence[str] = ("mean",)) -> None:
-        from envsound.models.pretrained import load_backbone
-
-        self.checkpoint = checkpoint
-        self.views = tuple(views)
-        self.front_end = EfficientATLogMelExtractor(clip_seconds)
-        self.sample_rate = self.front_end.sample_rate
-        self.clip_seconds = clip_seconds
-        self.backbone = load_backbone(checkpoint)
-        self.output_shape = (self.backbone.view_dim(self.views),)
-
-    def describe(self) -> dict:
-        described = {**self.front_end.describe(), "kind": "efficientat-embedding", "checkpoint": self.checkpoint}
-        if self.views != ("mean",):  # named only when not the default, so existing caches stay valid
-            described["views"] = list(self.views)
-        return described
-
-    @torch.inference_mode()
-    def __call__(self, waveforms):
-        logmel = torch.from_numpy(self.front_end(waveforms))
-        return self.backbone.views(logmel, self.views).numpy()

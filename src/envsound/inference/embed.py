@@ -51,7 +51,7 @@ def check_output_path(path: str | Path) -> Path:
 def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views: Sequence[str] = ("mean",), batch_size: int = BATCH_WINDOWS, progress: bool = False) -> Embeddings:
     """Each file is cut into the backbone's 5-s windows (half-overlapping; short files zero-padded)
     exactly as `envsound predict` cuts them, so an embedding here is what a classifier there reads."""
-    from envsound.features.efficientat import EfficientATEmbeddingExtractor
+    from envsound.models.embedding import EfficientATEmbeddingExtractor
     from envsound.progress import progress_bar
 
     extractor = EfficientATEmbeddingExtractor(checkpoint, views=views)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from envsound.errors import ConfigError
-from envsound.inference.model_file import load_model
+from envsound.models.model_file import load_model
 from envsound.utils import atomic_path
 
 SIDECAR_SUFFIX = ".json"

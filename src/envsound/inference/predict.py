@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from itertools import islice
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 import torch
 
-from envsound.audio import iter_windows, load_audio, probe, resample, split_windows, stream_audio
+from envsound.audio import (
+    iter_windows,
+    load_audio,
+    probe,
+    resample,
+    split_windows,
+    stream_audio,
+)
 from envsound.errors import AudioError, ConfigError
-from envsound.inference.model_file import LoadedModel, load_model
+from envsound.models.model_file import LoadedModel, load_model
 
 
 @dataclass
@@ -26,7 +33,7 @@ class Prediction:
     def to_dict(self) -> dict:
         if self.error:
             return {"file": self.file, "error": self.error}
-        out = {"file": self.file, "top": [{"label": l, "probability": round(p, 4)} for l, p in zip(self.labels, self.probabilities)]}
+        out = {"file": self.file, "top": [{"label": label, "probability": round(p, 4)} for label, p in zip(self.labels, self.probabilities)]}
         if self.warning:
             out["warning"] = self.warning
         return out

@@ -124,26 +124,6 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     return Timeline(name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image)
 
 
-def plot_timeline(timeline: Timeline, segments: list[Segment], out: str | Path) -> Path:
-    from envsound.evaluation.plots import PALETTE, plt, save
-
-    fig, (ax_spec, ax_seg) = plt.subplots(2, 1, figsize=(14, 6), sharex=True, height_ratios=[3, 1.4])
-    if timeline.overview is not None:
-        ax_spec.imshow(timeline.overview, origin="lower", aspect="auto", cmap="magma", extent=(0, timeline.starts[-1] + timeline.hop_seconds, 0, timeline.overview.shape[0]))
-    ax_spec.set_ylabel("mel band")
-    ax_spec.set_title(f"{Path(timeline.file).name}: {len(segments)} segments (window {timeline.window_seconds:g} s, hop {timeline.hop_seconds:g} s)")
-    # order of first appearance, so neighbours differ; past 8 labels the palette must repeat
-    first_seen = list(dict.fromkeys(seg.label for seg in segments))
-    colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(first_seen)}
-    for seg in segments:
-        ax_seg.barh(0, seg.end - seg.start, left=seg.start, color=colours[seg.label], alpha=0.85, edgecolor="white")
-        ax_seg.text((seg.start + seg.end) / 2, 0, seg.label.replace("_", " "), ha="center", va="center", fontsize=8, rotation=90 if seg.end - seg.start < 4 else 0, color="black")
-    ax_seg.set_yticks([])
-    ax_seg.set_xlabel("time (s)")
-    ax_seg.set_xlim(0, timeline.duration)
-    return save(fig, out)
-
-
 def write_segments(segments: list[Segment], path: str | Path) -> Path:
     import csv
     import json

@@ -55,3 +55,18 @@ def build_classic(name: str, seed: int = 0, pca: bool | None = None, inner_folds
     if all(len(v) == 1 for v in grid.values()):
         return pipeline.set_params(**{k: v[0] for k, v in grid.items()})
     return GridSearchCV(pipeline, grid, cv=GroupKFold(n_splits=inner_folds), scoring="accuracy", n_jobs=1, refit=True)
+
+
+def linear_probe() -> Any:
+    """Standardise -> logistic regression; C chosen by an inner CV on the training folds only."""
+    import inspect
+
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    # scikit-learn ≥ 1.9 warns unless these are explicit; older releases do not know them
+    modern = "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters
+    extra = {"use_legacy_attributes": False, "l1_ratios": (0.0,)} if modern else {}
+    probe = LogisticRegressionCV(Cs=[0.01, 0.03, 0.1, 0.3, 1.0], cv=3, max_iter=3000, scoring="accuracy", **extra)
+    return make_pipeline(StandardScaler(), probe)

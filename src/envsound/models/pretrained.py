@@ -55,7 +55,7 @@ class PretrainedClassifier(nn.Module):
         probe's head the whole network starts near a good solution and a small learning rate suffices.
         The probe is the one `mn04_probe` fits (C by inner CV on ``x`` alone), so no other data is seen.
         """
-        from envsound.models.registry import linear_probe
+        from envsound.models.classic import linear_probe
 
         was_training = self.training
         self.eval()

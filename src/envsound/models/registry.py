@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable, Literal
 from envsound.errors import ConfigError
 
 if TYPE_CHECKING:
+    from envsound.config import RunConfig
     from envsound.features.cache import Extractor
-    from envsound.training.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _efficientat_logmel(cfg: "RunConfig") -> "Extractor":
 
 
 def _efficientat_embedding(cfg: "RunConfig") -> "Extractor":
-    from envsound.features.efficientat import EfficientATEmbeddingExtractor
+    from envsound.models.embedding import EfficientATEmbeddingExtractor
 
     kwargs = cfg.train.model_kwargs
     return EfficientATEmbeddingExtractor(kwargs.get("checkpoint", "mn04_as"), cfg.features.clip_seconds, kwargs.get("views", ("mean",)))
@@ -61,22 +61,9 @@ def _pretrained_classifier(n_classes: int, cfg: "RunConfig", pretrained: bool = 
 
 
 def _linear_probe(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
+    from envsound.models.classic import linear_probe
+
     return linear_probe()
-
-
-def linear_probe() -> Any:
-    """Standardise -> logistic regression; C chosen by an inner CV on the training folds only."""
-    from sklearn.linear_model import LogisticRegressionCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    import inspect
-
-    # scikit-learn ≥ 1.9 warns unless these are explicit; older releases do not know them
-    modern = "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters
-    extra = {"use_legacy_attributes": False, "l1_ratios": (0.0,)} if modern else {}
-    probe = LogisticRegressionCV(Cs=[0.01, 0.03, 0.1, 0.3, 1.0], cv=3, max_iter=3000, scoring="accuracy", **extra)
-    return make_pipeline(StandardScaler(), probe)
 
 
 def _handcrafted(cfg: "RunConfig") -> "Extractor":

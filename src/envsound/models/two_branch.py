@@ -33,8 +33,9 @@ class TwoBranchExtractor:
 class TwoBranchNet(nn.Module):
     """Feature branch (BN -> Linear -> ReLU) ‖ compact-CNN branch (pooled embedding) -> classifier.
 
-    The loop only mixes up flat rows, so the CNN branch does its own time roll and SpecAugment
-    while training (torch's global generator, which checkpoints save and restore).
+    Its input is one flat row per clip, so the training loop cannot see the spectrogram in it:
+    ``augment_batch`` tells the loop how to augment that part (time roll and SpecAugment), with the
+    loop's own seeded generator, and ``forward`` stays a pure function of its input.
     """
 
     def __init__(self, n_classes: int, n_features: int, mel_shape: tuple[int, int, int], width: int = 32, hidden: int = 256, dropout: float = 0.3) -> None:
@@ -47,7 +48,10 @@ class TwoBranchNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         vector = x[:, : self.n_features]
         mel = x[:, self.n_features :].reshape(-1, *self.mel_shape)
-        if self.training:
-            generator = torch.default_generator
-            mel = online.spec_augment(online.time_roll(mel, generator), generator)
         return self.head(torch.cat([self.features(vector), self.cnn.embed(mel)], dim=1))
+
+    def augment_batch(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Time roll and SpecAugment on the log-mel part of each row; the feature part untouched."""
+        mel = x[:, self.n_features :].reshape(-1, *self.mel_shape)
+        mel = online.spec_augment(online.time_roll(mel, generator), generator)
+        return torch.cat([x[:, : self.n_features], mel.reshape(len(x), -1)], dim=1)

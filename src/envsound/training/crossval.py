@@ -8,8 +8,6 @@ last epoch checkpoint.
 
 from __future__ import annotations
 
-import platform
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,41 +16,29 @@ from typing import Any
 import numpy as np
 import torch
 
-from envsound import __version__
-from envsound.data import assert_no_leak, check_trainable, fold_assignment, load_dataset, split_indices
+from envsound.config import RunConfig
+from envsound.data import (
+    assert_no_leak,
+    check_trainable,
+    fold_assignment,
+    load_dataset,
+    split_indices,
+)
 from envsound.data.manifest import Manifest
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
 from envsound.models.registry import ModelSpec, get_model
 from envsound.progress import console
-from envsound.training.config import RunConfig
+from envsound.runs import environment, save_fold, summarize
 from envsound.training.loop import evaluate, train_network
-from envsound.utils import atomic_path, exclusive_lock, read_json, remove_stale_temporaries, seed_everything, stable_hash, write_json
-
-
-def environment() -> dict[str, Any]:
-    return {
-        "envsound": __version__,
-        "python": sys.version.split()[0],
-        "torch": torch.__version__,
-        "platform": platform.platform(),
-        "device": device_name(),
-        "threads": torch.get_num_threads(),
-    }
-
-
-def device_name() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import os
-
-    return f"cpu: {cpu} ({os.cpu_count()} cores)"
+from envsound.utils import (
+    exclusive_lock,
+    read_json,
+    remove_stale_temporaries,
+    seed_everything,
+    stable_hash,
+    write_json,
+)
 
 
 def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = False, command: str | None = None, verbose: bool = True) -> dict[str, Any]:
@@ -187,29 +173,3 @@ def _full_proba(estimator: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
     full = np.zeros((len(x), n_classes), dtype=np.float64)
     full[:, classes] = probs
     return full
-
-
-def save_fold(fold_dir: Path, test_idx: np.ndarray, clips: np.ndarray, targets: np.ndarray, probs: np.ndarray, history: dict) -> None:
-    """A fold's history and test predictions, in the layout reports and ensembles read."""
-    write_json(fold_dir / "history.json", history)
-    with atomic_path(fold_dir / "predictions.npz") as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, index=test_idx, clip=clips, target=targets, probs=probs.astype(np.float32))
-
-
-def summarize(run_dir: Path, folds: list[int]) -> dict[str, Any]:
-    results = [read_json(run_dir / f"fold-{f}" / "result.json") for f in folds]
-    accuracies = [r["accuracy"] for r in results]
-    summary = {
-        "folds": folds,
-        "fold_accuracy": accuracies,
-        "mean_accuracy": float(np.mean(accuracies)),
-        "std_accuracy": float(np.std(accuracies)),
-        "wall_seconds": float(sum(r["seconds"] for r in results)),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    last_step = [r.get("last_step_accuracy") for r in results]
-    if all(a is not None for a in last_step):  # networks trained with a weight average
-        summary["fold_accuracy_last_step"] = last_step
-        summary["mean_accuracy_last_step"] = float(np.mean(last_step))
-    return summary

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from envsound.config import RunConfig
 from envsound.data import load_dataset
 from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
-from envsound.inference.model_file import save_model
+from envsound.models.model_file import save_model
 from envsound.models.registry import get_model
 from envsound.progress import console
-from envsound.training.config import RunConfig
-from envsound.training.crossval import environment
+from envsound.runs import environment
 from envsound.training.loop import train_network
 from envsound.utils import exclusive_lock, seed_everything, stable_hash
 

@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from envsound.augment import online
+from envsound.config import TrainConfig
 from envsound.errors import ConfigError, RunError
-from envsound.progress import warn
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
-from envsound.training.config import TrainConfig
+from envsound.progress import warn
 from envsound.training.ema import WeightAverage
 from envsound.utils import atomic_path
 
@@ -173,6 +173,8 @@ def train_network(
             if len(batch) < 2:  # BatchNorm cannot train on a single example
                 continue
             x, y = x_train[batch], y_train[batch]
+            if hasattr(model, "augment_batch"):  # a model whose input packs a spectrogram the loop cannot see
+                x = model.augment_batch(x, gen)
             x_aug, soft = _augment(x, y, cfg, n_classes, gen, units_per_db)
             x_aug = _memory_format(x_aug)
             if cfg.label_smoothing:

@@ -13,13 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envsound import __version__
+from envsound._version import __version__
+from envsound.config import RunConfig
 from envsound.errors import RunError
 from envsound.features.cache import Extractor
-from envsound.models.artifact import Artifact, estimator_from_bytes, estimator_to_bytes, load_artifact, read_payload, save_artifact
+from envsound.models.artifact import (
+    Artifact,
+    estimator_from_bytes,
+    estimator_to_bytes,
+    load_artifact,
+    read_payload,
+    save_artifact,
+)
 from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.registry import ModelSpec, get_model
-from envsound.training.config import RunConfig
 
 FORMAT = "envsound-model"
 VERSION = 2

@@ -1,0 +1,36 @@
+"""The frozen AudioSet backbone as a feature extractor: EfficientAT's front end, then the network's
+embedding views. It lives beside the backbone because it runs it; the front end alone is a plain
+feature (``features/efficientat.py``)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from envsound.features.efficientat import EfficientATLogMelExtractor
+from envsound.models.pretrained import load_backbone
+
+
+class EfficientATEmbeddingExtractor:
+    """Frozen-backbone embeddings (by default the pooled 6·C features), for linear probes."""
+
+    def __init__(self, checkpoint: str = "mn04_as", clip_seconds: float = 5.0, views: Sequence[str] = ("mean",)) -> None:
+        self.checkpoint = checkpoint
+        self.views = tuple(views)
+        self.front_end = EfficientATLogMelExtractor(clip_seconds)
+        self.sample_rate = self.front_end.sample_rate
+        self.clip_seconds = clip_seconds
+        self.backbone = load_backbone(checkpoint)
+        self.output_shape = (self.backbone.view_dim(self.views),)
+
+    def describe(self) -> dict:
+        described = {**self.front_end.describe(), "kind": "efficientat-embedding", "checkpoint": self.checkpoint}
+        if self.views != ("mean",):  # named only when not the default, so existing caches stay valid
+            described["views"] = list(self.views)
+        return described
+
+    @torch.inference_mode()
+    def __call__(self, waveforms):
+        logmel = torch.from_numpy(self.front_end(waveforms))
+        return self.backbone.views(logmel, self.views).numpy()

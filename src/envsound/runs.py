@@ -1,0 +1,105 @@
+"""The run folder, envsound's unit of record: what cross-validation and ensembles write and what
+reports, comparisons and ensembles read. One module owns its layout.
+
+``config.json`` (what ran: config, seed, command, dataset with fingerprint, environment), then
+``fold-K/`` with ``history.json``, ``predictions.npz`` and ``result.json``, and ``metrics.json``
+written last: a folder without it is incomplete.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from envsound._version import __version__
+from envsound.errors import RunError
+from envsound.utils import atomic_path, read_json, write_json
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "envsound": __version__,
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+        "device": device_name(),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def device_name() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"cpu: {cpu} ({os.cpu_count()} cores)"
+
+
+def save_fold(fold_dir: Path, test_idx: np.ndarray, clips: np.ndarray, targets: np.ndarray, probs: np.ndarray, history: dict) -> None:
+    """A fold's history and test predictions, in the layout reports and ensembles read."""
+    write_json(fold_dir / "history.json", history)
+    with atomic_path(fold_dir / "predictions.npz") as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, index=test_idx, clip=clips, target=targets, probs=probs.astype(np.float32))
+
+
+def summarize(run_dir: Path, folds: list[int]) -> dict[str, Any]:
+    results = [read_json(run_dir / f"fold-{f}" / "result.json") for f in folds]
+    accuracies = [r["accuracy"] for r in results]
+    summary = {
+        "folds": folds,
+        "fold_accuracy": accuracies,
+        "mean_accuracy": float(np.mean(accuracies)),
+        "std_accuracy": float(np.std(accuracies)),
+        "wall_seconds": float(sum(r["seconds"] for r in results)),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    last_step = [r.get("last_step_accuracy") for r in results]
+    if all(a is not None for a in last_step):  # networks trained with a weight average
+        summary["fold_accuracy_last_step"] = last_step
+        summary["mean_accuracy_last_step"] = float(np.mean(last_step))
+    return summary
+
+
+@dataclass
+class RunResults:
+    run_dir: Path
+    config: dict
+    metrics: dict
+    classes: list[str]
+    folds: list[int]
+    targets: np.ndarray  # every test clip of every fold, fold order
+    probs: np.ndarray
+    clip_ids: list[str]
+    histories: dict[int, dict[str, list[float]]]
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self.probs.argmax(axis=1)
+
+
+def load_run(run_dir: str | Path) -> RunResults:
+    run_dir = Path(run_dir)
+    if not (run_dir / "metrics.json").exists():
+        raise RunError(f"{run_dir}: not a finished run (no metrics.json); finish it with `envsound cv --resume {run_dir}`")
+    config, metrics = read_json(run_dir / "config.json"), read_json(run_dir / "metrics.json")
+    targets, probs, clips, histories = [], [], [], {}
+    for fold in metrics["folds"]:
+        with np.load(run_dir / f"fold-{fold}" / "predictions.npz") as saved:
+            targets.append(saved["target"])
+            probs.append(saved["probs"])
+            clips.extend(saved["clip"].tolist())
+        histories[fold] = read_json(run_dir / f"fold-{fold}" / "history.json")
+    return RunResults(run_dir, config, metrics, config["dataset"]["classes"], metrics["folds"], np.concatenate(targets), np.concatenate(probs), clips, histories)

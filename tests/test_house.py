@@ -1,0 +1,69 @@
+"""The house's rules, checked: the layer contracts (import-linter), no import circles, a linted tree."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import grimp
+import pytest
+
+from conftest import REPO
+
+
+def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Strongly connected groups of modules (Tarjan); lazy imports inside functions count too."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in graph.find_modules_directly_imported_by(module):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                other = stack.pop()
+                group.append(other)
+                if other == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_import_circles():
+    graph = grimp.build_graph("envsound", exclude_type_checking_imports=True)
+    assert _cycles(graph) == []
+
+
+def test_layers_hold():
+    lint = shutil.which("lint-imports", path=str(REPO / ".venv" / "bin")) or shutil.which("lint-imports")
+    if lint is None:
+        pytest.skip("import-linter not installed")
+    result = subprocess.run([lint], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_planted_back_edge_is_caught(tmp_path):
+    """The contract can fail: a copy of the package where features imports training breaks it."""
+    shutil.copytree(REPO / "src" / "envsound", tmp_path / "envsound")
+    (tmp_path / "envsound" / "features" / "planted.py").write_text("from envsound.training import loop  # noqa: F401\n")
+    config = (REPO / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(config)
+    lint = shutil.which("lint-imports", path=str(REPO / ".venv" / "bin")) or shutil.which("lint-imports")
+    if lint is None:
+        pytest.skip("import-linter not installed")
+    result = subprocess.run([lint], cwd=tmp_path, capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode != 0 and "envsound.features.planted" in result.stdout, result.stdout[-2000:]
