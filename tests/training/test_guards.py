@@ -69,7 +69,8 @@ def test_resume_refuses_a_changed_dataset(tone_dataset, tmp_path):
 def test_a_run_that_cannot_start_leaves_no_folder(tmp_path):
     root = tmp_path / "data"
     for label in ("a", "b", "c"):
-        write_wav(root / label / f"{label}.wav", tone(300)).write_bytes(b"not audio")
+        for i in range(3):
+            write_wav(root / label / f"{label}{i}.wav", tone(300)).write_bytes(b"not audio")
     with pytest.raises(AudioError, match="could not be read"):
         cross_validate(_cfg(root), tmp_path / "run", verbose=False)
     assert not (tmp_path / "run").exists()
@@ -96,6 +97,14 @@ def _csv(path: Path, rows: list[tuple]) -> Path:
     return path
 
 
+def _tiny(tone_dataset: Path) -> Path:
+    """Two clips per class: too few for three stratified folds."""
+    for label in ("low", "mid"):
+        for i in range(2):
+            write_wav(tone_dataset.parent / "tiny" / label / f"{label}{i}.wav", tone(300 * (i + 1)))
+    return tone_dataset.parent / "tiny"
+
+
 def test_manifests_that_would_silently_mislead_are_refused(tone_dataset, tmp_path):
     low, mid, high = (sorted((tone_dataset / c).glob("*.wav")) for c in ("low", "mid", "high"))
     with pytest.raises(DatasetError, match="fold column is blank on 1 of"):
@@ -105,6 +114,9 @@ def test_manifests_that_would_silently_mislead_are_refused(tone_dataset, tmp_pat
     with pytest.raises(DatasetError, match="listed twice in different folds"):
         load_csv(_csv(tmp_path / "dup2.csv", [(low[0], "low", 1), (low[0], "low", 2)]))
     one_fold = _csv(tmp_path / "one_fold.csv", [(p, "low", 1) for p in low[:3]] + [(p, "mid", 1) for p in mid[:3]])
+    tiny = _tiny(tone_dataset)
+    with pytest.raises(DatasetError, match="cannot be split into 3 folds"):
+        cross_validate(_cfg(tiny), tmp_path / "r0", verbose=False)
     with pytest.raises(DatasetError, match="leaves no training clips"):
         cross_validate(replace(_cfg(one_fold), dataset=str(one_fold)), tmp_path / "r1", verbose=False)
     single = _csv(tmp_path / "single.csv", [(p, "low", i % 2 + 1) for i, p in enumerate(low)])

@@ -23,8 +23,11 @@ def fold_assignment(manifest: Manifest, n_folds: int = 5, seed: int = 0) -> np.n
         raise DatasetError(f"dataset '{manifest.name}' has {len(set(groups))} groups, fewer than {n_folds} folds")
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     assignment = np.zeros(len(manifest), dtype=np.int64)
-    for fold, (_, test) in enumerate(splitter.split(np.zeros(len(manifest)), manifest.targets, groups), start=1):
-        assignment[test] = fold
+    try:
+        for fold, (_, test) in enumerate(splitter.split(np.zeros(len(manifest)), manifest.targets, groups), start=1):
+            assignment[test] = fold
+    except ValueError as err:  # e.g. fewer clips in a class than folds
+        raise DatasetError(f"dataset '{manifest.name}' cannot be split into {n_folds} folds: {err}") from None
     return assignment
 
 
