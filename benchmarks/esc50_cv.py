@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from envsound.config import RunConfig, parse_overrides
-from envsound.models.registry import ModelSpec, get_model
+from envsound.models.registry import ModelSpec, get_model, resolve
 from envsound.runs import device_name
 from envsound.training.crossval import cross_validate
 from envsound.utils import read_json, write_json
@@ -85,7 +85,7 @@ def main() -> None:
     command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
     run_dir = args.runs / f"bench-{args.name}"
     resume = (run_dir / "config.json").exists()
-    if resume and RunConfig.from_dict(read_json(run_dir / "config.json")["run"]) != cfg:
+    if resume and resolve(RunConfig.from_dict(read_json(run_dir / "config.json")["run"])) != resolve(cfg):
         sys.exit(f"error: {run_dir} holds a run with another config; remove it or choose another --name")
     if args.cold_cache:
         import os

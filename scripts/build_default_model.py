@@ -35,7 +35,7 @@ from envsound.inference.predict import Predictor
 from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.model_file import load_model, save_model
 from envsound.models.pretrained import classifier_from_probe
-from envsound.models.registry import get_model
+from envsound.models.registry import get_model, resolve
 from envsound.runs import environment
 from envsound.training.fit import train
 
@@ -81,7 +81,7 @@ def main() -> None:
         if not FINETUNED.exists():
             train(ship_cfg, FINETUNED, command=f"python scripts/build_default_model.py (configs/{FINETUNE_CONFIG.name})")
         finetuned = load_model(FINETUNED)
-        if finetuned.config != ship_cfg:
+        if finetuned.config != resolve(ship_cfg):
             raise SystemExit(f"{FINETUNED} was trained with another config than {FINETUNE_CONFIG}; remove it to retrain")
         members = [network, finetuned.model]  # the probe first: its backbone keeps the AudioSet head
         info = {

@@ -89,6 +89,7 @@ def _run_config(model: Optional[str], dataset: Optional[str], data: Optional[str
     from dataclasses import replace
 
     from envsound.config import RunConfig, parse_overrides
+    from envsound.models.registry import resolve
 
     cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
     cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root)
@@ -99,7 +100,7 @@ def _run_config(model: Optional[str], dataset: Optional[str], data: Optional[str
             cfg = replace(cfg, folds=tuple(int(f) for f in folds.split(",")))
         except ValueError:
             raise ConfigError(f"--folds takes comma-separated integers, got '{folds}'") from None
-    return cfg
+    return resolve(cfg)  # the model's own front end, and its options checked before any work
 
 
 @app.command()

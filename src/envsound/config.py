@@ -1,4 +1,9 @@
-"""Run configuration: one frozen dataclass, saved as JSON beside every result."""
+"""Run configuration: one frozen dataclass, saved as JSON beside every result.
+
+``features`` is the front end the model reads, tagged by kind (``features/frontends.py``); which
+kind a model needs, and which training settings it uses at all, is the model's to say
+(``models.registry.resolve`` and ``run_config_dict``), so a saved config says what ran.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from envsound.errors import ConfigError
+from envsound.features.frontends import FrontEndConfig, front_end_from_dict
 from envsound.features.logmel import LogMelConfig
 
 
@@ -50,11 +56,13 @@ class RunConfig:
     data_root: str | None = None
     folds: tuple[int, ...] | None = None  # None: every fold of the dataset
     n_folds: int = 5  # only for datasets without predefined folds
-    features: LogMelConfig = field(default_factory=LogMelConfig)
+    features: FrontEndConfig = field(default_factory=LogMelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("features", "train")},
+                "folds": list(self.folds) if self.folds is not None else None,
+                "features": self.features.to_dict(), "train": asdict(self.train)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
@@ -63,7 +71,7 @@ class RunConfig:
         if unknown:
             raise ConfigError(f"unknown config keys: {sorted(unknown)}")
         data = dict(data)
-        data["features"] = LogMelConfig(**data.get("features", {}))
+        data["features"] = front_end_from_dict(data.get("features", {}))
         _check_train_keys(data.get("train", {}))
         data["train"] = TrainConfig(**data.get("train", {}))
         if data.get("folds") is not None:

@@ -123,7 +123,8 @@ def test_manifests_that_would_silently_mislead_are_refused(tone_dataset, tmp_pat
     for model in ("compact", "logreg"):
         cfg = _cfg(single)
         with pytest.raises(DatasetError, match="at least two"):
-            cross_validate(replace(cfg, dataset=str(single), train=replace(cfg.train, model=model)), tmp_path / f"r-{model}", verbose=False)
+            kwargs = cfg.train.model_kwargs if model == "compact" else {}
+            cross_validate(replace(cfg, dataset=str(single), train=replace(cfg.train, model=model, model_kwargs=kwargs)), tmp_path / f"r-{model}", verbose=False)
     assert not any((tmp_path / n).exists() for n in ("r1", "r-compact", "r-logreg"))
     binary = tmp_path / "binary.csv"
     binary.write_bytes(bytes(range(256)) * 8)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 
 import torch
 from torch import nn
@@ -21,9 +21,25 @@ class EfficientATFrontEndConfig:
     f_min: float = 0.0
     f_max: float = 15000.0
     preemphasis: float = 0.97
+    clip_seconds: float = 5.0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"kind": "efficientat-logmel", **asdict(self)}
+
+
+@dataclass(frozen=True)
+class EfficientATEmbeddingConfig(EfficientATFrontEndConfig):
+    """The frozen backbone's embedding: this front end, then checkpoint ``checkpoint``'s ``views``."""
+
+    checkpoint: str = "mn04_as"
+    views: tuple[str, ...] = ("mean",)
+
+    @property
+    def front_end(self) -> EfficientATFrontEndConfig:
+        return EfficientATFrontEndConfig(**{f.name: getattr(self, f.name) for f in fields(EfficientATFrontEndConfig)})
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "kind": "efficientat-embedding", "views": list(self.views)}
 
 
 class EfficientATFrontEnd(nn.Module):
@@ -50,16 +66,19 @@ class EfficientATLogMelExtractor:
 
     units_per_db = NATURAL_LOG_UNITS_PER_DB / 5.0  # the front end divides the natural log by 5
 
-    def __init__(self, clip_seconds: float = 5.0, config: EfficientATFrontEndConfig = EfficientATFrontEndConfig()) -> None:
+    def __init__(self, clip_seconds: float | None = None, config: EfficientATFrontEndConfig | None = None) -> None:
+        config = config or EfficientATFrontEndConfig()
+        if clip_seconds is not None:
+            config = replace(config, clip_seconds=clip_seconds)
         self.config = config
-        self.clip_seconds = clip_seconds
+        self.clip_seconds = config.clip_seconds
         self.sample_rate = config.sample_rate
         self.module = EfficientATFrontEnd(config)
-        frames = (round(clip_seconds * config.sample_rate) - 1) // config.hop_length + 1
+        frames = (round(config.clip_seconds * config.sample_rate) - 1) // config.hop_length + 1
         self.output_shape = (1, config.n_mels, frames)
 
     def describe(self) -> dict:
-        return {"kind": "efficientat-logmel", "clip_seconds": self.clip_seconds, **self.config.to_dict()}
+        return self.config.to_dict()
 
     @torch.inference_mode()
     def __call__(self, waveforms):

@@ -8,19 +8,22 @@ from typing import Sequence
 
 import torch
 
-from envsound.features.efficientat import EfficientATLogMelExtractor
+from envsound.features.efficientat import EfficientATEmbeddingConfig, EfficientATLogMelExtractor
 from envsound.models.pretrained import load_backbone
 
 
 class EfficientATEmbeddingExtractor:
     """Frozen-backbone embeddings (by default the pooled 6·C features), for linear probes."""
 
-    def __init__(self, checkpoint: str = "mn04_as", clip_seconds: float = 5.0, views: Sequence[str] = ("mean",)) -> None:
-        self.checkpoint = checkpoint
-        self.views = tuple(views)
-        self.front_end = EfficientATLogMelExtractor(clip_seconds)
+    def __init__(self, checkpoint: str = "mn04_as", clip_seconds: float = 5.0, views: Sequence[str] = ("mean",), config: EfficientATEmbeddingConfig | None = None) -> None:
+        config = config or EfficientATEmbeddingConfig(clip_seconds=clip_seconds, checkpoint=checkpoint, views=tuple(views))
+        self.config = config
+        self.checkpoint = config.checkpoint
+        self.views = tuple(config.views)
+        self.front_end = EfficientATLogMelExtractor(config=config.front_end)
         self.sample_rate = self.front_end.sample_rate
-        self.clip_seconds = clip_seconds
+        self.clip_seconds = config.clip_seconds
+        checkpoint = config.checkpoint
         self.backbone = load_backbone(checkpoint)
         self.output_shape = (self.backbone.view_dim(self.views),)
 

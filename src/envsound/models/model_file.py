@@ -26,7 +26,7 @@ from envsound.models.artifact import (
     save_artifact,
 )
 from envsound.models.ensemble import ProbabilityAverage
-from envsound.models.registry import ModelSpec, get_model
+from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 
 FORMAT = "envsound-model"
 VERSION = 2
@@ -43,7 +43,7 @@ class LoadedModel:
 
 
 def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str, ...], cfg: RunConfig, info: dict | None = None) -> Path:
-    meta = {"envsound": __version__, "model": spec.name, "classes": list(classes), "run": cfg.to_dict(), "info": info or {}}
+    meta = {"envsound": __version__, "model": spec.name, "classes": list(classes), "run": run_config_dict(cfg), "info": info or {}}
     artifact = Artifact(FORMAT, VERSION, meta)
     if spec.kind == "network":
         artifact.tensors = dict(model.state_dict())
@@ -68,7 +68,7 @@ def load_model(path: str | Path) -> LoadedModel:
 def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> LoadedModel:
     try:
         spec = get_model(meta["model"])
-        cfg = RunConfig.from_dict(meta["run"])
+        cfg = resolve(RunConfig.from_dict(meta["run"]))
         classes = tuple(meta["classes"])
     except (KeyError, TypeError) as err:
         raise RunError(f"{where}: model metadata incomplete ({err})") from None

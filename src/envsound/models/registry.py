@@ -1,15 +1,26 @@
-"""Every model envsound can train, by name: what it is built from and which features it reads."""
+"""Every model envsound can train, by name: what it is built from, which front end it reads, which
+options it takes and which training settings it uses.
+
+Adding a model is one builder plus one ``register`` line here (see the README, "Adding a model").
+``resolve`` gives a run config the front end its model reads (keeping the clip length) and refuses
+options the model does not know; ``run_config_dict`` is what a run records: only what it used.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
+from envsound.config import RunConfig
 from envsound.errors import ConfigError
+from envsound.features.frontends import adapt_front_end
 
 if TYPE_CHECKING:
-    from envsound.config import RunConfig
     from envsound.features.cache import Extractor
+
+# What a scikit-learn model's training reads of TrainConfig; the rest (epochs, optimiser,
+# augmentation) is the network loop's, and a classic run's config leaves it out.
+CLASSIC_TRAIN_SETTINGS = ("model", "model_kwargs", "seed")
 
 
 @dataclass(frozen=True)
@@ -21,43 +32,73 @@ class ModelSpec:
     description: str
     build: Callable[..., Any]  # (n_classes, cfg, pretrained=True): pretrained=False when a model file supplies the weights
     extractor: Callable[["RunConfig"], "Extractor"]
+    front_end: str = "logmel"  # the kind of cfg.features it reads (features/frontends.py)
+    options: tuple[str, ...] = ()  # the model_kwargs it accepts
+
+
+def resolve(cfg: RunConfig) -> RunConfig:
+    """``cfg`` with the front end its model reads and only options the model knows.
+
+    Idempotent. A config of another front end (a default, or one saved before front ends had kinds)
+    is converted, keeping its clip length; front-end settings older configs kept in
+    ``model_kwargs`` move into ``features``.
+    """
+    spec = get_model(cfg.train.model)
+    options = dict(cfg.train.model_kwargs)
+    features = adapt_front_end(cfg.features, spec.front_end, options)
+    unknown = set(options) - set(spec.options)
+    if unknown:
+        known = ", ".join(spec.options) or "none"
+        raise ConfigError(f"model '{spec.name}' does not take {sorted(unknown)}; its options: {known}")
+    return replace(cfg, features=features, train=replace(cfg.train, model_kwargs=options))
+
+
+def run_config_dict(cfg: RunConfig) -> dict[str, Any]:
+    """The config a run records: resolved, and for a classic model without the network loop's
+    settings it never read."""
+    cfg = resolve(cfg)
+    data = cfg.to_dict()
+    if get_model(cfg.train.model).kind == "classic":
+        data["train"] = {k: v for k, v in data["train"].items() if k in CLASSIC_TRAIN_SETTINGS}
+    return data
 
 
 def _logmel(cfg: "RunConfig") -> "Extractor":
     from envsound.features.logmel import LogMelExtractor
 
-    return LogMelExtractor(cfg.features)
+    return LogMelExtractor(resolve(cfg).features)
 
 
 def _study_cnn(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.cnn import StudyCNN
 
+    cfg = resolve(cfg)
     return StudyCNN(n_classes, n_mels=cfg.features.n_mels, **cfg.train.model_kwargs)
 
 
 def _compact_cnn(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.cnn import CompactCNN
 
+    cfg = resolve(cfg)
     return CompactCNN(n_classes, n_mels=cfg.features.n_mels, **cfg.train.model_kwargs)
 
 
 def _efficientat_logmel(cfg: "RunConfig") -> "Extractor":
     from envsound.features.efficientat import EfficientATLogMelExtractor
 
-    return EfficientATLogMelExtractor(cfg.features.clip_seconds)
+    return EfficientATLogMelExtractor(config=resolve(cfg).features)
 
 
 def _efficientat_embedding(cfg: "RunConfig") -> "Extractor":
     from envsound.models.embedding import EfficientATEmbeddingExtractor
 
-    kwargs = cfg.train.model_kwargs
-    return EfficientATEmbeddingExtractor(kwargs.get("checkpoint", "mn04_as"), cfg.features.clip_seconds, kwargs.get("views", ("mean",)))
+    return EfficientATEmbeddingExtractor(config=resolve(cfg).features)
 
 
 def _pretrained_classifier(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.pretrained import PretrainedClassifier
 
-    return PretrainedClassifier(n_classes, pretrained=pretrained, **cfg.train.model_kwargs)
+    return PretrainedClassifier(n_classes, pretrained=pretrained, **resolve(cfg).train.model_kwargs)
 
 
 def _linear_probe(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
@@ -67,19 +108,17 @@ def _linear_probe(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> 
 
 
 def _handcrafted(cfg: "RunConfig") -> "Extractor":
-    from envsound.features.handcrafted import HandcraftedConfig, HandcraftedExtractor
+    from envsound.features.handcrafted import HandcraftedExtractor
 
-    overrides = dict(cfg.train.model_kwargs.get("features", {}))
-    if "statistics" in overrides:
-        overrides["statistics"] = tuple(overrides["statistics"])
-    return HandcraftedExtractor(HandcraftedConfig(sample_rate=cfg.features.sample_rate, clip_seconds=cfg.features.clip_seconds, **overrides))
+    features = resolve(cfg).features
+    return HandcraftedExtractor(features.handcrafted if hasattr(features, "handcrafted") else features)
 
 
 def _classic(name: str) -> Callable[..., Any]:
     def build(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
         from envsound.models.classic import build_classic
 
-        return build_classic(name, seed=cfg.train.seed, pca=cfg.train.model_kwargs.get("pca"))
+        return build_classic(name, seed=cfg.train.seed, pca=resolve(cfg).train.model_kwargs.get("pca"))
 
     return build
 
@@ -87,23 +126,23 @@ def _classic(name: str) -> Callable[..., Any]:
 def _dense(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.dense import DenseNet
 
-    kwargs = {k: v for k, v in cfg.train.model_kwargs.items() if k != "features"}
-    return DenseNet(_handcrafted(cfg).output_shape[0], n_classes, **kwargs)
+    return DenseNet(_handcrafted(cfg).output_shape[0], n_classes, **resolve(cfg).train.model_kwargs)
 
 
 def _two_branch_features(cfg: "RunConfig") -> "Extractor":
+    from envsound.features.handcrafted import HandcraftedExtractor
     from envsound.features.logmel import LogMelExtractor
     from envsound.models.two_branch import TwoBranchExtractor
 
-    return TwoBranchExtractor(LogMelExtractor(cfg.features), _handcrafted(cfg))
+    features = resolve(cfg).features
+    return TwoBranchExtractor(LogMelExtractor(features.logmel), HandcraftedExtractor(features.handcrafted))
 
 
 def _two_branch(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.two_branch import TwoBranchNet
 
     extractor = _two_branch_features(cfg)
-    kwargs = {k: v for k, v in cfg.train.model_kwargs.items() if k != "features"}
-    return TwoBranchNet(n_classes, extractor.n_features, extractor.mel_shape, **kwargs)
+    return TwoBranchNet(n_classes, extractor.n_features, extractor.mel_shape, **resolve(cfg).train.model_kwargs)
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -114,12 +153,11 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-register(ModelSpec("study_cnn", "network", "scratch", False, "the study's AlexNet-like CNN on log-mels", _study_cnn, _logmel))
-register(ModelSpec("compact", "network", "scratch", False, "small residual CNN sized for CPU training", _compact_cnn, _logmel))
-
-
-register(ModelSpec("mn04_probe", "classic", "linear_probe", True, "frozen AudioSet MobileNet (EfficientAT mn04) embeddings + logistic regression", _linear_probe, _efficientat_embedding))
-register(ModelSpec("mn04_finetune", "network", "fine_tune", True, "AudioSet MobileNet (EfficientAT mn04) fine-tuned end to end", _pretrained_classifier, _efficientat_logmel))
+register(ModelSpec("study_cnn", "network", "scratch", False, "the study's AlexNet-like CNN on log-mels", _study_cnn, _logmel, "logmel", ("dropout",)))
+register(ModelSpec("compact", "network", "scratch", False, "small residual CNN sized for CPU training", _compact_cnn, _logmel, "logmel", ("width", "dropout", "stem_stride")))
+register(ModelSpec("mn04_probe", "classic", "linear_probe", True, "frozen AudioSet MobileNet (EfficientAT mn04) embeddings + logistic regression", _linear_probe, _efficientat_embedding, "efficientat-embedding"))
+register(ModelSpec("mn04_finetune", "network", "fine_tune", True, "AudioSet MobileNet (EfficientAT mn04) fine-tuned end to end", _pretrained_classifier, _efficientat_logmel,
+                   "efficientat-logmel", ("checkpoint", "dropout", "views")))
 
 
 CLASSIC_DESCRIPTIONS = {
@@ -127,9 +165,10 @@ CLASSIC_DESCRIPTIONS = {
     "rf": "random forest", "mlp": "multi-layer perceptron (scikit-learn)", "gbt": "gradient-boosted trees",
 }
 for _name, _text in CLASSIC_DESCRIPTIONS.items():
-    register(ModelSpec(_name, "classic", "classic", False, f"{_text} on the 110 hand-crafted features (nested grid search)", _classic(_name), _handcrafted))
-register(ModelSpec("two_branch", "network", "two_branch", False, "hand-crafted features + log-mel CNN, fused (the study's best network)", _two_branch, _two_branch_features))
-register(ModelSpec("dense", "network", "classic", False, "the study's dense network on the 110 hand-crafted features", _dense, _handcrafted))
+    register(ModelSpec(_name, "classic", "classic", False, f"{_text} on the 110 hand-crafted features (nested grid search)", _classic(_name), _handcrafted, "handcrafted", ("pca",)))
+register(ModelSpec("two_branch", "network", "two_branch", False, "hand-crafted features + log-mel CNN, fused (the study's best network)", _two_branch, _two_branch_features,
+                   "two-branch", ("width", "hidden", "dropout")))
+register(ModelSpec("dense", "network", "classic", False, "the study's dense network on the 110 hand-crafted features", _dense, _handcrafted, "handcrafted", ("hidden", "dropout")))
 
 
 def get_model(name: str) -> ModelSpec:

@@ -27,7 +27,7 @@ from envsound.data import (
 from envsound.data.manifest import Manifest
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
-from envsound.models.registry import ModelSpec, get_model
+from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment, save_fold, summarize
 from envsound.training.loop import evaluate, train_network
@@ -69,6 +69,7 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         if run_dir.exists() and any(run_dir.iterdir()):
             raise RunError(f"{run_dir}: already exists; pass --resume to continue it or choose another output folder")
     assert cfg is not None
+    cfg = resolve(cfg)
     spec = get_model(cfg.train.model)
     manifest = load_dataset(cfg.dataset, cfg.data_root)
     fingerprint = manifest.fingerprint()
@@ -85,7 +86,7 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         write_json(
             run_dir / "config.json",
             {
-                "run": cfg.to_dict(),
+                "run": run_config_dict(cfg),
                 "seed": cfg.train.seed,
                 "command": command,
                 "model": {"name": spec.name, "method": spec.method, "pretrained": spec.pretrained, "description": spec.description},
@@ -108,7 +109,7 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         started = time.perf_counter()
         if verbose:
             console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
-        identity = stable_hash({"run": cfg.to_dict(), "data": fingerprint, "fold": fold})
+        identity = stable_hash({"run": run_config_dict(cfg), "data": fingerprint, "fold": fold})
         probs, history, tuned = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None), identity)
         accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
         save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, history)

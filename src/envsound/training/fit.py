@@ -13,7 +13,7 @@ from envsound.data import load_dataset
 from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
-from envsound.models.registry import get_model
+from envsound.models.registry import get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment
 from envsound.training.loop import train_network
@@ -32,6 +32,7 @@ def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: 
 
 
 def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Path:
+    cfg = resolve(cfg)
     spec = get_model(cfg.train.model)
     manifest = load_dataset(cfg.dataset, cfg.data_root)
     if len(manifest.classes) < 2 or len(set(manifest.targets.tolist())) < 2:
@@ -56,7 +57,7 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Pat
             if verbose:
                 console.print(f"  epoch {epoch}/{cfg.train.epochs}  loss {last['train_loss']:.3f}  acc {last['train_acc']:.1%}  ({last['epoch_seconds']:.1f}s)")
 
-        identity = stable_hash({"run": cfg.to_dict(), "data": manifest.fingerprint(), "out": "train"})
+        identity = stable_hash({"run": run_config_dict(cfg), "data": manifest.fingerprint(), "out": "train"})
         train_network(model, torch.from_numpy(x), torch.from_numpy(y), cfg.train, n_classes, checkpoint, on_epoch=report,
                       units_per_db=getattr(extractor, "units_per_db", None), identity=identity)
         model.eval()
