@@ -16,7 +16,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Environmenta
 data_app = typer.Typer(no_args_is_help=True, help="Datasets: fetch, verify, inspect.")
 app.add_typer(data_app, name="data")
 
-DATA_OPT = typer.Option(None, "--data", help="Dataset root (ESC-50 folder); default $ENVSOUND_ESC50 or ../shared/data/esc50.")
+DATA_OPT = typer.Option(None, "--data", help="Dataset root folder; default $ENVSOUND_ESC50 (ESC-50, else ../shared/data/esc50) or $ENVSOUND_URBANSOUND8K.")
 SET_OPT = typer.Option(None, "--set", help="A training setting, KEY=VALUE (repeatable), e.g. --set lr=0.0001 --set head_init=probe.")
 
 
@@ -29,7 +29,7 @@ def _echo(text: str) -> None:
 
 
 @data_app.command("info")
-def data_info(dataset: str = typer.Argument("esc50", help="esc50, esc10, a folder-per-class path or a CSV manifest."), data: Optional[str] = DATA_OPT) -> None:
+def data_info(dataset: str = typer.Argument("esc50", help="A named dataset (see `envsound data list`), a folder-per-class path or a CSV manifest."), data: Optional[str] = DATA_OPT) -> None:
     """Clips, classes and folds of a dataset."""
     from collections import Counter
 
@@ -46,12 +46,30 @@ def data_info(dataset: str = typer.Argument("esc50", help="esc50, esc10, a folde
     _echo("per class: " + ", ".join(f"{c} {counts[c]}" for c in manifest.classes[:10]) + (" …" if len(manifest.classes) > 10 else ""))
 
 
-@data_app.command("verify")
-def data_verify(data: Optional[str] = DATA_OPT, sha256: Optional[Path] = typer.Option(None, help="A sha256sum-style list; default: ROOT/SHA256SUMS if present."), decode: bool = typer.Option(False, help="Also open every audio file.")) -> None:
-    """Check ESC-50 integrity: 2000 clips, 40 per class, 400 per fold, names vs labels, checksums."""
-    from envsound.data.esc50 import verify_esc50
+@data_app.command("list")
+def data_list() -> None:
+    """The datasets envsound knows by name."""
+    from envsound.data import DATASETS
 
-    report = verify_esc50(data, sha256sums=sha256, decode=decode)
+    for info in DATASETS.values():
+        human = f", humans {info.human_accuracy:.1%}" if info.human_accuracy else ""
+        _echo(f"{info.name:13s} {info.description} [{info.license}{human}]")
+
+
+@data_app.command("verify")
+def data_verify(
+    dataset: str = typer.Argument("esc50", help="A named dataset with a verifier (esc50, urbansound8k)."),
+    data: Optional[str] = DATA_OPT,
+    sha256: Optional[Path] = typer.Option(None, help="ESC-50: a sha256sum-style list; default ROOT/SHA256SUMS if present."),
+    decode: bool = typer.Option(False, help="Also open every audio file."),
+) -> None:
+    """Check a dataset's integrity: counts per class and fold, names vs labels, files, checksums."""
+    from envsound.data import get_dataset
+
+    info = get_dataset(dataset)
+    if info.verify is None:
+        raise ConfigError(f"{dataset} has no verifier of its own (verify its parent dataset)")
+    report = info.verify(data, sha256sums=sha256, decode=decode) if dataset == "esc50" else info.verify(data, decode=decode)
     for problem in report.problems[:50]:
         _echo(f"problem: {problem}")
     if len(report.problems) > 50:
@@ -62,14 +80,16 @@ def data_verify(data: Optional[str] = DATA_OPT, sha256: Optional[Path] = typer.O
 
 
 @data_app.command("fetch")
-def data_fetch(name: str = typer.Argument(..., help="Dataset to download: esc50."), dest: Path = typer.Option(..., help="Folder to create."), url: Optional[str] = typer.Option(None, help="Archive URL (default: upstream)."), sha256: Optional[str] = typer.Option(None, help="Expected archive sha256.")) -> None:
-    """Download a dataset (resumes a broken download, verifies, unpacks atomically)."""
-    from envsound.data.fetch import ESC50_URL, fetch_esc50
+def data_fetch(name: str = typer.Argument(..., help="Dataset to download (see `envsound data list`)."), dest: Path = typer.Option(..., help="Folder to create."),
+               url: Optional[str] = typer.Option(None, help="Archive URL (default: upstream)."), sha256: Optional[str] = typer.Option(None, help="Expected archive sha256.")) -> None:
+    """Download a dataset (resumes a broken download, verifies before moving into place)."""
+    from envsound.data import get_dataset
 
-    if name != "esc50":
-        raise ConfigError(f"unknown dataset '{name}'; available: esc50")
-    path = fetch_esc50(dest, url or ESC50_URL, sha256, progress=_download_progress())
-    _echo(f"\nESC-50 ready at {path} (verified: 2000 clips, 40 per class, 400 per fold)")
+    info = get_dataset(name)
+    if info.fetch is None:
+        raise ConfigError(f"{name} has no download of its own; fetch the dataset it belongs to")
+    path = info.fetch(dest, url, sha256, progress=_download_progress())
+    _echo(f"\n{info.name} ready at {path} (verified)")
 
 
 def _download_progress():
@@ -89,10 +109,14 @@ def _run_config(model: Optional[str], dataset: Optional[str], data: Optional[str
     from dataclasses import replace
 
     from envsound.config import RunConfig, parse_overrides
+    from envsound.data import dataset_info
     from envsound.models.registry import resolve
 
     cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
     cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root)
+    info = dataset_info(cfg.dataset)
+    if info is not None and not config:  # a named corpus sets the clip length its features use
+        cfg = replace(cfg, features=replace(cfg.features, clip_seconds=info.clip_seconds))
     changes = {key: value for key, value in (("model", model), ("seed", seed), ("epochs", epochs)) if value is not None}
     cfg = cfg.with_train(**changes, **parse_overrides(settings or []))
     if folds:

@@ -12,7 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from envsound.data import load_esc50
-from envsound.data.fetch import download, fetch_esc50, unpack_zip
+from envsound.data.esc50 import fetch_esc50
+from envsound.data.fetch import download, unpack
 from envsound.errors import DownloadError
 
 
@@ -186,8 +187,8 @@ def test_archive_that_fails_verification_leaves_nothing_at_dest(serve, tmp_path,
 def test_unpack_refuses_existing_destination_and_bad_archives(tmp_path):
     (tmp_path / "bad.zip").write_bytes(b"not a zip")
     with pytest.raises(DownloadError, match="not a valid zip"):
-        unpack_zip(tmp_path / "bad.zip", tmp_path / "out", marker="meta/esc50.csv")
+        unpack(tmp_path / "bad.zip", tmp_path / "out", marker="meta/esc50.csv")
     assert not (tmp_path / "out").exists()
     (tmp_path / "out").mkdir()
     with pytest.raises(DownloadError, match="already exists"):
-        unpack_zip(tmp_path / "bad.zip", tmp_path / "out", marker="meta/esc50.csv")
+        unpack(tmp_path / "bad.zip", tmp_path / "out", marker="meta/esc50.csv")

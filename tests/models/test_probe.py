@@ -34,6 +34,29 @@ def test_linear_probe_on_a_real_slice(esc50_root, shared_weights, monkeypatch, t
     cfg = replace(RunConfig(dataset="esc10", data_root=str(esc50_root), folds=(1,)).with_train(model="mn04_probe"))
     metrics = cross_validate(cfg, tmp_path / "run", verbose=False)
     assert metrics["mean_accuracy"] >= 0.8  # chance 0.1
+    # config.json says what ran: the backbone's own front end, none of the CNN's training settings
+    import json
+
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())["run"]
+    assert saved["features"]["kind"] == "efficientat-embedding"
+    assert saved["features"]["sample_rate"] == 32000 and saved["features"]["n_mels"] == 128 and saved["features"]["checkpoint"] == "mn04_as"
+    assert set(saved["train"]) == {"model", "model_kwargs", "seed"}
+
+
+def test_old_configs_resolve_to_the_front_end_their_model_read():
+    """configs/mn04_probe_views.json predates front-end kinds: views sat in model_kwargs."""
+    import json
+
+    from conftest import REPO
+    from envsound.models.registry import resolve, run_config_dict
+
+    old = RunConfig.from_dict(json.loads((REPO / "configs" / "mn04_probe_views.json").read_text()))
+    assert old.features.to_dict()["kind"] == "logmel"
+    new = resolve(old)
+    assert new.features.views == ("mean", "time_max", "hidden", "audioset") and new.train.model_kwargs == {}
+    assert resolve(new) == new and RunConfig.from_dict(run_config_dict(old)) == resolve(RunConfig.from_dict(run_config_dict(old)))
+    with pytest.raises(ConfigError, match="does not take \\['widht'\\]"):
+        resolve(RunConfig().with_train(model="compact", model_kwargs={"widht": 8}))
 
 
 def test_embedding_views_are_the_backbone_own_outputs(shared_weights, monkeypatch):

@@ -1,15 +1,19 @@
-"""ESC-50 in its canonical layout (``meta/esc50.csv`` + ``audio/``) and its ESC-10 subset."""
+"""ESC-50 in its canonical layout (``meta/esc50.csv`` + ``audio/``) and its ESC-10 subset:
+load, verify, fetch, and the facts reports use (macro categories, human accuracy)."""
 
 from __future__ import annotations
 
 import csv
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from envsound.data.fetch import ProgressFn, download, unpack
+from envsound.data.info import DatasetInfo, VerifyReport
 from envsound.data.manifest import Clip, Manifest
-from envsound.errors import DatasetError
+from envsound.errors import DatasetError, DownloadError
+
+ESC50_URL = "https://github.com/karoldvl/ESC-50/archive/master.zip"
 
 DEFAULT_ROOT_ENV = "ENVSOUND_ESC50"
 DEFAULT_ROOT = "../shared/data/esc50"
@@ -81,17 +85,6 @@ def load_esc50(root: str | Path | None = None, esc10: bool = False) -> Manifest:
     return Manifest("esc10" if esc10 else "esc50", clips, classes)
 
 
-@dataclass
-class VerifyReport:
-    problems: list[str] = field(default_factory=list)
-    checked_files: int = 0
-    checked_hashes: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def verify_esc50(root: str | Path | None = None, sha256sums: str | Path | None = None, decode: bool = False) -> VerifyReport:
     """Check counts, label/filename consistency, file presence and (optionally) checksums."""
     from envsound.utils import sha256_file
@@ -149,3 +142,64 @@ def verify_esc50(root: str | Path | None = None, sha256sums: str | Path | None =
                 else:
                     report.checked_hashes += 1
     return report
+
+
+def fetch_esc50(dest: str | Path, url: str | None = None, sha256: str | None = None, progress: ProgressFn | None = None) -> Path:
+    """Download the upstream ESC-50 archive, verify its layout, and only then move it to ``dest``."""
+    import shutil
+
+    dest = Path(dest)
+    url = url or ESC50_URL
+    archive = dest.parent / f".{dest.name}-download" / "esc50.zip"
+    download(url, archive, sha256=sha256, progress=progress)
+
+    def check(root: Path) -> None:
+        report = verify_esc50(root, sha256sums=None)
+        if not report.ok:
+            shutil.rmtree(archive.parent, ignore_errors=True)  # a bad archive is never reused
+            raise DownloadError(f"{url}: the downloaded ESC-50 failed verification ({report.problems[0]}); nothing was written to {dest}")
+
+    unpack(archive, dest, marker="meta/esc50.csv", check=check)
+    shutil.rmtree(archive.parent, ignore_errors=True)
+    return dest
+
+
+def human_per_class(root: Path, esc10: bool = False) -> dict[str, float]:
+    """Per-class accuracy of ESC-50's human listeners, from ``meta/esc50-human.xlsx`` beside the data."""
+    from envsound.data.esc50_human import load_human_accuracy
+
+    manifest = load_esc50(root, esc10=esc10)
+    return load_human_accuracy(root / "meta" / "esc50-human.xlsx", {c.clip_id: c.label for c in manifest.clips})
+
+
+ESC50 = DatasetInfo(
+    name="esc50",
+    description="ESC-50: 2000 five-second Freesound clips, 50 classes, 5 official folds (Piczak 2015)",
+    license="CC BY-NC 3.0 (clips under CC BY kept their licence)",
+    clip_seconds=5.0,
+    n_classes=50,
+    n_folds=5,
+    load=lambda root: load_esc50(root),
+    verify=verify_esc50,
+    fetch=fetch_esc50,
+    default_url=ESC50_URL,
+    default_root=default_root,
+    macro_categories=tuple((name, tuple(range(10 * i, 10 * i + 10))) for i, name in enumerate(MACRO_CATEGORIES)),
+    human_accuracy=0.813,
+    human_per_class=human_per_class,
+)
+
+ESC10 = DatasetInfo(
+    name="esc10",
+    description="ESC-10: the 10-class, 400-clip subset of ESC-50, same folds",
+    license=ESC50.license,
+    clip_seconds=5.0,
+    n_classes=10,
+    n_folds=5,
+    load=lambda root: load_esc50(root, esc10=True),
+    verify=None,  # verified as part of ESC-50
+    fetch=None,
+    default_root=default_root,
+    human_accuracy=0.957,
+    human_per_class=lambda root: human_per_class(root, esc10=True),
+)

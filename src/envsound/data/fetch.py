@@ -17,7 +17,6 @@ from typing import Callable
 from envsound.errors import DownloadError
 from envsound.utils import read_json, sha256_file, write_json
 
-ESC50_URL = "https://github.com/karoldvl/ESC-50/archive/master.zip"
 CHUNK = 1 << 16
 
 ProgressFn = Callable[[int, int | None], None]
@@ -118,21 +117,18 @@ def _fetch_part(url: str, part: Path, progress: ProgressFn | None, timeout: floa
         raise DownloadError(f"{url}: download failed ({err}); run again to resume") from None
 
 
-def unpack_zip(archive: str | Path, dest: str | Path, marker: str, check: Callable[[Path], None] | None = None) -> Path:
-    """Extract ``archive`` and move the folder holding ``marker`` to ``dest`` in one rename, after
-    ``check`` (which raises on bad data) passed on the extracted copy: ``dest`` never holds data
-    that failed verification."""
+def unpack(archive: str | Path, dest: str | Path, marker: str, check: Callable[[Path], None] | None = None) -> Path:
+    """Extract a ``.zip`` or ``.tar[.gz|.bz2|.xz]`` and move the folder holding ``marker`` to
+    ``dest`` in one rename, after ``check`` (which raises on bad data) passed on the extracted
+    copy: ``dest`` never holds data that failed verification. Members that would land outside the
+    staging folder (absolute paths, ``..``, links out) are refused by the extractors' own checks."""
     archive, dest = Path(archive), Path(dest)
     if dest.exists():
         raise DownloadError(f"{dest}: already exists; remove it or choose another --dest")
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
-        try:
-            with zipfile.ZipFile(archive) as zipped:
-                zipped.extractall(staging)
-        except zipfile.BadZipFile:
-            raise DownloadError(f"{archive}: not a valid zip archive") from None
+        _extract(archive, staging)
         found = sorted(staging.rglob(marker), key=lambda p: len(p.parts))
         if not found:
             raise DownloadError(f"{archive}: no {marker} inside the archive")
@@ -147,20 +143,18 @@ def unpack_zip(archive: str | Path, dest: str | Path, marker: str, check: Callab
     return dest
 
 
-def fetch_esc50(dest: str | Path, url: str = ESC50_URL, sha256: str | None = None, progress: ProgressFn | None = None) -> Path:
-    """Download the upstream ESC-50 archive, unpack it to ``dest`` and verify its layout."""
-    from envsound.data.esc50 import verify_esc50
+def _extract(archive: Path, staging: Path) -> None:
+    if archive.suffix == ".zip":
+        try:
+            with zipfile.ZipFile(archive) as zipped:
+                zipped.extractall(staging)  # zipfile drops absolute paths and '..' components
+        except zipfile.BadZipFile:
+            raise DownloadError(f"{archive}: not a valid zip archive") from None
+        return
+    import tarfile
 
-    dest = Path(dest)
-    archive = dest.parent / f".{dest.name}-download" / "esc50.zip"
-    download(url, archive, sha256=sha256, progress=progress)
-
-    def check(root: Path) -> None:
-        report = verify_esc50(root, sha256sums=None)
-        if not report.ok:
-            shutil.rmtree(archive.parent, ignore_errors=True)  # a bad archive is never reused
-            raise DownloadError(f"{url}: the downloaded ESC-50 failed verification ({report.problems[0]}); nothing was written to {dest}")
-
-    unpack_zip(archive, dest, marker="meta/esc50.csv", check=check)
-    shutil.rmtree(archive.parent, ignore_errors=True)
-    return dest
+    try:
+        with tarfile.open(archive) as tarred:
+            tarred.extractall(staging, filter="data")  # refuses absolute paths, '..', links out, devices
+    except (tarfile.TarError, OSError) as err:
+        raise DownloadError(f"{archive}: not a valid tar archive ({err})") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from envsound.data import dataset_info
 from envsound.errors import RunError
 from envsound.evaluation import plots
 from envsound.utils import read_json
@@ -29,8 +30,9 @@ def compare_runs(run_dirs: list[str | Path], out_png: str | Path, labels: list[s
         raise RunError(f"baseline {baseline!r} is not one of the runs ({', '.join(names)})")
     if baseline is not None and len(folds) > 1:
         raise RunError("a baseline needs runs on the same folds: gains are paired fold by fold")
-    # ESC-50's human listeners (Piczak 2015) are the natural yardstick when every run is ESC-50
-    reference = ("human accuracy", 0.813) if datasets == {"esc50"} else None
+    # published human listeners (ESC-50's, Piczak 2015) are the natural yardstick when every run shares that dataset
+    info = dataset_info(next(iter(datasets))) if len(datasets) == 1 else None
+    reference = ("human accuracy", info.human_accuracy) if info is not None and info.human_accuracy else None
     plots.compare_figure(names, accs, out_png, reference=reference, baseline=None if baseline is None else names.index(baseline))
     header = "| run | model | dataset | folds | accuracy |\n|---|---|---|---|---|\n"
     return header + "\n".join(rows)

@@ -23,10 +23,11 @@ def per_class_accuracy(targets: np.ndarray, predictions: np.ndarray, n_classes: 
     return np.diag(normalise_rows(confusion_matrix(targets, predictions, n_classes)))
 
 
-def macro_confusion(targets: np.ndarray, predictions: np.ndarray, classes_per_group: int = 10) -> np.ndarray:
-    """ESC-50's 5 macro categories are targets 0-9, 10-19, ...: the group is target // 10."""
-    groups = int(max(targets.max(), predictions.max())) // classes_per_group + 1
-    return confusion_matrix(targets // classes_per_group, predictions // classes_per_group, groups)
+def macro_confusion(targets: np.ndarray, predictions: np.ndarray, group_of: list[int] | np.ndarray) -> np.ndarray:
+    """Counts between macro categories; ``group_of[c]`` is class c's category (a DatasetInfo's
+    ``macro_group_of()``; ESC-50's five are classes 0-9, 10-19, ...)."""
+    group_of = np.asarray(group_of)
+    return confusion_matrix(group_of[targets], group_of[predictions], int(group_of.max()) + 1)
 
 
 def top_confusions(results: RunResults, k: int = 10, examples: int = 3) -> list[dict]:

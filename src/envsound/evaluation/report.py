@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from envsound.data.esc50 import MACRO_CATEGORIES
+from envsound.data import DatasetInfo, dataset_info
+from envsound.errors import DatasetError
 from envsound.evaluation import plots
 from envsound.evaluation.metrics import (
     confusion_matrix,
@@ -22,19 +23,14 @@ from envsound.runs import RunResults, load_run
 from envsound.utils import atomic_path, write_json
 
 
-def _human_accuracy(results: RunResults) -> dict[str, float] | None:
-    """Human accuracy applies to ESC-50 only; found beside the dataset's metadata."""
-    run = results.config["run"]
-    if run.get("dataset") != "esc50":
+def _human_accuracy(results: RunResults, info: DatasetInfo | None) -> dict[str, float] | None:
+    """Per-class human accuracy where the dataset publishes it (ESC-50), read beside its data."""
+    if info is None or info.human_per_class is None:
         return None
-    from envsound.data.esc50 import default_root, load_esc50
-    from envsound.errors import DatasetError
-    from envsound.evaluation.human import load_human_accuracy
-
-    root = Path(run["data_root"]) if run.get("data_root") else default_root()
+    run = results.config["run"]
+    root = Path(run["data_root"]) if run.get("data_root") else info.default_root() if info.default_root else None
     try:
-        manifest = load_esc50(root)
-        return load_human_accuracy(root / "meta" / "esc50-human.xlsx", {c.clip_id: c.label for c in manifest.clips})
+        return info.human_per_class(root) if root is not None else None
     except DatasetError:
         return None
 
@@ -45,17 +41,19 @@ def build_report(run_dir: str | Path) -> Path:
     out.mkdir(exist_ok=True)
     n = len(results.classes)
     preds = results.predictions
-    is_esc50 = results.config["run"].get("dataset") == "esc50" and n == 50
+    info = dataset_info(results.config["run"].get("dataset"))
+    macro_ok = info is not None and bool(info.macro_categories) and info.n_classes == n
+    group_size = len(info.macro_categories[0][1]) if macro_ok else None
     figures: list[tuple[str, Path | None, str]] = []
     figures.append(("Training curves", plots.epoch_boxplots(results.histories, out / "epochs.png"), "Per-epoch train and test-fold accuracy and loss; one box per epoch over folds."))
     full = normalise_rows(confusion_matrix(results.targets, preds, n))
-    figures.append((f"Confusion matrix ({n}×{n})", plots.confusion_figure(full, results.classes, out / "confusion.png", f"Confusion matrix, row-normalised ({len(results.targets)} test predictions)", group_size=10 if is_esc50 else None), "Rows: true class; columns: predicted. Lines separate ESC-50's macro categories." if is_esc50 else "Rows: true class; columns: predicted."))
+    figures.append((f"Confusion matrix ({n}×{n})", plots.confusion_figure(full, results.classes, out / "confusion.png", f"Confusion matrix, row-normalised ({len(results.targets)} test predictions)", group_size=group_size), "Rows: true class; columns: predicted. Lines separate the macro categories." if macro_ok else "Rows: true class; columns: predicted."))
     macro_acc = None
-    if is_esc50:
-        macro = normalise_rows(macro_confusion(results.targets, preds))
-        macro_acc = float(np.trace(macro_confusion(results.targets, preds)) / len(preds))
-        figures.append(("Macro categories (5×5)", plots.confusion_figure(macro, MACRO_CATEGORIES, out / "confusion_macro.png", "Macro-category confusion, row-normalised"), "Mistakes inside a category stay on the diagonal here."))
-    human = _human_accuracy(results)
+    if macro_ok:
+        counts = macro_confusion(results.targets, preds, info.macro_group_of())
+        macro, macro_acc, names = normalise_rows(counts), float(np.trace(counts) / len(preds)), [name for name, _ in info.macro_categories]
+        figures.append((f"Macro categories ({len(names)}×{len(names)})", plots.confusion_figure(macro, names, out / "confusion_macro.png", "Macro-category confusion, row-normalised"), "Mistakes inside a category stay on the diagonal here."))
+    human = _human_accuracy(results, info)
     class_acc = per_class_accuracy(results.targets, preds, n)
     figures.append(("Per-class accuracy", plots.per_class_figure(results.classes, class_acc, human, out / "per_class.png"), "Human figures: ESC-50's crowd-sourced listening study (meta/esc50-human.xlsx)." if human else ""))
     confusions = top_confusions(results)

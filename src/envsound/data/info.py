@@ -1,0 +1,52 @@
+"""What envsound knows about a corpus, in one record the CLI, reports and comparisons read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from envsound.data.manifest import Manifest
+
+
+@dataclass
+class VerifyReport:
+    problems: list[str] = field(default_factory=list)
+    checked_files: int = 0
+    checked_hashes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A corpus recipe: how to load, verify and fetch it, and the facts reports need.
+
+    ``macro_categories`` groups class indices (the manifest's class order) under a name, for a
+    coarse confusion matrix; ``human_accuracy`` is the published listening-test figure, if any.
+    """
+
+    name: str
+    description: str
+    license: str
+    clip_seconds: float  # what features pad or crop every clip to
+    n_classes: int
+    n_folds: int
+    load: Callable[[str | Path | None], Manifest]
+    verify: Callable[..., VerifyReport] | None = None
+    fetch: Callable[..., Path] | None = None  # (dest, url=None, sha256=None, progress=None) -> dest
+    default_url: str | None = None
+    default_root: Callable[[], Path] | None = None  # where the data is when no --data is given
+    macro_categories: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    human_accuracy: float | None = None
+    human_per_class: Callable[[Path], dict[str, float]] | None = None  # per class, from files beside the data
+
+    def macro_group_of(self) -> list[int]:
+        """Per class index, the index of its macro category."""
+        groups = [0] * self.n_classes
+        for g, (_, members) in enumerate(self.macro_categories):
+            for c in members:
+                groups[c] = g
+        return groups
