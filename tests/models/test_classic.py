@@ -57,14 +57,15 @@ def test_planted_sentinel_never_reaches_tuning(tone_dataset, tmp_path, monkeypat
 
     register(ModelSpec("sentinel_guard", "classic", "classic", False, "test only", build, lambda cfg: PlantingExtractor()))
     import envsound.training.crossval as crossval
+    import envsound.training.fitting as fitting
 
-    original_fit = crossval.fit_classic
+    original_fit = fitting.fit_classic
 
     def recording_fit(estimator, x, y, groups):
         seen_test_folds.append(sorted(set(folds.tolist()) - set(groups.tolist())))
         return original_fit(estimator, x, y, groups)
 
-    monkeypatch.setattr(crossval, "fit_classic", recording_fit)
+    monkeypatch.setattr(fitting, "fit_classic", recording_fit)
     cfg = RunConfig(dataset=str(tone_dataset), n_folds=3).with_train(model="sentinel_guard")
     original_fit_fold = crossval._fit_fold
 
@@ -84,7 +85,7 @@ def test_inner_cv_splits_by_training_folds():
     x = np.random.default_rng(0).standard_normal((60, 4))
     y = np.tile([0, 1, 2], 20)
     groups = np.repeat([2, 3, 4, 5], 15)
-    from envsound.training.crossval import fit_classic
+    from envsound.training.fitting import fit_classic
 
     tuned = fit_classic(search, x, y, groups)
     assert "model__C" in tuned and search.n_splits_ == 4

@@ -50,6 +50,7 @@ def test_existing_run_dir_is_not_overwritten(tone_dataset, tmp_path):
         cross_validate(None, tmp_path / "empty", resume=True, verbose=False)
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_completes_the_run(tone_dataset, tmp_path):
     run = tmp_path / "run"
     cfg_path = tmp_path / "cfg.json"

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from envsound.config import RunConfig
 from envsound.data import (
@@ -30,7 +29,7 @@ from envsound.features.cache import load_or_compute
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment, save_fold, summarize
-from envsound.training.loop import evaluate, train_network
+from envsound.training.fitting import fit_model, predict_proba
 from envsound.utils import (
     exclusive_lock,
     read_json,
@@ -126,35 +125,7 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
     return metrics
 
 
-def fit_classic(estimator: Any, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict | None:
-    """Fit; a grid search gets the training clips' fold ids, so its inner splits are by fold.
-
-    Returns the chosen hyperparameters (JSON-friendly), or None for an untuned estimator.
-    """
-    from sklearn.model_selection import BaseCrossValidator
-    from sklearn.model_selection._search import BaseSearchCV
-
-    if isinstance(estimator, BaseSearchCV):
-        if isinstance(estimator.cv, BaseCrossValidator) and hasattr(estimator.cv, "n_splits"):
-            estimator.cv.n_splits = min(estimator.cv.n_splits, len(np.unique(groups)))
-        estimator.fit(x, y, groups=groups)
-        return {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)) for k, v in estimator.best_params_.items()}
-    estimator.fit(x, y)
-    return None
-
-
 def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool, units_per_db: float | None, identity: str) -> tuple[np.ndarray, dict, dict | None]:
-    n_classes = len(manifest.classes)
-    if spec.kind == "classic":
-        estimator = spec.build(n_classes, cfg)
-        tuned = fit_classic(estimator, x_all[train_idx], y_all[train_idx], fold_ids[train_idx])
-        return _full_proba(estimator, x_all[test_idx], n_classes), {}, tuned
-    torch.manual_seed(cfg.train.seed)
-    model = spec.build(n_classes, cfg)
-    x_train, y_train = torch.from_numpy(x_all[train_idx]), torch.from_numpy(y_all[train_idx])
-    x_test, y_test = torch.from_numpy(x_all[test_idx]), torch.from_numpy(y_all[test_idx])
-    checkpoint = fold_dir / "checkpoint.pt"
-
     def report(epoch: int, last: dict) -> None:
         if verbose:
             console.print(
@@ -162,15 +133,7 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
                 f"  test loss {last['val_loss']:.3f} acc {last['val_acc']:.1%}  ({last['epoch_seconds']:.1f}s)"
             )
 
-    history = train_network(model, x_train, y_train, cfg.train, n_classes, checkpoint, x_test, y_test, on_epoch=report, units_per_db=units_per_db, identity=identity)
-    probs, _, _ = evaluate(model, x_test, y_test)
-    return probs, history.to_dict(), None
-
-
-def _full_proba(estimator: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
-    """predict_proba with a column for every class, even ones absent from a fold's training set."""
-    probs = estimator.predict_proba(x)
-    classes = getattr(estimator, "classes_", np.arange(n_classes))
-    full = np.zeros((len(x), n_classes), dtype=np.float64)
-    full[:, classes] = probs
-    return full
+    n_classes = len(manifest.classes)
+    fitted = fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], n_classes, fold_dir / "checkpoint.pt",
+                       x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity)
+    return predict_proba(spec, fitted.model, x_all[test_idx], n_classes), fitted.history, fitted.tuned

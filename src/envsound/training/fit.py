@@ -6,17 +6,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from envsound.config import RunConfig
-from envsound.data import load_dataset
+from envsound.data import fold_assignment, load_dataset
 from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
 from envsound.models.registry import get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment
-from envsound.training.loop import train_network
+from envsound.training.fitting import fit_model
 from envsound.utils import exclusive_lock, seed_everything, stable_hash
 
 
@@ -40,28 +39,20 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Pat
     seed_everything(cfg.train.seed)
     extractor = spec.extractor(cfg)
     features = load_or_compute(manifest, extractor, show_progress=verbose)
-    x, y = np.array(features.features), manifest.targets  # a writable copy: torch refuses read-only memmaps
+    x, y = np.asarray(features.features), manifest.targets
     started = time.perf_counter()
     n_classes = len(manifest.classes)
-    if spec.kind == "classic":
-        from envsound.data import fold_assignment
-        from envsound.training.crossval import fit_classic
+    checkpoint = out.with_name(out.name + ".checkpoint")
 
-        model = spec.build(n_classes, cfg)
-        fit_classic(model, x, y, fold_assignment(manifest, cfg.n_folds, cfg.train.seed))
-    else:
-        model = spec.build(n_classes, cfg)
-        checkpoint = out.with_name(out.name + ".checkpoint")
+    def report(epoch: int, last: dict) -> None:
+        if verbose:
+            console.print(f"  epoch {epoch}/{cfg.train.epochs}  loss {last['train_loss']:.3f}  acc {last['train_acc']:.1%}  ({last['epoch_seconds']:.1f}s)")
 
-        def report(epoch: int, last: dict) -> None:
-            if verbose:
-                console.print(f"  epoch {epoch}/{cfg.train.epochs}  loss {last['train_loss']:.3f}  acc {last['train_acc']:.1%}  ({last['epoch_seconds']:.1f}s)")
-
-        identity = stable_hash({"run": run_config_dict(cfg), "data": manifest.fingerprint(), "out": "train"})
-        train_network(model, torch.from_numpy(x), torch.from_numpy(y), cfg.train, n_classes, checkpoint, on_epoch=report,
-                      units_per_db=getattr(extractor, "units_per_db", None), identity=identity)
-        model.eval()
-        checkpoint.unlink(missing_ok=True)
+    identity = stable_hash({"run": run_config_dict(cfg), "data": manifest.fingerprint(), "out": "train"})
+    fitted = fit_model(spec, cfg, x, y, fold_assignment(manifest, cfg.n_folds, cfg.train.seed), n_classes, checkpoint, on_epoch=report,
+                       units_per_db=getattr(extractor, "units_per_db", None), identity=identity)
+    checkpoint.unlink(missing_ok=True)
+    model = fitted.model
     info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment()}
     save_model(out, spec, model, manifest.classes, cfg, info)
     if verbose:
