@@ -185,6 +185,7 @@ def predict(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write results to a .csv or .json file."),
     batch_size: int = typer.Option(8, help="Windows per model call (peak memory grows with it; 8 is also the fastest here)."),
     backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
+    device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length)."""
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
@@ -192,7 +193,7 @@ def predict(
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
-    predictor = Predictor.from_file(model, backend=backend)
+    predictor = Predictor.from_file(model, backend=backend, device=device)
     if audioset:
         results = [predictor.audioset_tags(f, top_k=top_k) for f in paths]
     else:
@@ -227,13 +228,14 @@ def timeline(
     threshold: float = typer.Option(0.3, help="Minimum probability for a labelled segment."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write segments to .csv or .json."),
     plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
+    device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
 ) -> None:
     """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
     from envsound.evaluation.plots import timeline_figure
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import compute_timeline, write_segments
 
-    predictor = Predictor.from_file(model)
+    predictor = Predictor.from_file(model, device=device)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.segments(threshold)
     if output:

@@ -87,13 +87,29 @@ R = TypeVar("R")
 Scorer = Callable[[np.ndarray], np.ndarray]  # features (n, ...) -> probabilities (n, classes)
 
 
-def torch_scorer(loaded: LoadedModel) -> Scorer:
+def choose_device(device: str | None = None) -> torch.device:
+    """``None``/``"auto"``: the GPU when torch sees one, else the CPU; ``"cuda"`` where none is
+    available is one clear error, not a silent CPU run."""
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        chosen = torch.device(device)
+    except RuntimeError:
+        raise ConfigError(f"unknown device '{device}'; use cpu, cuda, cuda:N or auto") from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"--device {device}: torch sees no CUDA device here")
+    return chosen
+
+
+def torch_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") -> Scorer:
+    """Front-end features (NumPy, on the CPU) -> class probabilities; a network runs on ``device``."""
     if loaded.spec.kind != "network":
         return loaded.model.predict_proba
+    model = loaded.model.to(device)
 
     def score(features: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            return loaded.model(torch.from_numpy(features)).softmax(dim=1).numpy()
+            return model(torch.from_numpy(features).to(device)).softmax(dim=1).float().cpu().numpy()
 
     return score
 
@@ -102,16 +118,18 @@ class Predictor:
     """Classifies clips with a front end and a scorer (torch or onnxruntime); long recordings are
     averaged over half-overlapping windows."""
 
-    def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None) -> None:
+    def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None, device: torch.device | str = "cpu") -> None:
         self.extractor = extractor
         self.score = score
         self.classes = tuple(classes)
         self.loaded = loaded  # the torch model, when there is one (AudioSet tags need it)
+        self.device = torch.device(device)
 
     @classmethod
-    def from_file(cls, path: str | Path | None = None, backend: str = "torch") -> "Predictor":
+    def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None) -> "Predictor":
         """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``;
-        ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works."""
+        ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works.
+        ``device``: where a torch network runs (default: the GPU if torch sees one, else the CPU)."""
         from envsound.inference.shipped import default_model_path
 
         path = Path(path) if path is not None else default_model_path()
@@ -120,7 +138,8 @@ class Predictor:
         if backend != "torch":
             raise ConfigError(f"unknown backend '{backend}'; choose torch or onnx")
         loaded = load_model(path)
-        return cls(loaded.extractor, torch_scorer(loaded), loaded.classes, loaded)
+        chosen = choose_device(device)
+        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen)
 
     @classmethod
     def from_onnx(cls, path: str | Path) -> "Predictor":
@@ -203,9 +222,9 @@ class Predictor:
         try:
             windows = self._windows_of(score, stream_audio(path, self.extractor.sample_rate))
             while batch := list(islice(windows, batch_size)):
-                features = torch.from_numpy(self.extractor(np.stack(batch)))
+                features = torch.from_numpy(self.extractor(np.stack(batch))).to(self.device)
                 with torch.inference_mode():
-                    scores = self.loaded.model.audioset_logits(features).sigmoid().amax(dim=0).numpy()
+                    scores = self.loaded.model.audioset_logits(features).sigmoid().amax(dim=0).float().cpu().numpy()
                 best = scores if best is None else np.maximum(best, scores)
         except AudioError as err:
             return Prediction(str(path), [], [], error=str(err))
