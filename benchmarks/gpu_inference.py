@@ -51,6 +51,7 @@ def measure(device: str, files: list[Path]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "gpu_inference.json")
+    parser.add_argument("--commit", default=None, help="the commit measured (the GPU machine gets a copy of the tree without git)")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("no CUDA GPU here: this benchmark needs one")
@@ -64,6 +65,7 @@ def main() -> None:
         "cuda": measure("cuda", files),
         "cpu": measure("cpu", files),
         "command": "python benchmarks/gpu_inference.py",
+        "commit": args.commit,
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
