@@ -67,3 +67,15 @@ def test_a_planted_back_edge_is_caught(tmp_path):
         pytest.skip("import-linter not installed")
     result = subprocess.run([lint], cwd=tmp_path, capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert result.returncode != 0 and "envsound.features.planted" in result.stdout, result.stdout[-2000:]
+
+
+def test_readme_layout_is_the_tree():
+    """The README's layout is generated from the modules' docstrings; regenerate it with
+    `python scripts/layout.py --readme` after adding, moving or redescribing a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("layout", REPO / "scripts" / "layout.py")
+    layout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layout)
+    readme = (REPO / "README.md").read_text()
+    assert layout.readme_with_layout(readme) == readme, "README layout is stale: run python scripts/layout.py --readme"

@@ -10,6 +10,7 @@ from typing import List, Optional
 
 import typer
 
+from envsound.defaults import DEFAULT_CHECKPOINT, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError, EnvsoundError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Environmental sound classification: data, cross-validation, training, prediction.")
@@ -223,9 +224,9 @@ def predict(
 def timeline(
     file: Path = typer.Argument(..., help="A recording of any length."),
     model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model)."),
-    window: float = typer.Option(2.0, help="Window length in seconds (shorter localises better)."),
-    hop: float = typer.Option(0.5, help="Hop between windows in seconds: the time resolution."),
-    threshold: float = typer.Option(0.3, help="Minimum probability for a labelled segment."),
+    window: float = typer.Option(TIMELINE_WINDOW, help="Window length in seconds (shorter localises better)."),
+    hop: float = typer.Option(TIMELINE_HOP, help="Hop between windows in seconds: the time resolution."),
+    threshold: float = typer.Option(TIMELINE_THRESHOLD, help="Minimum probability for a labelled segment."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write segments to .csv or .json."),
     plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
@@ -251,7 +252,7 @@ def embed(
     files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
     out: Path = typer.Option(..., "--out", "-o", help="The .npz to write."),
     views: str = typer.Option("mean", help="Comma-separated, concatenated in order: mean, time_max, hidden, audioset."),
-    checkpoint: str = typer.Option("mn04_as", help="Pretrained backbone (see `envsound weights list`)."),
+    checkpoint: str = typer.Option(DEFAULT_CHECKPOINT, help="Pretrained backbone (see `envsound weights list`)."),
 ) -> None:
     """Frozen AudioSet-backbone embeddings per file and per 5-s window, for your own classifier or search."""
     from envsound.inference.embed import check_output_path, embed_files
@@ -394,7 +395,7 @@ def weights_list() -> None:
 
 
 @weights_app.command("download")
-def weights_download(name: str = typer.Argument("mn04_as"), url: Optional[str] = typer.Option(None, help="Mirror URL of the file.")) -> None:
+def weights_download(name: str = typer.Argument(DEFAULT_CHECKPOINT), url: Optional[str] = typer.Option(None, help="Mirror URL of the file.")) -> None:
     """Download a checkpoint into the cache, verifying its sha256 where known."""
     from envsound.data.fetch import recorded_sha256
     from envsound.models.weights import get_checkpoint, verify, weights_path

@@ -6,10 +6,9 @@ cache, cross-validation, augmentation) reads only this.
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -85,21 +84,3 @@ class Manifest:
 
     def select(self, indices: Sequence[int] | np.ndarray, name: str | None = None) -> "Manifest":
         return Manifest(name or self.name, tuple(self.clips[int(i)] for i in indices), self.classes)
-
-    def filter_labels(self, labels: Iterable[str], name: str | None = None) -> "Manifest":
-        keep = set(labels)
-        clips = tuple(c for c in self.clips if c.label in keep)
-        classes = tuple(c for c in self.classes if c in keep)
-        return Manifest(name or self.name, clips, classes)
-
-    def with_folds(self, folds: Sequence[int]) -> "Manifest":
-        return Manifest(self.name, tuple(replace(c, fold=int(f)) for c, f in zip(self.clips, folds)), self.classes)
-
-    def to_csv(self, path: str | Path) -> None:
-        from envsound.utils import atomic_path
-
-        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["path", "label", "fold", "group", "source"])
-            for c in self.clips:
-                writer.writerow([c.path, c.label, "" if c.fold is None else c.fold, c.group or "", c.source or ""])

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import torch
 from torch import nn
 
+from envsound.defaults import DEFAULT_CHECKPOINT
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.features.mel import kaldi_filterbank
 
@@ -31,7 +32,7 @@ class EfficientATFrontEndConfig:
 class EfficientATEmbeddingConfig(EfficientATFrontEndConfig):
     """The frozen backbone's embedding: this front end, then checkpoint ``checkpoint``'s ``views``."""
 
-    checkpoint: str = "mn04_as"
+    checkpoint: str = DEFAULT_CHECKPOINT
     views: tuple[str, ...] = ("mean",)
 
     @property

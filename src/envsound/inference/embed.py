@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from envsound.audio import iter_windows, stream_audio
+from envsound.defaults import DEFAULT_CHECKPOINT
 from envsound.errors import AudioError, ConfigError
 from envsound.inference.predict import BATCH_WINDOWS
 
@@ -48,7 +49,7 @@ def check_output_path(path: str | Path) -> Path:
     return path
 
 
-def embed_files(paths: Sequence[str | Path], checkpoint: str = "mn04_as", views: Sequence[str] = ("mean",), batch_size: int = BATCH_WINDOWS, progress: bool = False) -> Embeddings:
+def embed_files(paths: Sequence[str | Path], checkpoint: str = DEFAULT_CHECKPOINT, views: Sequence[str] = ("mean",), batch_size: int = BATCH_WINDOWS, progress: bool = False) -> Embeddings:
     """Each file is cut into the backbone's 5-s windows (half-overlapping; short files zero-padded)
     exactly as `envsound predict` cuts them, so an embedding here is what a classifier there reads."""
     from envsound.models.embedding import EfficientATEmbeddingExtractor

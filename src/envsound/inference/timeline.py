@@ -13,6 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from envsound.audio import iter_windows, probe, stream_audio
+from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import BATCH_WINDOWS, Predictor
 
@@ -52,7 +53,7 @@ class Timeline:
         used = count > 0
         return total[used] / count[used, None]
 
-    def segments(self, threshold: float = 0.5) -> list[Segment]:
+    def segments(self, threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
         """Label each hop-long cell by its averaged probabilities; equal neighbours merge."""
         cells = self.frame_probabilities()
         out: list[Segment] = []
@@ -77,7 +78,7 @@ def stream_windows(path: str | Path, sample_rate: int, window: int, hop: int, bl
     return iter_windows(stream_audio(path, sample_rate, block_seconds), window, hop, tail="pad")
 
 
-def compute_timeline(predictor: Predictor, path: str | Path | None = None, window_seconds: float | None = None, hop_seconds: float = 1.0,
+def compute_timeline(predictor: Predictor, path: str | Path | None = None, window_seconds: float | None = TIMELINE_WINDOW, hop_seconds: float = TIMELINE_HOP,
                      batch_size: int = BATCH_WINDOWS, overview: bool = False, signal: np.ndarray | None = None) -> Timeline:
     """A file streamed from ``path``, or a ``signal`` already decoded at the model's rate.
 

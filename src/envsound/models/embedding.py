@@ -8,6 +8,7 @@ from typing import Sequence
 
 import torch
 
+from envsound.defaults import DEFAULT_CHECKPOINT
 from envsound.features.efficientat import EfficientATEmbeddingConfig, EfficientATLogMelExtractor
 from envsound.models.pretrained import load_backbone
 
@@ -15,7 +16,7 @@ from envsound.models.pretrained import load_backbone
 class EfficientATEmbeddingExtractor:
     """Frozen-backbone embeddings (by default the pooled 6·C features), for linear probes."""
 
-    def __init__(self, checkpoint: str = "mn04_as", clip_seconds: float = 5.0, views: Sequence[str] = ("mean",), config: EfficientATEmbeddingConfig | None = None) -> None:
+    def __init__(self, checkpoint: str = DEFAULT_CHECKPOINT, clip_seconds: float = 5.0, views: Sequence[str] = ("mean",), config: EfficientATEmbeddingConfig | None = None) -> None:
         config = config or EfficientATEmbeddingConfig(clip_seconds=clip_seconds, checkpoint=checkpoint, views=tuple(views))
         self.config = config
         self.checkpoint = config.checkpoint

@@ -8,12 +8,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from envsound.defaults import DEFAULT_CHECKPOINT
 from envsound.errors import ConfigError
 from envsound.models.mobilenet import AudioMobileNet
 from envsound.models.weights import CHECKPOINTS, get_checkpoint, weights_path
 
 
-def load_backbone(name: str = "mn04_as", pretrained: bool = True) -> AudioMobileNet:
+def load_backbone(name: str = DEFAULT_CHECKPOINT, pretrained: bool = True) -> AudioMobileNet:
     """AudioMobileNet with its 527-class AudioSet head; weights loaded strictly when pretrained."""
     checkpoint = get_checkpoint(name)
     if checkpoint.family != "mn":
@@ -31,7 +32,7 @@ class PretrainedClassifier(nn.Module):
     ``views`` picks what the head reads (AudioMobileNet.views); the default is the pooled embedding.
     """
 
-    def __init__(self, n_classes: int, checkpoint: str = "mn04_as", pretrained: bool = True, dropout: float = 0.2, views: Sequence[str] = ("mean",)) -> None:
+    def __init__(self, n_classes: int, checkpoint: str = DEFAULT_CHECKPOINT, pretrained: bool = True, dropout: float = 0.2, views: Sequence[str] = ("mean",)) -> None:
         super().__init__()
         self.backbone = load_backbone(checkpoint, pretrained)
         self.views = tuple(views)
@@ -91,7 +92,7 @@ def probe_as_linear(probe, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     return weight, bias
 
 
-def classifier_from_probe(probe, n_classes: int, checkpoint: str = "mn04_as") -> PretrainedClassifier:
+def classifier_from_probe(probe, n_classes: int, checkpoint: str = DEFAULT_CHECKPOINT) -> PretrainedClassifier:
     """The probe folded into the classifier's linear head, so the network alone reproduces the
     probe's probabilities and ships as one self-contained file."""
     if len(probe[-1].classes_) != n_classes:

@@ -8,7 +8,7 @@ options the model does not know; ``run_config_dict`` is what a run records: only
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from envsound.config import RunConfig
@@ -34,6 +34,12 @@ class ModelSpec:
     extractor: Callable[["RunConfig"], "Extractor"]
     front_end: str = "logmel"  # the kind of cfg.features it reads (features/frontends.py)
     options: tuple[str, ...] = ()  # the model_kwargs it accepts
+    debug: dict[str, Any] = field(default_factory=dict)  # options of a tiny version, for fast tests (audiocraft's habit)
+
+    def build_debug(self, n_classes: int, cfg: RunConfig | None = None) -> Any:
+        """A tiny, untrained, weight-free version of this model: the same code path, in milliseconds."""
+        cfg = (cfg or RunConfig()).with_train(model=self.name, model_kwargs=dict(self.debug))
+        return self.build(n_classes, cfg, pretrained=False)
 
 
 def resolve(cfg: RunConfig) -> RunConfig:
@@ -154,7 +160,7 @@ def register(spec: ModelSpec) -> ModelSpec:
 
 
 register(ModelSpec("study_cnn", "network", "scratch", False, "the study's AlexNet-like CNN on log-mels", _study_cnn, _logmel, "logmel", ("dropout",)))
-register(ModelSpec("compact", "network", "scratch", False, "small residual CNN sized for CPU training", _compact_cnn, _logmel, "logmel", ("width", "dropout", "stem_stride")))
+register(ModelSpec("compact", "network", "scratch", False, "small residual CNN sized for CPU training", _compact_cnn, _logmel, "logmel", ("width", "dropout", "stem_stride"), {"width": 4}))
 register(ModelSpec("mn04_probe", "classic", "linear_probe", True, "frozen AudioSet MobileNet (EfficientAT mn04) embeddings + logistic regression", _linear_probe, _efficientat_embedding, "efficientat-embedding"))
 register(ModelSpec("mn04_finetune", "network", "fine_tune", True, "AudioSet MobileNet (EfficientAT mn04) fine-tuned end to end", _pretrained_classifier, _efficientat_logmel,
                    "efficientat-logmel", ("checkpoint", "dropout", "views")))
@@ -167,8 +173,8 @@ CLASSIC_DESCRIPTIONS = {
 for _name, _text in CLASSIC_DESCRIPTIONS.items():
     register(ModelSpec(_name, "classic", "classic", False, f"{_text} on the 110 hand-crafted features (nested grid search)", _classic(_name), _handcrafted, "handcrafted", ("pca",)))
 register(ModelSpec("two_branch", "network", "two_branch", False, "hand-crafted features + log-mel CNN, fused (the study's best network)", _two_branch, _two_branch_features,
-                   "two-branch", ("width", "hidden", "dropout")))
-register(ModelSpec("dense", "network", "classic", False, "the study's dense network on the 110 hand-crafted features", _dense, _handcrafted, "handcrafted", ("hidden", "dropout")))
+                   "two-branch", ("width", "hidden", "dropout"), {"width": 4, "hidden": 8}))
+register(ModelSpec("dense", "network", "classic", False, "the study's dense network on the 110 hand-crafted features", _dense, _handcrafted, "handcrafted", ("hidden", "dropout"), {"hidden": [16]}))
 
 
 def get_model(name: str) -> ModelSpec:
