@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from envsound.audio import iter_windows, stream_audio
 from envsound.data import load_esc50
 from envsound.errors import AudioError
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
-from envsound.inference.timeline import Timeline, compute_timeline, stream_windows
+from envsound.inference.timeline import Timeline, compute_timeline
 
 # Twelve sounds that fill their clips, first fold-2 clip of each; the shipped model was fitted on
 # all of ESC-50, so this checks the timeline mechanics on real audio, not generalisation.
@@ -27,6 +28,11 @@ def minute(esc50_root, tmp_path_factory):
     path = tmp_path_factory.mktemp("timeline") / "minute.flac"
     sf.write(path, np.concatenate(parts), 16000)
     return path
+
+
+def stream_windows(path, rate, window, hop, block_seconds=10.0):
+    """What compute_timeline iterates: the one decoder's blocks, the one windowing helper's windows."""
+    return iter_windows(stream_audio(path, rate, block_seconds), window, hop, tail="pad")
 
 
 def test_windows_cover_the_file_at_the_hop(tmp_path):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -71,11 +70,6 @@ class Timeline:
             else:
                 out.append(Segment(name, lo, hi, p))
         return out
-
-
-def stream_windows(path: str | Path, sample_rate: int, window: int, hop: int, block_seconds: float = 10.0) -> Iterator[tuple[int, np.ndarray]]:
-    """(start sample, window) pairs at ``sample_rate`` on the hop grid; the tail is zero-padded."""
-    return iter_windows(stream_audio(path, sample_rate, block_seconds), window, hop, tail="pad")
 
 
 def compute_timeline(predictor: Predictor, path: str | Path | None = None, window_seconds: float | None = TIMELINE_WINDOW, hop_seconds: float = TIMELINE_HOP,
