@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--config", type=Path, default=None, help="JSON RunConfig to start from")
+    parser.add_argument("--save-models", action="store_true", help="keep each fold's model (fold-K/model.pt) for later scoring")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="Override a TrainConfig field, e.g. --set lr=0.001 --set head_init=probe --set 'model_kwargs={\"width\": 32}'")
     parser.add_argument("--runs", type=Path, default=REPO / "runs")
     parser.add_argument("--cold-cache", action="store_true", help="Compute features into a fresh cache, so wall_seconds includes feature extraction")
@@ -97,7 +98,7 @@ def main() -> None:
     # Rerunning a finished run trains nothing: its result keeps the time, commit and date it was made with.
     made = read_json(out) if (run_dir / "metrics.json").exists() and out.exists() else {}
     started = time.perf_counter()
-    metrics = cross_validate(None if resume else cfg, run_dir, resume=resume, command=command)
+    metrics = cross_validate(None if resume else cfg, run_dir, resume=resume, command=command, save_models=args.save_models)
     # A fresh run is timed end to end (features included); a resumed one adds up its folds' times.
     wall = made.get("wall_seconds", metrics["wall_seconds"] if resume else time.perf_counter() - started)
     spec = get_model(cfg.train.model)

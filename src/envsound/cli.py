@@ -141,6 +141,7 @@ def cv(
     settings: Optional[List[str]] = SET_OPT,
     resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run folder."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html at the end."),
+    save_models: bool = typer.Option(False, "--save-models", help="Keep each fold's trained model (fold-K/model.pt) to score it again later (robustness, calibration)."),
 ) -> None:
     """Cross-validate on official folds (or stratified group folds) and write metrics.json."""
     from envsound.training.crossval import cross_validate
@@ -151,7 +152,7 @@ def cv(
     else:
         cfg = _run_config(model, dataset, data, folds, epochs, seed, config, settings)
         run_dir = out or Path("runs") / f"{Path(cfg.dataset).stem}-{cfg.train.model}"
-        metrics = cross_validate(cfg, run_dir, command=_command_line())
+        metrics = cross_validate(cfg, run_dir, command=_command_line(), save_models=save_models)
     _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
     if not no_report:
         from envsound.evaluation.report import build_report

@@ -26,10 +26,11 @@ from envsound.data import (
 from envsound.data.manifest import Manifest
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
+from envsound.models.model_file import save_model
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment, save_fold, summarize
-from envsound.training.fitting import fit_model, predict_proba
+from envsound.training.fitting import Fitted, fit_model, predict_proba
 from envsound.utils import (
     exclusive_lock,
     read_json,
@@ -40,8 +41,12 @@ from envsound.utils import (
 )
 
 
-def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = False, command: str | None = None, verbose: bool = True) -> dict[str, Any]:
+def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = False, command: str | None = None, verbose: bool = True, save_models: bool = False) -> dict[str, Any]:
     """Run (or resume) official-fold cross-validation; returns the metrics written to metrics.json.
+
+    ``save_models`` keeps each fold's trained model as ``fold-K/model.pt`` (a normal model file,
+    trained without fold K), so the run can be scored again (corruptions, calibration) without
+    retraining. A resumed run keeps the choice it started with.
 
     One process at a time writes a run folder (a lock beside it); a resume refuses a dataset that
     changed since the run started (its fingerprint is in config.json); the folder is created only
@@ -49,16 +54,17 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
     """
     run_dir = Path(run_dir)
     with exclusive_lock(run_dir, "this run folder"):
-        return _cross_validate(cfg, run_dir, resume, command, verbose)
+        return _cross_validate(cfg, run_dir, resume, command, verbose, save_models)
 
 
-def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool) -> dict[str, Any]:
+def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool, save_models: bool) -> dict[str, Any]:
     saved: dict | None = None
     if resume:
         if not (run_dir / "config.json").exists():
             raise RunError(f"{run_dir}: nothing to resume (no config.json)")
         saved = read_json(run_dir / "config.json")
         cfg = RunConfig.from_dict(saved["run"])
+        save_models = bool(saved.get("save_models", False))
         if (run_dir / "metrics.json").exists():
             return read_json(run_dir / "metrics.json")
         remove_stale_temporaries(run_dir, recursive=True)
@@ -91,6 +97,7 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
                 "model": {"name": spec.name, "method": spec.method, "pretrained": spec.pretrained, "description": spec.description},
                 "dataset": {"name": manifest.name, "clips": len(manifest), "classes": list(manifest.classes), "folds": folds, "fingerprint": fingerprint},
                 "environment": environment(),
+                "save_models": save_models,
                 "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             },
         )
@@ -109,7 +116,12 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         if verbose:
             console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
         identity = stable_hash({"run": run_config_dict(cfg), "data": fingerprint, "fold": fold})
-        probs, history, tuned = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None), identity)
+        fitted = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None), identity)
+        probs, history, tuned = predict_proba(spec, fitted.model, x_all[test_idx], len(manifest.classes)), fitted.history, fitted.tuned
+        if save_models:
+            trained_on = sorted(int(f) for f in np.unique(fold_ids[train_idx]))
+            save_model(fold_dir / "model.pt", spec, fitted.model, manifest.classes, cfg,
+                       {"fold": fold, "trained_on_folds": trained_on, "dataset": manifest.name, "dataset_fingerprint": fingerprint, "environment": environment()})
         accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
         save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, history)
         # Epoch times survive a resume inside the history; classic models have no epochs.
@@ -125,7 +137,7 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
     return metrics
 
 
-def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool, units_per_db: float | None, identity: str) -> tuple[np.ndarray, dict, dict | None]:
+def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool, units_per_db: float | None, identity: str) -> Fitted:
     def report(epoch: int, last: dict) -> None:
         if verbose:
             console.print(
@@ -133,7 +145,5 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
                 f"  test loss {last['val_loss']:.3f} acc {last['val_acc']:.1%}  ({last['epoch_seconds']:.1f}s)"
             )
 
-    n_classes = len(manifest.classes)
-    fitted = fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], n_classes, fold_dir / "checkpoint.pt",
-                       x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity)
-    return predict_proba(spec, fitted.model, x_all[test_idx], n_classes), fitted.history, fitted.tuned
+    return fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], len(manifest.classes), fold_dir / "checkpoint.pt",
+                     x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity)

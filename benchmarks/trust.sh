@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Issue #15, declared before its runs: can users trust the shipped recipe's answers?
+#   1. the shipped recipe's two members rerun with their fold models kept (--save-models), so they
+#      can be scored again without retraining (their accuracies must equal the earlier runs');
+#   2. their ensemble (the shipped recipe), whose out-of-fold predictions give
+#   3. calibration: per test fold, a temperature fitted on the other folds' out-of-fold predictions
+#      only (never the fold it is applied to); ECE and NLL before and after, per fold and pooled;
+#   4. abstention: per test fold, the confidence threshold that keeps 95 % of the other folds'
+#      clips answered; coverage and accuracy on the test fold at that threshold;
+#   5. ESC-50-C: every test clip of every fold corrupted at three severities, each fold's models
+#      scored on their own test fold's corrupted clips (never trained on ESC-50-C).
+# Results: benchmarks/results/mn04_linear_probe.json, mn04_finetune.json (reruns),
+# mn04_probe_plus_finetune.json, calibration_mn04_probe_plus_finetune.json, robustness_*.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+export ENVSOUND_WEIGHTS=${ENVSOUND_WEIGHTS:-../shared/models/efficientat}
+$PY benchmarks/esc50_cv.py --name mn04_linear_probe --model mn04_probe --cold-cache --save-models
+$PY benchmarks/esc50_cv.py --name mn04_finetune --model mn04_finetune --epochs 20 --save-models \
+  --set lr=0.0006 --set warmup_epochs=3 --set batch_size=32 --set mixup_alpha=0.3
+$PY benchmarks/ensemble.py --name mn04_probe_plus_finetune mn04_linear_probe mn04_finetune
+$PY benchmarks/calibration.py runs/bench-mn04_probe_plus_finetune
+$PY benchmarks/robustness.py runs/bench-mn04_linear_probe runs/bench-mn04_finetune --name robustness_mn04_probe_plus_finetune
