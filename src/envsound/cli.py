@@ -188,14 +188,18 @@ def predict(
     batch_size: int = typer.Option(8, help="Windows per model call (peak memory grows with it; 8 is also the fastest here)."),
     backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),
 ) -> None:
-    """Top-k labels with probabilities for each file (any format, rate, channels, length)."""
+    """Top-k labels with probabilities for each file (any format, rate, channels, length).
+
+    A model with a calibration (the shipped one has) prints calibrated probabilities and answers
+    "unknown (closest: …)" when its top probability is under the threshold it was fitted with."""
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
 
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
-    predictor = Predictor.from_file(model, backend=backend, device=device)
+    predictor = Predictor.from_file(model, backend=backend, device=device, abstain=not no_abstain)
     if audioset:
         results = [predictor.audioset_tags(f, top_k=top_k) for f in paths]
     else:
@@ -215,6 +219,8 @@ def predict(
                 typer.echo(f"error: {r.error}", err=True)
                 continue
             _echo(r.file + (f"  (warning: {r.warning})" if r.warning else ""))
+            if r.abstained:
+                _echo(f"  unknown (closest: {r.labels[0]} {r.probabilities[0]:.1%}, under the model's confidence threshold)")
             for label, p in zip(r.labels, r.probabilities):
                 _echo(f"  {p:6.1%}  {label}")
     if any(r.error for r in results):
@@ -231,13 +237,14 @@ def timeline(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write segments to .csv or .json."),
     plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Label every segment, even below the model's confidence threshold."),
 ) -> None:
     """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
     from envsound.evaluation.plots import timeline_figure
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import compute_timeline, write_segments
 
-    predictor = Predictor.from_file(model, device=device)
+    predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.segments(threshold)
     if output:
@@ -357,6 +364,36 @@ def compare(
 
     _echo(compare_runs(list(run_dirs), out, labels=labels.split(",") if labels else None, baseline=baseline))
     _echo(f"chart: {out}")
+
+
+@app.command()
+def calibrate(
+    run_dir: Path = typer.Argument(..., help="A finished `envsound cv` or `envsound ensemble` run of the model's recipe."),
+    model: Optional[Path] = typer.Option(None, help="A model file trained on all folds with that recipe, to write with the calibration."),
+    out: Optional[Path] = typer.Option(None, help="Where to write the calibrated model file (with --model)."),
+    recall: float = typer.Option(0.95, help="Share of in-set clips the abstention threshold keeps answered."),
+) -> None:
+    """Fit temperature scaling and an abstention threshold on a run's out-of-fold predictions.
+
+    Prints the cross-fitted figures (each fold calibrated from the other folds only); with --model
+    and --out, writes that model file with the calibration fitted on all folds' predictions, so
+    `predict` prints calibrated probabilities and answers "unknown" below the threshold."""
+    from envsound.evaluation.calibration import calibrate_run
+
+    if not 0.5 <= recall < 1.0:
+        raise ConfigError(f"--recall must be in [0.5, 1), got {recall}")
+    if (model is None) != (out is None):
+        raise ConfigError("--model and --out go together")
+    figures, final = calibrate_run(run_dir, recall)
+    _echo(f"cross-fitted: ECE {figures['ece']:.2%} -> {figures['ece_calibrated']:.2%}, NLL {figures['nll']:.3f} -> {figures['nll_calibrated']:.3f}; "
+          f"abstaining answers {figures['coverage']:.1%} of clips, {figures['accuracy_answered']:.1%} of those right (all: {figures['accuracy']:.1%})")
+    _echo(f"fitted on all folds: temperature {final.temperature:.3f}, unknown below {final.abstain_below:.3f}")
+    if model is not None and out is not None:
+        from envsound.models.model_file import load_model, save_model
+
+        loaded = load_model(model)
+        save_model(out, loaded.spec, loaded.model, loaded.classes, loaded.config, {**loaded.info, "calibrated_from": str(run_dir)}, final)
+        _echo(f"calibrated model → {out}")
 
 
 @app.command()

@@ -21,6 +21,7 @@ import torch
 
 from envsound._version import __version__
 from envsound.errors import RunError
+from envsound.models.calibration import cross_fit, ece, nll
 from envsound.utils import atomic_path, read_json, write_json
 
 
@@ -66,6 +67,10 @@ def summarize(run_dir: Path, folds: list[int]) -> dict[str, Any]:
         "wall_seconds": float(sum(r["seconds"] for r in results)),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    targets, probs, fold_of, _ = read_predictions(run_dir, folds)
+    summary["calibration"] = {"ece": ece(probs, targets), "nll": nll(probs, targets)}
+    if len(folds) > 1:  # cross-fitted: each fold calibrated and thresholded from the other folds only
+        summary["calibration"] = {k: v for k, v in cross_fit(probs, targets, fold_of).items() if k != "per_fold"}
     last_step = [r.get("last_step_accuracy") for r in results]
     if all(a is not None for a in last_step):  # networks trained with a weight average
         summary["fold_accuracy_last_step"] = last_step
@@ -84,6 +89,7 @@ class RunResults:
     probs: np.ndarray
     clip_ids: list[str]
     histories: dict[int, dict[str, list[float]]]
+    fold_of: np.ndarray  # the test fold of every prediction
 
     @property
     def predictions(self) -> np.ndarray:
@@ -95,11 +101,20 @@ def load_run(run_dir: str | Path) -> RunResults:
     if not (run_dir / "metrics.json").exists():
         raise RunError(f"{run_dir}: not a finished run (no metrics.json); finish it with `envsound cv --resume {run_dir}`")
     config, metrics = read_json(run_dir / "config.json"), read_json(run_dir / "metrics.json")
-    targets, probs, clips, histories = [], [], [], {}
+    targets, probs, clips, histories = read_predictions(run_dir, metrics["folds"]), [], [], {}
+    targets, probs, fold_of, clips = targets
     for fold in metrics["folds"]:
+        histories[fold] = read_json(run_dir / f"fold-{fold}" / "history.json")
+    return RunResults(run_dir, config, metrics, config["dataset"]["classes"], metrics["folds"], targets, probs, clips, histories, fold_of)
+
+
+def read_predictions(run_dir: Path, folds: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(targets, probabilities, fold of each, clip ids) of every test fold, in fold order."""
+    targets, probs, fold_of, clips = [], [], [], []
+    for fold in folds:
         with np.load(run_dir / f"fold-{fold}" / "predictions.npz") as saved:
             targets.append(saved["target"])
             probs.append(saved["probs"])
+            fold_of.append(np.full(len(saved["target"]), fold))
             clips.extend(saved["clip"].tolist())
-        histories[fold] = read_json(run_dir / f"fold-{fold}" / "history.json")
-    return RunResults(run_dir, config, metrics, config["dataset"]["classes"], metrics["folds"], np.concatenate(targets), np.concatenate(probs), clips, histories)
+    return np.concatenate(targets), np.concatenate(probs), np.concatenate(fold_of), clips

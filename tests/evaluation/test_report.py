@@ -74,11 +74,11 @@ def test_esc50_report_numbers_match_metrics(esc50_root, tmp_path):
         probs.append(p.astype(np.float32))
     accs = fake_run(tmp_path / "run", classes, targets, probs, data_root=str(esc50_root))
     page = build_report(tmp_path / "run")
-    for name in ("epochs", "confusion", "confusion_macro", "per_class"):
+    for name in ("epochs", "confusion", "confusion_macro", "per_class", "reliability"):
         assert (tmp_path / "run" / "report" / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
     checker = _Checker()
     checker.feed(page.read_text())
-    assert not checker.stack and len(checker.images) == 4 and all(s.startswith("data:image/png;base64,") for s in checker.images)
+    assert not checker.stack and len(checker.images) == 5 and all(s.startswith("data:image/png;base64,") for s in checker.images)
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     summary = json.loads((tmp_path / "run" / "report" / "summary.json").read_text())
     assert summary["fold_accuracy"] == metrics["fold_accuracy"] == accs

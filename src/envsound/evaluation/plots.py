@@ -241,3 +241,24 @@ def timeline_figure(timeline: "Timeline", segments: "list[Segment]", out: str | 
     ax_seg.set_xlabel("time (s)")
     ax_seg.set_xlim(0, timeline.duration)
     return save(fig, out)
+
+
+def reliability_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], path: str | Path, title: str) -> Path:
+    """Accuracy against confidence per bin (the diagonal is perfect calibration), one line per
+    curve, with how many clips fall in each bin underneath."""
+    fig, (ax, ax_n) = plt.subplots(2, 1, figsize=(6.5, 7), sharex=True, height_ratios=[3, 1])
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfectly calibrated")
+    width = 1 / max(1, len(next(iter(curves.values()))[0]))
+    for i, (name, (confidence, accuracy, counts)) in enumerate(curves.items()):
+        keep = counts > 0
+        ax.plot(confidence[keep], accuracy[keep], "o-", color=PALETTE[i], label=name)
+        ax_n.bar(np.arange(len(counts))[keep] * width + width * (0.3 + 0.4 * i), counts[keep], width * 0.4, color=PALETTE[i])
+    ax.set_ylabel("accuracy of the top label")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    ax.set_title(title)
+    ax_n.set_xlabel("confidence (top probability)")
+    ax_n.set_ylabel("clips")
+    return save(fig, path)

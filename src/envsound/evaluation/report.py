@@ -19,6 +19,7 @@ from envsound.evaluation.metrics import (
     per_class_accuracy,
     top_confusions,
 )
+from envsound.models.calibration import cross_fit, reliability, scale
 from envsound.runs import RunResults, load_run
 from envsound.utils import atomic_path, write_json
 
@@ -56,6 +57,17 @@ def build_report(run_dir: str | Path) -> Path:
     human = _human_accuracy(results, info)
     class_acc = per_class_accuracy(results.targets, preds, n)
     figures.append(("Per-class accuracy", plots.per_class_figure(results.classes, class_acc, human, out / "per_class.png"), "Human figures: ESC-50's crowd-sourced listening study (meta/esc50-human.xlsx)." if human else ""))
+    calibration = None
+    if len(results.folds) > 1:
+        calibration = cross_fit(results.probs, results.targets, results.fold_of)
+        scaled = np.empty_like(results.probs, dtype=np.float64)
+        for fold in calibration["per_fold"]:
+            scaled[results.fold_of == fold["fold"]] = scale(results.probs[results.fold_of == fold["fold"]], fold["temperature"])
+        curves = {"as trained": reliability(results.probs, results.targets), "temperature-scaled (cross-fitted)": reliability(scaled, results.targets)}
+        figures.append(("Calibration", plots.reliability_figure(curves, out / "reliability.png", "Reliability: is a 90 % answer right 90 % of the time?"),
+                        f"ECE {calibration['ece']:.1%} as trained, {calibration['ece_calibrated']:.1%} after temperature scaling fitted on the other folds only. "
+                        f"Abstaining below the threshold that keeps 95 % of the other folds' clips answered: {calibration['coverage']:.1%} answered here, "
+                        f"{calibration['accuracy_answered']:.1%} of them right."))
     confusions = top_confusions(results)
     summary = {
         "mean_accuracy": results.metrics["mean_accuracy"],
@@ -66,6 +78,7 @@ def build_report(run_dir: str | Path) -> Path:
         "per_class_accuracy": dict(zip(results.classes, map(float, class_acc))),
         "human_per_class_accuracy": human,
         "top_confusions": confusions,
+        "calibration": calibration,
     }
     write_json(out / "summary.json", summary)
     page = _html(results, figures, summary)

@@ -33,6 +33,8 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17) -> Pat
             dynamic_axes={"logmel": {0: "batch", 3: "frames"}, "logits": {0: "batch"}}, opset_version=opset, dynamo=False,
         )
     sidecar = {"classes": list(loaded.classes), "features": loaded.extractor.describe(), "model": loaded.spec.name, "source": str(model_file)}
+    if loaded.calibration is not None:
+        sidecar["calibration"] = loaded.calibration.to_dict()
     with atomic_path(out.with_name(out.name + SIDECAR_SUFFIX)) as tmp:
         tmp.write_text(json.dumps(sidecar, indent=2) + "\n")
     return out

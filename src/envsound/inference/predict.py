@@ -19,6 +19,7 @@ from envsound.audio import (
     stream_audio,
 )
 from envsound.errors import AudioError, ConfigError
+from envsound.models.calibration import Calibration
 from envsound.models.model_file import LoadedModel, load_model
 
 
@@ -29,16 +30,29 @@ class Prediction:
     probabilities: list[float]
     error: str | None = None
     warning: str | None = None
+    abstained: bool = False  # the top probability is under the model's abstention threshold
+    calibrated: bool = False  # probabilities are temperature-scaled (the model file carries a calibration)
+
+    @property
+    def answer(self) -> str:
+        """The label a user should read: the top one, or "unknown" when the model abstained."""
+        return UNKNOWN if self.abstained else self.labels[0]
 
     def to_dict(self) -> dict:
         if self.error:
             return {"file": self.file, "error": self.error}
-        out = {"file": self.file, "top": [{"label": label, "probability": round(p, 4)} for label, p in zip(self.labels, self.probabilities)]}
+        out = {"file": self.file, "label": self.answer, "top": [{"label": label, "probability": round(p, 4)} for label, p in zip(self.labels, self.probabilities)]}
+        if self.abstained:
+            out["abstained"] = True
+            out["closest"] = self.labels[0]
+        if self.calibrated:
+            out["calibrated"] = True
         if self.warning:
             out["warning"] = self.warning
         return out
 
 
+UNKNOWN = "unknown"
 SILENCE_PEAK = 1e-4  # below -80 dBFS nothing is audible; the label would be noise
 # Windows per model call. Peak memory grows with it (a 60-min recording: 448 MB at 8, 682 MB at 32)
 # and on this CPU 4-16 are also faster than 32 (about 110 vs 64 files/s), so small it is.
@@ -118,28 +132,34 @@ class Predictor:
     """Classifies clips with a front end and a scorer (torch or onnxruntime); long recordings are
     averaged over half-overlapping windows."""
 
-    def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None, device: torch.device | str = "cpu") -> None:
+    def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None, device: torch.device | str = "cpu",
+                 calibration: Calibration | None = None, abstain: bool = True) -> None:
         self.extractor = extractor
         self.score = score
         self.classes = tuple(classes)
         self.loaded = loaded  # the torch model, when there is one (AudioSet tags need it)
         self.device = torch.device(device)
+        self.calibration = calibration if calibration is not None else (loaded.calibration if loaded is not None else None)
+        self.abstain = abstain  # False: always answer with the top label (--no-abstain)
 
     @classmethod
-    def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None) -> "Predictor":
+    def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True) -> "Predictor":
         """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``;
         ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works.
-        ``device``: where a torch network runs (default: the GPU if torch sees one, else the CPU)."""
+        ``device``: where a torch network runs (default: the GPU if torch sees one, else the CPU).
+        ``abstain``: answer "unknown" below the model's abstention threshold (if it has one)."""
         from envsound.inference.shipped import default_model_path
 
         path = Path(path) if path is not None else default_model_path()
         if backend == "onnx" or path.suffix == ".onnx":
-            return cls.from_onnx(path)
+            predictor = cls.from_onnx(path)
+            predictor.abstain = abstain
+            return predictor
         if backend != "torch":
             raise ConfigError(f"unknown backend '{backend}'; choose torch or onnx")
         loaded = load_model(path)
         chosen = choose_device(device)
-        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen)
+        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen, abstain=abstain)
 
     @classmethod
     def from_onnx(cls, path: str | Path) -> "Predictor":
@@ -160,7 +180,7 @@ class Predictor:
             front_end, classes = numpy_front_end(meta["features"]), tuple(meta["classes"])
         except (ValueError, KeyError, TypeError) as err:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
-        return cls(front_end, OnnxScorer(path), classes)
+        return cls(front_end, OnnxScorer(path), classes, calibration=Calibration.from_dict(meta.get("calibration")))
 
     @property
     def window_samples(self) -> int:
@@ -199,9 +219,14 @@ class Predictor:
         if score.error is not None:
             return Prediction(str(score.path), [], [], error=score.error)
         probs = score.mean()
+        abstained = False
+        if self.calibration is not None:
+            probs = self.calibration.apply(probs)
+            abstained = self.abstain and bool(self.calibration.abstains(probs)[0])
         order = np.argsort(probs)[::-1][:top_k]
         warning = input_warning(score.peak, score.samples / self.extractor.sample_rate, self.extractor.clip_seconds)
-        return Prediction(str(score.path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning)
+        return Prediction(str(score.path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning,
+                          abstained=abstained, calibrated=self.calibration is not None)
 
     def _windows_of(self, score: _FileScore, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """The one windowing policy of predict, embed and serve, over a file's blocks."""
@@ -323,7 +348,8 @@ def expand_inputs(items: list[str | Path]) -> list[Path]:
 
 
 def write_predictions(results: list[Prediction], path: str | Path) -> None:
-    """``.json`` or ``.csv`` (file, rank, label, probability, error), written atomically."""
+    """``.json`` or ``.csv`` (file, rank, label, probability, answer: the top label or "unknown",
+    warning, error), written atomically."""
     import csv
     import json
 
@@ -336,9 +362,9 @@ def write_predictions(results: list[Prediction], path: str | Path) -> None:
             return
         with open(tmp, "w", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["file", "rank", "label", "probability", "warning", "error"])
+            writer.writerow(["file", "rank", "label", "probability", "answer", "warning", "error"])
             for r in results:
                 if r.error:
-                    writer.writerow([r.file, "", "", "", "", r.error])
+                    writer.writerow([r.file, "", "", "", "", "", r.error])
                 for rank, (label, p) in enumerate(zip(r.labels, r.probabilities), start=1):
-                    writer.writerow([r.file, rank, label, f"{p:.4f}", r.warning or "", ""])
+                    writer.writerow([r.file, rank, label, f"{p:.4f}", r.answer, r.warning or "", ""])

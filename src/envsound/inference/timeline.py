@@ -14,7 +14,7 @@ import numpy as np
 from envsound.audio import iter_windows, probe, stream_audio
 from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
-from envsound.inference.predict import BATCH_WINDOWS, Predictor
+from envsound.inference.predict import BATCH_WINDOWS, UNKNOWN, Predictor
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Timeline:
     classes: tuple[str, ...]
     duration: float
     overview: np.ndarray | None = None  # (n_mels, n_windows·k) coarse spectrogram for plotting
+    abstain_below: float | None = None  # cells whose calibrated top probability is under this are "unknown"
 
     def frame_probabilities(self) -> np.ndarray:
         """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
@@ -61,7 +62,7 @@ class Timeline:
             label, p = int(probs.argmax()), float(probs.max())
             if p < threshold or lo >= self.duration:
                 continue
-            name = self.classes[label]
+            name = UNKNOWN if self.abstain_below is not None and p < self.abstain_below else self.classes[label]
             if out and out[-1].label == name and abs(out[-1].end - lo) < 1e-6:
                 prev = out[-1]
                 n = round((prev.end - prev.start) / self.hop_seconds) or 1
@@ -94,7 +95,8 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
         if batch:
             waves = np.stack(batch)
             features = predictor.extractor(waves)
-            probs.append(predictor.score(features))
+            scored = predictor.score(features)
+            probs.append(predictor.calibration.apply(scored) if predictor.calibration is not None else scored)
             if overview:  # the first hop of each window, pooled 4x in time: a coarse spectrogram
                 frames = max(1, int(features.shape[-1] * hop / window))
                 head = features[:, 0, :, :frames]
@@ -116,7 +118,8 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
             flush()
     flush()
     image = np.concatenate(columns, axis=1) if columns else None
-    return Timeline(name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image)
+    abstain_below = predictor.calibration.abstain_below if predictor.calibration is not None and predictor.abstain else None
+    return Timeline(name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image, abstain_below=abstain_below)
 
 
 def write_segments(segments: list[Segment], path: str | Path) -> Path:

@@ -25,6 +25,7 @@ from envsound.models.artifact import (
     read_payload,
     save_artifact,
 )
+from envsound.models.calibration import Calibration
 from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 
@@ -40,10 +41,14 @@ class LoadedModel:
     classes: tuple[str, ...]
     config: RunConfig
     info: dict
+    calibration: Calibration | None = None  # temperature and abstention threshold, when fitted
 
 
-def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str, ...], cfg: RunConfig, info: dict | None = None) -> Path:
+def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str, ...], cfg: RunConfig, info: dict | None = None,
+               calibration: Calibration | None = None) -> Path:
     meta = {"envsound": __version__, "model": spec.name, "classes": list(classes), "run": run_config_dict(cfg), "info": info or {}}
+    if calibration is not None:
+        meta["calibration"] = calibration.to_dict()
     artifact = Artifact(FORMAT, VERSION, meta)
     if spec.kind == "network":
         artifact.tensors = dict(model.state_dict())
@@ -85,7 +90,7 @@ def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> Load
         if estimator is None:
             raise RunError(f"{where}: model file has no estimator")
         model = estimator_from_bytes(estimator, where)
-    return LoadedModel(spec, model, spec.extractor(cfg), classes, cfg, meta.get("info", {}))
+    return LoadedModel(spec, model, spec.extractor(cfg), classes, cfg, meta.get("info", {}), Calibration.from_dict(meta.get("calibration")))
 
 
 def upgrade_model(old: str | Path, new: str | Path) -> Path:
@@ -96,4 +101,4 @@ def upgrade_model(old: str | Path, new: str | Path) -> Path:
         raise RunError(f"{old}: not an envsound 0.1 network model file")
     meta = {k: payload[k] for k in ("model", "classes", "run", "info", "ensemble_size") if k in payload}
     loaded = _build(meta, payload["state_dict"], None, str(old))  # proves the weights fit before writing
-    return save_model(new, loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info)
+    return save_model(new, loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration)

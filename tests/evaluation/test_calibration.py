@@ -1,0 +1,84 @@
+"""Calibrated confidence and abstention: right on planted data, fitted without the judged fold."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO, fake_run
+from envsound.models.calibration import Calibration, cross_fit, ece, fit_calibration, fit_temperature, scale, threshold_for_recall
+
+
+def _overconfident(n: int = 3000, classes: int = 10, true_t: float = 2.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Labels drawn from softmax(z); the 'model' reports softmax(z * true_t): too sure by true_t."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 1.5, (n, classes))
+    p_true = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    targets = np.array([rng.choice(classes, p=row) for row in p_true])
+    reported = np.exp(z * true_t) / np.exp(z * true_t).sum(1, keepdims=True)
+    return reported, targets
+
+
+def test_temperature_recovers_a_planted_overconfidence_and_lowers_ece():
+    probs, targets = _overconfident()
+    t = fit_temperature(probs, targets)
+    assert t == pytest.approx(2.5, rel=0.1)
+    assert (scale(probs, t).argmax(1) == probs.argmax(1)).all()  # never changes the answer
+    assert ece(scale(probs, t), targets) < 0.03 < ece(probs, targets)
+
+
+def test_threshold_keeps_the_asked_share_answered():
+    probs, targets = _overconfident(seed=1)
+    threshold = threshold_for_recall(probs, 0.95)
+    assert (probs.max(1) >= threshold).mean() == pytest.approx(0.95, abs=0.002)
+
+
+def test_cross_fitting_never_uses_the_fold_it_judges():
+    """A planted leak: scramble fold 1's predictions. Fold 1's temperature and threshold must not
+    move (they come from folds 2-5 only), while the other folds', fitted with fold 1, do."""
+    probs, targets = _overconfident(n=2000, seed=2)
+    fold_of = np.repeat(np.arange(1, 6), 400)
+    before = {f["fold"]: f for f in cross_fit(probs, targets, fold_of)["per_fold"]}
+    scrambled = probs.copy()
+    scrambled[fold_of == 1] = np.random.default_rng(3).dirichlet(np.ones(10) * 0.05, 400)
+    after = {f["fold"]: f for f in cross_fit(scrambled, targets, fold_of)["per_fold"]}
+    assert after[1]["temperature"] == before[1]["temperature"] and after[1]["abstain_below"] == before[1]["abstain_below"]
+    assert all(after[k]["temperature"] != before[k]["temperature"] for k in (2, 3, 4, 5))
+    with pytest.raises(ValueError, match="at least two folds"):
+        cross_fit(probs[:400], targets[:400], fold_of[:400])
+
+
+def test_run_metrics_and_report_carry_calibration(tmp_path):
+    from envsound.evaluation.report import build_report
+    from envsound.runs import summarize
+
+    rng = np.random.default_rng(0)
+    targets = [rng.integers(0, 3, 60) for _ in range(3)]
+    probs = [rng.dirichlet(np.ones(3), 60) * 0.3 + np.eye(3)[t] * 0.7 for t in targets]
+    fake_run(tmp_path / "r", ["a", "b", "c"], targets, probs, dataset="tones")
+    metrics = summarize(tmp_path / "r", [1, 2, 3])
+    assert {"ece", "nll", "ece_calibrated", "coverage", "accuracy_answered"} <= set(metrics["calibration"])
+    build_report(tmp_path / "r")
+    assert (tmp_path / "r" / "report" / "reliability.png").exists() and "Calibration" in (tmp_path / "r" / "report.html").read_text()
+
+
+def test_predict_abstains_below_the_threshold_and_says_so(tmp_path):
+    from envsound.inference.shipped import default_model_path
+    from envsound.models.model_file import load_model, save_model
+
+    loaded = load_model(default_model_path())
+    strict = save_model(tmp_path / "strict.pt", loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info,
+                        Calibration(temperature=1.0, abstain_below=0.999, in_set_recall=0.95, fitted_on="a test"))
+    clip = REPO / "examples" / "1-26806-A-1.flac"
+    run = lambda *extra: subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(clip), "--model", str(strict), *extra],  # noqa: E731
+                                        capture_output=True, text=True, timeout=300)
+    text = run()
+    assert text.returncode == 0 and "unknown (closest: rooster" in text.stdout
+    as_json = json.loads(run("--json").stdout)[0]
+    assert as_json["label"] == "unknown" and as_json["abstained"] is True and as_json["closest"] == "rooster"
+    answered = json.loads(run("--json", "--no-abstain").stdout)[0]
+    assert answered["label"] == "rooster" and "abstained" not in answered
