@@ -367,6 +367,30 @@ def compare(
 
 
 @app.command()
+def robustness(
+    run_dirs: List[Path] = typer.Argument(..., help="Finished `envsound cv --save-models` runs (several: scored as their ensemble)."),
+    out: Path = typer.Option(..., "--out", "-o", help="JSON file to write."),
+    corruptions: Optional[str] = typer.Option(None, help="Comma-separated subset (default all): white_noise, pink_noise, background, reverb, band_limit, codec, clipping, crop."),
+    seed: int = typer.Option(0, help="Seed of the corruptions (recorded)."),
+) -> None:
+    """ESC-50-C: each fold's saved model(s) on that fold's test clips, corrupted at three severities."""
+    from envsound.augment.corruptions import CORRUPTIONS
+    from envsound.evaluation.robustness import robustness as measure
+    from envsound.utils import write_json
+
+    chosen = tuple(c.strip() for c in corruptions.split(",")) if corruptions else CORRUPTIONS
+    unknown = set(chosen) - set(CORRUPTIONS)
+    if unknown:
+        raise ConfigError(f"unknown corruptions {sorted(unknown)}; known: {', '.join(CORRUPTIONS)}")
+    result = measure(run_dirs, chosen, seed=seed)
+    write_json(out, {**result, "command": _command_line()})
+    _echo(f"clean {result['clean_accuracy']:.1%}, mean corruption accuracy {result['mean_corruption_accuracy']:.1%} "
+          f"(drop {result['drop_from_clean']:.1%}) over {result['clips']} clips → {out}")
+    for name, accs in result["accuracy"].items():
+        _echo(f"  {name:12s} " + "  ".join(f"{a:6.1%}" for a in accs))
+
+
+@app.command()
 def calibrate(
     run_dir: Path = typer.Argument(..., help="A finished `envsound cv` or `envsound ensemble` run of the model's recipe."),
     model: Optional[Path] = typer.Option(None, help="A model file trained on all folds with that recipe, to write with the calibration."),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, fake_run
-from envsound.models.calibration import Calibration, cross_fit, ece, fit_calibration, fit_temperature, scale, threshold_for_recall
+from envsound.models.calibration import Calibration, cross_fit, ece, fit_temperature, scale, threshold_for_recall
 
 
 def _overconfident(n: int = 3000, classes: int = 10, true_t: float = 2.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,47 @@
+"""ESC-50-C end to end on a tiny run: fold models kept, scored clean and corrupted on their own folds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from envsound.config import RunConfig, TrainConfig
+from envsound.errors import RunError
+from envsound.evaluation.robustness import robustness
+from envsound.features.logmel import LogMelConfig
+from envsound.training.crossval import cross_validate
+
+
+@pytest.fixture
+def saved_run(tone_dataset, tmp_path):
+    cfg = RunConfig(dataset=str(tone_dataset), n_folds=3, features=LogMelConfig(clip_seconds=1.0, n_mels=32),
+                    train=TrainConfig(model="compact", model_kwargs={"width": 4}, epochs=2, batch_size=8, warmup_epochs=0, mixup_alpha=0.0, ema_decay=0.0))
+    cross_validate(cfg, tmp_path / "run", verbose=False, save_models=True)
+    return tmp_path / "run"
+
+
+@pytest.mark.slow
+def test_clean_accuracy_equals_the_run_and_corruptions_are_scored(saved_run, tmp_path):
+    metrics = json.loads((saved_run / "metrics.json").read_text())
+    result = robustness([saved_run], corruptions=("white_noise", "crop"), show_progress=False)
+    pooled = np.mean([a for a in metrics["fold_accuracy"]])  # equal fold sizes: pooled = mean of folds
+    assert result["clean_accuracy"] == pytest.approx(pooled) and result["clips"] == 30
+    assert set(result["accuracy"]) == {"white_noise", "crop"} and all(len(v) == 3 for v in result["accuracy"].values())
+    again = robustness([saved_run], corruptions=("white_noise", "crop"), show_progress=False)
+    assert again["accuracy"] == result["accuracy"]  # deterministic
+    cli = subprocess.run([sys.executable, "-m", "envsound.cli", "robustness", str(saved_run), "--out", str(tmp_path / "c.json"), "--corruptions", "clipping"],
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr[-1500:]
+    assert json.loads((tmp_path / "c.json").read_text())["accuracy"].keys() == {"clipping"}
+
+
+@pytest.mark.slow
+def test_a_run_without_fold_models_says_how_to_get_them(tone_dataset, tmp_path, saved_run):
+    for model in saved_run.glob("fold-*/model.pt"):
+        model.unlink()
+    with pytest.raises(RunError, match="--save-models"):
+        robustness([saved_run], corruptions=("crop",), show_progress=False)
