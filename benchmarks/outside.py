@@ -1,0 +1,78 @@
+"""A model on recordings from outside ESC-50 (rebuilt by scripts/build_outside_set.py); writes
+benchmarks/results/outside_<name>.json. Measures only: nothing here trains or tunes anything.
+
+    python benchmarks/outside.py runs/outside                         # the shipped model
+    python benchmarks/outside.py runs/outside --model m.pt --name m
+
+Positives (an ESC-50 class): top-1 and top-3 accuracy, and with the model's abstention the share
+answered and the accuracy of those answers. Negatives (none of the 50 classes): the share the model
+accepts (answers with a class) at its threshold. AUROC: how well the top probability separates
+positives from negatives (1.0: every negative below every positive).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shlex
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from envsound.inference.predict import Predictor
+from envsound.utils import write_json
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from esc50_cv import git_commit  # noqa: E402
+
+
+def main() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--name", default="shipped")
+    args = parser.parse_args()
+    rows = list(csv.DictReader(open(args.folder / "manifest.csv", newline="")))
+    predictor = Predictor.from_file(args.model)
+    results = predictor.predict([args.folder / r["path"] for r in rows], top_k=3)
+    failed = [r.file for r in results if r.error]
+    if failed:
+        raise SystemExit(f"{len(failed)} recordings could not be read, e.g. {failed[0]}")
+    positive = np.array([r["set"] == "positive" for r in rows])
+    labels = [r["label"] for r in rows]
+    confidence = np.array([p.probabilities[0] for p in results])
+    abstained = np.array([p.abstained for p in results])
+    top1 = np.array([p.labels[0] == label for p, label in zip(results, labels)])
+    top3 = np.array([label in p.labels[:3] for p, label in zip(results, labels)])
+    answered = positive & ~abstained
+    result = {
+        "name": f"outside_{args.name}",
+        "model": str(args.model or "shipped"),
+        "calibrated": predictor.calibration is not None,
+        "abstain_below": predictor.calibration.abstain_below if predictor.calibration is not None else None,
+        "positives": int(positive.sum()),
+        "positive_classes": sorted({label for label, p in zip(labels, positive) if p}),
+        "negatives": int((~positive).sum()),
+        "top1": float(top1[positive].mean()),
+        "top3": float(top3[positive].mean()),
+        "positives_answered": float((~abstained[positive]).mean()),
+        "accuracy_answered": float(top1[answered].mean()) if answered.any() else None,
+        "negatives_accepted": float((~abstained[~positive]).mean()),
+        "auroc_positive_vs_negative": float(roc_auc_score(positive, confidence)),
+        "per_recording": [{"path": r["path"], "label": r["label"], "top": p.labels, "probabilities": [round(x, 4) for x in p.probabilities], "abstained": p.abstained}
+                          for r, p in zip(rows, results)],
+        "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
+        "commit": git_commit(),
+        "date": datetime.now(timezone.utc).date().isoformat(),
+    }
+    write_json(REPO / "benchmarks" / "results" / f"outside_{args.name}.json", result)
+    print({k: v for k, v in result.items() if k != "per_recording"})
+
+
+if __name__ == "__main__":
+    main()
