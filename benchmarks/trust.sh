@@ -21,3 +21,12 @@ $PY benchmarks/esc50_cv.py --name mn04_finetune --model mn04_finetune --epochs 2
 $PY benchmarks/ensemble.py --name mn04_probe_plus_finetune mn04_linear_probe mn04_finetune
 $PY benchmarks/calibration.py runs/bench-mn04_probe_plus_finetune
 $PY benchmarks/robustness.py runs/bench-mn04_linear_probe runs/bench-mn04_finetune --name robustness_mn04_probe_plus_finetune
+# 6. (declared after the first outside-set measurement showed that the top probability barely
+#    separates in-set sounds from sounds of none of the classes: AUROC 0.53 for the uncalibrated
+#    shipped model, which temperature scaling cannot change since it keeps the order) "none of
+#    these" from the frozen backbone's embedding: the Mahalanobis distance to the nearest class mean
+#    (class means and a shared covariance shrunk by 1e-3 of its mean variance, fitted on training
+#    folds), combined with calibrated confidence: abstain when either is out of range, both cut at
+#    the same quantile, chosen on out-of-fold predictions so that 95 % of in-set clips stay answered.
+#    Measured on ESC-50 (cross-fitted) and on the outside set; nothing is tuned on the outside set.
+$PY benchmarks/outside.py runs/outside --name shipped
