@@ -21,6 +21,7 @@ import numpy as np
 
 from envsound.evaluation.calibration import calibrate_run
 from envsound.models.calibration import scale
+from envsound.models.model_file import load_model
 from envsound.runs import load_run
 from envsound.utils import write_json
 
@@ -39,13 +40,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--recall", type=float, default=0.95)
+    parser.add_argument("--model", type=Path, default=None, help="a model of the run's recipe: adds its embedding novelty to the abstention")
     args = parser.parse_args()
-    figures, final = calibrate_run(args.run_dir, args.recall)
+    model = load_model(args.model) if args.model else None
+    figures, final, _ = calibrate_run(args.run_dir, args.recall, model)
     results = load_run(args.run_dir)
     cross = np.empty_like(results.probs, dtype=np.float64)
     for fold in figures["per_fold"]:
         cross[results.fold_of == fold["fold"]] = scale(results.probs[results.fold_of == fold["fold"]], fold["temperature"])
-    name = args.run_dir.name.removeprefix("bench-")
+    name = args.run_dir.name.removeprefix("bench-") + ("_novelty" if model is not None else "")
     result = {
         "name": f"calibration_{name}",
         "run": name,

@@ -6,8 +6,9 @@ benchmarks/results/outside_<name>.json. Measures only: nothing here trains or tu
 
 Positives (an ESC-50 class): top-1 and top-3 accuracy, and with the model's abstention the share
 answered and the accuracy of those answers. Negatives (none of the 50 classes): the share the model
-accepts (answers with a class) at its threshold. AUROC: how well the top probability separates
-positives from negatives (1.0: every negative below every positive).
+accepts (answers with a class) at its thresholds. AUROC: how well the top probability (and, for a
+model with novelty statistics, the embedding distance) separates positives from negatives (1.0:
+every negative on the far side of every positive).
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def main() -> None:
         "positives_answered": float((~abstained[positive]).mean()),
         "accuracy_answered": float(top1[answered].mean()) if answered.any() else None,
         "negatives_accepted": float((~abstained[~positive]).mean()),
-        "auroc_positive_vs_negative": float(roc_auc_score(positive, confidence)),
+        "auroc_positive_vs_negative": float(roc_auc_score(positive, confidence)),  # by the top (calibrated) probability
+        "auroc_novelty_positive_vs_negative": float(roc_auc_score(positive, -np.array([p.novelty for p in results]))) if all(p.novelty is not None for p in results) else None,
         "per_recording": [{"path": r["path"], "label": r["label"], "top": p.labels, "probabilities": [round(x, 4) for x in p.probabilities], "abstained": p.abstained}
                           for r, p in zip(rows, results)],
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),

@@ -396,6 +396,7 @@ def calibrate(
     model: Optional[Path] = typer.Option(None, help="A model file trained on all folds with that recipe, to write with the calibration."),
     out: Optional[Path] = typer.Option(None, help="Where to write the calibrated model file (with --model)."),
     recall: float = typer.Option(0.95, help="Share of in-set clips the abstention threshold keeps answered."),
+    novelty: bool = typer.Option(True, help="With --model: also abstain on clips whose embedding is far from every class (Mahalanobis)."),
 ) -> None:
     """Fit temperature scaling and an abstention threshold on a run's out-of-fold predictions.
 
@@ -408,15 +409,16 @@ def calibrate(
         raise ConfigError(f"--recall must be in [0.5, 1), got {recall}")
     if (model is None) != (out is None):
         raise ConfigError("--model and --out go together")
-    figures, final = calibrate_run(run_dir, recall)
+    from envsound.models.model_file import load_model, save_model
+
+    loaded = load_model(model) if model is not None else None
+    figures, final, stats = calibrate_run(run_dir, recall, loaded if novelty else None)
     _echo(f"cross-fitted: ECE {figures['ece']:.2%} -> {figures['ece_calibrated']:.2%}, NLL {figures['nll']:.3f} -> {figures['nll_calibrated']:.3f}; "
           f"abstaining answers {figures['coverage']:.1%} of clips, {figures['accuracy_answered']:.1%} of those right (all: {figures['accuracy']:.1%})")
-    _echo(f"fitted on all folds: temperature {final.temperature:.3f}, unknown below {final.abstain_below:.3f}")
-    if model is not None and out is not None:
-        from envsound.models.model_file import load_model, save_model
-
-        loaded = load_model(model)
-        save_model(out, loaded.spec, loaded.model, loaded.classes, loaded.config, {**loaded.info, "calibrated_from": str(run_dir)}, final)
+    distance = f", or distance above {final.distance_above:.0f}" if final.distance_above is not None else ""
+    _echo(f"fitted on all folds: temperature {final.temperature:.3f}, unknown below {final.abstain_below:.3f}{distance}")
+    if loaded is not None and out is not None:
+        save_model(out, loaded.spec, loaded.model, loaded.classes, loaded.config, {**loaded.info, "calibrated_from": str(run_dir)}, final, stats)
         _echo(f"calibrated model → {out}")
 
 

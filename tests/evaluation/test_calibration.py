@@ -82,3 +82,35 @@ def test_predict_abstains_below_the_threshold_and_says_so(tmp_path):
     assert as_json["label"] == "unknown" and as_json["abstained"] is True and as_json["closest"] == "rooster"
     answered = json.loads(run("--json", "--no-abstain").stdout)[0]
     assert answered["label"] == "rooster" and "abstained" not in answered
+
+
+def test_novelty_separates_a_planted_outside_cluster_and_joint_thresholds_keep_recall():
+    from envsound.models.calibration import Novelty, joint_thresholds
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 5, (4, 16))
+    targets = np.repeat(np.arange(4), 100)
+    inside = centres[targets] + rng.normal(0, 1, (400, 16))
+    outside = rng.normal(0, 1, (50, 16)) + 20  # a cluster no class lives near
+    novelty = Novelty.fit(inside, targets, 4)
+    assert novelty.distance(outside).min() > np.quantile(novelty.distance(inside), 0.99)
+    confidence = rng.uniform(0.2, 1.0, 400)
+    t_conf, t_dist = joint_thresholds(confidence, novelty.distance(inside), 0.95)
+    kept = (confidence >= t_conf) & (novelty.distance(inside) <= t_dist)
+    assert kept.mean() == pytest.approx(0.95, abs=0.01)
+
+
+def test_novelty_travels_in_the_model_file_and_drives_abstention(tmp_path):
+    from envsound.inference.predict import Predictor
+    from envsound.inference.shipped import default_model_path
+    from envsound.models.calibration import Novelty
+    from envsound.models.model_file import load_model, save_model
+
+    loaded = load_model(default_model_path())
+    far = Novelty(np.full((50, 384), 1e3), np.eye(384))  # every real clip is far from these "classes"
+    path = save_model(tmp_path / "n.pt", loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info,
+                      Calibration(1.0, 0.0, 0.95, "a test", distance_above=10.0), far)
+    again = load_model(path)
+    assert np.array_equal(again.novelty.means, far.means) and again.calibration.distance_above == 10.0
+    result = Predictor.from_file(path).predict_file(REPO / "examples" / "1-26806-A-1.flac")
+    assert result.abstained and result.novelty > 10.0 and result.labels[0] == "rooster"

@@ -32,6 +32,7 @@ class Prediction:
     warning: str | None = None
     abstained: bool = False  # the top probability is under the model's abstention threshold
     calibrated: bool = False  # probabilities are temperature-scaled (the model file carries a calibration)
+    novelty: float | None = None  # embedding distance to the nearest known class (large: none of these)
 
     @property
     def answer(self) -> str:
@@ -47,6 +48,8 @@ class Prediction:
             out["closest"] = self.labels[0]
         if self.calibrated:
             out["calibrated"] = True
+        if self.novelty is not None:
+            out["novelty"] = round(self.novelty, 1)
         if self.warning:
             out["warning"] = self.warning
         return out
@@ -79,6 +82,7 @@ class _FileScore:
         self.peak = 0.0
         self.samples = 0
         self.error: str | None = None
+        self.embedding: np.ndarray | None = None  # summed window embeddings, when the model scores novelty
 
     def watch(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         for block in blocks:
@@ -86,10 +90,13 @@ class _FileScore:
             self.samples += len(block)
             yield block
 
-    def add(self, probs: np.ndarray) -> None:
+    def add(self, probs: np.ndarray, embeddings: np.ndarray | None = None) -> None:
         summed = probs.sum(axis=0)
         self.total = summed if self.total is None else self.total + summed
         self.windows += len(probs)
+        if embeddings is not None:
+            summed = embeddings.sum(axis=0)
+            self.embedding = summed if self.embedding is None else self.embedding + summed
 
     def mean(self) -> np.ndarray:
         assert self.total is not None
@@ -113,6 +120,28 @@ def choose_device(device: str | None = None) -> torch.device:
     if chosen.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"--device {device}: torch sees no CUDA device here")
     return chosen
+
+
+EmbeddingScorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # features -> (probabilities, embeddings)
+
+
+def embedding_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") -> EmbeddingScorer | None:
+    """Probabilities and the embedding novelty is measured on, in one pass; None when the model
+    carries no novelty statistics. A probe's features are that embedding already."""
+    if loaded.novelty is None:
+        return None
+    if loaded.spec.kind != "network":
+        return lambda features: (loaded.model.predict_proba(features), features)
+    model = loaded.model.to(device)
+    if not hasattr(model, "forward_with_embedding"):
+        return None
+
+    def score(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with torch.inference_mode():
+            logits, embedding = model.forward_with_embedding(torch.from_numpy(features).to(device))
+            return logits.softmax(dim=1).float().cpu().numpy(), embedding.float().cpu().numpy()
+
+    return score
 
 
 def torch_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") -> Scorer:
@@ -141,6 +170,10 @@ class Predictor:
         self.device = torch.device(device)
         self.calibration = calibration if calibration is not None else (loaded.calibration if loaded is not None else None)
         self.abstain = abstain  # False: always answer with the top label (--no-abstain)
+        self.novelty = loaded.novelty if loaded is not None else None
+        self.score_with_embedding = embedding_scorer(loaded, self.device) if loaded is not None else None
+        if self.score_with_embedding is None:
+            self.novelty = None
 
     @classmethod
     def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True) -> "Predictor":
@@ -197,6 +230,12 @@ class Predictor:
         """(n_windows, samples) waveforms -> (n_windows, n_classes) probabilities."""
         return self.score(self.extractor(windows.astype(np.float32, copy=False)))
 
+    def window_scores(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(probabilities, embeddings or None): the embeddings when the model measures novelty."""
+        if self.score_with_embedding is None:
+            return self.window_probabilities(windows), None
+        return self.score_with_embedding(self.extractor(windows.astype(np.float32, copy=False)))
+
     def probabilities(self, signal: np.ndarray) -> np.ndarray:
         return self.window_probabilities(self.windows(signal)).mean(axis=0)
 
@@ -212,21 +251,23 @@ class Predictor:
             raise AudioError(f"{name}: contains NaN or infinite samples")
         score = _FileScore(name)
         windows = list(self._windows_of(score, [resample(signal, sample_rate, self.extractor.sample_rate)]))
-        score.add(self.window_probabilities(np.stack(windows)))
+        score.add(*self.window_scores(np.stack(windows)))
         return self._result(score, top_k)
 
     def _result(self, score: _FileScore, top_k: int) -> Prediction:
         if score.error is not None:
             return Prediction(str(score.path), [], [], error=score.error)
         probs = score.mean()
-        abstained = False
+        abstained, distance = False, None
         if self.calibration is not None:
             probs = self.calibration.apply(probs)
-            abstained = self.abstain and bool(self.calibration.abstains(probs)[0])
+            if self.novelty is not None and score.embedding is not None:
+                distance = self.novelty.distance((score.embedding / score.windows)[None])
+            abstained = self.abstain and bool(self.calibration.abstains(probs, distance)[0])
         order = np.argsort(probs)[::-1][:top_k]
         warning = input_warning(score.peak, score.samples / self.extractor.sample_rate, self.extractor.clip_seconds)
         return Prediction(str(score.path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning,
-                          abstained=abstained, calibrated=self.calibration is not None)
+                          abstained=abstained, calibrated=self.calibration is not None, novelty=None if distance is None else float(distance[0]))
 
     def _windows_of(self, score: _FileScore, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """The one windowing policy of predict, embed and serve, over a file's blocks."""
@@ -276,8 +317,9 @@ class Predictor:
 
         def flush() -> None:
             if batch:
-                for owner, row in zip(owners, self.window_probabilities(np.stack(batch))):
-                    owner.add(row[None])
+                probs, embeddings = self.window_scores(np.stack(batch))
+                for k, (owner, row) in enumerate(zip(owners, probs)):
+                    owner.add(row[None], None if embeddings is None else embeddings[k : k + 1])
                 batch.clear()
                 owners.clear()
 

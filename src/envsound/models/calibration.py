@@ -23,17 +23,23 @@ TINY = 1e-12
 class Calibration:
     temperature: float = 1.0
     abstain_below: float | None = None  # calibrated top probability under which to answer "unknown"
-    in_set_recall: float | None = None  # the share of in-set clips the threshold was chosen to keep
+    in_set_recall: float | None = None  # the share of in-set clips the thresholds were chosen to keep
     fitted_on: str = ""  # what the numbers were fitted on, in words
+    distance_above: float | None = None  # embedding distance (Novelty) over which to answer "unknown"
 
     def apply(self, probs: np.ndarray) -> np.ndarray:
         return scale(probs, self.temperature)
 
-    def abstains(self, calibrated: np.ndarray) -> np.ndarray:
-        """Per row of calibrated probabilities: True where the top one is under the threshold."""
-        if self.abstain_below is None:
-            return np.zeros(len(np.atleast_2d(calibrated)), dtype=bool)
-        return np.atleast_2d(calibrated).max(axis=1) < self.abstain_below
+    def abstains(self, calibrated: np.ndarray, distance: np.ndarray | None = None) -> np.ndarray:
+        """Per row of calibrated probabilities (and embedding distances, if the model has them):
+        True where the top probability is under its threshold or the distance over its one."""
+        calibrated = np.atleast_2d(calibrated)
+        out = np.zeros(len(calibrated), dtype=bool)
+        if self.abstain_below is not None:
+            out |= calibrated.max(axis=1) < self.abstain_below
+        if self.distance_above is not None and distance is not None:
+            out |= np.atleast_1d(distance) > self.distance_above
+        return out
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,27 +103,46 @@ def threshold_for_recall(calibrated: np.ndarray, recall: float = 0.95) -> float:
     return float(confidence[drop]) if drop < len(confidence) else float(confidence[-1])
 
 
-def fit_calibration(probs: np.ndarray, targets: np.ndarray, recall: float = 0.95, fitted_on: str = "") -> Calibration:
+def fit_calibration(probs: np.ndarray, targets: np.ndarray, recall: float = 0.95, fitted_on: str = "", distance: np.ndarray | None = None) -> Calibration:
+    """Temperature, then thresholds keeping ``recall`` of these clips answered: on confidence alone,
+    or jointly with out-of-fold embedding ``distance`` when given."""
     temperature = fit_temperature(probs, targets)
-    return Calibration(temperature, threshold_for_recall(scale(probs, temperature), recall), recall, fitted_on)
+    t_conf, t_dist = joint_thresholds(scale(probs, temperature).max(axis=1), distance, recall)
+    return Calibration(temperature, t_conf, recall, fitted_on, t_dist)
 
 
-def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recall: float = 0.95) -> dict:
+def out_of_fold_distances(embeddings: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, n_classes: int, leave_out: int | None = None) -> np.ndarray:
+    """Each clip's novelty distance from class statistics fitted without its own fold (and without
+    fold ``leave_out``): what a model that never heard the clip would measure."""
+    distance = np.full(len(targets), np.nan)
+    for fold in np.unique(fold_of):
+        if fold == leave_out:
+            continue
+        fit_on = (fold_of != fold) & (fold_of != leave_out) if leave_out is not None else fold_of != fold
+        distance[fold_of == fold] = Novelty.fit(embeddings[fit_on], targets[fit_on], n_classes).distance(embeddings[fold_of == fold])
+    return distance
+
+
+def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recall: float = 0.95, embeddings: np.ndarray | None = None) -> dict:
     """Calibration judged without leaks: each test fold is scaled and thresholded with a temperature
-    and threshold fitted on the *other* folds' out-of-fold predictions, then scored; the figures
-    are pooled over folds. Needs at least two folds."""
+    and threshold(s) fitted on the *other* folds' out-of-fold predictions (and, with ``embeddings``,
+    novelty distances from statistics that never saw the test fold), then scored; the figures are
+    pooled over folds. Needs at least two folds (three with embeddings)."""
     folds = sorted(int(f) for f in np.unique(fold_of))
-    if len(folds) < 2:
+    if len(folds) < 2 or (embeddings is not None and len(folds) < 3):
         raise ValueError("cross-fitted calibration needs predictions of at least two folds")
+    n_classes = probs.shape[1]
     calibrated = np.empty_like(probs, dtype=np.float64)
     answered = np.zeros(len(targets), dtype=bool)
     per_fold = []
     for fold in folds:
         test = fold_of == fold
-        cal = fit_calibration(probs[~test], targets[~test], recall, fitted_on=f"folds {[f for f in folds if f != fold]}")
+        distance = None if embeddings is None else out_of_fold_distances(embeddings, targets, fold_of, n_classes, leave_out=fold)[~test]
+        cal = fit_calibration(probs[~test], targets[~test], recall, fitted_on=f"folds {[f for f in folds if f != fold]}", distance=distance)
         calibrated[test] = cal.apply(probs[test])
-        answered[test] = ~cal.abstains(calibrated[test])
-        per_fold.append({"fold": fold, "temperature": cal.temperature, "abstain_below": cal.abstain_below,
+        test_distance = None if embeddings is None else Novelty.fit(embeddings[~test], targets[~test], n_classes).distance(embeddings[test])
+        answered[test] = ~cal.abstains(calibrated[test], test_distance)
+        per_fold.append({"fold": fold, "temperature": cal.temperature, "abstain_below": cal.abstain_below, "distance_above": cal.distance_above,
                          "ece": ece(probs[test], targets[test]), "ece_calibrated": ece(calibrated[test], targets[test]),
                          "coverage": float(answered[test].mean())})
     correct = calibrated.argmax(axis=1) == targets
@@ -130,3 +155,44 @@ def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recal
         "accuracy": float(correct.mean()),
         "per_fold": per_fold,
     }
+
+
+@dataclass(frozen=True)
+class Novelty:
+    """How far a clip's embedding lies from every class the model knows: the Mahalanobis distance
+    to the nearest class mean, with one covariance shared by all classes (Lee et al. 2018), shrunk
+    towards its mean variance so it inverts on a few thousand clips. Large means "none of these"."""
+
+    means: np.ndarray  # (classes, dim)
+    precision: np.ndarray  # (dim, dim): the inverse of the shrunk shared covariance
+
+    SHRINKAGE = 1e-3  # a share of the mean variance added to the diagonal; fixed before any measurement
+
+    @classmethod
+    def fit(cls, embeddings: np.ndarray, targets: np.ndarray, n_classes: int) -> "Novelty":
+        embeddings = np.asarray(embeddings, dtype=np.float64)
+        means = np.stack([embeddings[targets == c].mean(axis=0) if (targets == c).any() else np.full(embeddings.shape[1], np.inf) for c in range(n_classes)])
+        known = np.isfinite(means[:, 0])
+        centred = embeddings - means[targets]
+        cov = np.cov(centred.T)
+        cov += cls.SHRINKAGE * np.trace(cov) / len(cov) * np.eye(len(cov))
+        return cls(means[known], np.linalg.inv(cov))
+
+    def distance(self, embeddings: np.ndarray) -> np.ndarray:
+        diff = np.asarray(embeddings, dtype=np.float64)[:, None, :] - self.means[None]
+        return np.einsum("nci,ij,ncj->nc", diff, self.precision, diff).min(axis=1)
+
+
+def joint_thresholds(confidence: np.ndarray, distance: np.ndarray | None, recall: float = 0.95) -> tuple[float, float | None]:
+    """(confidence threshold, distance threshold): both rules cut at the same quantile q of these
+    in-set clips, q chosen so that ``recall`` of them pass both (a bisection on q)."""
+    if distance is None:
+        return threshold_for_recall(confidence[:, None], recall), None
+    low, high = 0.0, 1.0 - recall
+    for _ in range(40):
+        q = (low + high) / 2
+        t_conf, t_dist = np.quantile(confidence, q), np.quantile(distance, 1 - q)
+        kept = np.mean((confidence >= t_conf) & (distance <= t_dist))
+        low, high = (q, high) if kept > recall else (low, q)
+    q = low
+    return float(np.quantile(confidence, q)), float(np.quantile(distance, 1 - q))

@@ -25,5 +25,14 @@ class ProbabilityAverage(nn.Module):
             self.audioset_logits = members[0].audioset_logits
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = torch.stack([member(x).softmax(dim=1) for member in self.members]).mean(dim=0)
+        return self._average([member(x) for member in self.members])
+
+    def forward_with_embedding(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(output, the first member's embedding), computed in the same pass."""
+        first, embedding = self.members[0].forward_with_embedding(x)
+        return self._average([first] + [member(x) for member in self.members[1:]]), embedding
+
+    @staticmethod
+    def _average(logits: list[torch.Tensor]) -> torch.Tensor:
+        mean = torch.stack([z.softmax(dim=1) for z in logits]).mean(dim=0)
         return mean.clamp_min(torch.finfo(mean.dtype).tiny).log()

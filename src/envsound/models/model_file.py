@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from envsound._version import __version__
 from envsound.config import RunConfig
 from envsound.errors import RunError
@@ -25,12 +27,13 @@ from envsound.models.artifact import (
     read_payload,
     save_artifact,
 )
-from envsound.models.calibration import Calibration
+from envsound.models.calibration import Calibration, Novelty
 from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 
 FORMAT = "envsound-model"
 VERSION = 2
+NOVELTY_MEANS, NOVELTY_PRECISION = "novelty/means", "novelty/precision"  # beside the weights, never in a state dict
 
 
 @dataclass
@@ -41,11 +44,12 @@ class LoadedModel:
     classes: tuple[str, ...]
     config: RunConfig
     info: dict
-    calibration: Calibration | None = None  # temperature and abstention threshold, when fitted
+    calibration: Calibration | None = None  # temperature and abstention threshold(s), when fitted
+    novelty: Novelty | None = None  # class statistics of the embedding, for "none of these"
 
 
 def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str, ...], cfg: RunConfig, info: dict | None = None,
-               calibration: Calibration | None = None) -> Path:
+               calibration: Calibration | None = None, novelty: Novelty | None = None) -> Path:
     meta = {"envsound": __version__, "model": spec.name, "classes": list(classes), "run": run_config_dict(cfg), "info": info or {}}
     if calibration is not None:
         meta["calibration"] = calibration.to_dict()
@@ -56,6 +60,9 @@ def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str
             meta["ensemble_size"] = len(model.members)
     else:
         artifact.blobs["estimator"] = estimator_to_bytes(model)
+    if novelty is not None:
+        artifact.tensors[NOVELTY_MEANS] = torch.from_numpy(novelty.means)
+        artifact.tensors[NOVELTY_PRECISION] = torch.from_numpy(novelty.precision)
     return save_artifact(path, artifact)
 
 
@@ -67,7 +74,12 @@ def load_model(path: str | Path) -> LoadedModel:
     if isinstance(payload, dict) and payload.get("format") == FORMAT:  # envsound 0.1: a plain pickle
         raise RunError(f"{path}: an envsound 0.1 model file (no checksum); convert it once with `envsound upgrade-model {path} --out NEW.pt`")
     artifact = load_artifact(path, FORMAT, VERSION)
-    return _build(artifact.meta, artifact.tensors, artifact.blobs.get("estimator"), str(path))
+    novelty = None
+    if NOVELTY_MEANS in artifact.tensors:
+        novelty = Novelty(artifact.tensors.pop(NOVELTY_MEANS).numpy(), artifact.tensors.pop(NOVELTY_PRECISION).numpy())
+    loaded = _build(artifact.meta, artifact.tensors, artifact.blobs.get("estimator"), str(path))
+    loaded.novelty = novelty
+    return loaded
 
 
 def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> LoadedModel:
@@ -101,4 +113,4 @@ def upgrade_model(old: str | Path, new: str | Path) -> Path:
         raise RunError(f"{old}: not an envsound 0.1 network model file")
     meta = {k: payload[k] for k in ("model", "classes", "run", "info", "ensemble_size") if k in payload}
     loaded = _build(meta, payload["state_dict"], None, str(old))  # proves the weights fit before writing
-    return save_model(new, loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration)
+    return save_model(new, loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration, loaded.novelty)

@@ -45,6 +45,11 @@ class PretrainedClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.embed(x)))
 
+    def forward_with_embedding(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits, the embedding the head read): one pass, for novelty scores beside the answer."""
+        embedding = self.embed(x)
+        return self.head(self.dropout(embedding)), embedding
+
     def audioset_logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone(x)[0]
 
