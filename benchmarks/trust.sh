@@ -30,3 +30,6 @@ $PY benchmarks/robustness.py runs/bench-mn04_linear_probe runs/bench-mn04_finetu
 #    the same quantile, chosen on out-of-fold predictions so that 95 % of in-set clips stay answered.
 #    Measured on ESC-50 (cross-fitted) and on the outside set; nothing is tuned on the outside set.
 $PY benchmarks/outside.py runs/outside --name shipped
+# 7. AudioSet knowledge: the hand-made ESC-50 -> AudioSet map as a zero-shot classifier, and as a
+#    prior mixed into each run's out-of-fold probabilities with its weight chosen on training folds.
+$PY benchmarks/zero_shot.py runs/bench-mn04_linear_probe runs/bench-mn04_probe_plus_finetune

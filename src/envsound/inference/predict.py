@@ -279,7 +279,7 @@ class Predictor:
 
     def audioset_tags(self, path: str | Path, top_k: int = 5, batch_size: int = BATCH_WINDOWS) -> Prediction:
         """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label, max over windows)."""
-        from envsound.inference.shipped import audioset_labels
+        from envsound.models.zero_shot import audioset_labels
 
         if self.loaded is None or not hasattr(self.loaded.model, "audioset_logits"):
             return Prediction(str(path), [], [], error="this model has no AudioSet head (use a pretrained-backbone model)")

@@ -14,11 +14,3 @@ def default_model_path() -> Path:
     if not SHIPPED_MODEL.exists():
         raise RunError(f"no shipped model at {SHIPPED_MODEL}; pass --model PATH (train one with `envsound train`)")
     return SHIPPED_MODEL
-
-
-def audioset_labels() -> list[str]:
-    """The 527 AudioSet display names in the backbone's output order."""
-    import csv
-
-    with open(SHIPPED_DIR / "audioset_labels.csv", newline="") as handle:
-        return [row["display_name"] for row in csv.DictReader(handle)]
