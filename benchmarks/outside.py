@@ -51,6 +51,23 @@ def main() -> None:
     top1 = np.array([p.labels[0] == label for p, label in zip(results, labels)])
     top3 = np.array([label in p.labels[:3] for p, label in zip(results, labels)])
     answered = positive & ~abstained
+    zero_shot_top1 = None
+    if predictor.loaded is not None and hasattr(predictor.loaded.model, "audioset_logits"):  # the AudioSet head, mapped (no ESC-50 training)
+        import torch
+
+        from envsound.audio import load_audio
+        from envsound.models.zero_shot import AudioSetZeroShot
+
+        zero_shot = AudioSetZeroShot(predictor.classes)
+        hits = []
+        for r, label in zip(rows, labels):
+            if r["set"] != "positive":
+                continue
+            windows = predictor.windows(load_audio(args.folder / r["path"], predictor.extractor.sample_rate))
+            with torch.inference_mode():
+                logits = predictor.loaded.model.audioset_logits(torch.from_numpy(predictor.extractor(windows))).numpy().mean(axis=0, keepdims=True)
+            hits.append(predictor.classes[int(zero_shot.scores(logits).argmax())] == label)
+        zero_shot_top1 = float(np.mean(hits))
     result = {
         "name": f"outside_{args.name}",
         "model": str(args.model or "shipped"),
@@ -64,6 +81,7 @@ def main() -> None:
         "positives_answered": float((~abstained[positive]).mean()),
         "accuracy_answered": float(top1[answered].mean()) if answered.any() else None,
         "negatives_accepted": float((~abstained[~positive]).mean()),
+        "zero_shot_top1": zero_shot_top1,
         "auroc_positive_vs_negative": float(roc_auc_score(positive, confidence)),  # by the top (calibrated) probability
         "auroc_novelty_positive_vs_negative": float(roc_auc_score(positive, -np.array([p.novelty for p in results]))) if all(p.novelty is not None for p in results) else None,
         "per_recording": [{"path": r["path"], "label": r["label"], "top": p.labels, "probabilities": [round(x, 4) for x in p.probabilities], "abstained": p.abstained}
