@@ -42,7 +42,7 @@ demo: install
 serve: install
 	$(PY) -m envsound.cli serve
 
-# Every figure in the README's results (about 14 hours on a 2-core CPU; each step resumes after a stop).
+# Every figure in the README's results (about 15 hours on a 2-core CPU; each step resumes after a stop).
 bench: install
 	$(PY) benchmarks/esc50_cv.py --name compact_cnn_ema --model compact --epochs 60
 	$(PY) benchmarks/esc50_cv.py --name study_cnn --model study_cnn --epochs 30
@@ -52,6 +52,7 @@ bench: install
 	$(PY) benchmarks/ensemble.py --name mn04_all_pretrained mn04_linear_probe mn04_finetune mn04_lpft mn04_lpft_frozen_bn
 	bash benchmarks/finetune_seeds.sh
 	$(PY) benchmarks/ensemble.py --name mn04_probe_plus_finetune_frozen_bn mn04_linear_probe mn04_finetune_frozen_bn
+	bash benchmarks/trust.sh
 	$(PY) benchmarks/esc50_cv.py --name mn04_probe_views --config configs/mn04_probe_views.json --cold-cache
 	$(PY) benchmarks/ensemble.py --name mn04_probe_views_plus_finetune mn04_probe_views mn04_finetune
 	bash benchmarks/classic.sh

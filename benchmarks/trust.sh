@@ -29,6 +29,8 @@ $PY benchmarks/robustness.py runs/bench-mn04_linear_probe runs/bench-mn04_finetu
 #    folds), combined with calibrated confidence: abstain when either is out of range, both cut at
 #    the same quantile, chosen on out-of-fold predictions so that 95 % of in-set clips stay answered.
 #    Measured on ESC-50 (cross-fitted) and on the outside set; nothing is tuned on the outside set.
+$PY scripts/build_outside_set.py   # Debian packages -> runs/outside (needs apt-get)
+$PY benchmarks/calibration.py runs/bench-mn04_probe_plus_finetune --model src/envsound/assets/esc50-default.pt
 $PY benchmarks/outside.py runs/outside --name shipped
 # 7. AudioSet knowledge: the hand-made ESC-50 -> AudioSet map as a zero-shot classifier, and as a
 #    prior mixed into each run's out-of-fold probabilities with its weight chosen on training folds.
