@@ -61,8 +61,8 @@ def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str
     else:
         artifact.blobs["estimator"] = estimator_to_bytes(model)
     if novelty is not None:
-        artifact.tensors[NOVELTY_MEANS] = torch.from_numpy(novelty.means)
-        artifact.tensors[NOVELTY_PRECISION] = torch.from_numpy(novelty.precision)
+        artifact.tensors[NOVELTY_MEANS] = torch.from_numpy(novelty.means.astype("float32"))  # float32: half the size, distances to ~1e-6
+        artifact.tensors[NOVELTY_PRECISION] = torch.from_numpy(novelty.precision.astype("float32"))
     return save_artifact(path, artifact)
 
 
@@ -76,7 +76,7 @@ def load_model(path: str | Path) -> LoadedModel:
     artifact = load_artifact(path, FORMAT, VERSION)
     novelty = None
     if NOVELTY_MEANS in artifact.tensors:
-        novelty = Novelty(artifact.tensors.pop(NOVELTY_MEANS).numpy(), artifact.tensors.pop(NOVELTY_PRECISION).numpy())
+        novelty = Novelty(artifact.tensors.pop(NOVELTY_MEANS).double().numpy(), artifact.tensors.pop(NOVELTY_PRECISION).double().numpy())
     loaded = _build(artifact.meta, artifact.tensors, artifact.blobs.get("estimator"), str(path))
     loaded.novelty = novelty
     return loaded
