@@ -91,7 +91,7 @@ def test_long_files_are_streamed_in_batches_of_batch_size(tmp_path, predictor, m
         calls.append(len(features))
         return score(features)
 
-    streaming = Predictor(predictor.extractor, counting, predictor.classes, predictor.loaded)
+    streaming = Predictor(predictor.extractor, counting, predictor.classes)  # the plain scorer: no calibration or novelty pass
     streamed = streaming.predict([path], batch_size=4)[0]
     assert max(calls) <= 4 and sum(calls) == 71  # half-overlapping 5-s windows over 180 s
     monkeypatch.undo()
