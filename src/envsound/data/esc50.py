@@ -8,10 +8,10 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from envsound.data.fetch import ProgressFn, download, unpack
+from envsound.data.fetch import ProgressFn, fetch_verified
 from envsound.data.info import DatasetInfo, VerifyReport
 from envsound.data.manifest import Clip, Manifest
-from envsound.errors import DatasetError, DownloadError
+from envsound.errors import DatasetError
 
 ESC50_URL = "https://github.com/karoldvl/ESC-50/archive/master.zip"
 
@@ -112,19 +112,7 @@ def verify_esc50(root: str | Path | None = None, sha256sums: str | Path | None =
             report.problems.append(f"{r['filename']}: name does not match fold/src_file/take/target columns")
         if categories.setdefault(r["target"], r["category"]) != r["category"]:
             report.problems.append(f"target {r['target']} maps to two categories")
-        path = _resolve_audio(root, r["filename"])
-        if not path.exists():
-            report.problems.append(f"{path}: missing")
-            continue
-        report.checked_files += 1
-        if decode:
-            from envsound.audio import audio_info
-            from envsound.errors import AudioError
-
-            try:
-                audio_info(path)
-            except AudioError as err:
-                report.problems.append(str(err))
+        report.check_file(_resolve_audio(root, r["filename"]), decode)
     sums = Path(sha256sums) if sha256sums else (root / "SHA256SUMS")
     if sha256sums or sums.exists():
         if not sums.exists():
@@ -146,22 +134,8 @@ def verify_esc50(root: str | Path | None = None, sha256sums: str | Path | None =
 
 def fetch_esc50(dest: str | Path, url: str | None = None, sha256: str | None = None, progress: ProgressFn | None = None) -> Path:
     """Download the upstream ESC-50 archive, verify its layout, and only then move it to ``dest``."""
-    import shutil
 
-    dest = Path(dest)
-    url = url or ESC50_URL
-    archive = dest.parent / f".{dest.name}-download" / "esc50.zip"
-    download(url, archive, sha256=sha256, progress=progress)
-
-    def check(root: Path) -> None:
-        report = verify_esc50(root, sha256sums=None)
-        if not report.ok:
-            shutil.rmtree(archive.parent, ignore_errors=True)  # a bad archive is never reused
-            raise DownloadError(f"{url}: the downloaded ESC-50 failed verification ({report.problems[0]}); nothing was written to {dest}")
-
-    unpack(archive, dest, marker="meta/esc50.csv", check=check)
-    shutil.rmtree(archive.parent, ignore_errors=True)
-    return dest
+    return fetch_verified(url or ESC50_URL, dest, "esc50.zip", "meta/esc50.csv", lambda root: verify_esc50(root, sha256sums=None), "ESC-50", sha256, progress)
 
 
 def human_per_class(root: Path, esc10: bool = False) -> dict[str, float]:

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from envsound.errors import DownloadError
 from envsound.utils import read_json, sha256_file, write_json
@@ -158,3 +158,23 @@ def _extract(archive: Path, staging: Path) -> None:
             tarred.extractall(staging, filter="data")  # refuses absolute paths, '..', links out, devices
     except (tarfile.TarError, OSError) as err:
         raise DownloadError(f"{archive}: not a valid tar archive ({err})") from None
+
+
+def fetch_verified(url: str, dest: str | Path, archive_name: str, marker: str, verify: Callable[[Path], Any], name: str,
+                   sha256: str | None = None, progress: ProgressFn | None = None) -> Path:
+    """A corpus recipe's fetch: download the archive (resumable, checksummed), unpack it, run the
+    recipe's ``verify`` on the extracted copy and only then move it to ``dest``; a failing archive
+    is deleted so that it is never reused."""
+    dest = Path(dest)
+    archive = dest.parent / f".{dest.name}-download" / archive_name
+    download(url, archive, sha256=sha256, progress=progress)
+
+    def check(root: Path) -> None:
+        report = verify(root)
+        if not report.ok:
+            shutil.rmtree(archive.parent, ignore_errors=True)
+            raise DownloadError(f"{url}: the downloaded {name} failed verification ({report.problems[0]}); nothing was written to {dest}")
+
+    unpack(archive, dest, marker=marker, check=check)
+    shutil.rmtree(archive.parent, ignore_errors=True)
+    return dest

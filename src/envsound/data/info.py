@@ -19,6 +19,21 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def check_file(self, path: Path, decode: bool = False) -> None:
+        """Count ``path`` if it exists (and, with ``decode``, opens as audio); else note the problem."""
+        if not path.is_file():
+            self.problems.append(f"{path}: missing")
+            return
+        self.checked_files += 1
+        if decode:
+            from envsound.audio import audio_info
+            from envsound.errors import AudioError
+
+            try:
+                audio_info(path)
+            except AudioError as err:
+                self.problems.append(str(err))
+
 
 @dataclass(frozen=True)
 class DatasetInfo:

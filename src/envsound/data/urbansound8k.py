@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
-from envsound.data.fetch import ProgressFn, download, unpack
+from envsound.data.fetch import ProgressFn, fetch_verified
 from envsound.data.info import DatasetInfo, VerifyReport
 from envsound.data.manifest import Clip, Manifest
-from envsound.errors import DatasetError, DownloadError
+from envsound.errors import DatasetError
 
 ROOT_ENV = "ENVSOUND_URBANSOUND8K"
 URL = "https://zenodo.org/record/1203745/files/UrbanSound8K.tar.gz"
@@ -78,39 +77,14 @@ def verify_urbansound8k(root: str | Path | None = None, decode: bool = False, **
             report.problems.append(f"{r['slice_file_name']}: classID {class_id} is not '{r['class']}'")
         if fold_of_source.setdefault(r["fsID"], r["fold"]) != r["fold"]:
             report.problems.append(f"recording fsID {r['fsID']} has slices in folds {fold_of_source[r['fsID']]} and {r['fold']}")
-        path = root / "audio" / f"fold{r['fold']}" / r["slice_file_name"]
-        if not path.is_file():
-            report.problems.append(f"{path}: missing")
-            continue
-        report.checked_files += 1
-        if decode:
-            from envsound.audio import audio_info
-            from envsound.errors import AudioError
-
-            try:
-                audio_info(path)
-            except AudioError as err:
-                report.problems.append(str(err))
+        report.check_file(root / "audio" / f"fold{r['fold']}" / r["slice_file_name"], decode)
     return report
 
 
 def fetch_urbansound8k(dest: str | Path, url: str | None = None, sha256: str | None = None, progress: ProgressFn | None = None) -> Path:
     """Download the archive (about 6 GB), verify it, and only then move it to ``dest``. Without a
     ``sha256`` the archive's is recorded at the first download and printed by the CLI."""
-    dest = Path(dest)
-    url = url or URL
-    archive = dest.parent / f".{dest.name}-download" / "UrbanSound8K.tar.gz"
-    download(url, archive, sha256=sha256, progress=progress)
-
-    def check(root: Path) -> None:
-        report = verify_urbansound8k(root)
-        if not report.ok:
-            shutil.rmtree(archive.parent, ignore_errors=True)
-            raise DownloadError(f"{url}: the downloaded UrbanSound8K failed verification ({report.problems[0]}); nothing was written to {dest}")
-
-    unpack(archive, dest, marker=str(METADATA), check=check)
-    shutil.rmtree(archive.parent, ignore_errors=True)
-    return dest
+    return fetch_verified(url or URL, dest, "UrbanSound8K.tar.gz", str(METADATA), verify_urbansound8k, "UrbanSound8K", sha256, progress)
 
 
 URBANSOUND8K = DatasetInfo(
