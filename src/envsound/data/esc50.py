@@ -3,13 +3,12 @@ load, verify, fetch, and the facts reports use (macro categories, human accuracy
 
 from __future__ import annotations
 
-import csv
 import os
 from collections import Counter
 from pathlib import Path
 
 from envsound.data.fetch import ProgressFn, fetch_verified
-from envsound.data.info import DatasetInfo, VerifyReport
+from envsound.data.info import DatasetInfo, VerifyReport, read_metadata
 from envsound.data.manifest import Clip, Manifest
 from envsound.errors import DatasetError
 
@@ -34,18 +33,7 @@ def default_root() -> Path:
 
 
 def _read_rows(root: Path) -> list[dict[str, str]]:
-    meta = root / "meta" / "esc50.csv"
-    if not meta.is_file():
-        raise DatasetError(f"{root}: not an ESC-50 folder (missing meta/esc50.csv); set --data or ${DEFAULT_ROOT_ENV}")
-    with open(meta, newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DatasetError(f"{meta}: missing columns {missing}")
-        rows = list(reader)
-    if not rows:
-        raise DatasetError(f"{meta}: has no rows")
-    return rows
+    return read_metadata(root / "meta" / "esc50.csv", REQUIRED_COLUMNS, f"{root}: not an ESC-50 folder (missing meta/esc50.csv); set --data or ${DEFAULT_ROOT_ENV}")
 
 
 def _resolve_audio(root: Path, filename: str) -> Path:

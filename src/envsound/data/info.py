@@ -9,6 +9,26 @@ from typing import Callable
 from envsound.data.manifest import Manifest
 
 
+def read_metadata(meta: Path, required: tuple[str, ...], not_found: str) -> list[dict[str, str]]:
+    """A corpus's metadata CSV as rows, with one clear error for a missing file, missing columns,
+    or no rows (``not_found`` says which folder and how to point at the right one)."""
+    import csv
+
+    from envsound.errors import DatasetError
+
+    if not meta.is_file():
+        raise DatasetError(not_found)
+    with open(meta, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DatasetError(f"{meta}: missing columns {missing}")
+        rows = list(reader)
+    if not rows:
+        raise DatasetError(f"{meta}: has no rows")
+    return rows
+
+
 @dataclass
 class VerifyReport:
     problems: list[str] = field(default_factory=list)

@@ -8,13 +8,12 @@ as published, and ``fsID`` is each clip's group. Clips are padded to 4 s for fea
 
 from __future__ import annotations
 
-import csv
 import os
 from collections import Counter
 from pathlib import Path
 
 from envsound.data.fetch import ProgressFn, fetch_verified
-from envsound.data.info import DatasetInfo, VerifyReport
+from envsound.data.info import DatasetInfo, VerifyReport, read_metadata
 from envsound.data.manifest import Clip, Manifest
 from envsound.errors import DatasetError
 
@@ -32,18 +31,7 @@ def default_root() -> Path:
 
 
 def _read_rows(root: Path) -> list[dict[str, str]]:
-    meta = root / METADATA
-    if not meta.is_file():
-        raise DatasetError(f"{root}: not an UrbanSound8K folder (missing {METADATA}); set --data or ${ROOT_ENV}")
-    with open(meta, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DatasetError(f"{meta}: missing columns {missing}")
-        rows = list(reader)
-    if not rows:
-        raise DatasetError(f"{meta}: has no rows")
-    return rows
+    return read_metadata(root / METADATA, REQUIRED_COLUMNS, f"{root}: not an UrbanSound8K folder (missing {METADATA}); set --data or ${ROOT_ENV}")
 
 
 def load_urbansound8k(root: str | Path | None = None) -> Manifest:
