@@ -101,10 +101,8 @@ def load_run(run_dir: str | Path) -> RunResults:
     if not (run_dir / "metrics.json").exists():
         raise RunError(f"{run_dir}: not a finished run (no metrics.json); finish it with `envsound cv --resume {run_dir}`")
     config, metrics = read_json(run_dir / "config.json"), read_json(run_dir / "metrics.json")
-    targets, probs, clips, histories = read_predictions(run_dir, metrics["folds"]), [], [], {}
-    targets, probs, fold_of, clips = targets
-    for fold in metrics["folds"]:
-        histories[fold] = read_json(run_dir / f"fold-{fold}" / "history.json")
+    targets, probs, fold_of, clips = read_predictions(run_dir, metrics["folds"])
+    histories = {fold: read_json(run_dir / f"fold-{fold}" / "history.json") for fold in metrics["folds"]}
     return RunResults(run_dir, config, metrics, config["dataset"]["classes"], metrics["folds"], targets, probs, clips, histories, fold_of)
 
 

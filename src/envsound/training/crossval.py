@@ -1,7 +1,8 @@
 """Cross-validation on official folds: a fresh model per fold, every result on disk, resumable.
 
-A run directory holds ``config.json`` (written first), ``fold-K/`` (history, predictions, result)
-and ``metrics.json`` (written last). Without ``metrics.json`` the run is incomplete, and
+A run directory (its format is ``runs.py``'s) holds ``config.json`` (written once the features
+exist), ``fold-K/`` (history, predictions, result, and with ``save_models`` the fold's model) and
+``metrics.json`` (written last). Without ``metrics.json`` the run is incomplete, and
 ``resume=True`` continues it: finished folds are skipped, a fold in progress restarts from its
 last epoch checkpoint.
 """
