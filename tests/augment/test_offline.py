@@ -2,6 +2,7 @@
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,3 +102,62 @@ def test_cv_tests_on_originals_only(sine_manifest, tmp_path):
     for fold in (1, 2, 3):
         clips = np.load(tmp_path / "run" / f"fold-{fold}" / "predictions.npz")["clip"].tolist()
         assert clips and all("__" not in c for c in clips)
+
+
+def test_mix_partner_is_another_class_from_the_same_fold(sine_manifest, tmp_path):
+    """The background under a training copy is itself a training clip whenever the copy is one:
+    same fold, other label, never an augmented copy. A planted cross-fold partner is caught."""
+    from envsound.augment import offline
+
+    path = augment_dataset(sine_manifest, tmp_path / "aug", ("mix",), copies=3, workers=1, show_progress=False)
+    rows = [r for r in _rows(path) if r["transform"] == "mix"]
+    originals = {Path(c.path).name: c for c in sine_manifest.clips}
+    assert len(rows) == 18
+    for row in rows:
+        source = originals[f"{row['source']}.wav"]
+        partner = originals[json.loads(row["params"])["partner"]]
+        assert partner.fold == source.fold and partner.label != source.label
+    honest = offline.mix_partner
+
+    def leaky(manifest, clip, seed):
+        return str(next(c.path for c in manifest.clips if c.fold != clip.fold))
+
+    offline.mix_partner = leaky
+    try:
+        leaked = augment_dataset(sine_manifest, tmp_path / "leaky", ("mix",), workers=1, show_progress=False)
+    finally:
+        offline.mix_partner = honest
+    assert any(originals[json.loads(r["params"])["partner"]].fold != originals[f"{r['source']}.wav"].fold for r in _rows(leaked) if r["transform"] == "mix")
+
+
+def test_mix_needs_folds(tmp_path):
+    from envsound.errors import ConfigError
+
+    clips = tuple(Clip(write_wav(tmp_path / f"c{i}.wav", tone(440, 1.0), 16000), "ab"[i % 2]) for i in range(4))
+    with pytest.raises(ConfigError, match="folds"):
+        augment_dataset(Manifest("nofolds", clips), tmp_path / "aug", ("mix",), workers=1, show_progress=False)
+
+
+def test_realworld_transforms_are_deterministic_and_do_what_they_say():
+    from envsound.augment.corruptions import power
+    from envsound.augment.realworld import apply_realworld
+
+    sr = 16000
+    rng = np.random.default_rng(0)
+    signal = (0.3 * rng.standard_normal(sr * 2)).astype(np.float32)
+    partner = tone(1000, 1.0, sr=sr, amp=0.5)
+    for name in ("mix", "room", "band", "codec"):
+        a, pa = apply_realworld(name, signal, sr, np.random.default_rng(5), partner)
+        b, pb = apply_realworld(name, signal, sr, np.random.default_rng(5), partner)
+        assert pa == pb and np.array_equal(a, b), name
+        assert a.shape == signal.shape and np.isfinite(a).all() and not np.allclose(a, signal), name
+    mixed, params = apply_realworld("mix", signal, sr, np.random.default_rng(1), partner)
+    measured = 10 * np.log10(power(signal) / power(mixed - signal))
+    assert abs(measured - params["snr_db"]) < 0.01 and 0 <= params["snr_db"] <= 15
+    for seed in range(20):  # the low-pass edge it records is where the energy stops
+        out, params = apply_realworld("band", signal, sr, np.random.default_rng(seed))
+        if params["low_pass"]:
+            spectrum = np.abs(np.fft.rfft(out)) ** 2
+            freqs = np.fft.rfftfreq(len(out), 1 / sr)
+            above = spectrum[freqs > params["low_pass"] * 1.3].sum() / spectrum.sum()
+            assert above < 0.01, params

@@ -160,7 +160,7 @@ def corrupt(signal: np.ndarray, rate: int, name: str, severity: int, rng: np.ran
     apply: dict[str, Callable[[], np.ndarray]] = {
         "white_noise": lambda: mix_at_snr(signal, rng.standard_normal(len(signal)), setting),
         "pink_noise": lambda: mix_at_snr(signal, pink(len(signal), rng), setting),
-        "background": lambda: mix_at_snr(signal, _fit(background, len(signal)), setting),
+        "background": lambda: mix_at_snr(signal, loop_to_length(background, len(signal)), setting),
         "reverb": lambda: reverberate(signal, rate, setting, rng),
         "band_limit": lambda: band_limit(signal, rate, *setting),
         "codec": lambda: mp3(signal, rate, setting),
@@ -172,7 +172,7 @@ def corrupt(signal: np.ndarray, rate: int, name: str, severity: int, rng: np.ran
     return apply[name]()
 
 
-def _fit(other: np.ndarray | None, length: int) -> np.ndarray:
+def loop_to_length(other: np.ndarray | None, length: int) -> np.ndarray:
     assert other is not None
     if len(other) >= length:
         return other[:length]

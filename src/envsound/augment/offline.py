@@ -1,6 +1,7 @@
 """Offline augmentation: writes augmented copies of a dataset, each in its source clip's fold.
 
-Transforms come from audiomentations. Every copy is seeded from (seed, clip, transform, copy),
+Transforms come from audiomentations, and the real-world ones (mix, room, band, codec) from
+``realworld``. Every copy is seeded from (seed, clip, transform, copy),
 so a re-run writes identical files; finished copies are skipped, so an interrupted run resumes.
 The output manifest records each copy's source clip, transform and sampled parameters.
 """
@@ -18,6 +19,7 @@ import numpy as np
 import soundfile as sf
 
 from envsound.audio import fix_length, load_audio
+from envsound.augment.realworld import REALWORLD_TRANSFORMS, apply_realworld
 from envsound.data.manifest import Clip, Manifest
 from envsound.errors import AudioError, ConfigError
 from envsound.utils import atomic_path, stable_hash
@@ -38,7 +40,7 @@ def _transforms(background: str | None) -> dict[str, Callable[[], Any]]:
     return table
 
 
-TRANSFORM_NAMES = ("noise", "shift", "pitch", "stretch", "gain", "background")
+TRANSFORM_NAMES = ("noise", "shift", "pitch", "stretch", "gain", "background", *REALWORLD_TRANSFORMS)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Job:
     sample_rate: int
     seconds: float | None
     background: str | None
+    partner: str | None = None  # the "mix" transform's other clip: same fold, another label
 
 
 def _jsonable(value: Any) -> Any:
@@ -67,20 +70,35 @@ def _run(job: Job) -> dict:
     random.seed(job.seed)
     np.random.seed(job.seed % (2**32))
     signal = load_audio(job.source, job.sample_rate)
-    transform = _transforms(job.background)[job.transform]()
-    augmented = transform(samples=signal, sample_rate=job.sample_rate)
+    if job.transform in REALWORLD_TRANSFORMS:
+        partner = load_audio(job.partner, job.sample_rate) if job.partner else None
+        augmented, params = apply_realworld(job.transform, signal, job.sample_rate, np.random.default_rng(job.seed), partner)
+        if job.partner:
+            params["partner"] = Path(job.partner).name
+    else:
+        transform = _transforms(job.background)[job.transform]()
+        augmented = transform(samples=signal, sample_rate=job.sample_rate)
+        params = {k: _jsonable(v) for k, v in transform.parameters.items() if k != "should_apply"}
+        if job.transform == "background":
+            params = {k: v for k, v in params.items() if k in ("snr_db", "noise_file_path", "rms_in_db")}
     if job.seconds is not None:  # time stretch changes the duration; crop/pad back to the clip length
         augmented = fix_length(augmented, round(job.seconds * job.sample_rate))
     target = Path(job.target)
     with atomic_path(target) as tmp:
         sf.write(tmp, augmented, job.sample_rate, format="WAV", subtype="PCM_16")
-    params = {k: _jsonable(v) for k, v in transform.parameters.items() if k != "should_apply"}
-    if job.transform == "background":
-        params = {k: v for k, v in params.items() if k in ("snr_db", "noise_file_path", "rms_in_db")}
     record = {"target": job.target, "params": params}
     with atomic_path(target.with_suffix(".json")) as tmp:
         tmp.write_text(json.dumps(record))
     return record
+
+
+def mix_partner(manifest: Manifest, clip: Clip, seed: int) -> str:
+    """The clip mixed under ``clip``: drawn from its own fold with another label, so whenever the
+    copy is a training clip the partner is too (copies of the test fold are never trained on)."""
+    pool = sorted(str(c.path) for c in manifest.clips if c.fold == clip.fold and c.label != clip.label and c.source is None)
+    if not pool:
+        raise ConfigError(f"fold {clip.fold} has no clip of another class to mix under {clip.clip_id}")
+    return pool[np.random.default_rng(seed % (2**63)).integers(len(pool))]
 
 
 def augment_dataset(
@@ -105,6 +123,8 @@ def augment_dataset(
         raise ConfigError(f"unknown transforms {sorted(unknown)}; choose from {', '.join(TRANSFORM_NAMES)}")
     if "background" in transforms and not background:
         raise ConfigError("the background transform needs --background FOLDER of noise recordings")
+    if "mix" in transforms and any(c.fold is None for c in manifest.clips):
+        raise ConfigError("the mix transform needs a dataset with folds: its partner clip comes from the same fold, so it is never a test clip")
     out_dir = Path(out_dir)
     audio_dir = out_dir / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +135,8 @@ def augment_dataset(
             for k in range(copies):
                 target = audio_dir / f"{clip.clip_id}__{name}{k}.wav"
                 job_seed = int(stable_hash([seed, clip.clip_id, name, k]), 16)
-                jobs.append((clip, Job(str(clip.path), str(target), name, job_seed, rate, seconds, background)))
+                partner = mix_partner(manifest, clip, job_seed) if name == "mix" else None
+                jobs.append((clip, Job(str(clip.path), str(target), name, job_seed, rate, seconds, background, partner)))
     todo = [job for _, job in jobs if not Path(job.target).with_suffix(".json").exists()]
     failures: list[str] = []
     with ProcessPoolExecutor(max_workers=workers) as pool, progress_bar("augment", len(todo), show_progress) as advance:

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Issue #15, item 4, declared before its runs: does training on real-world damage help outside ESC-50?
+# Arms (the linear probe on the frozen mn04 backbone; each arm's copies made by `envsound augment`,
+# every copy in its source clip's fold, so a test fold's copies are never trained on):
+#   rw_probe_none  the probe on clean clips (today's recipe, rerun with its fold models kept)
+#   rw_probe_mix   + one copy per clip with another training clip of the same fold mixed under it
+#                  at 0-15 dB (the label stays the foreground's)
+#   rw_probe_all   + one copy each of mix, room (simulated rooms, RT60 0.25-1.1 s, wet/dry), band
+#                  (random high/low-pass and tilt EQ) and codec (MP3 64/32/16 kbps)
+# Compared side by side (README "Can you trust an answer?"): clean 5-fold CV accuracy; ESC-50-C mean
+# corruption accuracy (each fold's model on its own corrupted test fold); the outside set (top-1,
+# top-3, negatives accepted) with a model trained on all folds, calibrated on its own CV run.
+# Not run here (CPU time): fine-tune arms (about 45 min of CPU per 5-fold run and 5x that on 5x the clips).
+# Results: benchmarks/results/rw_probe_*.json, robustness_rw_probe_*.json, outside_rw_probe_*.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+export ENVSOUND_WEIGHTS=${ENVSOUND_WEIGHTS:-../shared/models/efficientat}
+ESC50=${ENVSOUND_ESC50:-../shared/data/esc50}
+$PY -m envsound.cli augment esc50 --out runs/esc50-rw-mix --transforms mix
+$PY -m envsound.cli augment esc50 --out runs/esc50-rw-all --transforms mix,room,band,codec
+for arm in none mix all; do
+  case $arm in none) DATA=esc50 ;; *) DATA=runs/esc50-rw-$arm/manifest.csv ;; esac
+  $PY benchmarks/esc50_cv.py --name rw_probe_$arm --model mn04_probe --dataset "$DATA" --save-models
+  $PY benchmarks/robustness.py runs/bench-rw_probe_$arm --name robustness_rw_probe_$arm
+  [ -f runs/rw_probe_$arm.pt ] || $PY -m envsound.cli train --model mn04_probe --dataset "$DATA" --out runs/rw_probe_$arm.pt
+  $PY -m envsound.cli calibrate runs/bench-rw_probe_$arm --model runs/rw_probe_$arm.pt --out runs/rw_probe_$arm.pt --novelty
+  $PY benchmarks/outside.py runs/outside --model runs/rw_probe_$arm.pt --name rw_probe_$arm
+done

@@ -1,0 +1,60 @@
+"""Real-world damage as *training* augmentation (issue #15, item 4): the corruption family of
+ESC-50-C, drawn from continuous ranges instead of its three fixed severities.
+
+- ``mix``: another training clip under the foreground at 0-15 dB (the label stays the
+  foreground's). The partner is chosen by ``offline.augment_dataset`` from the *same fold*, with a
+  different label, so it is a training clip whenever the copy is: a test clip is never heard.
+- ``room``: a simulated room (the ESC-50-C room bank at RT60 0.25/0.5/0.8/1.1 s, none of which is a
+  benchmark severity), mixed wet/dry.
+- ``band``: random EQ: a high-pass (half the time) and a low-pass (most of the time) at
+  log-uniform edges, then ±6 dB of spectral tilt.
+- ``codec``: MP3 at 64, 32 or 16 kbps through libsndfile.
+
+Each draw comes from a ``numpy`` generator seeded per copy, so a copy is the same on every run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from envsound.augment import corruptions as C
+
+REALWORLD_TRANSFORMS = ("mix", "room", "band", "codec")
+ROOM_RT60S = (0.25, 0.5, 0.8, 1.1)
+MIX_SNR_DB = (0.0, 15.0)
+TILT_DB = 6.0
+
+
+def _tilt(signal: np.ndarray, rate: int, tilt_db: float) -> np.ndarray:
+    """A gentle first-order shelf: ``tilt_db`` more at Nyquist than at DC, loudness kept."""
+    spectrum = np.fft.rfft(signal)
+    freqs = np.linspace(0.0, 1.0, len(spectrum))
+    shaped = np.fft.irfft(spectrum * 10 ** (tilt_db * freqs / 20), n=len(signal))
+    return (shaped * np.sqrt(max(C.power(signal), C.TINY) / max(C.power(shaped), C.TINY))).astype(np.float32)
+
+
+def apply_realworld(name: str, signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """``signal`` transformed by ``name``, and the parameters drawn (recorded in the manifest)."""
+    signal = np.asarray(signal, dtype=np.float32)
+    if name == "mix":
+        if partner is None:
+            raise ValueError("the mix transform needs a partner clip")
+        snr = float(rng.uniform(*MIX_SNR_DB))
+        return C.mix_at_snr(signal, C.loop_to_length(partner, len(signal)), snr), {"snr_db": round(snr, 2)}
+    if name == "room":
+        rt60 = float(rng.choice(ROOM_RT60S))
+        wet = float(rng.uniform(0.5, 1.0))
+        reverberant = C.reverberate(signal, rate, rt60, rng)
+        return (wet * reverberant + (1 - wet) * signal).astype(np.float32), {"rt60": rt60, "wet": round(wet, 3)}
+    if name == "band":
+        high = float(np.exp(rng.uniform(np.log(80), np.log(500)))) if rng.random() < 0.5 else None
+        low = float(np.exp(rng.uniform(np.log(1500), np.log(7000)))) if rng.random() < 0.8 else None
+        tilt = float(rng.uniform(-TILT_DB, TILT_DB))
+        out = _tilt(C.band_limit(signal, rate, high, low), rate, tilt)
+        return out, {"high_pass": None if high is None else round(high), "low_pass": None if low is None else round(low), "tilt_db": round(tilt, 2)}
+    if name == "codec":
+        kbps = int(rng.choice(sorted(C.MP3_LEVEL_16K)))
+        return C.mp3(signal, rate, kbps), {"kbps": kbps}
+    raise ValueError(f"unknown real-world transform '{name}'; known: {', '.join(REALWORLD_TRANSFORMS)}")
