@@ -183,6 +183,97 @@ def split_windows(signal: np.ndarray, size: int, hop: int | None = None) -> tupl
     return np.stack([w for _, w in pairs]), np.array([s for s, _ in pairs], dtype=int)
 
 
+LIVE_BLOCK_SECONDS = 0.1  # live sources are read in short blocks: latency, not throughput
+
+
+@dataclass(frozen=True)
+class RawFormat:
+    """Headerless PCM on a pipe (what ``ffmpeg -f s16le -`` writes): rate, channels, sample type."""
+
+    sample_rate: int
+    channels: int = 1
+    subtype: str = "PCM_16"
+
+
+def _check_rate(rate: int, where: str) -> None:
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise AudioError(f"{where}: sample rate {rate} Hz is outside {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz")
+
+
+def _mono_blocks(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int, where: str) -> Iterator[np.ndarray]:
+    """(frames, channels) float32 blocks -> mono blocks at ``to_rate``, resampled as a stream."""
+    resampler = None if from_rate == to_rate else soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32", quality="HQ")
+    seen = 0
+    for data in blocks:
+        mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+        seen += len(mono)
+        if not np.all(np.isfinite(mono)):
+            raise AudioError(f"{where}: NaN or infinite samples near {seen / from_rate:.1f} s")
+        out = resampler.resample_chunk(mono, last=False) if resampler is not None else mono
+        if len(out):
+            yield np.ascontiguousarray(out, dtype=np.float32)
+    if resampler is not None:
+        tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+        if len(tail):
+            yield np.ascontiguousarray(tail, dtype=np.float32)
+
+
+def stream_pipe(fd: int, sample_rate: int, raw: RawFormat | None = None, block_seconds: float = LIVE_BLOCK_SECONDS) -> Iterator[np.ndarray]:
+    """Mono float32 blocks at ``sample_rate`` from a pipe (standard input), read as they arrive and
+    never seeked: a WAV stream (libsndfile accepts the unknown sizes ffmpeg writes when it
+    streams) or, with ``raw``, headerless PCM."""
+    where = "standard input"
+    try:
+        if raw is None:
+            handle = sf.SoundFile(fd, closefd=False)
+        else:
+            handle = sf.SoundFile(fd, closefd=False, format="RAW", samplerate=raw.sample_rate, channels=raw.channels, subtype=raw.subtype)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
+        hint = "" if raw is not None else " (send WAV, e.g. `ffmpeg -i URL -f wav -`, or raw PCM with --raw --rate R)"
+        raise AudioError(f"{where}: not a readable audio stream ({_short(err)}){hint}") from None
+    with handle:
+        _check_rate(handle.samplerate, where)
+        block = max(1, int(block_seconds * handle.samplerate))
+
+        def read() -> Iterator[np.ndarray]:
+            while True:
+                try:
+                    data = handle.read(block, dtype="float32", always_2d=True)
+                except (sf.LibsndfileError, RuntimeError, ValueError) as err:
+                    raise AudioError(f"{where}: the stream broke off ({_short(err)})") from None
+                if not len(data):
+                    return
+                yield data
+
+        yield from _mono_blocks(read(), handle.samplerate, sample_rate, where)
+
+
+def microphone_blocks(sample_rate: int, device: str | int | None = None, block_seconds: float = LIVE_BLOCK_SECONDS) -> Iterator[np.ndarray]:
+    """Mono float32 blocks at ``sample_rate`` from a microphone (PortAudio through sounddevice,
+    the ``live`` extra), recorded at the device's own rate and resampled here, until interrupted."""
+    try:
+        import sounddevice as sd
+    except (ImportError, OSError) as err:  # OSError: the PortAudio library itself is missing
+        raise AudioError(f"listening to a microphone needs sounddevice and PortAudio: pip install 'envsound[live]' ({_short(err)})") from None
+    import queue
+
+    try:
+        native = int(sd.query_devices(device, "input")["default_samplerate"])
+    except (ValueError, sd.PortAudioError) as err:
+        raise AudioError(f"no usable input device ({_short(err)})") from None
+    arrived: queue.Queue[np.ndarray] = queue.Queue()
+
+    def captured(data: np.ndarray, frames: int, time: object, status: object) -> None:
+        arrived.put(data.copy())
+
+    def read() -> Iterator[np.ndarray]:
+        with sd.InputStream(samplerate=native, channels=1, dtype="float32", device=device, blocksize=max(1, int(block_seconds * native)), callback=captured):
+            while True:
+                yield arrived.get()
+
+    yield from _mono_blocks(read(), native, sample_rate, "microphone")
+
+
 def is_audio_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS
 

@@ -256,6 +256,78 @@ def timeline(
 
 
 @app.command()
+def listen(
+    source: Optional[str] = typer.Argument(None, help="'-' for a WAV (or, with --raw, PCM) stream on standard input; omitted: the default microphone."),
+    model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model)."),
+    window: float = typer.Option(TIMELINE_WINDOW, help="Window length in seconds."),
+    hop: float = typer.Option(TIMELINE_HOP, help="A new answer every HOP seconds."),
+    top_k: int = typer.Option(3, "--top-k", help="Labels shown per window."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per window (and per skip, and at the end) on standard output."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="When the stream ends, write its segments to .csv or .json (as timeline does)."),
+    threshold: float = typer.Option(TIMELINE_THRESHOLD, help="Minimum probability for a labelled segment."),
+    every_window: bool = typer.Option(False, "--every-window", help="Score every window even when behind real time (a recording piped in faster than it plays)."),
+    max_lag: float = typer.Option(1.0, help="Seconds behind the stream before windows are skipped to catch up."),
+    raw: bool = typer.Option(False, "--raw", help="Standard input is headerless 16-bit PCM (with --rate and --channels)."),
+    rate: int = typer.Option(16000, help="With --raw: the stream's sample rate."),
+    channels: int = typer.Option(1, help="With --raw: the stream's channel count."),
+    input_device: Optional[str] = typer.Option(None, help="Microphone: a sounddevice device name or index (default: the system's)."),
+    device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Always name the closest class, even below the model's confidence threshold."),
+) -> None:
+    """Classify a live stream: a label every hop from the microphone or standard input (ffmpeg -i URL -f wav - | envsound listen -)."""
+    import json
+    import sys
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from envsound.audio import RawFormat, microphone_blocks, stream_pipe
+    from envsound.inference.listen import Heard, Listener, Skipped
+    from envsound.inference.predict import Predictor
+    from envsound.inference.timeline import write_segments
+
+    if source not in (None, "-"):
+        raise ConfigError(f"listen reads '-' (standard input) or, with no argument, the microphone; for a file use `envsound timeline {source}`")
+    if output is not None and output.suffix.lower() not in (".csv", ".json"):
+        raise ConfigError("--output must end in .csv or .json")
+    predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
+    listener = Listener(predictor, window, hop, top_k, keep_up=not every_window, max_lag=max_lag, threshold=threshold)
+    rate_in = predictor.extractor.sample_rate
+    if source == "-":
+        blocks = stream_pipe(sys.stdin.buffer.fileno(), rate_in, RawFormat(rate, channels) if raw else None)
+    else:
+        blocks = microphone_blocks(rate_in, int(input_device) if input_device and input_device.isdigit() else input_device)
+    console = Console(stderr=True)
+    live_line = console.is_terminal and not jsonl
+
+    def on_window(heard: Heard) -> None:
+        if jsonl:
+            print(json.dumps(heard.to_dict()), flush=True)
+            return
+        shown = " · ".join(f"{label} {p:.0%}" for label, p in zip(heard.labels, heard.probabilities))
+        line = f"{heard.end:8.1f} s  {heard.answer:<18}  {shown}"
+        if live_line:
+            console.print(Text(line), end="\r", overflow="crop", no_wrap=True)
+        else:
+            print(line, flush=True)
+
+    def on_skip(skip: Skipped) -> None:
+        if jsonl:
+            print(json.dumps(skip.to_dict()), flush=True)
+        console.print(Text(f"skipped {skip.seconds:.1f} s at {skip.at:.1f} s: scoring is slower than real time" + ("" if every_window else " (--every-window scores them all)")))
+
+    summary = listener.listen(blocks, on_window, on_skip)  # Ctrl-C ends the stream; what was heard is kept
+    if live_line:
+        console.print()
+    if output is not None:
+        write_segments(summary.segments, output)
+    if jsonl:
+        print(json.dumps(summary.to_dict()), flush=True)
+    console.print(Text(f"{summary.seconds:.1f} s heard, {summary.windows} windows, {summary.skipped_seconds:.1f} s skipped, "
+                       f"real-time factor {summary.real_time_factor:.3f}, slowest answer {summary.max_latency:.2f} s after its window"))
+
+
+@app.command()
 def embed(
     files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
     out: Path = typer.Option(..., "--out", "-o", help="The .npz to write."),

@@ -42,8 +42,14 @@ class Timeline:
 
     def frame_probabilities(self) -> np.ndarray:
         """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
+        return self._cells()[1]
+
+    def _cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """(indices of the hop-long cells some window covers, their mean probabilities); a stream
+        whose scorer skipped ahead (``listen``) leaves cells no window covers, which are dropped."""
         per_window = max(1, round(self.window_seconds / self.hop_seconds))
-        n_cells = max(len(self.starts) + per_window - 1, int(np.ceil(self.duration / self.hop_seconds - 1e-9)))
+        last = round(float(self.starts.max()) / self.hop_seconds) if len(self.starts) else 0
+        n_cells = max(last + per_window, int(np.ceil(self.duration / self.hop_seconds - 1e-9)))
         total = np.zeros((n_cells, self.probabilities.shape[1]))
         count = np.zeros(n_cells)
         for i, start in enumerate(self.starts):
@@ -51,13 +57,13 @@ class Timeline:
             total[first : first + per_window] += self.probabilities[i]
             count[first : first + per_window] += 1
         used = count > 0
-        return total[used] / count[used, None]
+        return np.flatnonzero(used), total[used] / count[used, None]
 
     def segments(self, threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
         """Label each hop-long cell by its averaged probabilities; equal neighbours merge."""
-        cells = self.frame_probabilities()
+        indices, cells = self._cells()
         out: list[Segment] = []
-        for k, probs in enumerate(cells):
+        for k, probs in zip(indices.tolist(), cells):
             lo, hi = k * self.hop_seconds, min(self.duration, (k + 1) * self.hop_seconds)
             label, p = int(probs.argmax()), float(probs.max())
             if p < threshold or lo >= self.duration:

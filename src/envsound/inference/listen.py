@@ -1,0 +1,217 @@
+"""Live listening: a stream of audio blocks -> a label every hop, never falling behind.
+
+A reader thread takes blocks from the source (a microphone, or standard input) as they arrive and
+stamps each with its arrival time; the scorer cuts rolling windows from them. When keeping up
+(``keep_up=True``, the default for a live source), a window whose last sample arrived more than
+``max_lag`` seconds ago means scoring is slower than real time: the scorer jumps to the newest
+full window and reports the seconds it skipped, so answers stay current instead of queueing.
+With ``keep_up=False`` every window is scored (a recording piped in faster than real time) and the
+reader waits for the scorer, so memory stays flat either way.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from envsound.audio import fix_length
+from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.errors import ConfigError
+from envsound.inference.predict import UNKNOWN, Predictor
+from envsound.inference.timeline import Segment, Timeline
+
+MAX_LAG_SECONDS = 1.0
+QUEUE_BLOCKS = 64  # blocks the reader may run ahead of the scorer (6.4 s of 0.1-s blocks)
+
+
+@dataclass
+class Heard:
+    """One scored window: when it was in the stream, what it holds, how late the answer came."""
+
+    start: float
+    end: float
+    labels: list[str]
+    probabilities: list[float]
+    answer: str  # the top label, or "unknown" when the model abstains
+    latency: float  # seconds from the window's last sample arriving to this answer
+
+    def to_dict(self) -> dict:
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "answer": self.answer,
+                "labels": self.labels, "probabilities": [round(p, 4) for p in self.probabilities], "latency_s": round(self.latency, 4)}
+
+
+@dataclass
+class Skipped:
+    at: float  # stream time, seconds, where scoring resumed
+    seconds: float  # stream seconds never scored
+
+    def to_dict(self) -> dict:
+        return {"event": "skipped", "at": round(self.at, 3), "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class ListenSummary:
+    seconds: float  # stream length read
+    windows: int
+    skipped_seconds: float
+    real_time_factor: float  # scoring time per second of stream advanced (< 1: faster than real time)
+    max_latency: float
+    segments: list[Segment] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"event": "end", "seconds": round(self.seconds, 3), "windows": self.windows, "skipped_seconds": round(self.skipped_seconds, 3),
+                "real_time_factor": round(self.real_time_factor, 4), "max_latency_s": round(self.max_latency, 4), "segments": [s.to_dict() for s in self.segments]}
+
+
+_DONE = object()
+
+
+class Listener:
+    """Rolling windows over a live stream, scored one at a time for latency."""
+
+    def __init__(self, predictor: Predictor, window_seconds: float = TIMELINE_WINDOW, hop_seconds: float = TIMELINE_HOP, top_k: int = 3,
+                 keep_up: bool = True, max_lag: float = MAX_LAG_SECONDS, threshold: float = TIMELINE_THRESHOLD, clock: Callable[[], float] = time.monotonic) -> None:
+        self.predictor = predictor
+        self.rate = predictor.extractor.sample_rate
+        self.size = round(window_seconds * self.rate)
+        self.hop = round(hop_seconds * self.rate)
+        if self.size < self.rate // 2:
+            raise ConfigError("--window must be at least 0.5 s")
+        if not 0 < self.hop <= self.size:
+            raise ConfigError(f"--hop must be between 0 and the window ({window_seconds:g} s)")
+        if top_k < 1:
+            raise ConfigError("--top-k must be at least 1")
+        self.top_k, self.keep_up, self.max_lag, self.threshold, self.clock = top_k, keep_up, max_lag, threshold, clock
+
+    def _read(self, blocks: Iterable[np.ndarray], inbox: queue.Queue, stop: threading.Event) -> None:
+        try:
+            for block in blocks:
+                item = (np.asarray(block, dtype=np.float32), self.clock())
+                while not stop.is_set():
+                    try:
+                        inbox.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            inbox.put(_DONE)
+        except BaseException as err:  # handed to the scorer, which raises it in the caller's thread
+            inbox.put(err)
+
+    def _score(self, window: np.ndarray) -> tuple[np.ndarray, bool]:
+        p = self.predictor
+        probs, embeddings = p.window_scores(window[None])
+        abstained = False
+        if p.calibration is not None:
+            probs = p.calibration.apply(probs)
+            distance = p.novelty.distance(embeddings) if p.novelty is not None and embeddings is not None else None
+            abstained = p.abstain and bool(p.calibration.abstains(probs, distance)[0])
+        return probs[0], abstained
+
+    def listen(self, blocks: Iterable[np.ndarray], on_window: Callable[[Heard], None] = lambda h: None,
+               on_skip: Callable[[Skipped], None] = lambda s: None) -> ListenSummary:
+        """Score ``blocks`` (mono float32 at the model's rate) until the stream ends or the caller
+        interrupts; returns totals and the merged segments (as ``timeline`` would write them)."""
+        inbox: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
+        stop = threading.Event()
+        reader = threading.Thread(target=self._read, args=(blocks, inbox, stop), daemon=True, name="envsound-listen-reader")
+        reader.start()
+        buffer = np.zeros(0, dtype=np.float32)
+        offset = 0  # stream sample index of buffer[0]
+        arrivals: deque[tuple[int, float]] = deque()  # (stream sample just past a block, its arrival time)
+        read_samples, windows, skipped, busy, worst = 0, 0, 0, 0.0, 0.0
+        starts: list[int] = []
+        probabilities: list[np.ndarray] = []
+        finished = False
+
+        def take(item: object) -> None:
+            nonlocal buffer, read_samples, finished
+            if item is _DONE:
+                finished = True
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                block, arrived = item  # type: ignore[misc]
+                buffer = np.concatenate([buffer, block]) if len(buffer) else block
+                read_samples += len(block)
+                arrivals.append((read_samples, arrived))
+
+        def arrival_of(sample: int) -> float:
+            while len(arrivals) > 1 and arrivals[0][0] < sample:
+                arrivals.popleft()
+            return arrivals[0][1]
+
+        def emit(window: np.ndarray, start: int, arrived: float) -> None:
+            nonlocal windows, busy, worst
+            began = self.clock()
+            probs, abstained = self._score(window)
+            order = np.argsort(probs)[::-1][: self.top_k]
+            labels = [self.predictor.classes[i] for i in order]
+            answer = UNKNOWN if abstained else labels[0]
+            done = self.clock()
+            busy += done - began
+            worst = max(worst, done - arrived)
+            windows += 1
+            starts.append(start)
+            probabilities.append(probs)
+            on_window(Heard(start / self.rate, (start + self.size) / self.rate, labels, [float(probs[i]) for i in order], answer, done - arrived))
+
+        try:
+            while True:
+                # Take what has arrived (keeping up: up to a queue's worth, to find the newest window;
+                # every window: only until one is full), waiting only while no window is full.
+                for _ in range(QUEUE_BLOCKS):
+                    if finished or (not self.keep_up and len(buffer) >= self.size):
+                        break
+                    try:
+                        take(inbox.get(timeout=0.05) if len(buffer) < self.size else inbox.get_nowait())
+                    except queue.Empty:
+                        break
+                if len(buffer) >= self.size:
+                    if self.keep_up and self.clock() - arrival_of(offset + self.size) > self.max_lag:
+                        newest = (len(buffer) - self.size) // self.hop * self.hop
+                        if newest > 0:
+                            buffer, offset = buffer[newest:], offset + newest
+                            skipped += newest
+                            on_skip(Skipped(offset / self.rate, newest / self.rate))
+                    emit(buffer[: self.size], offset, arrival_of(offset + self.size))
+                    buffer, offset = buffer[self.hop :], offset + self.hop
+                elif finished:
+                    # what remains past the last window: one zero-padded window on the hop grid, as timeline's tail
+                    if len(buffer) and (windows == 0 or len(buffer) > self.size - self.hop):
+                        emit(fix_length(buffer, self.size), offset, arrival_of(read_samples))
+                    break
+        except KeyboardInterrupt:  # the user ends a live stream: keep what was heard
+            pass
+        finally:
+            stop.set()
+        duration = read_samples / self.rate
+        segments: list[Segment] = []
+        if probabilities:
+            calibration = self.predictor.calibration
+            abstain_below = calibration.abstain_below if calibration is not None and self.predictor.abstain else None
+            timeline = Timeline("<stream>", self.size / self.rate, self.hop / self.rate, np.array(starts) / self.rate, np.stack(probabilities),
+                                self.predictor.classes, duration, abstain_below=abstain_below)
+            segments = timeline.segments(self.threshold)
+        advanced = max(windows * self.hop / self.rate, 1e-9)
+        return ListenSummary(duration, windows, skipped / self.rate, busy / advanced, worst, segments)
+
+
+def paced(blocks: Iterable[np.ndarray], sample_rate: int, speed: float = 1.0) -> Iterator[np.ndarray]:
+    """``blocks`` released no faster than real time (times ``speed``): a recording made to behave
+    like a live source, for tests and for measuring latency."""
+    began = time.monotonic()
+    sent = 0
+    for block in blocks:
+        sent += len(block)
+        wait = began + sent / sample_rate / speed - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        yield block
