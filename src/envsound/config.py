@@ -36,6 +36,8 @@ class TrainConfig:
     freeze_norm_stats: bool = False  # BatchNorm keeps (and uses) its pretrained running statistics
     seed: int = 0
     threads: int | None = None  # torch intra-op threads; None = torch's default
+    teacher: str | None = None  # distillation: teacher run folders (cv: their fold models) or model files (train), comma-separated
+    distill_weight: float = 0.0  # targets = (1 - w) * one-hot + w * the teacher's probabilities
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
@@ -46,6 +48,10 @@ class TrainConfig:
             raise ConfigError(f"head_init must be 'random' or 'probe', got {self.head_init!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if not 0.0 <= self.distill_weight <= 1.0:
+            raise ConfigError(f"distill_weight must be in [0, 1], got {self.distill_weight}")
+        if (self.distill_weight > 0) != bool(self.teacher):
+            raise ConfigError("distillation needs both a teacher and a distill_weight above 0")
 
 
 @dataclass(frozen=True)

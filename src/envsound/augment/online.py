@@ -44,9 +44,12 @@ def spec_augment(x: torch.Tensor, generator: torch.Generator, freq_masks: int = 
     return x
 
 
-def mixup(x: torch.Tensor, y: torch.Tensor, n_classes: int, generator: torch.Generator, alpha: float = 0.3) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mix pairs of examples and their one-hot targets with a Beta(alpha, alpha) weight."""
-    targets = torch.nn.functional.one_hot(y, n_classes).float()
+def mixup(x: torch.Tensor, y: torch.Tensor, n_classes: int, generator: torch.Generator, alpha: float = 0.3,
+          targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mix pairs of examples and their targets (one-hot of ``y``, or soft ``targets`` such as a
+    teacher's) with a Beta(alpha, alpha) weight."""
+    if targets is None:
+        targets = torch.nn.functional.one_hot(y, n_classes).float()
     lam = torch.distributions.Beta(alpha, alpha).sample((x.shape[0],))
     lam = torch.maximum(lam, 1 - lam)  # keep the first example dominant, so 'train accuracy' stays meaningful
     perm = torch.randperm(x.shape[0], generator=generator)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from envsound._version import __version__
@@ -46,6 +47,13 @@ class LoadedModel:
     info: dict
     calibration: Calibration | None = None  # temperature and abstention threshold(s), when fitted
     novelty: Novelty | None = None  # class statistics of the embedding, for "none of these"
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """(n, classes) probabilities of front-end ``features``, on the CPU."""
+        if self.spec.kind != "network":
+            return self.model.predict_proba(features)
+        with torch.inference_mode():
+            return self.model(torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))).softmax(dim=1).double().numpy()
 
 
 def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str, ...], cfg: RunConfig, info: dict | None = None,

@@ -31,6 +31,7 @@ from envsound.models.model_file import save_model
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment, save_fold, summarize
+from envsound.training.distill import blended_targets, fold_signature, teacher_paths, teacher_probabilities
 from envsound.training.fitting import Fitted, fit_model, predict_proba
 from envsound.utils import (
     exclusive_lock,
@@ -122,7 +123,8 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         if save_models:
             trained_on = sorted(int(f) for f in np.unique(fold_ids[train_idx]))
             save_model(fold_dir / "model.pt", spec, fitted.model, manifest.classes, cfg,
-                       {"fold": fold, "trained_on_folds": trained_on, "dataset": manifest.name, "dataset_fingerprint": fingerprint, "environment": environment()})
+                       {"fold": fold, "trained_on_folds": trained_on, "dataset": manifest.name, "dataset_fingerprint": fingerprint,
+                        "fold_signature": fold_signature(fold_ids), "environment": environment()})
         accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
         save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, history)
         # Epoch times survive a resume inside the history; classic models have no epochs.
@@ -146,5 +148,13 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
                 f"  test loss {last['val_loss']:.3f} acc {last['val_acc']:.1%}  ({last['epoch_seconds']:.1f}s)"
             )
 
+    soft_targets = None
+    if cfg.train.teacher:  # this fold's teacher never saw this fold (distill.teacher_probabilities checks)
+        fold = int(np.unique(fold_ids[test_idx])[0])
+        teacher = teacher_probabilities(teacher_paths(cfg.train.teacher, fold), [manifest.clips[i].path for i in train_idx], manifest.classes, fold,
+                                        manifest.fingerprint(), fold_signature(fold_ids), official_folds=manifest.folds is not None)
+        soft_targets = blended_targets(y_all[train_idx], teacher, cfg.train.distill_weight)
+        if verbose:
+            console.print(f"  teacher agrees with the labels on {(teacher.argmax(1) == y_all[train_idx]).mean():.1%} of the training clips")
     return fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], len(manifest.classes), fold_dir / "checkpoint.pt",
-                     x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity)
+                     x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity, soft_targets=soft_targets)

@@ -15,6 +15,7 @@ from envsound.models.model_file import save_model
 from envsound.models.registry import get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment
+from envsound.training.distill import blended_targets, teacher_paths, teacher_probabilities
 from envsound.training.fitting import fit_model
 from envsound.utils import exclusive_lock, seed_everything, stable_hash
 
@@ -49,8 +50,12 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Pat
             console.print(f"  epoch {epoch}/{cfg.train.epochs}  loss {last['train_loss']:.3f}  acc {last['train_acc']:.1%}  ({last['epoch_seconds']:.1f}s)")
 
     identity = stable_hash({"run": run_config_dict(cfg), "data": manifest.fingerprint(), "out": "train"})
+    soft_targets = None
+    if cfg.train.teacher:  # model files trained on every fold
+        teacher = teacher_probabilities(teacher_paths(cfg.train.teacher, None), [c.path for c in manifest.clips], manifest.classes, None)
+        soft_targets = blended_targets(y, teacher, cfg.train.distill_weight)
     fitted = fit_model(spec, cfg, x, y, fold_assignment(manifest, cfg.n_folds, cfg.train.seed), n_classes, checkpoint, on_epoch=report,
-                       units_per_db=getattr(extractor, "units_per_db", None), identity=identity)
+                       units_per_db=getattr(extractor, "units_per_db", None), identity=identity, soft_targets=soft_targets)
     checkpoint.unlink(missing_ok=True)
     model = fitted.model
     info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment()}

@@ -56,22 +56,22 @@ def warmup_cosine(total_steps: int, warmup_steps: int) -> Callable[[int], float]
     return factor
 
 
-def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int, gen: torch.Generator, units_per_db: float | None) -> tuple[torch.Tensor, torch.Tensor]:
-    if x.ndim != 4:  # feature vectors: only mixup applies
-        if cfg.mixup_alpha > 0:
-            return online.mixup(x, y, n_classes, gen, cfg.mixup_alpha)
-        return x, torch.nn.functional.one_hot(y, n_classes).float()
-    if cfg.time_roll:
-        x = online.time_roll(x, gen)
-    if cfg.gain_db > 0 and units_per_db:
-        x = online.random_gain(x, gen, cfg.gain_db, units_per_db)
-    if cfg.spec_augment:
-        x = online.spec_augment(x, gen)
-    if cfg.image_augment:
-        x = online.study_image_augment(x, gen)
+def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int, gen: torch.Generator, units_per_db: float | None,
+             targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch augmented, and its targets: one-hot of ``y`` or the given soft ``targets``, mixed
+    along with the examples by mixup."""
+    if x.ndim == 4:  # spectrograms; feature vectors get mixup only
+        if cfg.time_roll:
+            x = online.time_roll(x, gen)
+        if cfg.gain_db > 0 and units_per_db:
+            x = online.random_gain(x, gen, cfg.gain_db, units_per_db)
+        if cfg.spec_augment:
+            x = online.spec_augment(x, gen)
+        if cfg.image_augment:
+            x = online.study_image_augment(x, gen)
     if cfg.mixup_alpha > 0:
-        return online.mixup(x, y, n_classes, gen, cfg.mixup_alpha)
-    return x, torch.nn.functional.one_hot(y, n_classes).float()
+        return online.mixup(x, y, n_classes, gen, cfg.mixup_alpha, targets)
+    return x, targets if targets is not None else torch.nn.functional.one_hot(y, n_classes).float()
 
 
 def _memory_format(x: torch.Tensor) -> torch.Tensor:
@@ -126,6 +126,7 @@ def train_network(
     on_epoch: EpochCallback | None = None,
     units_per_db: float | None = NATURAL_LOG_UNITS_PER_DB,
     identity: str | None = None,
+    soft_targets: torch.Tensor | None = None,
 ) -> History:
     """Train ``model`` in place; resume from ``checkpoint`` if it exists, save it after every epoch.
 
@@ -134,6 +135,7 @@ def train_network(
     ``identity`` names what is being trained (config and data, hashed); a checkpoint written for
     another identity is never resumed: it is set aside with a warning and training starts afresh.
     A loss that turns NaN or infinite stops the run with one clear error instead of training on.
+    ``soft_targets`` (n, n_classes), when given, replace the one-hot labels (distillation).
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -175,7 +177,7 @@ def train_network(
             x, y = x_train[batch], y_train[batch]
             if hasattr(model, "augment_batch"):  # a model whose input packs a spectrogram the loop cannot see
                 x = model.augment_batch(x, gen)
-            x_aug, soft = _augment(x, y, cfg, n_classes, gen, units_per_db)
+            x_aug, soft = _augment(x, y, cfg, n_classes, gen, units_per_db, None if soft_targets is None else soft_targets[batch])
             x_aug = _memory_format(x_aug)
             if cfg.label_smoothing:
                 soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
