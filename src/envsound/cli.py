@@ -384,12 +384,17 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
 
 
 @app.command()
-def export(model: Optional[Path] = typer.Argument(None, help="Model file (default: the shipped model)."), onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json).")) -> None:
-    """Export a network to ONNX; the front end runs outside the graph (NumPy) at prediction time."""
+def export(
+    model: Optional[Path] = typer.Argument(None, help="Model file (default: the shipped model)."),
+    onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json)."),
+    front_end: str = typer.Option("graph", help="graph: the STFT/mel front end inside the ONNX file (waveform in; mn04 models); numpy: outside it."),
+    int8: bool = typer.Option(False, "--int8", help="Dynamic int8 quantisation of the weights (smaller; see benchmarks/onnx_int8.py for its accuracy)."),
+) -> None:
+    """Export a network to ONNX: waveform in, class scores out (mn04 models; others take NumPy features)."""
     from envsound.inference.onnx_export import export_onnx
     from envsound.inference.shipped import default_model_path
 
-    _echo(str(export_onnx(model or default_model_path(), onnx)))
+    _echo(str(export_onnx(model or default_model_path(), onnx, front_end=front_end, int8=int8)))
 
 
 @app.command("upgrade-model")

@@ -1,4 +1,6 @@
-"""ONNX export: NumPy front ends match torch's, and onnxruntime matches torch on real clips."""
+"""ONNX export: the front end inside the graph (waveform in) or in NumPy, both matching torch on real clips."""
+
+import json
 
 import numpy as np
 import pytest
@@ -32,14 +34,53 @@ def exported(tmp_path_factory):
     return export_onnx(default_model_path(), tmp_path_factory.mktemp("onnx") / "esc50.onnx")
 
 
-def test_onnx_logits_match_torch_on_real_clips(exported):
+@pytest.fixture(scope="module")
+def exported_numpy(tmp_path_factory):
+    return export_onnx(default_model_path(), tmp_path_factory.mktemp("onnx") / "esc50-features.onnx", front_end="numpy")
+
+
+def _torch_logits(waves):
+    loaded = load_model(default_model_path())
+    with torch.inference_mode():
+        return loaded.model(torch.from_numpy(loaded.extractor(waves))).numpy()
+
+
+def test_the_whole_front_end_is_in_the_graph_and_matches_torch(exported):
+    """Waveform in, logits out: the ONNX STFT and mel inside the file give torch's logits within
+    1e-4 on real clips (and on two lengths, since the graph takes any)."""
+    import onnx
+
+    assert json.loads(exported.with_name(exported.name + ".json").read_text())["input"] == "waveform"
+    assert any(node.op_type == "STFT" for node in onnx.load(str(exported)).graph.node)
+    scorer = OnnxScorer(exported)
+    assert scorer.input_name == "waveform"
+    for seconds in (5.0, 2.0):
+        waves = np.stack([load_audio(p, 32000, seconds) for p in EXAMPLES])
+        assert np.abs(scorer.logits(waves) - _torch_logits(waves)).max() <= 1e-4
+
+
+def test_features_in_export_still_matches_torch(exported_numpy):
     loaded = load_model(default_model_path())
     waves = np.stack([load_audio(p, 32000, 5.0) for p in EXAMPLES])
-    features = loaded.extractor(waves)
-    with torch.inference_mode():
-        ref = loaded.model(torch.from_numpy(features)).numpy()
-    ours = OnnxScorer(exported).logits(features)
-    assert np.abs(ours - ref).max() <= 1e-4
+    ours = OnnxScorer(exported_numpy).logits(loaded.extractor(waves))
+    assert np.abs(ours - _torch_logits(waves)).max() <= 1e-4
+    predictor = Predictor.from_file(exported_numpy)
+    assert predictor.predict_file(EXAMPLES[0], top_k=1).labels == Predictor.from_file(default_model_path()).predict_file(EXAMPLES[0], top_k=1).labels
+
+
+def test_int8_export_is_smaller_and_still_a_classifier(tmp_path, exported):
+    small = export_onnx(default_model_path(), tmp_path / "int8.onnx", int8=True)
+    assert small.stat().st_size < 0.6 * exported.stat().st_size
+    assert json.loads(small.with_name(small.name + ".json").read_text())["int8"] is True
+    prediction = Predictor.from_file(small).predict_file(EXAMPLES[0], top_k=3)
+    assert len(prediction.labels) == 3 and 0 < prediction.probabilities[0] <= 1
+
+
+def test_in_graph_front_end_needs_opset_17(tmp_path):
+    from envsound.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="opset 17"):
+        export_onnx(default_model_path(), tmp_path / "old.onnx", opset=13)
 
 
 def test_onnx_backend_predicts_like_torch(exported):

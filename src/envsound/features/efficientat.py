@@ -56,10 +56,29 @@ class EfficientATFrontEnd(nn.Module):
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         c = self.config
         emphasised = waveform[:, 1:] - c.preemphasis * waveform[:, :-1]
-        spec = torch.stft(emphasised, c.n_fft, hop_length=c.hop_length, win_length=c.win_length, window=self.window, center=True, return_complex=True)
-        power = spec.real.square() + spec.imag.square()
+        if torch.onnx.is_in_onnx_export():
+            power = self._power_for_onnx(emphasised)
+        else:
+            spec = torch.stft(emphasised, c.n_fft, hop_length=c.hop_length, win_length=c.win_length, window=self.window, center=True, return_complex=True)
+            power = spec.real.square() + spec.imag.square()
         mel = torch.matmul(self.filterbank, power)
         return ((torch.log(mel + 1e-5) + 4.5) / 5.0).unsqueeze(1)
+
+
+    def _power_for_onnx(self, emphasised: torch.Tensor) -> torch.Tensor:
+        """The same power spectrogram in the form ONNX's STFT op (opset 17) takes: the reflect
+        padding spelled out, the window zero-padded to n_fft, real and imaginary parts as pairs
+        (ONNX has no complex tensors). Only traced during export; numerically the same frames."""
+        import warnings
+
+        c = self.config
+        side = (c.n_fft - c.win_length) // 2
+        window = nn.functional.pad(self.window, (side, c.n_fft - c.win_length - side))
+        padded = nn.functional.pad(emphasised.unsqueeze(1), (c.n_fft // 2, c.n_fft // 2), mode="reflect").squeeze(1)
+        with warnings.catch_warnings():  # return_complex=False is deprecated for eager use; export needs it
+            warnings.simplefilter("ignore", UserWarning)
+            pairs = torch.stft(padded, c.n_fft, hop_length=c.hop_length, win_length=c.n_fft, window=window, center=False, return_complex=False)
+        return pairs[..., 0].square() + pairs[..., 1].square()
 
 
 class EfficientATLogMelExtractor:

@@ -1,5 +1,12 @@
-"""ONNX export: the network alone (log-mel in, logits out); the STFT front end stays outside
-the graph and runs in NumPy at prediction time, so onnxruntime is all a deployment needs."""
+"""ONNX export: one file that takes the decoded waveform and gives class scores.
+
+For networks on EfficientAT's front end (every mn04 model, the shipped one included) the STFT and
+mel front end are inside the graph (ONNX's STFT op, opset 17), so a deployment needs onnxruntime
+and a decoder, nothing else. Other front ends stay outside: the graph takes their features and
+``features.numpy_frontend`` computes them. ``int8=True`` adds dynamic int8 quantisation of the
+weights (onnxruntime's ``quantize_dynamic``); what it costs in accuracy is measured by
+``benchmarks/onnx_int8.py`` on cross-validation fold models, not assumed.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +16,62 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from envsound.errors import ConfigError
-from envsound.models.model_file import load_model
+from envsound.models.model_file import LoadedModel, load_model
 from envsound.utils import atomic_path
 
 SIDECAR_SUFFIX = ".json"
+IN_GRAPH_FRONT_ENDS = ("efficientat-logmel",)
 
 
-def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17) -> Path:
-    """Write ``out`` (.onnx) and ``out.json`` (classes + front-end description)."""
+class WaveformToLogits(nn.Module):
+    """Front end and network as one module: (batch, samples) at the front end's rate -> logits."""
+
+    def __init__(self, front_end: nn.Module, network: nn.Module) -> None:
+        super().__init__()
+        self.front_end, self.network = front_end, network
+
+    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+        return self.network(self.front_end(waveform))
+
+
+def _graph(loaded: LoadedModel, front_end: str) -> tuple[nn.Module, torch.Tensor, str]:
+    """(module to export, example input, input name) for ``front_end`` 'graph' or 'numpy'."""
+    description = loaded.extractor.describe()
+    if front_end == "graph" and description.get("kind") in IN_GRAPH_FRONT_ENDS:
+        samples = round(loaded.extractor.clip_seconds * loaded.extractor.sample_rate)
+        return WaveformToLogits(loaded.extractor.module, loaded.model).eval(), torch.zeros(2, samples), "waveform"
+    if front_end not in ("graph", "numpy"):
+        raise ConfigError(f"front_end must be 'graph' or 'numpy', got {front_end!r}")
+    return loaded.model.eval(), torch.zeros(1, *loaded.extractor.output_shape), "logmel"
+
+
+def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_end: str = "graph", int8: bool = False) -> Path:
+    """Write ``out`` (.onnx) and ``out.json`` (classes, input kind, front-end description, calibration).
+
+    ``front_end="graph"`` puts the front end inside the graph where it can be (see module doc);
+    ``"numpy"`` keeps it outside, as envsound 0.2 exported."""
     loaded = load_model(model_file)
     if loaded.spec.kind != "network":
         raise ConfigError(f"{model_file}: only network models export to ONNX (this one is '{loaded.spec.kind}')")
+    if opset < 17 and front_end == "graph":
+        raise ConfigError("the in-graph front end needs ONNX opset 17 or newer (its STFT operator)")
     out = Path(out)
-    example = torch.zeros(1, *loaded.extractor.output_shape)
+    module, example, input_name = _graph(loaded, front_end)
+    axes = {"waveform": {0: "batch", 1: "samples"}} if input_name == "waveform" else {"logmel": {0: "batch", 3: "frames"}}
     # The TorchScript-based exporter needs no extra packages (the torch.export one needs onnxscript)
     # and handles this network; its deprecation notice is not actionable for a user.
     with atomic_path(out) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            loaded.model.eval(), (example,), str(tmp), input_names=["logmel"], output_names=["logits"],
-            dynamic_axes={"logmel": {0: "batch", 3: "frames"}, "logits": {0: "batch"}}, opset_version=opset, dynamo=False,
-        )
-    sidecar = {"classes": list(loaded.classes), "features": loaded.extractor.describe(), "model": loaded.spec.name, "source": str(model_file)}
+        warnings.filterwarnings("ignore", message="Constant folding")  # strided slices of the STFT padding; harmless
+        torch.onnx.export(module, (example,), str(tmp), input_names=[input_name], output_names=["logits"],
+                          dynamic_axes={**axes, "logits": {0: "batch"}}, opset_version=opset, dynamo=False)
+        if int8:
+            _quantize(tmp)
+    sidecar = {"classes": list(loaded.classes), "input": input_name, "features": loaded.extractor.describe(), "model": loaded.spec.name,
+               "int8": int8, "source": str(model_file)}
     if loaded.calibration is not None:
         sidecar["calibration"] = loaded.calibration.to_dict()
     with atomic_path(out.with_name(out.name + SIDECAR_SUFFIX)) as tmp:
@@ -40,8 +79,40 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17) -> Pat
     return out
 
 
+def _quantize(path: Path) -> None:
+    """Dynamic int8 quantisation of ``path`` in place: weights stored as int8, activations
+    quantised on the fly; the STFT and mel matrix stay in float."""
+    import logging
+
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    front_end = [node.name for node in onnx.load(str(path)).graph.node if node.name.startswith("/front_end/")]
+    quantized = path.with_name(path.name + ".int8")
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # its shape-inference notes about the front end's tensors are not the user's business
+    try:
+        quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=front_end)
+        quantized.replace(path)
+    finally:
+        root.setLevel(level)
+        quantized.unlink(missing_ok=True)
+
+
+class WaveformInput:
+    """The 'front end' of a waveform-in graph: windows pass through as they are."""
+
+    def __init__(self, description: dict) -> None:
+        self.sample_rate = int(description["sample_rate"])
+        self.clip_seconds = float(description["clip_seconds"])
+
+    def __call__(self, waves: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(waves, dtype=np.float32)
+
+
 class OnnxScorer:
-    """features -> class probabilities with onnxruntime."""
+    """Graph input (waveforms, or front-end features) -> class probabilities with onnxruntime."""
 
     def __init__(self, path: str | Path, threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -55,9 +126,10 @@ class OnnxScorer:
             from envsound.errors import RunError
 
             raise RunError(f"{path}: not a loadable ONNX model ({str(err).strip().splitlines()[0][:200]})") from None
+        self.input_name = self.session.get_inputs()[0].name  # "waveform" or "logmel"
 
     def logits(self, features: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {"logmel": features.astype(np.float32, copy=False)})[0]
+        return self.session.run(None, {self.input_name: features.astype(np.float32, copy=False)})[0]
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         logits = self.logits(features)

@@ -200,7 +200,7 @@ class Predictor:
 
         from envsound.errors import RunError
         from envsound.features.numpy_frontend import numpy_front_end
-        from envsound.inference.onnx_export import SIDECAR_SUFFIX, OnnxScorer
+        from envsound.inference.onnx_export import SIDECAR_SUFFIX, OnnxScorer, WaveformInput
 
         path = Path(path)
         sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
@@ -210,7 +210,8 @@ class Predictor:
             raise RunError(f"{path}: ONNX model or its {sidecar.name} not found (see `envsound export`)")
         try:
             meta = json.loads(sidecar.read_text())
-            front_end, classes = numpy_front_end(meta["features"]), tuple(meta["classes"])
+            front_end = WaveformInput(meta["features"]) if meta.get("input") == "waveform" else numpy_front_end(meta["features"])
+            classes = tuple(meta["classes"])
         except (ValueError, KeyError, TypeError) as err:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
         return cls(front_end, OnnxScorer(path), classes, calibration=Calibration.from_dict(meta.get("calibration")))
