@@ -37,3 +37,6 @@ $PY benchmarks/outside.py runs/outside --name shipped
 # 7. AudioSet knowledge: the hand-made ESC-50 -> AudioSet map as a zero-shot classifier, and as a
 #    prior mixed into each run's out-of-fold probabilities with its weight chosen on training folds.
 $PY benchmarks/zero_shot.py runs/bench-mn04_linear_probe runs/bench-mn04_probe_plus_finetune
+# 8. (declared before its run) test-time augmentation: each fold's probe model on its test fold with
+#    N = 0, 2, 4 circularly shifted copies of each clip averaged in; every N reported, none chosen here.
+$PY benchmarks/tta.py runs/bench-rw_probe_none --shifts 0,2,4 --name tta_rw_probe_none

@@ -189,6 +189,7 @@ def predict(
     backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),
+    tta: int = typer.Option(0, help="Test-time augmentation: also score N circularly shifted copies of each window and average (N+1 times the work)."),
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length).
 
@@ -199,7 +200,7 @@ def predict(
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
-    predictor = Predictor.from_file(model, backend=backend, device=device, abstain=not no_abstain)
+    predictor = Predictor.from_file(model, backend=backend, device=device, abstain=not no_abstain, tta=tta)
     if audioset:
         results = [predictor.audioset_tags(f, top_k=top_k) for f in paths]
     else:

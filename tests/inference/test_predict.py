@@ -105,3 +105,34 @@ def test_cli_folder_glob_and_csv_output(tmp_path):
     assert sorted(Path(r["file"]).stem for r in json.loads(result.stdout)) == ["1-100032-A-0", "1-17367-A-10", "1-187207-A-20"]
     empty = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(tmp_path / "in" / "*.mp3")], capture_output=True, text=True)
     assert empty.returncode == 2 and "no audio files found" in empty.stderr
+
+
+def test_tta_scores_shifted_copies_and_averages_them():
+    """--tta N: each window is also scored rolled by k/(N+1) of its length, and the N+1 scores
+    are averaged; N = 0 scores the window once, as before."""
+    from envsound.errors import ConfigError
+
+    seen = []
+
+    class Identity:
+        sample_rate, clip_seconds = 100, 1.0
+
+        def __call__(self, waves):
+            return waves
+
+    def score(features):
+        seen.append(features.copy())
+        first_half = features[:, :50].sum(1)  # "class 0": energy in the window's first half
+        share = first_half / features.sum(1)
+        return np.stack([share, 1 - share], axis=1)
+
+    window = np.zeros((1, 100), dtype=np.float32)
+    window[0, :25] = 1.0  # all the energy in the first quarter
+    plain = Predictor(Identity(), score, ("a", "b")).window_scores(window)[0]
+    np.testing.assert_allclose(plain, [[1.0, 0.0]])
+    seen.clear()
+    averaged = Predictor(Identity(), score, ("a", "b"), tta=3).window_scores(window)[0]
+    assert len(seen[0]) == 4 and [int(np.argmax(c)) for c in seen[0]] == [0, 25, 50, 75]
+    np.testing.assert_allclose(averaged, [[0.5, 0.5]])  # two of the four copies put it in the first half
+    with pytest.raises(ConfigError, match="tta"):
+        Predictor(Identity(), score, ("a", "b"), tta=-1)

@@ -162,8 +162,11 @@ class Predictor:
     averaged over half-overlapping windows."""
 
     def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None, device: torch.device | str = "cpu",
-                 calibration: Calibration | None = None, abstain: bool = True) -> None:
+                 calibration: Calibration | None = None, abstain: bool = True, tta: int = 0) -> None:
+        if tta < 0:
+            raise ConfigError(f"--tta must be 0 or more, got {tta}")
         self.extractor = extractor
+        self.tta = tta  # test-time augmentation: this many circularly shifted copies of each window, averaged
         self.score = score
         self.classes = tuple(classes)
         self.loaded = loaded  # the torch model, when there is one (AudioSet tags need it)
@@ -176,23 +179,24 @@ class Predictor:
             self.novelty = None
 
     @classmethod
-    def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True) -> "Predictor":
+    def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True, tta: int = 0) -> "Predictor":
         """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``;
         ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works.
         ``device``: where a torch network runs (default: the GPU if torch sees one, else the CPU).
-        ``abstain``: answer "unknown" below the model's abstention threshold (if it has one)."""
+        ``abstain``: answer "unknown" below the model's abstention threshold (if it has one).
+        ``tta``: shifted copies of each window to average (test-time augmentation; 0: none)."""
         from envsound.inference.shipped import default_model_path
 
         path = Path(path) if path is not None else default_model_path()
         if backend == "onnx" or path.suffix == ".onnx":
             predictor = cls.from_onnx(path)
-            predictor.abstain = abstain
+            predictor.abstain, predictor.tta = abstain, tta
             return predictor
         if backend != "torch":
             raise ConfigError(f"unknown backend '{backend}'; choose torch or onnx")
         loaded = load_model(path)
         chosen = choose_device(device)
-        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen, abstain=abstain)
+        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen, abstain=abstain, tta=tta)
 
     @classmethod
     def from_onnx(cls, path: str | Path) -> "Predictor":
@@ -232,10 +236,21 @@ class Predictor:
         return self.score(self.extractor(windows.astype(np.float32, copy=False)))
 
     def window_scores(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """(probabilities, embeddings or None): the embeddings when the model measures novelty."""
+        """(probabilities, embeddings or None): the embeddings when the model measures novelty.
+        With ``tta``, each window is also scored shifted circularly by k/(tta+1) of its length
+        (k = 1..tta) and the results averaged: the same sound at other positions in the window."""
+        copies = self.tta + 1
+        if copies > 1:
+            size = windows.shape[1]
+            windows = np.concatenate([np.roll(windows, round(size * k / copies), axis=1) for k in range(copies)])
         if self.score_with_embedding is None:
-            return self.window_probabilities(windows), None
-        return self.score_with_embedding(self.extractor(windows.astype(np.float32, copy=False)))
+            probs, embeddings = self.window_probabilities(windows), None
+        else:
+            probs, embeddings = self.score_with_embedding(self.extractor(windows.astype(np.float32, copy=False)))
+        if copies > 1:
+            probs = probs.reshape(copies, -1, probs.shape[1]).mean(axis=0)
+            embeddings = None if embeddings is None else embeddings.reshape(copies, -1, embeddings.shape[1]).mean(axis=0)
+        return probs, embeddings
 
     def probabilities(self, signal: np.ndarray) -> np.ndarray:
         return self.window_probabilities(self.windows(signal)).mean(axis=0)
