@@ -145,7 +145,9 @@ def cv(
 ) -> None:
     """Cross-validate on official folds (or stratified group folds) and write metrics.json."""
     from envsound.training.crossval import cross_validate
+    from envsound.training.distributed import init_from_env
 
+    world = init_from_env()  # under torchrun: this process's rank; one process otherwise
     if resume:
         metrics = cross_validate(None, resume, resume=True)
         run_dir = resume
@@ -153,6 +155,8 @@ def cv(
         cfg = _run_config(model, dataset, data, folds, epochs, seed, config, settings)
         run_dir = out or Path("runs") / f"{Path(cfg.dataset).stem}-{cfg.train.model}"
         metrics = cross_validate(cfg, run_dir, command=_command_line(), save_models=save_models)
+    if not world.is_main:
+        return
     _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
     if not no_report:
         from envsound.evaluation.report import build_report
@@ -171,9 +175,11 @@ def train(
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
     settings: Optional[List[str]] = SET_OPT,
 ) -> None:
-    """Train on every clip of a dataset and write one model file."""
+    """Train on every clip of a dataset and write one model file (data-parallel under torchrun)."""
+    from envsound.training.distributed import init_from_env
     from envsound.training.fit import train as fit
 
+    init_from_env()
     fit(_run_config(model, dataset, data, None, epochs, seed, config, settings), out, command=_command_line())
 
 

@@ -34,6 +34,7 @@ class TrainConfig:
     ema_decay: float = 0.998  # weight average that is evaluated and saved; 0 disables
     head_init: str = "random"  # "probe": fit a linear probe on the frozen backbone first (LP-FT)
     freeze_norm_stats: bool = False  # BatchNorm keeps (and uses) its pretrained running statistics
+    sync_batchnorm: bool = False  # under torchrun: batch statistics over all ranks (GPU training only)
     seed: int = 0
     threads: int | None = None  # torch intra-op threads; None = torch's default
     teacher: str | None = None  # distillation: teacher run folders (cv: their fold models) or model files (train), comma-separated

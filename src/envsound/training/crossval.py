@@ -32,6 +32,7 @@ from envsound.models.registry import ModelSpec, get_model, resolve, run_config_d
 from envsound.progress import console
 from envsound.runs import environment, save_fold, summarize
 from envsound.training.distill import blended_targets, fold_signature, teacher_paths, teacher_probabilities
+from envsound.training.distributed import World, barrier, current_world
 from envsound.training.fitting import Fitted, fit_model, predict_proba
 from envsound.utils import (
     exclusive_lock,
@@ -55,11 +56,17 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
     once the features exist, so a run that cannot start leaves nothing behind.
     """
     run_dir = Path(run_dir)
+    world = current_world()
+    if world.active:  # under torchrun: rank 0 holds the lock and writes; every rank trains
+        if world.is_main:
+            with exclusive_lock(run_dir, "this run folder"):
+                return _cross_validate(cfg, run_dir, resume, command, verbose, save_models, world)
+        return _cross_validate(cfg, run_dir, resume, command, False, save_models, world)
     with exclusive_lock(run_dir, "this run folder"):
-        return _cross_validate(cfg, run_dir, resume, command, verbose, save_models)
+        return _cross_validate(cfg, run_dir, resume, command, verbose, save_models, world)
 
 
-def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool, save_models: bool) -> dict[str, Any]:
+def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool, save_models: bool, world: World) -> dict[str, Any]:
     saved: dict | None = None
     if resume:
         if not (run_dir / "config.json").exists():
@@ -69,7 +76,8 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         save_models = bool(saved.get("save_models", False))
         if (run_dir / "metrics.json").exists():
             return read_json(run_dir / "metrics.json")
-        remove_stale_temporaries(run_dir, recursive=True)
+        if world.is_main:
+            remove_stale_temporaries(run_dir, recursive=True)
     else:
         if cfg is None:
             raise RunError("a config is needed for a new run")
@@ -87,8 +95,13 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
     check_trainable(manifest, fold_ids, folds)
     seed_everything(cfg.train.seed)
     extractor = spec.extractor(cfg)
+    if not world.is_main:
+        barrier()  # rank 0 fills the feature cache first; the others then read it
     features = load_or_compute(manifest, extractor, show_progress=verbose)
-    if not resume:
+    if world.is_main:
+        barrier()
+    barrier()  # every rank has checked the run folder before rank 0 writes into it
+    if not resume and world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json(
             run_dir / "config.json",
@@ -110,7 +123,9 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         fold_dir = run_dir / f"fold-{fold}"
         if (fold_dir / "result.json").exists():
             continue
-        fold_dir.mkdir(exist_ok=True)
+        if world.is_main:
+            fold_dir.mkdir(exist_ok=True)
+        barrier()
         train_idx, test_idx = split_indices(fold_ids, fold)
         test_idx = test_idx[originals[test_idx]]  # augmented copies train, never test
         assert_no_leak(manifest, train_idx, test_idx, check_groups=manifest.folds is None)
@@ -119,6 +134,9 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
             console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
         identity = stable_hash({"run": run_config_dict(cfg), "data": fingerprint, "fold": fold})
         fitted = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None), identity)
+        if not world.is_main:  # rank 0 scores and writes the fold; the others wait for it
+            barrier()
+            continue
         probs, history, tuned = predict_proba(spec, fitted.model, x_all[test_idx], len(manifest.classes)), fitted.history, fitted.tuned
         if save_models:
             trained_on = sorted(int(f) for f in np.unique(fold_ids[train_idx]))
@@ -131,10 +149,15 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         seconds = sum(history.get("epoch_seconds", [])) or time.perf_counter() - started
         write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned, "last_step_accuracy": history.get("final_raw_val_acc")})
         (fold_dir / "checkpoint.pt").unlink(missing_ok=True)
+        barrier()
         if verbose:
             console.print(f"fold {fold}: accuracy [bold]{accuracy:.1%}[/]")
+    if not world.is_main:
+        barrier()
+        return read_json(run_dir / "metrics.json")
     metrics = summarize(run_dir, folds)
     write_json(run_dir / "metrics.json", metrics)
+    barrier()
     if verbose:
         console.print(f"mean accuracy {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} over folds {folds} → {run_dir / 'metrics.json'}")
     return metrics

@@ -16,6 +16,7 @@ from envsound.models.registry import get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment
 from envsound.training.distill import blended_targets, teacher_paths, teacher_probabilities
+from envsound.training.distributed import World, barrier, current_world
 from envsound.training.fitting import fit_model
 from envsound.utils import exclusive_lock, seed_everything, stable_hash
 
@@ -27,11 +28,14 @@ def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: 
     and data; one process at a time writes ``out``.
     """
     out = Path(out)
+    world = current_world()
+    if not world.is_main:  # under torchrun: rank 0 holds the lock and writes; every rank trains
+        return _train(cfg, out, command, False, world)
     with exclusive_lock(out, "this model file"):
-        return _train(cfg, out, command, verbose)
+        return _train(cfg, out, command, verbose, world)
 
 
-def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Path:
+def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world: World) -> Path:
     cfg = resolve(cfg)
     spec = get_model(cfg.train.model)
     manifest = load_dataset(cfg.dataset, cfg.data_root)
@@ -39,7 +43,11 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Pat
         raise DatasetError(f"dataset '{manifest.name}' has clips of one class; a classifier needs at least two")
     seed_everything(cfg.train.seed)
     extractor = spec.extractor(cfg)
+    if not world.is_main:
+        barrier()  # rank 0 fills the feature cache first
     features = load_or_compute(manifest, extractor, show_progress=verbose)
+    if world.is_main:
+        barrier()
     x, y = np.asarray(features.features), manifest.targets
     started = time.perf_counter()
     n_classes = len(manifest.classes)
@@ -56,10 +64,14 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool) -> Pat
         soft_targets = blended_targets(y, teacher, cfg.train.distill_weight)
     fitted = fit_model(spec, cfg, x, y, fold_assignment(manifest, cfg.n_folds, cfg.train.seed), n_classes, checkpoint, on_epoch=report,
                        units_per_db=getattr(extractor, "units_per_db", None), identity=identity, soft_targets=soft_targets)
+    if not world.is_main:
+        barrier()
+        return out
     checkpoint.unlink(missing_ok=True)
     model = fitted.model
     info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment()}
     save_model(out, spec, model, manifest.classes, cfg, info)
+    barrier()
     if verbose:
         console.print(f"model written to {out}")
     return out

@@ -23,6 +23,7 @@ from envsound.config import TrainConfig
 from envsound.errors import ConfigError, RunError
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.progress import warn
+from envsound.training.distributed import check_batch, current_world, gather_to_all, rank_batch, sum_across, wrap
 from envsound.training.ema import WeightAverage
 from envsound.utils import atomic_path
 
@@ -149,6 +150,16 @@ def train_network(
     steps_per_epoch = math.ceil(len(x_train) / cfg.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(cfg.epochs * steps_per_epoch, round(cfg.warmup_epochs * steps_per_epoch)))
     gen = torch.Generator().manual_seed(cfg.seed)
+    world = current_world()
+    check_batch(cfg.batch_size, world)
+    # Under torchrun every rank draws the same order from ``gen``; augmentation and mixup draw from
+    # a generator (and torch's global RNG) seeded per rank. One process: ``gen`` does both, as always.
+    augment_gen = torch.Generator().manual_seed(cfg.seed * 1000 + world.rank + 1) if world.active else gen
+    if world.active:
+        torch.manual_seed(cfg.seed * 1000 + world.rank + 1)
+    if state is not None and state.get("world_size", 1) != world.size:
+        warn(f"{checkpoint}: written by {state.get('world_size', 1)} processes, resumed by {world.size}; starting this fold afresh")
+        state = None
     if x_train.ndim == 4:
         model.to(memory_format=torch.channels_last)
     average = WeightAverage(model, cfg.ema_decay) if cfg.ema_decay else None
@@ -160,8 +171,13 @@ def train_network(
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
         gen.set_state(state["generator"])
-        torch.set_rng_state(state["torch_rng"])
+        if world.active:
+            torch.set_rng_state(state["torch_rng"][world.rank])
+            augment_gen.set_state(state["augment_generator"][world.rank])
+        else:
+            torch.set_rng_state(state["torch_rng"])
         history, start_epoch = History(**state["history"]), state["epoch"]
+    trained = wrap(model, world, cfg.sync_batchnorm)  # DDP over the same parameters when there are ranks
 
     for epoch in range(start_epoch, cfg.epochs):
         started = time.perf_counter()
@@ -172,16 +188,17 @@ def train_network(
         total_loss, correct, seen = 0.0, 0, 0
         for i in range(0, len(order), cfg.batch_size):
             batch = order[i : i + cfg.batch_size]
-            if len(batch) < 2:  # BatchNorm cannot train on a single example
+            if len(batch) < 2 * world.size:  # BatchNorm cannot train on a single example (per rank)
                 continue
+            batch = rank_batch(batch, world)  # the whole batch in one process; a share of it per rank
             x, y = x_train[batch], y_train[batch]
             if hasattr(model, "augment_batch"):  # a model whose input packs a spectrogram the loop cannot see
-                x = model.augment_batch(x, gen)
-            x_aug, soft = _augment(x, y, cfg, n_classes, gen, units_per_db, None if soft_targets is None else soft_targets[batch])
+                x = model.augment_batch(x, augment_gen)
+            x_aug, soft = _augment(x, y, cfg, n_classes, augment_gen, units_per_db, None if soft_targets is None else soft_targets[batch])
             x_aug = _memory_format(x_aug)
             if cfg.label_smoothing:
                 soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
-            logits = model(x_aug)
+            logits = trained(x_aug)
             loss = torch.sum(-soft * torch.log_softmax(logits, dim=1), dim=1).mean()
             if not torch.isfinite(loss):
                 raise RunError(f"training diverged: the loss is {loss.item()} at epoch {epoch + 1}, step {i // cfg.batch_size + 1}; "
@@ -195,6 +212,7 @@ def train_network(
             total_loss += loss.item() * len(batch)
             correct += int((logits.argmax(1) == y).sum())
             seen += len(batch)
+        total_loss, correct, seen = sum_across([total_loss, correct, seen])
         history.train_loss.append(total_loss / max(1, seen))
         history.train_acc.append(correct / max(1, seen))
         if x_val is not None:
@@ -202,7 +220,8 @@ def train_network(
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
         history.epoch_seconds.append(time.perf_counter() - started)
-        if checkpoint is not None:
+        rng_states = gather_to_all((torch.get_rng_state(), augment_gen.get_state())) if world.active else None
+        if checkpoint is not None and world.is_main:
             with atomic_path(checkpoint) as tmp:
                 torch.save(
                     {
@@ -211,14 +230,16 @@ def train_network(
                         "optimizer": optimizer.state_dict(),
                         "schedule": schedule.state_dict(),
                         "generator": gen.get_state(),
-                        "torch_rng": torch.get_rng_state(),
+                        "torch_rng": [r[0] for r in rng_states] if rng_states else torch.get_rng_state(),
+                        "augment_generator": [r[1] for r in rng_states] if rng_states else None,
+                        "world_size": world.size,
                         "history": history.to_dict(),
                         "average": average.state_dict() if average else None,
                         "identity": identity,
                     },
                     tmp,
                 )
-        if on_epoch:
+        if on_epoch and world.is_main:
             on_epoch(epoch + 1, history.last())
     if average is not None:
         if x_val is not None:

@@ -1,0 +1,97 @@
+"""Data-parallel training under ``torchrun``: which process this is, and what only one process does.
+
+``torchrun --nproc-per-node N -m envsound.cli cv|train ...`` starts N copies of the command with
+RANK, WORLD_SIZE and MASTER_ADDR/PORT set; ``init_from_env`` joins them into one process group
+(gloo: envsound trains on the CPU; a GPU training path would take nccl here). Every rank then runs the same code: it computes the same shuffled order,
+takes its share of each batch (the configured batch size stays the *global* batch), and DDP
+averages the gradients, so a step equals one single-process step on the whole batch. Only rank 0
+writes run files and checkpoints; the others wait for it at barriers. A single process (no
+torchrun) sees ``World()`` with size 1 and nothing changes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+from envsound.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class World:
+    rank: int = 0
+    size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def active(self) -> bool:
+        return self.size > 1
+
+
+def current_world() -> World:
+    if dist.is_available() and dist.is_initialized():
+        return World(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", dist.get_rank())))
+    return World()
+
+
+def init_from_env(timeout_minutes: float = 30.0) -> World:
+    """Join torchrun's process group when launched by it (WORLD_SIZE > 1); otherwise a no-op."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or (dist.is_available() and dist.is_initialized()):
+        return current_world()
+    if not dist.is_available():
+        raise ConfigError("this torch build has no torch.distributed; run without torchrun")
+    dist.init_process_group(backend="gloo", timeout=timedelta(minutes=timeout_minutes))
+    return current_world()
+
+
+def barrier() -> None:
+    if current_world().active:
+        dist.barrier()
+
+
+def sum_across(values: list[float]) -> list[float]:
+    """Each value summed over the ranks (metrics counted per rank: loss totals, correct, seen)."""
+    world = current_world()
+    if not world.active:
+        return values
+    tensor = torch.tensor(values, dtype=torch.float64)
+    dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return tensor.tolist()
+
+
+def gather_to_all(value: Any) -> list[Any]:
+    """Every rank's ``value``, in rank order, on every rank."""
+    world = current_world()
+    if not world.active:
+        return [value]
+    out: list[Any] = [None] * world.size
+    dist.all_gather_object(out, value)
+    return out
+
+
+def rank_batch(batch: torch.Tensor, world: World) -> torch.Tensor:
+    """This rank's share of a global batch: every size-th example from position rank."""
+    return batch[world.rank :: world.size] if world.active else batch
+
+
+def check_batch(batch_size: int, world: World) -> None:
+    if world.active and batch_size % world.size:
+        raise ConfigError(f"batch_size {batch_size} is the global batch and must divide by the {world.size} ranks")
+
+
+def wrap(model: torch.nn.Module, world: World, sync_batchnorm: bool) -> torch.nn.Module:
+    """``model`` in DistributedDataParallel (and SyncBatchNorm if asked) when there are ranks."""
+    if not world.active:
+        return model
+    if sync_batchnorm:  # torch's SyncBatchNorm refuses CPU tensors, and envsound trains on the CPU
+        raise ConfigError("sync_batchnorm needs GPU training, which envsound does not have yet; freeze_norm_stats=true makes CPU ranks' steps equal a single process's")
+    return torch.nn.parallel.DistributedDataParallel(model)

@@ -1,0 +1,90 @@
+"""Data-parallel training under torchrun: equal steps, one writer, and resume after a killed rank."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from ddp_step import tiny
+
+HERE = Path(__file__).parent
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc-per-node", "2"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def torchrun(*args, **kwargs):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return [*TORCHRUN, "--master-addr", "127.0.0.1", "--master-port", str(free_port()), *args], env
+
+
+def test_two_ranks_with_half_batches_take_the_single_process_step(tmp_path):
+    """A global batch of 8 as 2 ranks x 4 (DDP averaging their gradients) gives the weights of one
+    process on all 8, within 1e-5 (BatchNorm statistics frozen, as ranks cannot share them on CPU)."""
+    single, double = tmp_path / "one.pt", tmp_path / "two.pt"
+    subprocess.run([sys.executable, str(HERE / "ddp_step.py"), str(single)], check=True, timeout=120)
+    command, env = torchrun(str(HERE / "ddp_step.py"), str(double))
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    a, b = torch.load(single, weights_only=True), torch.load(double, weights_only=True)
+    start = tiny().state_dict()
+    assert any((a[k] - start[k]).abs().max() > 1e-3 for k in a)  # the step did move the weights
+    for key in a:
+        assert (a[key] - b[key]).abs().max() <= 1e-5, key
+
+
+def _config(tone_dataset, tmp_path, epochs):
+    path = tmp_path / f"cfg{epochs}.json"
+    path.write_text(json.dumps({
+        "dataset": str(tone_dataset), "n_folds": 3,
+        "features": {"kind": "logmel", "clip_seconds": 1.0, "n_mels": 32},
+        "train": {"model": "compact", "model_kwargs": {"width": 8}, "epochs": epochs, "batch_size": 8, "warmup_epochs": 0},
+    }))
+    return path
+
+
+@pytest.mark.slow
+def test_torchrun_cv_writes_one_complete_run_folder(tone_dataset, tmp_path):
+    run = tmp_path / "run"
+    command, env = torchrun("-m", "envsound.cli", "cv", "--config", str(_config(tone_dataset, tmp_path, 1)), "--out", str(run), "--no-report")
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert len(metrics["fold_accuracy"]) == 3
+    for fold in (1, 2, 3):
+        assert (run / f"fold-{fold}" / "result.json").exists() and not (run / f"fold-{fold}" / "checkpoint.pt").exists()
+    assert result.stdout.count("mean accuracy") == 1  # rank 0 alone speaks and writes
+
+
+@pytest.mark.slow
+def test_a_killed_rank_then_resume_finishes_the_run(tone_dataset, tmp_path):
+    run = tmp_path / "run"
+    command, env = torchrun("-m", "envsound.cli", "cv", "--config", str(_config(tone_dataset, tmp_path, 40)), "--out", str(run), "--no-report")
+    launcher = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not (run / "fold-1" / "checkpoint.pt").exists():
+            assert launcher.poll() is None and time.monotonic() < deadline, "no checkpoint appeared"
+            time.sleep(0.2)
+        workers = subprocess.run(["pgrep", "-P", str(launcher.pid)], capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2
+        os.kill(int(workers[-1]), signal.SIGKILL)  # one rank dies mid-epoch
+        assert launcher.wait(timeout=120) != 0
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
+    assert not (run / "metrics.json").exists()
+    command, env = torchrun("-m", "envsound.cli", "cv", "--resume", str(run), "--no-report")
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(json.loads((run / "metrics.json").read_text())["fold_accuracy"]) == 3
