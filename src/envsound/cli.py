@@ -142,26 +142,42 @@ def cv(
     resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run folder."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html at the end."),
     save_models: bool = typer.Option(False, "--save-models", help="Keep each fold's trained model (fold-K/model.pt) to score it again later (robustness, calibration)."),
+    engine: str = typer.Option("local", help="local: folds one after another here; ray: every fold a Ray task (pip install 'envsound[distributed]')."),
+    address: Optional[str] = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance."),
+    seeds: Optional[str] = typer.Option(None, help="Comma-separated seeds: one run folder per seed (OUT-seedN), all folds of all of them as jobs."),
+    cpus_per_fold: int = typer.Option(1, help="With --engine ray: CPUs (and torch threads) per fold task."),
 ) -> None:
     """Cross-validate on official folds (or stratified group folds) and write metrics.json."""
-    from envsound.training.crossval import cross_validate
+    from dataclasses import replace
+
+    from envsound.engines import check_engine
+    from envsound.training.crossval import cross_validate, cross_validate_runs
     from envsound.training.distributed import init_from_env
 
     world = init_from_env()  # under torchrun: this process's rank; one process otherwise
+    check_engine(engine)
     if resume:
-        metrics = cross_validate(None, resume, resume=True)
-        run_dir = resume
+        runs = [(None, resume)]
     else:
         cfg = _run_config(model, dataset, data, folds, epochs, seed, config, settings)
         run_dir = out or Path("runs") / f"{Path(cfg.dataset).stem}-{cfg.train.model}"
-        metrics = cross_validate(cfg, run_dir, command=_command_line(), save_models=save_models)
+        if seeds:
+            chosen = [int(s) for s in seeds.split(",") if s.strip()]
+            runs = [(replace(cfg, train=replace(cfg.train, seed=s)), run_dir.with_name(f"{run_dir.name}-seed{s}")) for s in chosen]
+        else:
+            runs = [(cfg, run_dir)]
+    if engine == "ray":
+        results = cross_validate_runs(runs, resume=bool(resume), command=_command_line(), save_models=save_models, address=address, cpus_per_fold=cpus_per_fold)
+    else:
+        results = [cross_validate(c, d, resume=bool(resume), command=_command_line(), save_models=save_models) for c, d in runs]
     if not world.is_main:
         return
-    _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
-    if not no_report:
-        from envsound.evaluation.report import build_report
+    for (_, run_dir), metrics in zip(runs, results):
+        _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
+        if not no_report:
+            from envsound.evaluation.report import build_report
 
-        _echo(f"report: {build_report(run_dir)}")
+            _echo(f"report: {build_report(run_dir)}")
 
 
 @app.command()

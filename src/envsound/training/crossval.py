@@ -10,6 +10,7 @@ last epoch checkpoint.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from envsound.data import (
     split_indices,
 )
 from envsound.data.manifest import Manifest
+from envsound.engines import check_engine, ray_session
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
@@ -44,7 +46,8 @@ from envsound.utils import (
 )
 
 
-def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = False, command: str | None = None, verbose: bool = True, save_models: bool = False) -> dict[str, Any]:
+def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = False, command: str | None = None, verbose: bool = True, save_models: bool = False,
+                   engine: str = "local", address: str | None = None, cpus_per_fold: int = 1) -> dict[str, Any]:
     """Run (or resume) official-fold cross-validation; returns the metrics written to metrics.json.
 
     ``save_models`` keeps each fold's trained model as ``fold-K/model.pt`` (a normal model file,
@@ -56,6 +59,8 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
     once the features exist, so a run that cannot start leaves nothing behind.
     """
     run_dir = Path(run_dir)
+    if check_engine(engine) == "ray":
+        return cross_validate_runs([(cfg, run_dir)], resume, command, verbose, save_models, address, cpus_per_fold)[0]
     world = current_world()
     if world.active:  # under torchrun: rank 0 holds the lock and writes; every rank trains
         if world.is_main:
@@ -66,7 +71,27 @@ def cross_validate(cfg: RunConfig | None, run_dir: str | Path, resume: bool = Fa
         return _cross_validate(cfg, run_dir, resume, command, verbose, save_models, world)
 
 
-def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool, save_models: bool, world: World) -> dict[str, Any]:
+@dataclass
+class PreparedRun:
+    """What every fold of a run needs, whichever process trains it."""
+
+    cfg: RunConfig
+    spec: ModelSpec
+    manifest: Manifest
+    fingerprint: str
+    fold_ids: np.ndarray
+    folds: list[int]
+    units_per_db: float | None
+    x_all: np.ndarray
+    y_all: np.ndarray
+    originals: np.ndarray
+    save_models: bool
+
+
+def _prepare(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool, save_models: bool, world: World,
+             clean: bool = True) -> PreparedRun | dict[str, Any]:
+    """Check the run folder, load data and features, write config.json; a finished run's metrics.
+    ``clean``: remove temporaries of dead writers (not from a task while sibling folds write)."""
     saved: dict | None = None
     if resume:
         if not (run_dir / "config.json").exists():
@@ -76,7 +101,7 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
         save_models = bool(saved.get("save_models", False))
         if (run_dir / "metrics.json").exists():
             return read_json(run_dir / "metrics.json")
-        if world.is_main:
+        if world.is_main and clean:
             remove_stale_temporaries(run_dir, recursive=True)
     else:
         if cfg is None:
@@ -116,51 +141,111 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
                 "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             },
         )
-    x_all = np.asarray(features.features)
-    y_all = manifest.targets
-    originals = np.array([c.source is None for c in manifest.clips])
-    for fold in folds:
-        fold_dir = run_dir / f"fold-{fold}"
-        if (fold_dir / "result.json").exists():
-            continue
-        if world.is_main:
-            fold_dir.mkdir(exist_ok=True)
+    return PreparedRun(cfg, spec, manifest, fingerprint, fold_ids, folds, getattr(extractor, "units_per_db", None), np.asarray(features.features),
+                       manifest.targets, np.array([c.source is None for c in manifest.clips]), save_models)
+
+
+def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool, save_models: bool, world: World) -> dict[str, Any]:
+    run = _prepare(cfg, run_dir, resume, command, verbose, save_models, world)
+    if isinstance(run, dict):
+        return run
+    for fold in run.folds:
+        _run_fold(run, run_dir, fold, verbose, world)
+    return _finish(run, run_dir, verbose, world)
+
+
+def _run_fold(run: PreparedRun, run_dir: Path, fold: int, verbose: bool, world: World) -> None:
+    """Train, score and write one fold (skipped when its result is already there)."""
+    cfg, spec, manifest = run.cfg, run.spec, run.manifest
+    fold_dir = run_dir / f"fold-{fold}"
+    if (fold_dir / "result.json").exists():
+        return
+    if world.is_main:
+        fold_dir.mkdir(exist_ok=True)
+    barrier()
+    train_idx, test_idx = split_indices(run.fold_ids, fold)
+    test_idx = test_idx[run.originals[test_idx]]  # augmented copies train, never test
+    assert_no_leak(manifest, train_idx, test_idx, check_groups=manifest.folds is None)
+    started = time.perf_counter()
+    if verbose:
+        console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
+    identity = stable_hash({"run": run_config_dict(cfg), "data": run.fingerprint, "fold": fold})
+    fitted = _fit_fold(spec, cfg, manifest, run.x_all, run.y_all, run.fold_ids, train_idx, test_idx, fold_dir, verbose, run.units_per_db, identity)
+    if not world.is_main:  # rank 0 scores and writes the fold; the others wait for it
         barrier()
-        train_idx, test_idx = split_indices(fold_ids, fold)
-        test_idx = test_idx[originals[test_idx]]  # augmented copies train, never test
-        assert_no_leak(manifest, train_idx, test_idx, check_groups=manifest.folds is None)
-        started = time.perf_counter()
-        if verbose:
-            console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
-        identity = stable_hash({"run": run_config_dict(cfg), "data": fingerprint, "fold": fold})
-        fitted = _fit_fold(spec, cfg, manifest, x_all, y_all, fold_ids, train_idx, test_idx, fold_dir, verbose, getattr(extractor, "units_per_db", None), identity)
-        if not world.is_main:  # rank 0 scores and writes the fold; the others wait for it
-            barrier()
-            continue
-        probs, history, tuned = predict_proba(spec, fitted.model, x_all[test_idx], len(manifest.classes)), fitted.history, fitted.tuned
-        if save_models:
-            trained_on = sorted(int(f) for f in np.unique(fold_ids[train_idx]))
-            save_model(fold_dir / "model.pt", spec, fitted.model, manifest.classes, cfg,
-                       {"fold": fold, "trained_on_folds": trained_on, "dataset": manifest.name, "dataset_fingerprint": fingerprint,
-                        "fold_signature": fold_signature(fold_ids), "environment": environment()})
-        accuracy = float((probs.argmax(1) == y_all[test_idx]).mean())
-        save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, history)
-        # Epoch times survive a resume inside the history; classic models have no epochs.
-        seconds = sum(history.get("epoch_seconds", [])) or time.perf_counter() - started
-        write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned, "last_step_accuracy": history.get("final_raw_val_acc")})
-        (fold_dir / "checkpoint.pt").unlink(missing_ok=True)
-        barrier()
-        if verbose:
-            console.print(f"fold {fold}: accuracy [bold]{accuracy:.1%}[/]")
+        return
+    probs, history, tuned = predict_proba(spec, fitted.model, run.x_all[test_idx], len(manifest.classes)), fitted.history, fitted.tuned
+    if run.save_models:
+        trained_on = sorted(int(f) for f in np.unique(run.fold_ids[train_idx]))
+        save_model(fold_dir / "model.pt", spec, fitted.model, manifest.classes, cfg,
+                   {"fold": fold, "trained_on_folds": trained_on, "dataset": manifest.name, "dataset_fingerprint": run.fingerprint,
+                    "fold_signature": fold_signature(run.fold_ids), "environment": environment()})
+    accuracy = float((probs.argmax(1) == run.y_all[test_idx]).mean())
+    save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), run.y_all[test_idx], probs, history)
+    # Epoch times survive a resume inside the history; classic models have no epochs.
+    seconds = sum(history.get("epoch_seconds", [])) or time.perf_counter() - started
+    write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned, "last_step_accuracy": history.get("final_raw_val_acc")})
+    (fold_dir / "checkpoint.pt").unlink(missing_ok=True)
+    barrier()
+    if verbose:
+        console.print(f"fold {fold}: accuracy [bold]{accuracy:.1%}[/]")
+
+
+def _finish(run: PreparedRun, run_dir: Path, verbose: bool, world: World) -> dict[str, Any]:
     if not world.is_main:
         barrier()
         return read_json(run_dir / "metrics.json")
-    metrics = summarize(run_dir, folds)
+    metrics = summarize(run_dir, run.folds)
     write_json(run_dir / "metrics.json", metrics)
     barrier()
     if verbose:
-        console.print(f"mean accuracy {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} over folds {folds} → {run_dir / 'metrics.json'}")
+        console.print(f"mean accuracy {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} over folds {run.folds} → {run_dir / 'metrics.json'}")
     return metrics
+
+
+def cross_validate_runs(runs: list[tuple[RunConfig | None, Path]], resume: bool = False, command: str | None = None, verbose: bool = True,
+                        save_models: bool = False, address: str | None = None, cpus_per_fold: int = 1) -> list[dict[str, Any]]:
+    """Several runs (seeds, settings), every fold of every run a Ray task with ``cpus_per_fold``
+    CPUs. This process prepares each run folder (config.json, cached features) and holds its lock;
+    the folds write what a sequential run writes, so ``--resume`` works across engines."""
+    from contextlib import ExitStack
+
+    with ExitStack() as locks, ray_session(address) as ray:
+        prepared: list[tuple[Path, PreparedRun | dict[str, Any]]] = []
+        for cfg, run_dir in runs:
+            locks.enter_context(exclusive_lock(run_dir, "this run folder"))
+            prepared.append((run_dir, _prepare(cfg, run_dir, resume, command, verbose, save_models, World())))
+        task = ray.remote(num_cpus=cpus_per_fold, max_retries=0)(_fold_task)
+        pending = {task.remote(str(run_dir), fold, cpus_per_fold): (run_dir, fold) for run_dir, run in prepared if not isinstance(run, dict)
+                   for fold in run.folds if not (run_dir / f"fold-{fold}" / "result.json").exists()}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            run_dir, fold = pending.pop(done[0])
+            accuracy = ray.get(done[0])  # a failed fold raises here; finished folds stay for --resume
+            if verbose:
+                console.print(f"{run_dir.name} fold {fold}: accuracy [bold]{accuracy:.1%}[/]")
+        return [run if isinstance(run, dict) else _finish(run, run_dir, verbose, World()) for run_dir, run in prepared]
+
+
+def _fold_task(run_dir: str, fold: int, threads: int) -> float:
+    """A Ray task: one fold, with torch's threads at the CPUs the task was given (2 folds on 2 CPUs
+    must not each start 2 threads)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    return run_one_fold(run_dir, fold)
+
+
+def run_one_fold(run_dir: str | Path, fold: int) -> float:
+    """Train fold ``fold`` of a prepared run folder (its config.json written, its features cached)
+    in this process, and return its accuracy: what a Ray task does. The process that submitted
+    the task holds the run folder's lock; every fold writes only its own ``fold-K/``."""
+    run_dir = Path(run_dir)
+    run = _prepare(None, run_dir, True, None, False, False, World(), clean=False)
+    if isinstance(run, dict):
+        return float(run["fold_accuracy"][run["folds"].index(fold)])
+    _run_fold(run, run_dir, fold, False, World())
+    return float(read_json(run_dir / f"fold-{fold}" / "result.json")["accuracy"])
 
 
 def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool, units_per_db: float | None, identity: str) -> Fitted:

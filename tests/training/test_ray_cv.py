@@ -1,0 +1,38 @@
+"""cv --engine ray: folds (and seeds) as Ray tasks write what a sequential run writes."""
+
+import json
+
+import pytest
+
+from envsound.config import RunConfig, TrainConfig
+from envsound.features.logmel import LogMelConfig
+from envsound.training.crossval import cross_validate, cross_validate_runs
+
+pytest.importorskip("ray")
+
+
+def _cfg(root, seed=0):
+    return RunConfig(dataset=str(root), n_folds=3, features=LogMelConfig(clip_seconds=1.0, n_mels=32),
+                     train=TrainConfig(model="compact", model_kwargs={"width": 8}, epochs=3, batch_size=8, warmup_epochs=0, threads=1, seed=seed))
+
+
+@pytest.mark.slow
+def test_ray_folds_equal_sequential_folds_and_resume_across_engines(tone_dataset, tmp_path):
+    sequential = cross_validate(_cfg(tone_dataset), tmp_path / "seq", verbose=False)
+    on_ray, other_seed = cross_validate_runs([(_cfg(tone_dataset), tmp_path / "ray"), (_cfg(tone_dataset, seed=1), tmp_path / "ray-seed1")], verbose=False)
+    assert on_ray["fold_accuracy"] == sequential["fold_accuracy"]
+    assert json.loads((tmp_path / "ray-seed1" / "config.json").read_text())["seed"] == 1 and len(other_seed["fold_accuracy"]) == 3
+    for fold in (1, 2, 3):
+        a = json.loads((tmp_path / "seq" / f"fold-{fold}" / "result.json").read_text())
+        b = json.loads((tmp_path / "ray" / f"fold-{fold}" / "result.json").read_text())
+        assert a["accuracy"] == b["accuracy"] and a["n_test"] == b["n_test"]
+    # A run stopped after one fold (sequential) is finished by the other engine.
+    partial = tmp_path / "partial"
+    cross_validate(RunConfig(**{**_cfg(tone_dataset).__dict__, "folds": (1,)}), partial, verbose=False)
+    config = json.loads((partial / "config.json").read_text())
+    config["run"]["folds"] = None  # as if the run had been planned for all folds and stopped after fold 1
+    config["dataset"]["folds"] = [1, 2, 3]
+    (partial / "config.json").write_text(json.dumps(config))
+    (partial / "metrics.json").unlink()
+    finished = cross_validate_runs([(None, partial)], resume=True, verbose=False)[0]
+    assert finished["fold_accuracy"] == sequential["fold_accuracy"]
