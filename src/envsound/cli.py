@@ -212,13 +212,25 @@ def predict(
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),
     tta: int = typer.Option(0, help="Test-time augmentation: also score N circularly shifted copies of each window and average (N+1 times the work)."),
+    engine: str = typer.Option("local", help="local, or ray: a corpus on Ray Data into sharded Parquet (--output FOLDER; pip install 'envsound[distributed]')."),
+    address: Optional[str] = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance."),
+    actors: int = typer.Option(2, help="With --engine ray: model copies scoring in parallel."),
+    cpus_per_actor: float = typer.Option(1, help="With --engine ray: CPUs per actor (and its torch threads)."),
+    gpus_per_actor: float = typer.Option(0, help="With --engine ray: GPUs per actor."),
+    shard_files: int = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming)."),
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length).
 
     A model with a calibration (the shipped one has) prints calibrated probabilities and answers
     "unknown (closest: …)" when its top probability is under the threshold it was fitted with."""
+    from envsound.engines import check_engine
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
 
+    if check_engine(engine) == "ray":
+        if output is None or output.suffix:
+            raise ConfigError("--engine ray writes Parquet shards into a folder: give --output FOLDER")
+        _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, model=str(model) if model else None, top_k=top_k)
+        return
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
@@ -276,6 +288,13 @@ def timeline(
         timeline_figure(result, segments, plot)
     for seg in segments:
         _echo(f"{seg.start:8.2f} {seg.end:8.2f}  {seg.confidence:5.1%}  {seg.label}")
+
+
+def _corpus(task: str, inputs: List[str], out: Path, address: Optional[str], actors: int, cpus: float, gpus: float, shard_files: int, **settings) -> None:
+    from envsound.inference.corpus import run_corpus
+
+    done = run_corpus(task, inputs, out, address=address, actors=actors, cpus=cpus, gpus=gpus, shard_files=shard_files, **settings)
+    _echo(f"{done.files} files in {done.shards} shards ({done.shards_written} written now, {done.errors} unreadable files reported as rows) → {done.out}")
 
 
 @app.command()
@@ -356,10 +375,23 @@ def embed(
     out: Path = typer.Option(..., "--out", "-o", help="The .npz to write."),
     views: str = typer.Option("mean", help="Comma-separated, concatenated in order: mean, time_max, hidden, audioset."),
     checkpoint: str = typer.Option(DEFAULT_CHECKPOINT, help="Pretrained backbone (see `envsound weights list`)."),
+    engine: str = typer.Option("local", help="local, or ray: a corpus on Ray Data into sharded Parquet (--out FOLDER; pip install 'envsound[distributed]')."),
+    address: Optional[str] = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance."),
+    actors: int = typer.Option(2, help="With --engine ray: model copies scoring in parallel."),
+    cpus_per_actor: float = typer.Option(1, help="With --engine ray: CPUs per actor (and its torch threads)."),
+    gpus_per_actor: float = typer.Option(0, help="With --engine ray: GPUs per actor."),
+    shard_files: int = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming)."),
 ) -> None:
     """Frozen AudioSet-backbone embeddings per file and per 5-s window, for your own classifier or search."""
+    from envsound.engines import check_engine
     from envsound.inference.embed import check_output_path, embed_files
     from envsound.inference.predict import expand_inputs
+
+    if check_engine(engine) == "ray":
+        if out.suffix:
+            raise ConfigError("--engine ray writes Parquet shards into a folder: give --out FOLDER")
+        _corpus("embed", files, out, address, actors, cpus_per_actor, gpus_per_actor, shard_files, checkpoint=checkpoint, views=tuple(v.strip() for v in views.split(",") if v.strip()))
+        return
 
     check_output_path(out)  # before the work, not after it
     paths = expand_inputs(files)

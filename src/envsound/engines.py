@@ -8,6 +8,7 @@ instance and stops it afterwards. Data and model files must be at the same paths
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -45,7 +46,8 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
         ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
     else:
         ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False, runtime_env=runtime_env,
-                 object_store_memory=LOCAL_OBJECT_STORE_BYTES)
+                 object_store_memory=LOCAL_OBJECT_STORE_BYTES, logging_level=logging.WARNING)
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # its per-dataset notes would bury envsound's own lines
     try:
         yield ray
     finally:

@@ -1,0 +1,184 @@
+"""A corpus through embed or predict on Ray Data: a file list in, sharded Parquet out.
+
+The file list (files, folders, globs, or a CSV with a ``path`` column) is cut into shards of
+``shard_files`` files, planned once in ``OUT/plan.json``. Ray Data reads the pending files and
+scores them in an actor pool (one model per actor, ``cpus``/``gpus`` each); this process writes
+each shard as ``part-NNNNN.parquet`` (a temporary name, then renamed) as soon as its last file is
+scored, so a stopped job loses at most the shards in flight and a rerun does only what is missing.
+A file that cannot be decoded becomes a row with its ``error``; it never stops the job.
+
+Rows: ``predict``: one per file (file, answer, labels, probabilities: the top-k, exactly what
+``envsound predict`` gives). ``embed``: one per window (file, window_start in seconds, embedding),
+the windows ``envsound embed`` cuts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from envsound.engines import ray_session
+from envsound.errors import ConfigError
+from envsound.progress import console
+from envsound.utils import atomic_path, stable_hash
+
+TASKS = ("predict", "embed")
+SHARD_FILES = 256
+PLAN = "plan.json"
+
+
+def corpus_paths(inputs: Sequence[str]) -> list[str]:
+    """Files, folders (recursive), globs, or CSV files listing a ``path`` (or ``filename``) column."""
+    from envsound.inference.predict import expand_inputs
+
+    paths: list[str] = []
+    for item in inputs:
+        if item.lower().endswith(".csv") and Path(item).is_file():
+            with open(item, newline="") as handle:
+                rows = list(csv.DictReader(handle))
+            column = next((c for c in ("path", "filename", "file") if rows and c in rows[0]), None)
+            if column is None:
+                raise ConfigError(f"{item}: a file list needs a 'path' column")
+            base = Path(item).parent
+            paths += [str(p if (p := Path(r[column])).is_absolute() else base / p) for r in rows]
+        else:
+            paths += [str(p) for p in expand_inputs([item])]
+    if not paths:
+        raise ConfigError(f"no audio files found in: {' '.join(inputs)}")
+    return paths
+
+
+def part_path(out: Path, shard: int) -> Path:
+    return out / f"part-{shard:05d}.parquet"
+
+
+def plan_shards(paths: list[str], out: Path, shard_files: int, settings: dict) -> list[list[str]]:
+    """The shards, from ``OUT/plan.json`` when resuming (it must be the same job: files and settings)."""
+    if shard_files < 1:
+        raise ConfigError("--shard-files must be at least 1")
+    shards = [paths[i : i + shard_files] for i in range(0, len(paths), shard_files)]
+    plan = {"files": stable_hash(paths), "shard_files": shard_files, "settings": settings, "shards": len(shards)}
+    plan_file = out / PLAN
+    if plan_file.exists():
+        if json.loads(plan_file.read_text()) != plan:
+            raise ConfigError(f"{out}: holds the shards of another job (other files or settings); choose another --out")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_path(plan_file) as tmp:
+            tmp.write_text(json.dumps(plan, indent=2) + "\n")
+    return shards
+
+
+def row_schema(task: str, shard: bool = True) -> Any:
+    """The Parquet columns of a task's rows (``shard`` only travels between actors and writer)."""
+    import pyarrow as pa
+
+    fields = [("shard", pa.int64())] if shard else []
+    fields.append(("file", pa.string()))
+    if task == "predict":
+        fields += [("answer", pa.string()), ("labels", pa.list_(pa.string())), ("probabilities", pa.list_(pa.float64())), ("error", pa.string())]
+    else:
+        fields += [("window_start", pa.float64()), ("embedding", pa.list_(pa.float32())), ("error", pa.string())]
+    return pa.schema(fields)
+
+
+class Scorer:
+    """One Ray actor: loads its model once, turns a batch of paths into rows."""
+
+    def __init__(self, task: str, model: str | None, checkpoint: str, views: tuple[str, ...], top_k: int, threads: int) -> None:
+        import torch
+
+        torch.set_num_threads(threads)
+        self.task, self.top_k = task, top_k
+        if task == "predict":
+            from envsound.inference.predict import Predictor
+
+            self.predictor = Predictor.from_file(model, device="cpu" if not torch.cuda.is_available() else None)
+        else:
+            self.checkpoint, self.views = checkpoint, views
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> Any:
+        import pyarrow as pa
+
+        rows: list[dict[str, Any]] = []
+        for path, shard in zip(batch["path"].tolist(), batch["shard"].tolist()):
+            rows += self._rows(path, int(shard))
+        return pa.Table.from_pylist(rows, schema=row_schema(self.task))
+
+    def _rows(self, path: str, shard: int) -> list[dict[str, Any]]:
+        if self.task == "predict":
+            result = self.predictor.predict([path], top_k=self.top_k, workers=1)[0]
+            return [{"shard": shard, "file": path, "answer": result.answer if not result.error else None, "labels": result.labels,
+                     "probabilities": result.probabilities, "error": result.error}]
+        from envsound.inference.embed import embed_files
+
+        found = embed_files([path], self.checkpoint, self.views)
+        if found.errors:
+            return [{"shard": shard, "file": path, "window_start": None, "embedding": None, "error": found.errors[path]}]
+        return [{"shard": shard, "file": path, "window_start": float(start), "embedding": vector.astype(np.float32).tolist(), "error": None}
+                for start, vector in zip(found.window_start, found.window)]
+
+
+@dataclass
+class CorpusSummary:
+    out: Path
+    files: int
+    shards: int
+    shards_written: int  # by this call; the rest were there already
+    errors: int  # files that could not be read, in the shards written by this call
+
+
+def run_corpus(task: str, inputs: Sequence[str], out: str | Path, model: str | None = None, checkpoint: str | None = None, views: Sequence[str] = ("mean",),
+               top_k: int = 5, actors: int = 2, cpus: float = 1, gpus: float = 0, batch_files: int = 8, shard_files: int = SHARD_FILES,
+               address: str | None = None, verbose: bool = True) -> CorpusSummary:
+    """Score ``inputs`` with ``task`` on Ray into ``out``; returns what was done."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from envsound.defaults import DEFAULT_CHECKPOINT
+
+    if task not in TASKS:
+        raise ConfigError(f"unknown task '{task}'; choose {' or '.join(TASKS)}")
+    if actors < 1 or batch_files < 1 or top_k < 1:
+        raise ConfigError("--actors, --batch-files and --top-k must be at least 1")
+    out = Path(out)
+    paths = corpus_paths(inputs)
+    checkpoint = checkpoint or DEFAULT_CHECKPOINT
+    settings = {"task": task, "model": str(model) if model else None, "checkpoint": checkpoint, "views": list(views), "top_k": top_k}
+    shards = plan_shards(paths, out, shard_files, settings)
+    pending = [k for k in range(len(shards)) if not part_path(out, k).exists()]
+    summary = CorpusSummary(out, len(paths), len(shards), 0, 0)
+    if not pending:
+        return summary
+    with ray_session(address) as ray:
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True  # shards come back whole and in turn
+        context.enable_progress_bars = verbose
+        items = [{"path": p, "shard": k} for k in pending for p in shards[k]]
+        dataset = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), 4 * actors * len(pending)))).map_batches(
+            Scorer, fn_constructor_kwargs={"task": task, "model": model, "checkpoint": checkpoint, "views": tuple(views), "top_k": top_k, "threads": max(1, int(cpus))},
+            batch_size=batch_files, compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=cpus, num_gpus=gpus, batch_format="numpy")
+        current, rows = None, []
+
+        def write(shard: int, rows: list[dict]) -> None:
+            with atomic_path(part_path(out, shard)) as tmp:
+                pq.write_table(pa.Table.from_pylist([{k: v for k, v in r.items() if k != "shard"} for r in rows], schema=row_schema(task, shard=False)), tmp)
+            summary.shards_written += 1
+            summary.errors += len({r["file"] for r in rows if r["error"]})
+            if verbose:
+                console.print(f"shard {shard + 1}/{len(shards)} written ({len(rows)} rows)")
+
+        for row in dataset.iter_rows():
+            if current is not None and row["shard"] != current:
+                write(current, rows)
+                rows = []
+            current = int(row["shard"])
+            rows.append({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in row.items()})
+        if current is not None:
+            write(current, rows)
+    return summary

@@ -1,0 +1,76 @@
+"""Corpus embed/predict on Ray Data: equal to the single-process path, resumable by shard, bad files as rows."""
+
+import csv
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ray")
+pq = pytest.importorskip("pyarrow.parquet")
+
+from envsound.engines import ray_session  # noqa: E402
+from envsound.errors import ConfigError  # noqa: E402
+from envsound.inference.corpus import part_path, run_corpus  # noqa: E402
+from envsound.inference.embed import embed_files  # noqa: E402
+from envsound.inference.predict import Predictor  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    with ray_session(num_cpus=2) as ray:  # one private instance for the module; run_corpus joins it
+        yield ray
+
+
+@pytest.fixture(scope="module")
+def esc50_slice(esc50_root):
+    return sorted(str(p.resolve()) for p in (esc50_root / "audio").glob("1-1*.flac"))[:7]
+
+
+def _rows(out, shards):
+    return [row for k in range(shards) for row in pq.read_table(part_path(out, k)).to_pylist()]
+
+
+def test_ray_predict_equals_predict_and_reports_a_bad_file(ray_local, esc50_slice, tmp_path):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00not really a wave file")
+    out = tmp_path / "pred"
+    done = run_corpus("predict", [*esc50_slice, str(bad)], out, top_k=3, actors=2, shard_files=3, batch_files=2, verbose=False)
+    assert (done.files, done.shards, done.shards_written, done.errors) == (8, 3, 3, 1)
+    rows = _rows(out, 3)
+    assert [r["file"] for r in rows] == [*esc50_slice, str(bad)]  # every file once, in order
+    reference = Predictor.from_file().predict(esc50_slice, top_k=3)
+    for row, ref in zip(rows, reference):
+        assert row["labels"] == ref.labels and row["answer"] == ref.answer and row["error"] is None
+        np.testing.assert_allclose(row["probabilities"], ref.probabilities, atol=1e-5)
+    assert rows[-1]["error"] and "broken.wav" in rows[-1]["error"] and rows[-1]["labels"] == []
+
+    # Stopped midway: a shard is missing. The rerun writes only that one, identically.
+    kept = {k: part_path(out, k).stat().st_mtime_ns for k in (0, 2)}
+    before = pq.read_table(part_path(out, 1)).to_pylist()
+    part_path(out, 1).unlink()
+    again = run_corpus("predict", [*esc50_slice, str(bad)], out, top_k=3, actors=2, shard_files=3, batch_files=2, verbose=False)
+    assert again.shards_written == 1 and all(part_path(out, k).stat().st_mtime_ns == t for k, t in kept.items())
+    after = pq.read_table(part_path(out, 1)).to_pylist()
+    assert [r["labels"] for r in after] == [r["labels"] for r in before]
+    np.testing.assert_allclose([r["probabilities"] for r in after], [r["probabilities"] for r in before], atol=1e-5)
+    # The folder belongs to this job: other settings are refused, not mixed in.
+    with pytest.raises(ConfigError, match="another job"):
+        run_corpus("predict", esc50_slice, out, top_k=5, shard_files=3, verbose=False)
+
+
+def test_ray_embed_equals_embed_per_window_from_a_csv_list(ray_local, esc50_slice, tmp_path):
+    listing = tmp_path / "files.csv"
+    with listing.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "note"])
+        writer.writerows([[p, "x"] for p in esc50_slice[:3]])
+    out = tmp_path / "emb"
+    done = run_corpus("embed", [str(listing)], out, actors=2, shard_files=2, verbose=False)
+    assert (done.files, done.shards) == (3, 2)
+    rows = _rows(out, 2)
+    reference = embed_files(esc50_slice[:3])
+    assert [r["file"] for r in rows] == [reference.files[i] for i in reference.window_file]
+    np.testing.assert_allclose([r["window_start"] for r in rows], reference.window_start)
+    np.testing.assert_allclose(np.array([r["embedding"] for r in rows]), reference.window, atol=1e-5)
