@@ -15,7 +15,7 @@ import torch
 
 from envsound.config import TrainConfig
 from envsound.models.pretrained import PretrainedClassifier
-from envsound.training.distributed import current_world, init_from_env
+from envsound.training.distributed import current_world, finish, init_from_env
 from envsound.training.loop import train_network
 
 if __name__ == "__main__":
@@ -40,3 +40,4 @@ if __name__ == "__main__":
         with open(args.out, "w") as handle:
             json.dump({"ranks": world.size, "threads_per_rank": args.threads, "steps": args.steps, "global_batch": batch,
                        "steps_per_second": args.steps / seconds}, handle)
+    finish()

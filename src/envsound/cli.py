@@ -152,7 +152,7 @@ def cv(
 
     from envsound.engines import check_engine
     from envsound.training.crossval import cross_validate, cross_validate_runs
-    from envsound.training.distributed import init_from_env
+    from envsound.training.distributed import finish, init_from_env
 
     world = init_from_env()  # under torchrun: this process's rank; one process otherwise
     check_engine(engine)
@@ -171,13 +171,14 @@ def cv(
     else:
         results = [cross_validate(c, d, resume=bool(resume), command=_command_line(), save_models=save_models) for c, d in runs]
     if not world.is_main:
-        return
+        finish()
     for (_, run_dir), metrics in zip(runs, results):
         _echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
         if not no_report:
             from envsound.evaluation.report import build_report
 
             _echo(f"report: {build_report(run_dir)}")
+    finish()  # under torchrun: all ranks leave together (a no-op in one process)
 
 
 @app.command()
@@ -192,11 +193,12 @@ def train(
     settings: Optional[List[str]] = SET_OPT,
 ) -> None:
     """Train on every clip of a dataset and write one model file (data-parallel under torchrun)."""
-    from envsound.training.distributed import init_from_env
+    from envsound.training.distributed import finish, init_from_env
     from envsound.training.fit import train as fit
 
     init_from_env()
     fit(_run_config(model, dataset, data, None, epochs, seed, config, settings), out, command=_command_line())
+    finish()
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""One optimisation step of a tiny BatchNorm network, run alone or under torchrun (a test helper).
+"""Two optimisation steps of a tiny BatchNorm network, run alone or under torchrun (a test helper).
 
     python tests/training/ddp_step.py OUT.pt
     python -m torch.distributed.run --nproc-per-node 2 tests/training/ddp_step.py OUT.pt
@@ -10,13 +10,26 @@ import torch
 from torch import nn
 
 from envsound.config import TrainConfig
-from envsound.training.distributed import current_world, init_from_env
+from envsound.training.distributed import current_world, finish, init_from_env
 from envsound.training.loop import train_network
+
+
+class Tiny(nn.Module):
+    """Conv, BatchNorm, a head, and a layer the loss never reaches (as a pretrained AudioSet head)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Linear(4, 3)
+        self.unused_head = nn.Linear(4, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
 
 
 def tiny() -> nn.Module:
     torch.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+    return Tiny()
 
 
 if __name__ == "__main__":
@@ -25,8 +38,9 @@ if __name__ == "__main__":
     x = torch.randn(8, 1, 8, 8, generator=generator)
     y = torch.randint(0, 3, (8,), generator=generator)
     model = tiny()
-    cfg = TrainConfig(epochs=1, batch_size=8, lr=0.1, warmup_epochs=0, mixup_alpha=0.0, spec_augment=False, time_roll=False, gain_db=0.0,
+    cfg = TrainConfig(epochs=2, batch_size=8, lr=0.1, warmup_epochs=0, mixup_alpha=0.0, spec_augment=False, time_roll=False, gain_db=0.0,
                       ema_decay=0.0, freeze_norm_stats=True)
     train_network(model, x, y, cfg, 3, units_per_db=None)
     if current_world().is_main:
         torch.save(model.state_dict(), sys.argv[1])
+    finish()

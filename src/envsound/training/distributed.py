@@ -11,6 +11,7 @@ torchrun) sees ``World()`` with size 1 and nothing changes.
 
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,7 +51,38 @@ def init_from_env(timeout_minutes: float = 30.0) -> World:
     if not dist.is_available():
         raise ConfigError("this torch build has no torch.distributed; run without torchrun")
     dist.init_process_group(backend="gloo", timeout=timedelta(minutes=timeout_minutes))
+    atexit.register(_leave)
     return current_world()
+
+
+def finish() -> None:
+    """End a rank that has done its work: leave the group together, then exit at once.
+
+    After a clean ``destroy_process_group`` a gloo rank can still abort in C++ teardown once
+    Python has finalised ("terminate called without an active exception", seen here in about one
+    run of seven), which torchrun reports as a failed job although every file is written. A rank
+    that got here has nothing left to do, so it flushes its output and skips that teardown."""
+    if not current_world().active:
+        return
+    import logging
+    import sys
+
+    _leave()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
+
+
+def _leave() -> None:
+    """Leave the group together and tear it down before the interpreter does: a gloo group
+    destroyed during interpreter shutdown can abort a rank ("terminate called without an active
+    exception") after its work is done."""
+    if dist.is_available() and dist.is_initialized():
+        try:
+            dist.barrier()
+        finally:
+            dist.destroy_process_group()
 
 
 def barrier() -> None:
@@ -94,4 +126,6 @@ def wrap(model: torch.nn.Module, world: World, sync_batchnorm: bool) -> torch.nn
         return model
     if sync_batchnorm:  # torch's SyncBatchNorm refuses CPU tensors, and envsound trains on the CPU
         raise ConfigError("sync_batchnorm needs GPU training, which envsound does not have yet; freeze_norm_stats=true makes CPU ranks' steps equal a single process's")
-    return torch.nn.parallel.DistributedDataParallel(model)
+    # Pretrained backbones carry parameters the loss never reaches (the AudioSet head beside the new
+    # one); DDP must be told, or its gradient reduction waits for them forever.
+    return torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
