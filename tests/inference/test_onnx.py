@@ -59,6 +59,7 @@ def test_the_whole_front_end_is_in_the_graph_and_matches_torch(exported):
         assert np.abs(scorer.logits(waves) - _torch_logits(waves)).max() <= 1e-4
 
 
+@pytest.mark.slow
 def test_features_in_export_still_matches_torch(exported_numpy):
     loaded = load_model(default_model_path())
     waves = np.stack([load_audio(p, 32000, 5.0) for p in EXAMPLES])
@@ -68,6 +69,7 @@ def test_features_in_export_still_matches_torch(exported_numpy):
     assert predictor.predict_file(EXAMPLES[0], top_k=1).labels == Predictor.from_file(default_model_path()).predict_file(EXAMPLES[0], top_k=1).labels
 
 
+@pytest.mark.slow
 def test_int8_export_is_smaller_and_still_a_classifier(tmp_path, exported):
     small = export_onnx(default_model_path(), tmp_path / "int8.onnx", int8=True)
     assert small.stat().st_size < 0.6 * exported.stat().st_size

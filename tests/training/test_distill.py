@@ -19,6 +19,7 @@ def _cfg(root, **train):
                      train=TrainConfig(model="compact", model_kwargs={"width": 8}, epochs=2, batch_size=8, warmup_epochs=0, **train))
 
 
+@pytest.mark.slow
 def test_student_cv_uses_each_folds_teacher_and_refuses_a_leaky_one(tone_dataset, tmp_path):
     teacher = tmp_path / "teacher"
     cross_validate(_cfg(tone_dataset), teacher, verbose=False, save_models=True)
@@ -30,6 +31,7 @@ def test_student_cv_uses_each_folds_teacher_and_refuses_a_leaky_one(tone_dataset
         cross_validate(_cfg(tone_dataset, teacher=str(teacher), distill_weight=0.5), tmp_path / "leaky", verbose=False)
 
 
+@pytest.mark.slow
 def test_a_teacher_split_another_way_is_refused(tone_dataset, tmp_path):
     """Without official folds, fold numbers depend on the seed: another seed's fold 1 holds other
     clips, so its teacher may have heard the student's test clips."""
