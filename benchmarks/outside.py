@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--name", default="shipped")
+    parser.add_argument("--curve", type=Path, default=None, help="draw the positives' coverage-accuracy curve (PNG), with the model's threshold as a dot")
     args = parser.parse_args()
     rows = list(csv.DictReader(open(args.folder / "manifest.csv", newline="")))
     predictor = Predictor.from_file(args.model)
@@ -51,6 +52,11 @@ def main() -> None:
     top1 = np.array([p.labels[0] == label for p, label in zip(results, labels)])
     top3 = np.array([label in p.labels[:3] for p, label in zip(results, labels)])
     answered = positive & ~abstained
+    # Coverage-accuracy on the positives: answer only the most confident share, by calibrated top probability.
+    order = np.argsort(-confidence[positive], kind="stable")
+    hits = top1[positive][order]
+    coverage = np.arange(1, len(hits) + 1) / len(hits)
+    curve_accuracy = np.cumsum(hits) / np.arange(1, len(hits) + 1)
     zero_shot_top1 = None
     if predictor.loaded is not None and hasattr(predictor.loaded.model, "audioset_logits"):  # the AudioSet head, mapped (no ESC-50 training)
         import torch
@@ -82,6 +88,7 @@ def main() -> None:
         "accuracy_answered": float(top1[answered].mean()) if answered.any() else None,
         "negatives_accepted": float((~abstained[~positive]).mean()),
         "zero_shot_top1": zero_shot_top1,
+        "coverage_accuracy": [[round(float(c), 4), round(float(a), 4)] for c, a in zip(coverage, curve_accuracy)],
         "auroc_positive_vs_negative": float(roc_auc_score(positive, confidence)),  # by the top (calibrated) probability
         "auroc_novelty_positive_vs_negative": float(roc_auc_score(positive, -np.array([p.novelty for p in results]))) if all(p.novelty is not None for p in results) else None,
         "per_recording": [{"path": r["path"], "label": r["label"], "top": p.labels, "probabilities": [round(x, 4) for x in p.probabilities], "abstained": p.abstained}
@@ -91,6 +98,11 @@ def main() -> None:
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
     write_json(REPO / "benchmarks" / "results" / f"outside_{args.name}.json", result)
+    if args.curve:
+        from envsound.evaluation.plots import coverage_figure
+
+        mark = {args.name: (result["positives_answered"], result["accuracy_answered"])} if result["accuracy_answered"] is not None else None
+        coverage_figure({args.name: (coverage, curve_accuracy)}, args.curve, f"outside positives ({result['positives']} recordings)", mark)
     print({k: v for k, v in result.items() if k != "per_recording"})
 
 

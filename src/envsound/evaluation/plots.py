@@ -262,3 +262,20 @@ def reliability_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarra
     ax_n.set_xlabel("confidence (top probability)")
     ax_n.set_ylabel("clips")
     return save(fig, path)
+
+
+def coverage_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Path, title: str, marks: dict[str, tuple[float, float]] | None = None) -> Path:
+    """Accuracy of the answers against the share answered, one line per model: answering only its
+    most confident clips, how right is a model? ``marks``: each model's own threshold, as a dot."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.0))
+    for name, (coverage, accuracy) in curves.items():
+        line = ax.plot(coverage * 100, accuracy * 100, label=name)[0]
+        if marks and name in marks:
+            ax.plot(marks[name][0] * 100, marks[name][1] * 100, "o", color=line.get_color())
+    ax.set_xlabel("answered (%)")
+    ax.set_ylabel("accuracy of the answers (%)")
+    ax.set_xlim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    return save(fig, path)
