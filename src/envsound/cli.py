@@ -145,6 +145,7 @@ def cv(
     engine: str = typer.Option("local", help="local: folds one after another here; ray: every fold a Ray task (pip install 'envsound[distributed]')."),
     address: Optional[str] = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance."),
     seeds: Optional[str] = typer.Option(None, help="Comma-separated seeds: one run folder per seed (OUT-seedN), all folds of all of them as jobs."),
+    sweep: Optional[str] = typer.Option(None, help="KEY=V1,V2,...: one run folder per value of a training setting (OUT-KEYV), with --seeds too."),
     cpus_per_fold: int = typer.Option(1, help="With --engine ray: CPUs (and torch threads) per fold task."),
 ) -> None:
     """Cross-validate on official folds (or stratified group folds) and write metrics.json."""
@@ -161,11 +162,19 @@ def cv(
     else:
         cfg = _run_config(model, dataset, data, folds, epochs, seed, config, settings)
         run_dir = out or Path("runs") / f"{Path(cfg.dataset).stem}-{cfg.train.model}"
+        runs = [(cfg, run_dir)]
+        if sweep:
+            from envsound.config import parse_sweep, run_name_part
+            from envsound.models.registry import resolve
+
+            key, values = parse_sweep(sweep)
+            runs = [(resolve(c.with_train(**{key: v})), d.with_name(f"{d.name}-{run_name_part(key, v)}")) for c, d in runs for v in values]
         if seeds:
-            chosen = [int(s) for s in seeds.split(",") if s.strip()]
-            runs = [(replace(cfg, train=replace(cfg.train, seed=s)), run_dir.with_name(f"{run_dir.name}-seed{s}")) for s in chosen]
-        else:
-            runs = [(cfg, run_dir)]
+            try:
+                chosen = [int(s) for s in seeds.split(",") if s.strip()]
+            except ValueError:
+                raise ConfigError(f"--seeds takes comma-separated integers, got '{seeds}'") from None
+            runs = [(replace(c, train=replace(c.train, seed=s)), d.with_name(f"{d.name}-seed{s}")) for c, d in runs for s in chosen]
     if engine == "ray":
         results = cross_validate_runs(runs, resume=bool(resume), command=_command_line(), save_models=save_models, address=address, cpus_per_fold=cpus_per_fold)
     else:

@@ -110,3 +110,20 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             changes[key.strip()] = value
     return changes
+
+
+def parse_sweep(item: str) -> tuple[str, list[Any]]:
+    """``KEY=V1,V2,...`` (a training setting and the values to try), each value read as ``--set`` reads it."""
+    key, sep, values = item.partition("=")
+    parts = [v for v in values.split(",") if v.strip()]
+    if not sep or not key.strip() or len(parts) < 2:
+        raise ConfigError(f"--sweep takes KEY=V1,V2[,...] (two values or more), got '{item}'")
+    return key.strip(), [parse_overrides([f"{key}={v.strip()}"])[key.strip()] for v in parts]
+
+
+def run_name_part(key: str, value: Any) -> str:
+    """A sweep value as part of a folder name: letters, digits, '.', '_' and '-' only."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{key}{value}").lstrip(".") or "value"
+

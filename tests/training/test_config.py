@@ -18,3 +18,15 @@ def test_unknown_setting_names_the_known_ones():
         RunConfig().with_train(learning_rate=0.1)
     with pytest.raises(ConfigError, match=r"unknown training settings: \['learnig_rate'\]"):
         RunConfig.from_dict({"train": {"learnig_rate": 0.1}})  # a config file's typo, same message
+
+
+def test_sweep_values_and_safe_folder_names():
+    from envsound.config import parse_sweep, run_name_part
+
+    assert parse_sweep("lr=0.001,0.003") == ("lr", [0.001, 0.003])
+    assert parse_sweep("head_init=random,probe") == ("head_init", ["random", "probe"])
+    for bad in ("lr=0.001", "lr", "=1,2"):
+        with pytest.raises(ConfigError, match="--sweep"):
+            parse_sweep(bad)
+    assert run_name_part("lr", 0.001) == "lr0.001"
+    assert "/" not in run_name_part("x", "../../etc") and not run_name_part("", "..").startswith(".")

@@ -36,3 +36,20 @@ def test_ray_folds_equal_sequential_folds_and_resume_across_engines(tone_dataset
     (partial / "metrics.json").unlink()
     finished = cross_validate_runs([(None, partial)], resume=True, verbose=False)[0]
     assert finished["fold_accuracy"] == sequential["fold_accuracy"]
+
+
+@pytest.mark.slow
+def test_cli_sweep_runs_one_folder_per_value_on_ray(tone_dataset, tmp_path):
+    import subprocess
+    import sys
+
+    config = tmp_path / "cfg.json"
+    config.write_text(json.dumps({"dataset": str(tone_dataset), "n_folds": 3, "features": {"kind": "logmel", "clip_seconds": 1.0, "n_mels": 32},
+                                  "train": {"model": "compact", "model_kwargs": {"width": 8}, "epochs": 1, "batch_size": 8, "warmup_epochs": 0}}))
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "cv", "--config", str(config), "--out", str(tmp_path / "sw"), "--sweep", "lr=0.001,0.003",
+                             "--engine", "ray", "--no-report"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for value in ("0.001", "0.003"):
+        saved = json.loads((tmp_path / f"sw-lr{value}" / "config.json").read_text())
+        assert saved["run"]["train"]["lr"] == float(value)
+        assert (tmp_path / f"sw-lr{value}" / "metrics.json").exists()
