@@ -19,6 +19,13 @@ app.add_typer(data_app, name="data")
 
 DATA_OPT = typer.Option(None, "--data", help="Dataset root folder; default $ENVSOUND_ESC50 (ESC-50, else ../shared/data/esc50) or $ENVSOUND_URBANSOUND8K.")
 SET_OPT = typer.Option(None, "--set", help="A training setting, KEY=VALUE (repeatable), e.g. --set lr=0.0001 --set head_init=probe.")
+# --engine ray on a corpus (predict, embed): the same options for both
+CORPUS_ENGINE_OPT = typer.Option("local", help="local, or ray: a corpus on Ray Data into Parquet shards in the output FOLDER (pip install 'envsound[distributed]').")
+ADDRESS_OPT = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance.")
+ACTORS_OPT = typer.Option(2, help="With --engine ray: model copies scoring in parallel.")
+CPUS_PER_ACTOR_OPT = typer.Option(1.0, help="With --engine ray: CPUs per actor (and its torch threads).")
+GPUS_PER_ACTOR_OPT = typer.Option(0.0, help="With --engine ray: GPUs per actor.")
+SHARD_FILES_OPT = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming).")
 
 
 def _command_line() -> str:
@@ -143,7 +150,7 @@ def cv(
     no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html at the end."),
     save_models: bool = typer.Option(False, "--save-models", help="Keep each fold's trained model (fold-K/model.pt) to score it again later (robustness, calibration)."),
     engine: str = typer.Option("local", help="local: folds one after another here; ray: every fold a Ray task (pip install 'envsound[distributed]')."),
-    address: Optional[str] = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance."),
+    address: Optional[str] = ADDRESS_OPT,
     seeds: Optional[str] = typer.Option(None, help="Comma-separated seeds: one run folder per seed (OUT-seedN), all folds of all of them as jobs."),
     sweep: Optional[str] = typer.Option(None, help="KEY=V1,V2,...: one run folder per value of a training setting (OUT-KEYV), with --seeds too."),
     cpus_per_fold: int = typer.Option(1, help="With --engine ray: CPUs (and torch threads) per fold task."),
@@ -223,12 +230,12 @@ def predict(
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),
     tta: int = typer.Option(0, help="Test-time augmentation: also score N circularly shifted copies of each window and average (N+1 times the work)."),
-    engine: str = typer.Option("local", help="local, or ray: a corpus on Ray Data into sharded Parquet (--output FOLDER; pip install 'envsound[distributed]')."),
-    address: Optional[str] = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance."),
-    actors: int = typer.Option(2, help="With --engine ray: model copies scoring in parallel."),
-    cpus_per_actor: float = typer.Option(1, help="With --engine ray: CPUs per actor (and its torch threads)."),
-    gpus_per_actor: float = typer.Option(0, help="With --engine ray: GPUs per actor."),
-    shard_files: int = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming)."),
+    engine: str = CORPUS_ENGINE_OPT,
+    address: Optional[str] = ADDRESS_OPT,
+    actors: int = ACTORS_OPT,
+    cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
+    gpus_per_actor: float = GPUS_PER_ACTOR_OPT,
+    shard_files: int = SHARD_FILES_OPT,
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length).
 
@@ -386,12 +393,12 @@ def embed(
     out: Path = typer.Option(..., "--out", "-o", help="The .npz to write."),
     views: str = typer.Option("mean", help="Comma-separated, concatenated in order: mean, time_max, hidden, audioset."),
     checkpoint: str = typer.Option(DEFAULT_CHECKPOINT, help="Pretrained backbone (see `envsound weights list`)."),
-    engine: str = typer.Option("local", help="local, or ray: a corpus on Ray Data into sharded Parquet (--out FOLDER; pip install 'envsound[distributed]')."),
-    address: Optional[str] = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance."),
-    actors: int = typer.Option(2, help="With --engine ray: model copies scoring in parallel."),
-    cpus_per_actor: float = typer.Option(1, help="With --engine ray: CPUs per actor (and its torch threads)."),
-    gpus_per_actor: float = typer.Option(0, help="With --engine ray: GPUs per actor."),
-    shard_files: int = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming)."),
+    engine: str = CORPUS_ENGINE_OPT,
+    address: Optional[str] = ADDRESS_OPT,
+    actors: int = ACTORS_OPT,
+    cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
+    gpus_per_actor: float = GPUS_PER_ACTOR_OPT,
+    shard_files: int = SHARD_FILES_OPT,
 ) -> None:
     """Frozen AudioSet-backbone embeddings per file and per 5-s window, for your own classifier or search."""
     from envsound.engines import check_engine
