@@ -20,3 +20,6 @@ for w in 0.5 0.9; do
   $PY benchmarks/esc50_cv.py --name kd_student_w${w/./} --config configs/mn04_finetune.json \
     --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune --set distill_weight=$w
 done
+# (declared before its run) int8: each teacher fine-tune fold model exported fp32 and --int8, both on
+# that fold's test clips through onnxruntime; accuracy of each and their agreement.
+$PY benchmarks/onnx_int8.py runs/bench-kd_teacher_finetune --name onnx_int8_mn04_finetune
