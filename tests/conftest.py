@@ -78,3 +78,15 @@ def shared_weights() -> Path:
             pytest.fail(f"EfficientAT weights not found in {folder} (required under CI=true)")
         pytest.skip(f"EfficientAT weights not found in {folder}; set ENVSOUND_WEIGHTS")
     return folder
+
+
+@pytest.fixture(scope="session")
+def ray_local(tmp_path_factory: pytest.TempPathFactory):
+    """One private Ray instance for every Ray test (each start costs seconds); envsound's engines
+    join a running instance. Its workers get the tests' feature cache, never the user's."""
+    pytest.importorskip("ray")
+    from envsound.engines import ray_session
+
+    os.environ["ENVSOUND_CACHE"] = str(tmp_path_factory.getbasetemp() / "feature-cache")
+    with ray_session(num_cpus=2) as ray:
+        yield ray

@@ -8,19 +8,12 @@ import pytest
 pytest.importorskip("ray")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from envsound.engines import ray_session  # noqa: E402
 from envsound.errors import ConfigError  # noqa: E402
 from envsound.inference.corpus import part_path, run_corpus  # noqa: E402
 from envsound.inference.embed import embed_files  # noqa: E402
 from envsound.inference.predict import Predictor  # noqa: E402
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def ray_local():
-    with ray_session(num_cpus=2) as ray:  # one private instance for the module; run_corpus joins it
-        yield ray
 
 
 @pytest.fixture(scope="module")

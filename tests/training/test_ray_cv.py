@@ -1,4 +1,4 @@
-"""cv --engine ray: folds (and seeds) as Ray tasks write what a sequential run writes."""
+"""cv --engine ray: folds (and seeds) as Ray tasks write what a sequential run writes; --sweep and --seeds make run folders."""
 
 import json
 
@@ -17,7 +17,7 @@ def _cfg(root, seed=0):
 
 
 @pytest.mark.slow
-def test_ray_folds_equal_sequential_folds_and_resume_across_engines(tone_dataset, tmp_path):
+def test_ray_folds_equal_sequential_folds_and_resume_across_engines(ray_local, tone_dataset, tmp_path):
     sequential = cross_validate(_cfg(tone_dataset), tmp_path / "seq", verbose=False)
     on_ray, other_seed = cross_validate_runs([(_cfg(tone_dataset), tmp_path / "ray"), (_cfg(tone_dataset, seed=1), tmp_path / "ray-seed1")], verbose=False)
     assert on_ray["fold_accuracy"] == sequential["fold_accuracy"]
@@ -39,7 +39,7 @@ def test_ray_folds_equal_sequential_folds_and_resume_across_engines(tone_dataset
 
 
 @pytest.mark.slow
-def test_cli_sweep_runs_one_folder_per_value_on_ray(tone_dataset, tmp_path):
+def test_cli_sweep_runs_one_folder_per_value(tone_dataset, tmp_path):
     import subprocess
     import sys
 
@@ -47,9 +47,9 @@ def test_cli_sweep_runs_one_folder_per_value_on_ray(tone_dataset, tmp_path):
     config.write_text(json.dumps({"dataset": str(tone_dataset), "n_folds": 3, "features": {"kind": "logmel", "clip_seconds": 1.0, "n_mels": 32},
                                   "train": {"model": "compact", "model_kwargs": {"width": 8}, "epochs": 1, "batch_size": 8, "warmup_epochs": 0}}))
     result = subprocess.run([sys.executable, "-m", "envsound.cli", "cv", "--config", str(config), "--out", str(tmp_path / "sw"), "--sweep", "lr=0.001,0.003",
-                             "--engine", "ray", "--no-report"], capture_output=True, text=True, timeout=600)
+                             "--seeds", "0", "--no-report"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     for value in ("0.001", "0.003"):
-        saved = json.loads((tmp_path / f"sw-lr{value}" / "config.json").read_text())
+        saved = json.loads((tmp_path / f"sw-lr{value}-seed0" / "config.json").read_text())
         assert saved["run"]["train"]["lr"] == float(value)
-        assert (tmp_path / f"sw-lr{value}" / "metrics.json").exists()
+        assert (tmp_path / f"sw-lr{value}-seed0" / "metrics.json").exists()

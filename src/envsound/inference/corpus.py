@@ -88,7 +88,8 @@ def row_schema(task: str, shard: bool = True) -> Any:
 
 
 class Scorer:
-    """One Ray actor: loads its model once, turns a batch of paths into rows."""
+    """One Ray actor: loads its model once, turns a batch of paths into rows (the batch's windows
+    share model calls, as in a single process)."""
 
     def __init__(self, task: str, model: str | None, checkpoint: str, views: tuple[str, ...], top_k: int, threads: int) -> None:
         import torch
@@ -100,28 +101,36 @@ class Scorer:
 
             self.predictor = Predictor.from_file(model, device="cpu" if not torch.cuda.is_available() else None)
         else:
-            self.checkpoint, self.views = checkpoint, views
+            from envsound.models.embedding import EfficientATEmbeddingExtractor
+
+            self.extractor = EfficientATEmbeddingExtractor(checkpoint, views=views)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> Any:
         import pyarrow as pa
 
-        rows: list[dict[str, Any]] = []
-        for path, shard in zip(batch["path"].tolist(), batch["shard"].tolist()):
-            rows += self._rows(path, int(shard))
+        paths, shards = batch["path"].tolist(), [int(k) for k in batch["shard"].tolist()]
+        rows = self._predict(paths, shards) if self.task == "predict" else self._embed(paths, shards)
         return pa.Table.from_pylist(rows, schema=row_schema(self.task))
 
-    def _rows(self, path: str, shard: int) -> list[dict[str, Any]]:
-        if self.task == "predict":
-            result = self.predictor.predict([path], top_k=self.top_k, workers=1)[0]
-            return [{"shard": shard, "file": path, "answer": result.answer if not result.error else None, "labels": result.labels,
-                     "probabilities": result.probabilities, "error": result.error}]
+    def _predict(self, paths: list[str], shards: list[int]) -> list[dict[str, Any]]:
+        results = self.predictor.predict(paths, top_k=self.top_k, workers=1)
+        return [{"shard": shard, "file": path, "answer": None if r.error else r.answer, "labels": r.labels, "probabilities": r.probabilities, "error": r.error}
+                for path, shard, r in zip(paths, shards, results)]
+
+    def _embed(self, paths: list[str], shards: list[int]) -> list[dict[str, Any]]:
         from envsound.inference.embed import embed_files
 
-        found = embed_files([path], self.checkpoint, self.views)
-        if found.errors:
-            return [{"shard": shard, "file": path, "window_start": None, "embedding": None, "error": found.errors[path]}]
-        return [{"shard": shard, "file": path, "window_start": float(start), "embedding": vector.astype(np.float32).tolist(), "error": None}
-                for start, vector in zip(found.window_start, found.window)]
+        found = embed_files(paths, extractor=self.extractor)
+        index = {path: k for k, path in enumerate(found.files)}
+        rows: list[dict[str, Any]] = []
+        for path, shard in zip(paths, shards):
+            if path in found.errors:
+                rows.append({"shard": shard, "file": path, "window_start": None, "embedding": None, "error": found.errors[path]})
+                continue
+            mine = np.flatnonzero(found.window_file == index[path])
+            rows += [{"shard": shard, "file": path, "window_start": float(found.window_start[i]), "embedding": found.window[i].astype(np.float32).tolist(), "error": None}
+                     for i in mine]
+        return rows
 
 
 @dataclass

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -49,13 +49,18 @@ def check_output_path(path: str | Path) -> Path:
     return path
 
 
-def embed_files(paths: Sequence[str | Path], checkpoint: str = DEFAULT_CHECKPOINT, views: Sequence[str] = ("mean",), batch_size: int = BATCH_WINDOWS, progress: bool = False) -> Embeddings:
+def embed_files(paths: Sequence[str | Path], checkpoint: str = DEFAULT_CHECKPOINT, views: Sequence[str] = ("mean",), batch_size: int = BATCH_WINDOWS, progress: bool = False,
+                extractor: Any = None) -> Embeddings:
     """Each file is cut into the backbone's 5-s windows (half-overlapping; short files zero-padded)
-    exactly as `envsound predict` cuts them, so an embedding here is what a classifier there reads."""
+    exactly as `envsound predict` cuts them, so an embedding here is what a classifier there reads.
+    ``extractor``: an ``EfficientATEmbeddingExtractor`` already loaded (a worker that embeds batch
+    after batch loads the backbone once); by default one is built from ``checkpoint`` and ``views``."""
     from envsound.models.embedding import EfficientATEmbeddingExtractor
     from envsound.progress import progress_bar
 
-    extractor = EfficientATEmbeddingExtractor(checkpoint, views=views)
+    if extractor is None:
+        extractor = EfficientATEmbeddingExtractor(checkpoint, views=views)
+    checkpoint, views = extractor.checkpoint, extractor.views
     size = round(extractor.clip_seconds * extractor.sample_rate)
     files: list[str] = []
     errors: dict[str, str] = {}
