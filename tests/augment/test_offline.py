@@ -138,6 +138,7 @@ def test_mix_needs_folds(tmp_path):
         augment_dataset(Manifest("nofolds", clips), tmp_path / "aug", ("mix",), workers=1, show_progress=False)
 
 
+@pytest.mark.slow
 def test_realworld_transforms_are_deterministic_and_do_what_they_say():
     from envsound.augment.corruptions import power
     from envsound.augment.realworld import apply_realworld

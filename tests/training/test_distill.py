@@ -41,6 +41,7 @@ def test_a_teacher_split_another_way_is_refused(tone_dataset, tmp_path):
         cross_validate(_cfg(tone_dataset, teacher=str(teacher), distill_weight=0.5), tmp_path / "student", verbose=False)
 
 
+@pytest.mark.slow
 def test_a_teacher_run_without_fold_models_is_one_clear_error(tone_dataset, tmp_path):
     teacher = tmp_path / "teacher"
     cross_validate(_cfg(tone_dataset), teacher, verbose=False)

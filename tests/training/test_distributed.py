@@ -28,6 +28,7 @@ def torchrun(*args, **kwargs):
     return [*TORCHRUN, "--master-addr", "127.0.0.1", "--master-port", str(free_port()), *args], env
 
 
+@pytest.mark.slow
 def test_two_ranks_with_half_batches_take_the_single_process_steps(tmp_path):
     """A global batch of 8 as 2 ranks x 4 (DDP averaging their gradients) gives the weights of one
     process on all 8, within 1e-5 (BatchNorm statistics frozen, as ranks cannot share them on CPU)."""
