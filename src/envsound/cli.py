@@ -26,6 +26,7 @@ ACTORS_OPT = typer.Option(2, help="With --engine ray: model copies scoring in pa
 CPUS_PER_ACTOR_OPT = typer.Option(1.0, help="With --engine ray: CPUs per actor (and its torch threads).")
 GPUS_PER_ACTOR_OPT = typer.Option(0.0, help="With --engine ray: GPUs per actor.")
 SHARD_FILES_OPT = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming).")
+BATCH_FILES_OPT = typer.Option(8, help="With --engine ray: files an actor scores per call.")
 
 
 def _command_line() -> str:
@@ -236,6 +237,7 @@ def predict(
     cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
     gpus_per_actor: float = GPUS_PER_ACTOR_OPT,
     shard_files: int = SHARD_FILES_OPT,
+    batch_files: int = BATCH_FILES_OPT,
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length).
 
@@ -247,7 +249,7 @@ def predict(
     if check_engine(engine) == "ray":
         if output is None or output.suffix:
             raise ConfigError("--engine ray writes Parquet shards into a folder: give --output FOLDER")
-        _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, model=str(model) if model else None, top_k=top_k)
+        _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, model=str(model) if model else None, top_k=top_k)
         return
     paths = expand_inputs(files)
     if not paths:
@@ -308,10 +310,10 @@ def timeline(
         _echo(f"{seg.start:8.2f} {seg.end:8.2f}  {seg.confidence:5.1%}  {seg.label}")
 
 
-def _corpus(task: str, inputs: List[str], out: Path, address: Optional[str], actors: int, cpus: float, gpus: float, shard_files: int, **settings) -> None:
+def _corpus(task: str, inputs: List[str], out: Path, address: Optional[str], actors: int, cpus: float, gpus: float, shard_files: int, batch_files: int, **settings) -> None:
     from envsound.inference.corpus import run_corpus
 
-    done = run_corpus(task, inputs, out, address=address, actors=actors, cpus=cpus, gpus=gpus, shard_files=shard_files, **settings)
+    done = run_corpus(task, inputs, out, address=address, actors=actors, cpus=cpus, gpus=gpus, shard_files=shard_files, batch_files=batch_files, **settings)
     _echo(f"{done.files} files in {done.shards} shards ({done.shards_written} written now, {done.errors} unreadable files reported as rows) → {done.out}")
 
 
@@ -399,6 +401,7 @@ def embed(
     cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
     gpus_per_actor: float = GPUS_PER_ACTOR_OPT,
     shard_files: int = SHARD_FILES_OPT,
+    batch_files: int = BATCH_FILES_OPT,
 ) -> None:
     """Frozen AudioSet-backbone embeddings per file and per 5-s window, for your own classifier or search."""
     from envsound.engines import check_engine
@@ -408,7 +411,7 @@ def embed(
     if check_engine(engine) == "ray":
         if out.suffix:
             raise ConfigError("--engine ray writes Parquet shards into a folder: give --out FOLDER")
-        _corpus("embed", files, out, address, actors, cpus_per_actor, gpus_per_actor, shard_files, checkpoint=checkpoint, views=tuple(v.strip() for v in views.split(",") if v.strip()))
+        _corpus("embed", files, out, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, checkpoint=checkpoint, views=tuple(v.strip() for v in views.split(",") if v.strip()))
         return
 
     check_output_path(out)  # before the work, not after it
