@@ -45,6 +45,7 @@ def _torch_logits(waves):
         return loaded.model(torch.from_numpy(loaded.extractor(waves))).numpy()
 
 
+@pytest.mark.slow
 def test_the_whole_front_end_is_in_the_graph_and_matches_torch(exported):
     """Waveform in, logits out: the ONNX STFT and mel inside the file give torch's logits within
     1e-4 on real clips (and on two lengths, since the graph takes any)."""
@@ -85,6 +86,7 @@ def test_in_graph_front_end_needs_opset_17(tmp_path):
         export_onnx(default_model_path(), tmp_path / "old.onnx", opset=13)
 
 
+@pytest.mark.slow
 def test_onnx_backend_predicts_like_torch(exported):
     torch_p, onnx_p = Predictor.from_file(default_model_path()), Predictor.from_file(exported, backend="onnx")
     assert onnx_p.loaded is None  # no torch model behind it

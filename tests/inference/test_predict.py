@@ -73,6 +73,7 @@ def test_cli_audioset_tags_and_non_audio(tmp_path):
     assert result.stderr.strip().startswith("error: ") and "notes.wav: not a readable audio file" in result.stderr
 
 
+@pytest.mark.slow
 def test_batched_prediction_equals_one_by_one_and_keeps_order(predictor, tmp_path):
     bad = tmp_path / "broken.wav"
     bad.write_bytes(b"RIFF....")
@@ -87,6 +88,7 @@ def test_batched_prediction_equals_one_by_one_and_keeps_order(predictor, tmp_pat
             np.testing.assert_allclose(r.probabilities, single.probabilities, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_cli_folder_glob_and_csv_output(tmp_path):
     import csv
     import shutil
