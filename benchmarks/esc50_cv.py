@@ -50,8 +50,9 @@ def augmentation_summary(cfg: RunConfig, spec: ModelSpec) -> str:
     )
     # feature vectors (the classic method's networks) get mixup only; see training/loop.py
     parts = [f"offline({','.join(offline)})"] if offline else []
-    parts += [name for name, on in online if on and spec.method != "classic"]
-    parts += [f"mixup{t.mixup_alpha}"] if t.mixup_alpha > 0 else []
+    if spec.kind == "network":  # a scikit-learn model sees only the offline copies
+        parts += [name for name, on in online if on and spec.method != "classic"]
+        parts += [f"mixup{t.mixup_alpha}"] if t.mixup_alpha > 0 else []
     return "+".join(parts) or "none"
 
 
@@ -107,7 +108,7 @@ def main() -> None:
         "model": spec.name,
         "method": spec.method,
         "pretrained": spec.pretrained,
-        "augmentation": augmentation_summary(cfg, spec) if spec.kind == "network" else "none",
+        "augmentation": augmentation_summary(cfg, spec),
         "dataset": cfg.dataset,
         "folds": metrics["folds"],
         "fold_accuracy": metrics["fold_accuracy"],

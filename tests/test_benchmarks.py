@@ -90,3 +90,10 @@ def test_shipped_configs_reproduce_their_benchmark(path) -> None:
     cfg = RunConfig.from_dict(json.loads(path.read_text()))
     result = json.loads((REPO / "benchmarks" / "results" / path.name).read_text())
     assert cfg == RunConfig.from_dict(result["config"])
+
+
+def test_augmentation_summary_names_offline_copies_for_scikit_learn_models(tmp_path) -> None:
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("path,label,fold,group,source,transform,params\na.flac,dog,1,1,,,\na_mix.flac,dog,1,1,a.flac,mix,{}\n")
+    assert esc50_cv.augmentation_summary(RunConfig(dataset=str(manifest)), get_model("mn04_probe")) == "offline(mix)"
+    assert esc50_cv.augmentation_summary(RunConfig(), get_model("mn04_probe")) == "none"
