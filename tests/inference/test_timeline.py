@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from envsound.errors import AudioError
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
 from envsound.inference.timeline import Timeline, compute_timeline
+
+REPO_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "1-100032-A-0.flac"
 
 # Twelve sounds that fill their clips, first fold-2 clip of each; the shipped model was fitted on
 # all of ESC-50, so this checks the timeline mechanics on real audio, not generalisation.
@@ -98,3 +101,23 @@ def test_unreadable_recording(tmp_path):
     (tmp_path / "x.wav").write_text("nope")
     with pytest.raises(AudioError, match="not a readable audio file"):
         list(stream_windows(tmp_path / "x.wav", 16000, 32000, 16000))
+
+
+def test_cells_far_from_every_class_are_unknown():
+    """A model with novelty statistics: cells whose windows' embeddings lie far from every class
+    mean are "unknown", as predict and listen answer, however confident the top label."""
+    probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.9, 0.1]])
+    near_far = np.array([10.0, 10.0, 500.0, 500.0])
+    tl = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, abstain_below=0.5, distances=near_far, distance_above=100.0)
+    assert [(s.label, s.start, s.end) for s in tl.segments(0.3)] == [("a", 0.0, 2.0), ("unknown", 2.0, 4.0)]
+    without = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, abstain_below=0.5)
+    assert [s.label for s in without.segments(0.3)] == ["a"]
+
+
+def test_shipped_timeline_measures_novelty():
+    predictor = Predictor.from_file(default_model_path())
+    tl = compute_timeline(predictor, REPO_EXAMPLE, window_seconds=2.0, hop_seconds=1.0)
+    assert tl.distances is not None and len(tl.distances) == len(tl.starts)
+    assert tl.distance_above == predictor.calibration.distance_above
+    off = compute_timeline(Predictor.from_file(default_model_path(), abstain=False), REPO_EXAMPLE, window_seconds=2.0, hop_seconds=1.0)
+    assert off.distances is None and off.abstain_below is None

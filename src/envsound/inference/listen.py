@@ -105,15 +105,15 @@ class Listener:
         except BaseException as err:  # handed to the scorer, which raises it in the caller's thread
             inbox.put(err)
 
-    def _score(self, window: np.ndarray) -> tuple[np.ndarray, bool]:
+    def _score(self, window: np.ndarray) -> tuple[np.ndarray, bool, float | None]:
         p = self.predictor
         probs, embeddings = p.window_scores(window[None])
-        abstained = False
+        abstained, distance = False, None
         if p.calibration is not None:
             probs = p.calibration.apply(probs)
             distance = p.novelty.distance(embeddings) if p.novelty is not None and embeddings is not None else None
             abstained = p.abstain and bool(p.calibration.abstains(probs, distance)[0])
-        return probs[0], abstained
+        return probs[0], abstained, None if distance is None else float(np.atleast_1d(distance)[0])
 
     def listen(self, blocks: Iterable[np.ndarray], on_window: Callable[[Heard], None] = lambda h: None,
                on_skip: Callable[[Skipped], None] = lambda s: None) -> ListenSummary:
@@ -129,6 +129,7 @@ class Listener:
         read_samples, windows, skipped, busy, worst = 0, 0, 0, 0.0, 0.0
         starts: list[int] = []
         probabilities: list[np.ndarray] = []
+        distances: list[float] = []
         finished = False
 
         def take(item: object) -> None:
@@ -151,7 +152,7 @@ class Listener:
         def emit(window: np.ndarray, start: int, arrived: float) -> None:
             nonlocal windows, busy, worst
             began = self.clock()
-            probs, abstained = self._score(window)
+            probs, abstained, distance = self._score(window)
             order = np.argsort(probs)[::-1][: self.top_k]
             labels = [self.predictor.classes[i] for i in order]
             answer = UNKNOWN if abstained else labels[0]
@@ -161,6 +162,8 @@ class Listener:
             windows += 1
             starts.append(start)
             probabilities.append(probs)
+            if distance is not None:
+                distances.append(distance)
             on_window(Heard(start / self.rate, (start + self.size) / self.rate, labels, [float(probs[i]) for i in order], answer, done - arrived))
 
         try:
@@ -195,10 +198,11 @@ class Listener:
         duration = read_samples / self.rate
         segments: list[Segment] = []
         if probabilities:
-            calibration = self.predictor.calibration
-            abstain_below = calibration.abstain_below if calibration is not None and self.predictor.abstain else None
+            calibration = self.predictor.calibration if self.predictor.abstain else None
+            novel = calibration is not None and len(distances) == len(starts)
             timeline = Timeline("<stream>", self.size / self.rate, self.hop / self.rate, np.array(starts) / self.rate, np.stack(probabilities),
-                                self.predictor.classes, duration, abstain_below=abstain_below)
+                                self.predictor.classes, duration, abstain_below=calibration.abstain_below if calibration is not None else None,
+                                distances=np.array(distances) if novel else None, distance_above=calibration.distance_above if novel else None)
             segments = timeline.segments(self.threshold)
         advanced = max(windows * self.hop / self.rate, 1e-9)
         return ListenSummary(duration, windows, skipped / self.rate, busy / advanced, worst, segments)
