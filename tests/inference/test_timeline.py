@@ -114,6 +114,7 @@ def test_cells_far_from_every_class_are_unknown():
     assert [s.label for s in without.segments(0.3)] == ["a"]
 
 
+@pytest.mark.slow
 def test_shipped_timeline_measures_novelty():
     predictor = Predictor.from_file(default_model_path())
     tl = compute_timeline(predictor, REPO_EXAMPLE, window_seconds=2.0, hop_seconds=1.0)
