@@ -91,6 +91,7 @@ def test_same_seed_same_files_and_resume(sine_manifest, tmp_path):
     assert [r["params"] for r in _rows(other) if r["source"]] != [r["params"] for r in _rows(a) if r["transform"] == "pitch"]
 
 
+@pytest.mark.slow
 def test_cv_tests_on_originals_only(sine_manifest, tmp_path):
     from envsound.config import RunConfig, TrainConfig
     from envsound.features.logmel import LogMelConfig

@@ -25,6 +25,7 @@ def predictor():
     return loaded
 
 
+@pytest.mark.slow
 def test_shipped_model_labels_the_examples(predictor):
     for stem, label in TRUTH.items():
         assert predictor.predict_file(EXAMPLES / f"{stem}.flac", top_k=3).labels[0] == label
