@@ -82,3 +82,23 @@ def test_cli_predict_on_ray_writes_shards_and_refuses_a_file_output(esc50_slice,
     assert done.returncode == 0, done.stderr[-2000:]
     assert "3 files in 2 shards" in done.stdout
     assert [r["file"] for r in _rows(out, 2)] == esc50_slice[:3]
+
+
+def test_bad_file_lists_and_a_missing_model_fail_in_one_line_before_any_work(esc50_slice, tmp_path):
+    from envsound.errors import DatasetError
+    from envsound.inference.corpus import corpus_paths
+
+    binary = tmp_path / "list.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81binary\x00")
+    with pytest.raises(DatasetError, match="not a readable CSV"):
+        corpus_paths([str(binary)])
+    other = tmp_path / "other.csv"
+    other.write_text("file,label\na.wav,dog\n")
+    with pytest.raises(DatasetError, match=r"missing columns \['path'\]"):
+        corpus_paths([str(other)])
+    relative = tmp_path / "rel.csv"
+    relative.write_text("path\nsub/a.wav\n")
+    assert corpus_paths([str(relative)]) == [str(tmp_path / "sub" / "a.wav")]
+    with pytest.raises(ConfigError, match="model file not found"):
+        run_corpus("predict", esc50_slice[:1], tmp_path / "out", model=str(tmp_path / "missing.pt"), verbose=False)
+    assert not (tmp_path / "out").exists()

@@ -18,12 +18,15 @@ def read_metadata(meta: Path, required: tuple[str, ...], not_found: str) -> list
 
     if not meta.is_file():
         raise DatasetError(not_found)
-    with open(meta, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DatasetError(f"{meta}: missing columns {missing}")
-        rows = list(reader)
+    try:
+        with open(meta, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DatasetError(f"{meta}: missing columns {missing}")
+            rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DatasetError(f"{meta}: not a readable CSV file ({type(err).__name__})") from None
     if not rows:
         raise DatasetError(f"{meta}: has no rows")
     return rows

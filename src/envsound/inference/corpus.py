@@ -14,7 +14,6 @@ the windows ``envsound embed`` cuts.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,19 +32,17 @@ PLAN = "plan.json"
 
 
 def corpus_paths(inputs: Sequence[str]) -> list[str]:
-    """Files, folders (recursive), globs, or CSV files listing a ``path`` (or ``filename``) column."""
+    """Files, folders (recursive), globs, or CSV files listing a ``path`` column (relative paths
+    are read from the CSV's folder)."""
+    from envsound.data.info import read_metadata
     from envsound.inference.predict import expand_inputs
 
     paths: list[str] = []
     for item in inputs:
         if item.lower().endswith(".csv") and Path(item).is_file():
-            with open(item, newline="") as handle:
-                rows = list(csv.DictReader(handle))
-            column = next((c for c in ("path", "filename", "file") if rows and c in rows[0]), None)
-            if column is None:
-                raise ConfigError(f"{item}: a file list needs a 'path' column")
+            rows = read_metadata(Path(item), ("path",), f"{item}: not found")
             base = Path(item).parent
-            paths += [str(p if (p := Path(r[column])).is_absolute() else base / p) for r in rows]
+            paths += [str(p if (p := Path(r["path"])).is_absolute() else base / p) for r in rows]
         else:
             paths += [str(p) for p in expand_inputs([item])]
     if not paths:
@@ -155,6 +152,8 @@ def run_corpus(task: str, inputs: Sequence[str], out: str | Path, model: str | N
         raise ConfigError(f"unknown task '{task}'; choose {' or '.join(TASKS)}")
     if actors < 1 or batch_files < 1 or top_k < 1:
         raise ConfigError("--actors, --batch-files and --top-k must be at least 1")
+    if model is not None and not Path(model).is_file():  # before starting Ray, not as an actor's traceback
+        raise ConfigError(f"{model}: model file not found")
     out = Path(out)
     paths = corpus_paths(inputs)
     checkpoint = checkpoint or DEFAULT_CHECKPOINT
