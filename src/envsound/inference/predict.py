@@ -253,6 +253,8 @@ class Predictor:
         return probs, embeddings
 
     def probabilities(self, signal: np.ndarray) -> np.ndarray:
+        """The network's own mean window probabilities for a decoded signal at the model's rate:
+        no calibration, novelty or TTA (what the latency benchmarks time)."""
         return self.window_probabilities(self.windows(signal)).mean(axis=0)
 
     def predict_array(self, signal: np.ndarray, sample_rate: int, top_k: int = 5, name: str = "<array>") -> Prediction:
