@@ -100,6 +100,18 @@ def test_novelty_separates_a_planted_outside_cluster_and_joint_thresholds_keep_r
     assert kept.mean() == pytest.approx(0.95, abs=0.01)
 
 
+def test_novelty_distance_is_the_mahalanobis_distance_to_the_nearest_class_mean():
+    from envsound.models.calibration import Novelty
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(0, 5, (3, 8))
+    targets = np.repeat(np.arange(3), 60)
+    novelty = Novelty.fit(centres[targets] + rng.normal(0, 1, (180, 8)), targets, 3)
+    probes = np.vstack([centres[1], rng.normal(0, 4, (5, 8))])
+    by_definition = [min(float((x - m) @ novelty.precision @ (x - m)) for m in novelty.means) for x in probes]
+    assert np.allclose(novelty.distance(probes), by_definition, rtol=1e-9, atol=1e-9)
+
+
 def test_novelty_travels_in_the_model_file_and_drives_abstention(tmp_path):
     from envsound.inference.predict import Predictor
     from envsound.inference.shipped import default_model_path

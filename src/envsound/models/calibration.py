@@ -178,9 +178,18 @@ class Novelty:
         cov += cls.SHRINKAGE * np.trace(cov) / len(cov) * np.eye(len(cov))
         return cls(means[known], np.linalg.inv(cov))
 
+    def __post_init__(self) -> None:
+        # (x - m)' P (x - m) = x'Px - 2 x'(Pm) + m'Pm: two matrix products per batch instead of a
+        # (windows x classes x dim x dim) contraction, which cost 6 ms per window on the shipped model.
+        projected = self.means @ self.precision  # P is symmetric, so this is (P m)' row by row
+        object.__setattr__(self, "_projected_means", projected)
+        object.__setattr__(self, "_mean_terms", np.einsum("ci,ci->c", projected, self.means))
+
     def distance(self, embeddings: np.ndarray) -> np.ndarray:
-        diff = np.asarray(embeddings, dtype=np.float64)[:, None, :] - self.means[None]
-        return np.einsum("nci,ij,ncj->nc", diff, self.precision, diff).min(axis=1)
+        x = np.asarray(embeddings, dtype=np.float64)
+        own = np.einsum("ni,ni->n", x @ self.precision, x)
+        squared = own[:, None] - 2.0 * x @ self._projected_means.T + self._mean_terms[None]
+        return np.maximum(squared, 0.0).min(axis=1)
 
 
 def joint_thresholds(confidence: np.ndarray, distance: np.ndarray | None, recall: float = 0.95) -> tuple[float, float | None]:
