@@ -61,7 +61,10 @@ def main() -> None:
             torch.set_num_threads(threads)
             predictor = Predictor.from_file(model_path, backend=backend) if backend == "torch" else Predictor.from_file(onnx_path)
             if backend == "onnx":
-                predictor.score = OnnxScorer(onnx_path, threads=threads)
+                scorer = OnnxScorer(onnx_path, threads=threads)
+                predictor.score = scorer
+                if predictor.score_with_embedding is not None:
+                    predictor.score_with_embedding = scorer.with_embedding
             files_per_second(predictor, warmup, 8, 2)
             for batch, workers in itertools.product((8, 32, 64), (1, 2)):
                 rate = files_per_second(predictor, files, batch, workers)

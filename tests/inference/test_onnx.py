@@ -94,6 +94,9 @@ def test_onnx_backend_predicts_like_torch(exported):
         a, b = torch_p.predict_file(path, top_k=3), onnx_p.predict_file(path, top_k=3)
         assert a.labels == b.labels
         np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-3)
+        # Novelty travels too: the graph's whitened embedding gives the torch model's Mahalanobis distance.
+        assert a.novelty is not None and b.novelty == pytest.approx(a.novelty, rel=1e-3)
+        assert a.abstained == b.abstained
 
 
 def test_missing_sidecar_is_a_clear_error(exported, tmp_path):

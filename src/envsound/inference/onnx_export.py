@@ -37,15 +37,43 @@ class WaveformToLogits(nn.Module):
         return self.network(self.front_end(waveform))
 
 
-def _graph(loaded: LoadedModel, front_end: str) -> tuple[nn.Module, torch.Tensor, str]:
+class WithWhitenedEmbedding(nn.Module):
+    """Logits plus the novelty embedding whitened by the model's precision P = L L': with z = L'x,
+    the Mahalanobis distance (x - m)'P(x - m) is the plain squared distance |z - L'm|^2, so the
+    ONNX file abstains on novelty as the torch model does while its sidecar keeps only the
+    whitened class means (whitening is linear, so the mean of a file's windows commutes with it)."""
+
+    def __init__(self, front_end: nn.Module | None, network: nn.Module, whitening: np.ndarray) -> None:
+        super().__init__()
+        self.front_end, self.network = front_end, network
+        self.register_buffer("whitening", torch.from_numpy(np.ascontiguousarray(whitening, dtype=np.float32)))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.front_end is not None:
+            x = self.front_end(x)
+        logits, embedding = self.network.forward_with_embedding(x)
+        return logits, embedding @ self.whitening
+
+
+def _whitening(loaded: LoadedModel) -> np.ndarray | None:
+    """L with P = L L' (Cholesky), for a network model that carries novelty statistics; else None."""
+    if loaded.novelty is None or not hasattr(loaded.model, "forward_with_embedding"):
+        return None
+    return np.linalg.cholesky(loaded.novelty.precision)
+
+
+def _graph(loaded: LoadedModel, front_end: str, whitening: np.ndarray | None) -> tuple[nn.Module, torch.Tensor, str]:
     """(module to export, example input, input name) for ``front_end`` 'graph' or 'numpy'."""
     description = loaded.extractor.describe()
-    if front_end == "graph" and description.get("kind") in IN_GRAPH_FRONT_ENDS:
-        samples = round(loaded.extractor.clip_seconds * loaded.extractor.sample_rate)
-        return WaveformToLogits(loaded.extractor.module, loaded.model).eval(), torch.zeros(2, samples), "waveform"
     if front_end not in ("graph", "numpy"):
         raise ConfigError(f"front_end must be 'graph' or 'numpy', got {front_end!r}")
-    return loaded.model.eval(), torch.zeros(1, *loaded.extractor.output_shape), "logmel"
+    if front_end == "graph" and description.get("kind") in IN_GRAPH_FRONT_ENDS:
+        samples = round(loaded.extractor.clip_seconds * loaded.extractor.sample_rate)
+        module: nn.Module = (WaveformToLogits(loaded.extractor.module, loaded.model) if whitening is None
+                             else WithWhitenedEmbedding(loaded.extractor.module, loaded.model, whitening))
+        return module.eval(), torch.zeros(2, samples), "waveform"
+    module = loaded.model if whitening is None else WithWhitenedEmbedding(None, loaded.model, whitening)
+    return module.eval(), torch.zeros(1, *loaded.extractor.output_shape), "logmel"
 
 
 def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_end: str = "graph", int8: bool = False) -> Path:
@@ -59,21 +87,25 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
     if opset < 17 and front_end == "graph":
         raise ConfigError("the in-graph front end needs ONNX opset 17 or newer (its STFT operator)")
     out = Path(out)
-    module, example, input_name = _graph(loaded, front_end)
+    whitening = _whitening(loaded)
+    module, example, input_name = _graph(loaded, front_end, whitening)
     axes = {"waveform": {0: "batch", 1: "samples"}} if input_name == "waveform" else {"logmel": {0: "batch", 3: "frames"}}
+    outputs = ["logits"] if whitening is None else ["logits", "embedding"]
     # The TorchScript-based exporter needs no extra packages (the torch.export one needs onnxscript)
     # and handles this network; its deprecation notice is not actionable for a user.
     with atomic_path(out) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.filterwarnings("ignore", message="Constant folding")  # strided slices of the STFT padding; harmless
-        torch.onnx.export(module, (example,), str(tmp), input_names=[input_name], output_names=["logits"],
-                          dynamic_axes={**axes, "logits": {0: "batch"}}, opset_version=opset, dynamo=False)
+        torch.onnx.export(module, (example,), str(tmp), input_names=[input_name], output_names=outputs,
+                          dynamic_axes={**axes, **{name: {0: "batch"} for name in outputs}}, opset_version=opset, dynamo=False)
         if int8:
             _quantize(tmp)
     sidecar = {"classes": list(loaded.classes), "input": input_name, "features": loaded.extractor.describe(), "model": loaded.spec.name,
                "int8": int8, "source": str(model_file)}
     if loaded.calibration is not None:
         sidecar["calibration"] = loaded.calibration.to_dict()
+    if whitening is not None:  # the class means in the whitened space the graph's "embedding" output lives in
+        sidecar["novelty_whitened_means"] = (loaded.novelty.means @ whitening).astype(np.float32).tolist()
     with atomic_path(out.with_name(out.name + SIDECAR_SUFFIX)) as tmp:
         tmp.write_text(json.dumps(sidecar, indent=2) + "\n")
     return out
@@ -87,7 +119,9 @@ def _quantize(path: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    front_end = [node.name for node in onnx.load(str(path)).graph.node if node.name.startswith("/front_end/")]
+    # The front end and the novelty whitening stay in float: quantising them would move the features
+    # every weight was trained on and the distances the abstention threshold was chosen on.
+    front_end = [node.name for node in onnx.load(str(path)).graph.node if node.name.startswith("/front_end/") or "embedding" in node.output]
     quantized = path.with_name(path.name + ".int8")
     root = logging.getLogger()
     level = root.level
@@ -128,11 +162,21 @@ class OnnxScorer:
             raise RunError(f"{path}: not a loadable ONNX model ({str(err).strip().splitlines()[0][:200]})") from None
         self.input_name = self.session.get_inputs()[0].name  # "waveform" or "logmel"
 
+        self.has_embedding = [o.name for o in self.session.get_outputs()][1:2] == ["embedding"]
+
     def logits(self, features: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {self.input_name: features.astype(np.float32, copy=False)})[0]
+        return self.session.run(["logits"], {self.input_name: features.astype(np.float32, copy=False)})[0]
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
-        logits = self.logits(features)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return _softmax(self.logits(features))
+
+    def with_embedding(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities, whitened novelty embedding) in one run, for a graph exported with novelty."""
+        logits, embedding = self.session.run(["logits", "embedding"], {self.input_name: features.astype(np.float32, copy=False)})
+        return _softmax(logits), embedding
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)

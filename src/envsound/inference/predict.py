@@ -19,7 +19,7 @@ from envsound.audio import (
     stream_audio,
 )
 from envsound.errors import AudioError, ConfigError
-from envsound.models.calibration import Calibration
+from envsound.models.calibration import Calibration, Novelty
 from envsound.models.model_file import LoadedModel, load_model
 
 
@@ -218,7 +218,14 @@ class Predictor:
             classes = tuple(meta["classes"])
         except (ValueError, KeyError, TypeError) as err:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
-        return cls(front_end, OnnxScorer(path), classes, calibration=Calibration.from_dict(meta.get("calibration")))
+        scorer = OnnxScorer(path)
+        predictor = cls(front_end, scorer, classes, calibration=Calibration.from_dict(meta.get("calibration")))
+        if scorer.has_embedding and meta.get("novelty_whitened_means") is not None:
+            # The graph's embedding is already whitened, so the distance is a plain squared one.
+            means = np.asarray(meta["novelty_whitened_means"], dtype=np.float64)
+            predictor.novelty = Novelty(means, np.eye(means.shape[1]))
+            predictor.score_with_embedding = scorer.with_embedding
+        return predictor
 
     @property
     def window_samples(self) -> int:
