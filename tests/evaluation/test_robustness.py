@@ -45,3 +45,20 @@ def test_a_run_without_fold_models_says_how_to_get_them(tone_dataset, tmp_path, 
         model.unlink()
     with pytest.raises(RunError, match="--save-models"):
         robustness([saved_run], corruptions=("crop",), show_progress=False)
+
+
+@pytest.mark.slow
+def test_small_features_of_corrupted_clips_are_cached_and_a_rerun_corrupts_nothing(saved_run, monkeypatch):
+    import envsound.evaluation.robustness as module
+
+    calls = []
+    real = module.corrupt
+    monkeypatch.setattr(module, "corrupt", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = robustness([saved_run], corruptions=("pink_noise",), show_progress=False)
+    assert len(calls) == 30 * 3  # every clip of every fold, at three severities
+    calls.clear()
+    again = robustness([saved_run, saved_run], corruptions=("pink_noise",), show_progress=False)  # members sharing a front end share it
+    assert calls == [] and again["accuracy"] == first["accuracy"] and again["clean_accuracy"] == first["clean_accuracy"]
+    calls.clear()
+    other_seed = robustness([saved_run], corruptions=("pink_noise",), seed=1, show_progress=False)
+    assert len(calls) == 90 and other_seed["clips"] == 30  # another seed is another corruption, never a cache hit

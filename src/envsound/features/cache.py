@@ -14,7 +14,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -107,6 +107,35 @@ def load_or_compute(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return _open(entry)
+
+
+def load_or_compute_array(name: str, key: dict, compute: Callable[[], np.ndarray], cache_dir: str | Path | None = None) -> np.ndarray:
+    """A derived feature array (say, the embeddings of one fold's corrupted clips) cached by the
+    same rules as a dataset's features: the entry is named by a hash of everything in ``key``,
+    written under a temporary name and renamed, checked against its sha256 when reopened, and
+    listed and cleared by `envsound cache` like any other."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    entry = cache_dir / f"{name}-{stable_hash(key)}"
+    if (entry / "index.json").exists():
+        try:
+            return np.asarray(_open(entry).features)
+        except CorruptEntry as err:
+            warn(f"{entry.name}: {err}; recomputing it")
+            shutil.rmtree(entry, ignore_errors=True)
+    features = np.ascontiguousarray(compute(), dtype=np.float32)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(entry.name), dir=entry.parent))
+    try:
+        np.save(staging / "features.npy", features)
+        write_json(staging / "index.json", {"features": key, "clips": [], "sha256": sha256_file(staging / "features.npy")})
+        try:
+            os.replace(staging, entry)
+        except OSError:  # another process wrote the same entry first: theirs is as good as ours
+            if not (entry / "index.json").exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return features
 
 
 class CorruptEntry(Exception):
