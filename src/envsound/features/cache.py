@@ -89,6 +89,26 @@ def load_or_compute(
     kind = extractor.describe().get("kind", "features")
     entry = cache_dir / f"{manifest.name}-{kind}-{cache_key(manifest, extractor)}"
     remove_stale_temporaries(cache_dir)
+    return _open_or_build(entry, lambda staging: _compute(manifest, extractor, staging, batch_size, workers, fail_fast, show_progress))
+
+
+def load_or_compute_array(name: str, key: dict, compute: Callable[[], np.ndarray], cache_dir: str | Path | None = None) -> np.ndarray:
+    """A derived feature array (say, the embeddings of one fold's corrupted clips) cached by the
+    same rules as a dataset's features: the entry is named by a hash of everything in ``key``,
+    written under a temporary name and renamed, checked against its sha256 when reopened, and
+    listed and cleared by `envsound cache` like any other."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+
+    def build(staging: Path) -> None:
+        np.save(staging / "features.npy", np.ascontiguousarray(compute(), dtype=np.float32))
+        write_json(staging / "index.json", {"features": key, "clips": [], "sha256": sha256_file(staging / "features.npy")})
+
+    return np.asarray(_open_or_build(cache_dir / f"{name}-{stable_hash(key)}", build).features)
+
+
+def _open_or_build(entry: Path, build: Callable[[Path], None]) -> CachedFeatures:
+    """The finished ``entry``, or ``build(staging)`` in a temporary folder renamed to ``entry``:
+    a killed run never leaves a folder that looks finished, and a damaged one is rebuilt."""
     if (entry / "index.json").exists():
         try:
             return _open(entry)
@@ -98,7 +118,7 @@ def load_or_compute(
     entry.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(entry.name), dir=entry.parent))
     try:
-        _compute(manifest, extractor, staging, batch_size, workers, fail_fast, show_progress)
+        build(staging)
         try:
             os.replace(staging, entry)
         except OSError:  # another process finished the same entry first: theirs is as good as ours
@@ -107,35 +127,6 @@ def load_or_compute(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return _open(entry)
-
-
-def load_or_compute_array(name: str, key: dict, compute: Callable[[], np.ndarray], cache_dir: str | Path | None = None) -> np.ndarray:
-    """A derived feature array (say, the embeddings of one fold's corrupted clips) cached by the
-    same rules as a dataset's features: the entry is named by a hash of everything in ``key``,
-    written under a temporary name and renamed, checked against its sha256 when reopened, and
-    listed and cleared by `envsound cache` like any other."""
-    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    entry = cache_dir / f"{name}-{stable_hash(key)}"
-    if (entry / "index.json").exists():
-        try:
-            return np.asarray(_open(entry).features)
-        except CorruptEntry as err:
-            warn(f"{entry.name}: {err}; recomputing it")
-            shutil.rmtree(entry, ignore_errors=True)
-    features = np.ascontiguousarray(compute(), dtype=np.float32)
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(entry.name), dir=entry.parent))
-    try:
-        np.save(staging / "features.npy", features)
-        write_json(staging / "index.json", {"features": key, "clips": [], "sha256": sha256_file(staging / "features.npy")})
-        try:
-            os.replace(staging, entry)
-        except OSError:  # another process wrote the same entry first: theirs is as good as ours
-            if not (entry / "index.json").exists():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return features
 
 
 class CorruptEntry(Exception):
