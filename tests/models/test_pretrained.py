@@ -81,6 +81,22 @@ def test_front_end_matches_numpy_reference():
     assert np.abs(ours - ref).max() < 2e-3
 
 
+@pytest.mark.parametrize("n_fft", [1024, 1000])  # 1024 = 32 x 32: the factored DFT; 1000: the plain DFT matrix
+def test_the_exported_power_spectrum_is_torch_stft_at_any_length(n_fft):
+    from dataclasses import replace
+
+    from envsound.features.efficientat import EfficientATFrontEndConfig
+
+    front = EfficientATFrontEnd(replace(EfficientATFrontEndConfig(), n_fft=n_fft))
+    c = front.config
+    signal = torch.from_numpy(np.random.default_rng(0).standard_normal((2, 50001)).astype(np.float32))
+    stft = torch.stft(signal, c.n_fft, hop_length=c.hop_length, win_length=c.win_length, window=front.window, center=True, return_complex=True)
+    expected = stft.abs().square()
+    got = front._power_for_onnx(signal)
+    assert got.shape == expected.shape
+    assert float((got - expected).abs().max() / expected.abs().max()) < 1e-5
+
+
 AUDIOSET_MATCH = {
     "dog": {"Dog", "Bark", "Bow-wow", "Yip", "Growling", "Whimper (dog)"},
     "rooster": {"Chicken, rooster", "Crowing, cock-a-doodle-doo", "Fowl"},
