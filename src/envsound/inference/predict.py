@@ -132,7 +132,7 @@ def embedding_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") ->
         return None
     if loaded.spec.kind != "network":
         return lambda features: (loaded.model.predict_proba(features), features)
-    model = loaded.model.to(device)
+    model = loaded.scoring_network(device)
     if not hasattr(model, "forward_with_embedding"):
         return None
 
@@ -148,7 +148,7 @@ def torch_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") -> Sco
     """Front-end features (NumPy, on the CPU) -> class probabilities; a network runs on ``device``."""
     if loaded.spec.kind != "network":
         return loaded.model.predict_proba
-    model = loaded.model.to(device)
+    model = loaded.scoring_network(device)
 
     def score(features: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
@@ -315,7 +315,7 @@ class Predictor:
             while batch := list(islice(windows, batch_size)):
                 features = torch.from_numpy(self.extractor(np.stack(batch))).to(self.device)
                 with torch.inference_mode():
-                    scores = self.loaded.model.audioset_logits(features).sigmoid().amax(dim=0).float().cpu().numpy()
+                    scores = self.loaded.scoring_network(self.device).audioset_logits(features).sigmoid().amax(dim=0).float().cpu().numpy()
                 best = scores if best is None else np.maximum(best, scores)
         except AudioError as err:
             return Prediction(str(path), [], [], error=str(err))

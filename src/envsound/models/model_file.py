@@ -9,7 +9,7 @@ refused with a pointer to ``envsound upgrade-model``, which converts network fil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from envsound.models.artifact import (
 )
 from envsound.models.calibration import Calibration, Novelty
 from envsound.models.ensemble import ProbabilityAverage
+from envsound.models.inference_copy import inference_copy
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 
 FORMAT = "envsound-model"
@@ -47,6 +48,15 @@ class LoadedModel:
     info: dict
     calibration: Calibration | None = None  # temperature and abstention threshold(s), when fitted
     novelty: Novelty | None = None  # class statistics of the embedding, for "none of these"
+    _scoring: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def scoring_network(self, device: torch.device | str = "cpu") -> torch.nn.Module:
+        """The network prepared for scoring on ``device`` (BatchNorm folded, channels-last: see
+        ``models/inference_copy.py``), made once per device; ``model`` itself stays as loaded."""
+        key = str(device)
+        if key not in self._scoring:
+            self._scoring[key] = inference_copy(self.model).to(device)
+        return self._scoring[key]
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """(n, classes) probabilities of front-end ``features``, on the CPU."""
