@@ -226,7 +226,7 @@ def predict(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     audioset: bool = typer.Option(False, "--audioset", help="Show the pretrained backbone's own AudioSet tags instead."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write results to a .csv or .json file."),
-    batch_size: int = typer.Option(8, help="Windows per model call (peak memory grows with it; 8 is also the fastest here)."),
+    batch_size: Optional[int] = typer.Option(None, help="Windows per model call (peak memory grows with it); default: the fastest here, 8 with torch, 1 with an ONNX waveform graph."),
     backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),

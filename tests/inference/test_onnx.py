@@ -90,6 +90,8 @@ def test_in_graph_front_end_needs_opset_17(tmp_path):
 def test_onnx_backend_predicts_like_torch(exported):
     torch_p, onnx_p = Predictor.from_file(default_model_path()), Predictor.from_file(exported, backend="onnx")
     assert onnx_p.loaded is None  # no torch model behind it
+    assert (torch_p.batch_windows(), onnx_p.batch_windows()) == (8, 1)  # each backend's fastest batch here (throughput.json)
+    assert (torch_p.batch_windows(2.0), onnx_p.batch_windows(2.0)) == (20, 2)  # sized by audio: 2-s timeline windows
     for path in EXAMPLES:
         a, b = torch_p.predict_file(path, top_k=3), onnx_p.predict_file(path, top_k=3)
         assert a.labels == b.labels

@@ -60,6 +60,10 @@ SILENCE_PEAK = 1e-4  # below -80 dBFS nothing is audible; the label would be noi
 # Windows per model call. Peak memory grows with it (a 60-min recording: 448 MB at 8, 682 MB at 32)
 # and on this CPU 4-16 are also faster than 32 (about 110 vs 64 files/s), so small it is.
 BATCH_WINDOWS = 8
+# Audio per model call when not told: batches are sized in seconds, not windows, so 2-s timeline
+# windows get 20 to a call where 5-s clips get 8. The fastest here (benchmarks/results/throughput.json):
+BATCH_SECONDS = 40.0  # torch: 8 five-second windows
+ONNX_WAVEFORM_BATCH_SECONDS = 5.0  # an exported waveform-in graph: one window at a time (its DFT's intermediates stay in cache)
 WHOLE_FILE_SECONDS = 60.0  # files up to this long are decoded whole in worker threads; longer ones stream
 
 
@@ -174,6 +178,7 @@ class Predictor:
         self.calibration = calibration if calibration is not None else (loaded.calibration if loaded is not None else None)
         self.abstain = abstain  # False: always answer with the top label (--no-abstain)
         self.novelty = loaded.novelty if loaded is not None else None
+        self.batch_seconds = BATCH_SECONDS  # audio per model call when not told (predict, timeline)
         self.score_with_embedding = embedding_scorer(loaded, self.device) if loaded is not None else None
         if self.score_with_embedding is None:
             self.novelty = None
@@ -220,6 +225,8 @@ class Predictor:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
         scorer = OnnxScorer(path)
         predictor = cls(front_end, scorer, classes, calibration=Calibration.from_dict(meta.get("calibration")))
+        if isinstance(front_end, WaveformInput):
+            predictor.batch_seconds = ONNX_WAVEFORM_BATCH_SECONDS
         if scorer.has_embedding and meta.get("novelty_whitened_means") is not None:
             # The graph's embedding is already whitened, so the distance is a plain squared one.
             means = np.asarray(meta["novelty_whitened_means"], dtype=np.float64)
@@ -230,6 +237,11 @@ class Predictor:
     @property
     def window_samples(self) -> int:
         return round(self.extractor.clip_seconds * self.extractor.sample_rate)
+
+    def batch_windows(self, window_seconds: float | None = None) -> int:
+        """Windows per model call when not told: ``batch_seconds`` of audio in windows of
+        ``window_seconds`` (default: the model's clip length)."""
+        return max(1, round(self.batch_seconds / (window_seconds or self.extractor.clip_seconds)))
 
     @property
     def hop_samples(self) -> int:
@@ -298,7 +310,7 @@ class Predictor:
         """The one windowing policy of predict, embed and serve, over a file's blocks."""
         return (window for _, window in iter_windows(score.watch(blocks), self.window_samples, self.hop_samples))
 
-    def predict_file(self, path: str | Path, top_k: int = 5, batch_size: int = BATCH_WINDOWS) -> Prediction:
+    def predict_file(self, path: str | Path, top_k: int = 5, batch_size: int | None = None) -> Prediction:
         """One file of any length, streamed: scored ``batch_size`` windows at a time."""
         return self.predict([path], top_k=top_k, batch_size=batch_size, workers=1)[0]
 
@@ -324,7 +336,7 @@ class Predictor:
         order = np.argsort(best)[::-1][:top_k]
         return Prediction(str(path), [names[i] for i in order], [float(best[i]) for i in order])
 
-    def predict(self, paths: Sequence[str | Path], top_k: int = 5, batch_size: int = BATCH_WINDOWS, workers: int = 2, progress: bool = False) -> list[Prediction]:
+    def predict(self, paths: Sequence[str | Path], top_k: int = 5, batch_size: int | None = None, workers: int = 2, progress: bool = False) -> list[Prediction]:
         """Many files, in input order. Files up to a minute are decoded whole in threads, a few ahead
         of the model; longer ones are streamed block by block. Windows of consecutive files share
         batches of ``batch_size``, so memory is bounded by the batch and the read-ahead, never by a
@@ -333,6 +345,7 @@ class Predictor:
 
         if top_k < 1:
             raise ConfigError(f"--top-k must be at least 1, got {top_k}")
+        batch_size = self.batch_windows() if batch_size is None else batch_size
         if batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
         rate = self.extractor.sample_rate

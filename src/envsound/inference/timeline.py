@@ -14,7 +14,7 @@ import numpy as np
 from envsound.audio import iter_windows, probe, stream_audio
 from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
-from envsound.inference.predict import BATCH_WINDOWS, UNKNOWN, Predictor
+from envsound.inference.predict import UNKNOWN, Predictor
 
 
 @dataclass
@@ -88,13 +88,14 @@ class Timeline:
 
 
 def compute_timeline(predictor: Predictor, path: str | Path | None = None, window_seconds: float | None = TIMELINE_WINDOW, hop_seconds: float = TIMELINE_HOP,
-                     batch_size: int = BATCH_WINDOWS, overview: bool = False, signal: np.ndarray | None = None) -> Timeline:
+                     batch_size: int | None = None, overview: bool = False, signal: np.ndarray | None = None) -> Timeline:
     """A file streamed from ``path``, or a ``signal`` already decoded at the model's rate.
 
     Windows shorter than the model's clip length localise better; the networks pool over time,
     so they accept any window length."""
     rate = predictor.extractor.sample_rate
     window = round(window_seconds * rate) if window_seconds else predictor.window_samples
+    batch_size = predictor.batch_windows(window / rate) if batch_size is None else batch_size
     hop = round(hop_seconds * rate)
     if window < rate // 2:
         raise ConfigError("--window must be at least 0.5 s")
