@@ -38,9 +38,10 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--name", default="shipped")
     parser.add_argument("--curve", type=Path, default=None, help="draw the positives' coverage-accuracy curve (PNG), with the model's threshold as a dot")
+    parser.add_argument("--tta", type=int, default=0, help="test-time augmentation: shifted copies of each window to average (predict --tta)")
     args = parser.parse_args()
     rows = list(csv.DictReader(open(args.folder / "manifest.csv", newline="")))
-    predictor = Predictor.from_file(args.model)
+    predictor = Predictor.from_file(args.model, tta=args.tta)
     results = predictor.predict([args.folder / r["path"] for r in rows], top_k=3)
     failed = [r.file for r in results if r.error]
     if failed:
@@ -78,6 +79,7 @@ def main() -> None:
         "name": f"outside_{args.name}",
         "model": str(args.model or "shipped"),
         "calibrated": predictor.calibration is not None,
+        "tta": args.tta,
         "abstain_below": predictor.calibration.abstain_below if predictor.calibration is not None else None,
         "positives": int(positive.sum()),
         "positive_classes": sorted({label for label, p in zip(labels, positive) if p}),
