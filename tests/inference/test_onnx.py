@@ -108,3 +108,15 @@ def test_missing_sidecar_is_a_clear_error(exported, tmp_path):
     lone.write_bytes(exported.read_bytes())
     with pytest.raises(RunError, match="not found"):
         Predictor.from_file(lone)
+
+
+def test_a_damaged_novelty_entry_in_the_sidecar_is_one_clear_error(exported, tmp_path):
+    from envsound.errors import RunError
+
+    copy = tmp_path / "x.onnx"
+    copy.write_bytes(exported.read_bytes())
+    meta = json.loads(exported.with_name(exported.name + ".json").read_text())
+    meta["novelty_whitened_means"] = [["not a number"]]
+    copy.with_name(copy.name + ".json").write_text(json.dumps(meta))
+    with pytest.raises(RunError, match="not a valid export sidecar"):
+        Predictor.from_file(copy)

@@ -28,16 +28,11 @@ from envsound.augment import corruptions as corruptions_module
 from envsound.augment.corruptions import CORRUPTIONS, SEVERITIES, corrupt
 from envsound.data import load_dataset
 from envsound.errors import RunError
-from envsound.features.cache import load_or_compute_array
+from envsound.features.cache import file_identity, load_or_compute_array
 from envsound.inference.predict import Predictor
 from envsound.progress import progress_bar
 from envsound.runs import load_run
 from envsound.utils import sha256_file, stable_hash
-
-
-def _identity(path: Path) -> tuple[str, int, int]:
-    stat = Path(path).stat()
-    return str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns
 
 
 def _members(run_dirs: Sequence[Path], fold: int) -> list[Predictor]:
@@ -142,7 +137,7 @@ def robustness(run_dirs: Sequence[str | Path], corruptions: Sequence[str] = CORR
             signals = _once(partial(_decode, [c.path for _, c in clips], rate, seconds))
             targets = np.array([targets_all[i] for i, _ in clips])
             fold_key = {"corruptions_code": code, "rate": rate, "seconds": seconds, "seed": seed,
-                        "clips": [(c.clip_id, label, *_identity(c.path)) for (_, c), label in zip(clips, targets.tolist())]}
+                        "clips": [(c.clip_id, label, *file_identity(c.path)) for (_, c), label in zip(clips, targets.tolist())]}
             correct["clean"].extend(_probabilities(members, signals, {**fold_key, "condition": "clean"}).argmax(1) == targets)
             advance(1)
             for corruption, severity in conditions:

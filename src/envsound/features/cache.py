@@ -60,15 +60,17 @@ class CachedFeatures:
         return len(self.clip_paths)
 
 
+def file_identity(path: Path) -> tuple[str, int, int]:
+    """(resolved path, size, mtime): what a cache key holds of a file, so an edited file misses."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise AudioError(f"{path}: file not found") from None
+    return str(path.resolve()), stat.st_size, stat.st_mtime_ns
+
+
 def _file_identity(manifest: Manifest) -> list[tuple[str, int, int]]:
-    identity = []
-    for clip in manifest.clips:
-        try:
-            stat = clip.path.stat()
-        except FileNotFoundError:
-            raise AudioError(f"{clip.path}: file not found") from None
-        identity.append((str(clip.path.resolve()), stat.st_size, stat.st_mtime_ns))
-    return identity
+    return [file_identity(clip.path) for clip in manifest.clips]
 
 
 def cache_key(manifest: Manifest, extractor: Extractor) -> str:

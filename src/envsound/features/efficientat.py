@@ -71,8 +71,9 @@ class EfficientATFrontEnd(nn.Module):
         """The same power spectrogram in operators onnxruntime runs fast: the reflect padding
         spelled out, frames cut from hop-sized blocks (slices and a concat, any length), the window
         zero-padded to n_fft, and the DFT factored as n_fft = R x R (Cooley-Tukey: an R-point DFT,
-        twiddles, another R-point DFT), each stage one matrix product. onnxruntime's own STFT op
-        took 7 ms of a clip's 9 ms front end on this CPU; this takes about 2.5. Only traced during
+        twiddles, another R-point DFT), each stage one matrix product: onnxruntime's own STFT op was
+        most of the exported front end's time on this CPU (end-to-end figures before and after in
+        benchmarks/results/inference.json's history). Only traced during
         export (ONNX has no complex tensors, so real and imaginary parts travel as pairs)."""
         c = self.config
         side = (c.n_fft - c.win_length) // 2

@@ -221,15 +221,16 @@ class Predictor:
             meta = json.loads(sidecar.read_text())
             front_end = WaveformInput(meta["features"]) if meta.get("input") == "waveform" else numpy_front_end(meta["features"])
             classes = tuple(meta["classes"])
+            # The graph's embedding is already whitened, so the novelty distance is a plain squared one.
+            means = meta.get("novelty_whitened_means")
+            means = None if means is None else np.asarray(means, dtype=np.float64).reshape(len(means), -1)
         except (ValueError, KeyError, TypeError) as err:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
         scorer = OnnxScorer(path)
         predictor = cls(front_end, scorer, classes, calibration=Calibration.from_dict(meta.get("calibration")))
         if isinstance(front_end, WaveformInput):
             predictor.batch_seconds = ONNX_WAVEFORM_BATCH_SECONDS
-        if scorer.has_embedding and meta.get("novelty_whitened_means") is not None:
-            # The graph's embedding is already whitened, so the distance is a plain squared one.
-            means = np.asarray(meta["novelty_whitened_means"], dtype=np.float64)
+        if scorer.has_embedding and means is not None:
             predictor.novelty = Novelty(means, np.eye(means.shape[1]))
             predictor.score_with_embedding = scorer.with_embedding
         return predictor

@@ -1,8 +1,8 @@
 """A network prepared for inference only: BatchNorm folded into the convolution before it and
 weights in channels-last layout.
 
-In a profile here, BatchNorm alone was 14 % of an mn04 forward pass in eager PyTorch on the CPU,
-and its depthwise convolutions ran faster on channels-last weights; folding
+In eager PyTorch on the CPU an mn04 forward pass spends a share of its time in BatchNorm, and its
+depthwise convolutions run faster on channels-last weights; folding
 (``torch.nn.utils.fusion.fuse_conv_bn_eval``, exact up to float rounding) and channels-last took
 the shipped ensemble's networks from 11.5 to about 6 ms per clip (benchmarks/results/inference.json).
 The copy is for scoring: the loaded model itself stays as it was, so training, fine-tuning,
