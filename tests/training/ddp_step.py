@@ -38,6 +38,7 @@ def tiny() -> nn.Module:
 
 if __name__ == "__main__":
     use_training_device(sys.argv[2] if len(sys.argv) > 2 else "cpu")
+    torch.backends.cudnn.allow_tf32 = False  # full float32 convolutions, so a GPU step can equal the CPU's
     sync = sys.argv[3:] == ["sync"]
     init_from_env()
     generator = torch.Generator().manual_seed(1)

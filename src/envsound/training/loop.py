@@ -2,10 +2,12 @@
 
 Networks plug in here; they never bring their own loop. A checkpoint holds model, optimiser,
 schedule, weight average, history and RNG state, so a killed run resumes losing at most the current
-epoch. It trains on the process's training device (``envsound.devices``; the CPU unless ``--device``
-says otherwise): batches are drawn and augmented on the CPU, from the same random numbers on any
-device, then moved; the trained model comes back on the CPU. Spectrogram batches run channels-last: on this CPU that makes an epoch of the compact CNN
+epoch. Spectrogram batches run channels-last: on this CPU that makes an epoch of the compact CNN
 ~25 % faster and of the MobileNet ~2x faster; only the memory layout changes, not the maths.
+
+It trains on the process's training device (``envsound.devices``: the CPU unless ``--device`` says
+otherwise). Batches are drawn and augmented on the CPU, from the same random numbers on any device,
+then moved; the trained model comes back to the CPU.
 """
 
 from __future__ import annotations
