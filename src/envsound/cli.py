@@ -21,6 +21,7 @@ DATA_OPT = typer.Option(None, "--data", help="Dataset root folder; default $ENVS
 SET_OPT = typer.Option(None, "--set", help="A training setting, KEY=VALUE (repeatable), e.g. --set lr=0.0001 --set head_init=probe.")
 # --engine ray on a corpus (predict, embed): the same options for both
 CORPUS_ENGINE_OPT = typer.Option("local", help="local, or ray: a corpus on Ray Data into Parquet shards in the output FOLDER (pip install 'envsound[distributed]').")
+TRAIN_DEVICE_OPT = typer.Option("cpu", help="Where networks train: cpu, cuda (under torchrun: each rank's own GPU, cuda:LOCAL_RANK, with nccl), cuda:N or auto.")
 ADDRESS_OPT = typer.Option(None, help="With --engine ray: a running cluster (HEAD:6379); default: a private local instance.")
 ACTORS_OPT = typer.Option(2, help="With --engine ray: model copies scoring in parallel.")
 CPUS_PER_ACTOR_OPT = typer.Option(1.0, help="With --engine ray: CPUs per actor (and its torch threads).")
@@ -155,16 +156,20 @@ def cv(
     seeds: Optional[str] = typer.Option(None, help="Comma-separated seeds: one run folder per seed (OUT-seedN), all folds of all of them as jobs."),
     sweep: Optional[str] = typer.Option(None, help="KEY=V1,V2,...: one run folder per value of a training setting (OUT-KEYV), with --seeds too."),
     cpus_per_fold: int = typer.Option(1, help="With --engine ray: CPUs (and torch threads) per fold task."),
+    device: str = TRAIN_DEVICE_OPT,
 ) -> None:
     """Cross-validate on official folds (or stratified group folds) and write metrics.json."""
     from dataclasses import replace
 
+    from envsound.devices import use_training_device
     from envsound.engines import check_engine
     from envsound.training.crossval import cross_validate, cross_validate_runs
     from envsound.training.distributed import finish, init_from_env
 
-    world = init_from_env()  # under torchrun: this process's rank; one process otherwise
     check_engine(engine)
+    if use_training_device(device).type != "cpu" and engine == "ray":
+        raise ConfigError("--engine ray trains its fold tasks on the CPU; use --engine local (or torchrun) with --device cuda")
+    world = init_from_env()  # under torchrun: this process's rank; one process otherwise
     if resume:
         runs = [(None, resume)]
     else:
@@ -208,11 +213,14 @@ def train(
     seed: Optional[int] = typer.Option(None, help="Random seed; default: the config's, else 0."),
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
     settings: Optional[List[str]] = SET_OPT,
+    device: str = TRAIN_DEVICE_OPT,
 ) -> None:
     """Train on every clip of a dataset and write one model file (data-parallel under torchrun)."""
+    from envsound.devices import use_training_device
     from envsound.training.distributed import finish, init_from_env
     from envsound.training.fit import train as fit
 
+    use_training_device(device)
     init_from_env()
     fit(_run_config(model, dataset, data, None, epochs, seed, config, settings), out, command=_command_line())
     finish()

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from envsound._version import __version__
+from envsound.devices import training_device
 from envsound.errors import RunError
 from envsound.models.calibration import cross_fit, ece, nll
 from envsound.utils import atomic_path, read_json, write_json
@@ -33,6 +34,7 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "device": device_name(),
         "threads": torch.get_num_threads(),
+        "training_device": str(training_device()),
     }
 
 

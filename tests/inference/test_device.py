@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from conftest import REPO
+from envsound.devices import choose_device
 from envsound.errors import ConfigError
-from envsound.inference.predict import Predictor, choose_device
+from envsound.inference.predict import Predictor
 
 CLIPS = sorted((REPO / "examples").glob("*.flac"))
 

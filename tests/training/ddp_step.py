@@ -1,7 +1,10 @@
 """Two optimisation steps of a tiny BatchNorm network, run alone or under torchrun (a test helper).
 
-    python tests/training/ddp_step.py OUT.pt
-    python -m torch.distributed.run --nproc-per-node 2 tests/training/ddp_step.py OUT.pt
+    python tests/training/ddp_step.py OUT.pt [DEVICE [sync]]
+    python -m torch.distributed.run --nproc-per-node 2 tests/training/ddp_step.py OUT.pt [cuda sync]
+
+DEVICE (default cpu) is the training device; ``sync`` trains BatchNorm statistics with
+SyncBatchNorm across ranks instead of freezing them (GPU ranks only).
 """
 
 import sys
@@ -10,6 +13,7 @@ import torch
 from torch import nn
 
 from envsound.config import TrainConfig
+from envsound.devices import use_training_device
 from envsound.training.distributed import current_world, finish, init_from_env
 from envsound.training.loop import train_network
 
@@ -33,13 +37,16 @@ def tiny() -> nn.Module:
 
 
 if __name__ == "__main__":
+    use_training_device(sys.argv[2] if len(sys.argv) > 2 else "cpu")
+    torch.backends.cudnn.allow_tf32 = False  # full float32 convolutions, so a GPU step can equal the CPU's
+    sync = sys.argv[3:] == ["sync"]
     init_from_env()
     generator = torch.Generator().manual_seed(1)
     x = torch.randn(8, 1, 8, 8, generator=generator)
     y = torch.randint(0, 3, (8,), generator=generator)
     model = tiny()
     cfg = TrainConfig(epochs=2, batch_size=8, lr=0.1, warmup_epochs=0, mixup_alpha=0.0, spec_augment=False, time_roll=False, gain_db=0.0,
-                      ema_decay=0.0, freeze_norm_stats=True)
+                      ema_decay=0.0, freeze_norm_stats=not sync, sync_batchnorm=sync)
     train_network(model, x, y, cfg, 3, units_per_db=None)
     if current_world().is_main:
         torch.save(model.state_dict(), sys.argv[1])

@@ -89,3 +89,69 @@ def test_a_killed_rank_then_resume_finishes_the_run(tone_dataset, tmp_path):
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(json.loads((run / "metrics.json").read_text())["fold_accuracy"]) == 3
+
+
+def test_sync_batchnorm_swaps_in_and_back_sharing_parameters():
+    """The layers DDP syncs hold the model's own parameters (the optimiser's), and after training
+    plain BatchNorm2d layers come back with them: the saved model is the usual one."""
+    from envsound.training.distributed import _replace_batchnorm, unwrap_sync_batchnorm
+
+    model = tiny()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    weight = model.body[1].weight
+    _replace_batchnorm(model, torch.nn.SyncBatchNorm, only=torch.nn.BatchNorm2d)
+    assert type(model.body[1]) is torch.nn.SyncBatchNorm and model.body[1].weight is weight
+    with torch.no_grad():
+        model.body[1].running_mean += 1.0  # statistics a synced step would have updated
+    unwrap_sync_batchnorm(model)
+    assert type(model.body[1]) is torch.nn.BatchNorm2d and model.body[1].weight is weight
+    after = model.state_dict()
+    assert after.keys() == before.keys()
+    assert torch.equal(after["body.1.running_mean"], before["body.1.running_mean"] + 1.0)
+
+
+def test_sync_batchnorm_on_cpu_ranks_is_one_clear_error():
+    from envsound.errors import ConfigError
+    from envsound.training.distributed import World, wrap
+
+    with pytest.raises(ConfigError, match="--device cuda"):
+        wrap(tiny(), World(rank=0, size=2), sync_batchnorm=True, device=torch.device("cpu"))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the machine without a GPU")
+def test_training_on_a_missing_gpu_is_one_clear_error_and_cpu_stays_the_default():
+    from envsound.devices import training_device, use_training_device
+    from envsound.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no CUDA device"):
+        use_training_device("cuda")
+    assert training_device() == torch.device("cpu")
+    assert use_training_device("auto") == torch.device("cpu")
+
+
+needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+needs_two_gpus = pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA GPUs")
+
+
+@needs_gpu
+def test_training_on_a_gpu_takes_the_cpu_steps(tmp_path):
+    """The same two steps on cuda and on the CPU (augmentation drawn on the CPU either way)."""
+    cpu, gpu = tmp_path / "cpu.pt", tmp_path / "gpu.pt"
+    for out, device in ((cpu, "cpu"), (gpu, "cuda")):
+        subprocess.run([sys.executable, str(HERE / "ddp_step.py"), str(out), device], check=True, timeout=300)
+    a, b = torch.load(cpu, weights_only=True), torch.load(gpu, weights_only=True)
+    for key in a:
+        assert (a[key] - b[key]).abs().max() <= 1e-4, key
+
+
+@needs_two_gpus
+def test_two_gpu_ranks_with_sync_batchnorm_take_the_single_process_steps(tmp_path):
+    """nccl, one GPU per rank, BatchNorm statistics synced: 2 ranks x 4 equal one process on 8."""
+    single, double = tmp_path / "one.pt", tmp_path / "two.pt"
+    subprocess.run([sys.executable, str(HERE / "ddp_step.py"), str(single), "cuda:0", "sync"], check=True, timeout=300)
+    command, env = torchrun(str(HERE / "ddp_step.py"), str(double), "cuda", "sync")
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    a, b = torch.load(single, weights_only=True), torch.load(double, weights_only=True)
+    for key in a:
+        assert (a[key] - b[key]).abs().max() <= 1e-4, key

@@ -18,6 +18,7 @@ from envsound.audio import (
     split_windows,
     stream_audio,
 )
+from envsound.devices import choose_device
 from envsound.errors import AudioError, ConfigError
 from envsound.models.calibration import Calibration, Novelty
 from envsound.models.model_file import LoadedModel, load_model
@@ -110,20 +111,6 @@ class _FileScore:
 T = TypeVar("T")
 R = TypeVar("R")
 Scorer = Callable[[np.ndarray], np.ndarray]  # features (n, ...) -> probabilities (n, classes)
-
-
-def choose_device(device: str | None = None) -> torch.device:
-    """``None``/``"auto"``: the GPU when torch sees one, else the CPU; ``"cuda"`` where none is
-    available is one clear error, not a silent CPU run."""
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        chosen = torch.device(device)
-    except RuntimeError:
-        raise ConfigError(f"unknown device '{device}'; use cpu, cuda, cuda:N or auto") from None
-    if chosen.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"--device {device}: torch sees no CUDA device here")
-    return chosen
 
 
 EmbeddingScorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # features -> (probabilities, embeddings)

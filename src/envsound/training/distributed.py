@@ -2,7 +2,8 @@
 
 ``torchrun --nproc-per-node N -m envsound.cli cv|train ...`` starts N copies of the command with
 RANK, WORLD_SIZE and MASTER_ADDR/PORT set; ``init_from_env`` joins them into one process group
-(gloo: envsound trains on the CPU; a GPU training path would take nccl here). Every rank then runs the same code: it computes the same shuffled order,
+(gloo on the CPU; nccl when the training device is a GPU, each rank on cuda:LOCAL_RANK). Every rank
+then runs the same code: it computes the same shuffled order,
 takes its share of each batch (the configured batch size stays the *global* batch), and DDP
 averages the gradients, so a step equals one single-process step on the whole batch. Only rank 0
 writes run files and checkpoints; the others wait for it at barriers. A single process (no
@@ -20,6 +21,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from envsound.devices import training_device
 from envsound.errors import ConfigError
 
 
@@ -50,7 +52,8 @@ def init_from_env(timeout_minutes: float = 30.0) -> World:
         return current_world()
     if not dist.is_available():
         raise ConfigError("this torch build has no torch.distributed; run without torchrun")
-    dist.init_process_group(backend="gloo", timeout=timedelta(minutes=timeout_minutes))
+    backend = "nccl" if training_device().type == "cuda" else "gloo"  # set the device first (cli: --device)
+    dist.init_process_group(backend=backend, timeout=timedelta(minutes=timeout_minutes))
     atexit.register(_leave)
     return current_world()
 
@@ -96,7 +99,7 @@ def sum_across(values: list[float]) -> list[float]:
     world = current_world()
     if not world.active:
         return values
-    tensor = torch.tensor(values, dtype=torch.float64)
+    tensor = torch.tensor(values, dtype=torch.float64, device=training_device())  # nccl reduces GPU tensors only
     dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
     return tensor.tolist()
 
@@ -121,12 +124,41 @@ def check_batch(batch_size: int, world: World) -> None:
         raise ConfigError(f"batch_size {batch_size} is the global batch and must divide by the {world.size} ranks")
 
 
-def wrap(model: torch.nn.Module, world: World, sync_batchnorm: bool) -> torch.nn.Module:
-    """``model`` in DistributedDataParallel (and SyncBatchNorm if asked) when there are ranks."""
+def wrap(model: torch.nn.Module, world: World, sync_batchnorm: bool, device: torch.device | None = None) -> torch.nn.Module:
+    """``model`` in DistributedDataParallel (and SyncBatchNorm if asked) when there are ranks.
+
+    SyncBatchNorm replaces the BatchNorm layers *inside* ``model`` (same parameters, so the
+    optimiser and the weight average still hold them); ``unwrap_sync_batchnorm`` puts plain ones
+    back after training, so saved files and inference never meet it."""
+    device = device or torch.device("cpu")
     if not world.active:
         return model
-    if sync_batchnorm:  # torch's SyncBatchNorm refuses CPU tensors, and envsound trains on the CPU
-        raise ConfigError("sync_batchnorm needs GPU training, which envsound does not have yet; freeze_norm_stats=true makes CPU ranks' steps equal a single process's")
+    if sync_batchnorm:
+        if device.type != "cuda":  # torch's SyncBatchNorm refuses CPU tensors
+            raise ConfigError("sync_batchnorm needs GPU training (--device cuda); on the CPU, freeze_norm_stats=true makes the ranks' steps equal a single process's")
+        _replace_batchnorm(model, torch.nn.SyncBatchNorm, only=torch.nn.BatchNorm2d)
     # Pretrained backbones carry parameters the loss never reaches (the AudioSet head beside the new
     # one); DDP must be told, or its gradient reduction waits for them forever.
-    return torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
+    ids = [device.index] if device.type == "cuda" else None
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids, find_unused_parameters=True)
+
+
+def unwrap_sync_batchnorm(model: torch.nn.Module) -> None:
+    """SyncBatchNorm layers back to BatchNorm2d, with the same parameters and statistics."""
+    _replace_batchnorm(model, torch.nn.BatchNorm2d, only=torch.nn.SyncBatchNorm)
+
+
+def _replace_batchnorm(model: torch.nn.Module, kind: type, only: type) -> None:
+    """Every ``only`` layer inside ``model`` swapped for a ``kind`` one sharing its parameters and
+    buffers (torch.nn.SyncBatchNorm.convert_sync_batchnorm's idea, both ways, in place; only the
+    2-d BatchNorm of spectrogram networks is synced, so the way back is always BatchNorm2d)."""
+    for name, child in model.named_children():
+        if isinstance(child, only) and type(child) is not kind:
+            new = kind(child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats)
+            if child.affine:
+                new.weight, new.bias = child.weight, child.bias
+            new.running_mean, new.running_var, new.num_batches_tracked = child.running_mean, child.running_var, child.num_batches_tracked
+            new.train(child.training)
+            setattr(model, name, new)
+        else:
+            _replace_batchnorm(child, kind, only)

@@ -4,6 +4,10 @@ Networks plug in here; they never bring their own loop. A checkpoint holds model
 schedule, weight average, history and RNG state, so a killed run resumes losing at most the current
 epoch. Spectrogram batches run channels-last: on this CPU that makes an epoch of the compact CNN
 ~25 % faster and of the MobileNet ~2x faster; only the memory layout changes, not the maths.
+
+It trains on the process's training device (``envsound.devices``: the CPU unless ``--device`` says
+otherwise). Batches are drawn and augmented on the CPU, from the same random numbers on any device,
+then moved; the trained model comes back to the CPU.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from torch import nn
 
 from envsound.augment import online
 from envsound.config import TrainConfig
+from envsound.devices import training_device
 from envsound.errors import ConfigError, RunError
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.progress import warn
-from envsound.training.distributed import check_batch, current_world, gather_to_all, rank_batch, sum_across, wrap
+from envsound.training.distributed import check_batch, current_world, gather_to_all, rank_batch, sum_across, unwrap_sync_batchnorm, wrap
 from envsound.training.ema import WeightAverage
 from envsound.utils import atomic_path
 
@@ -107,7 +112,8 @@ def freeze_batchnorm_statistics(model: nn.Module) -> None:
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, batch_size: int = 128) -> tuple[np.ndarray, float, float]:
     """(probabilities, loss, accuracy) of ``model`` on ``x``; loss/accuracy are NaN without labels."""
     model.eval()
-    logits = torch.cat([model(_memory_format(x[i : i + batch_size])) for i in range(0, len(x), batch_size)])
+    device = next(model.parameters()).device
+    logits = torch.cat([model(_memory_format(x[i : i + batch_size].to(device))).cpu() for i in range(0, len(x), batch_size)])
     probs = logits.softmax(dim=1).numpy()
     if y is None:
         return probs, float("nan"), float("nan")
@@ -146,6 +152,8 @@ def train_network(
         if not hasattr(model, "fit_head_probe"):
             raise ConfigError(f"head_init='probe' needs a pretrained backbone with a linear head; {type(model).__name__} has none")
         model.fit_head_probe(x_train, y_train)
+    device = training_device()
+    model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = math.ceil(len(x_train) / cfg.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(cfg.epochs * steps_per_epoch, round(cfg.warmup_epochs * steps_per_epoch)))
@@ -176,8 +184,10 @@ def train_network(
             augment_gen.set_state(state["augment_generator"][world.rank])
         else:
             torch.set_rng_state(state["torch_rng"])
+        if device.type == "cuda" and state.get("cuda_rng") is not None:  # dropout on a GPU draws from its own generator
+            torch.cuda.set_rng_state(state["cuda_rng"][world.rank], device)
         history, start_epoch = History(**state["history"]), state["epoch"]
-    trained = wrap(model, world, cfg.sync_batchnorm)  # DDP over the same parameters when there are ranks
+    trained = wrap(model, world, cfg.sync_batchnorm, device)  # DDP over the same parameters when there are ranks
 
     for epoch in range(start_epoch, cfg.epochs):
         started = time.perf_counter()
@@ -195,7 +205,7 @@ def train_network(
             if hasattr(model, "augment_batch"):  # a model whose input packs a spectrogram the loop cannot see
                 x = model.augment_batch(x, augment_gen)
             x_aug, soft = _augment(x, y, cfg, n_classes, augment_gen, units_per_db, None if soft_targets is None else soft_targets[batch])
-            x_aug = _memory_format(x_aug)
+            x_aug, soft = _memory_format(x_aug).to(device, non_blocking=True), soft.to(device, non_blocking=True)
             if cfg.label_smoothing:
                 soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
             logits = trained(x_aug)
@@ -210,7 +220,7 @@ def train_network(
             if average is not None:
                 average.update(model)
             total_loss += loss.item() * len(batch)
-            correct += int((logits.argmax(1) == y).sum())
+            correct += int((logits.argmax(1).cpu() == y).sum())
             seen += len(batch)
         total_loss, correct, seen = sum_across([total_loss, correct, seen])
         history.train_loss.append(total_loss / max(1, seen))
@@ -221,6 +231,7 @@ def train_network(
             history.val_acc.append(val_acc)
         history.epoch_seconds.append(time.perf_counter() - started)
         rng_states = gather_to_all((torch.get_rng_state(), augment_gen.get_state())) if world.active else None
+        cuda_rng = gather_to_all(torch.cuda.get_rng_state(device)) if device.type == "cuda" else None
         if checkpoint is not None and world.is_main:
             with atomic_path(checkpoint) as tmp:
                 torch.save(
@@ -232,6 +243,7 @@ def train_network(
                         "generator": gen.get_state(),
                         "torch_rng": [r[0] for r in rng_states] if rng_states else torch.get_rng_state(),
                         "augment_generator": [r[1] for r in rng_states] if rng_states else None,
+                        "cuda_rng": cuda_rng,
                         "world_size": world.size,
                         "history": history.to_dict(),
                         "average": average.state_dict() if average else None,
@@ -245,4 +257,6 @@ def train_network(
         if x_val is not None:
             history.final_raw_val_acc = evaluate(model, x_val, y_val)[2]
         model.load_state_dict(average.module.state_dict())
+    unwrap_sync_batchnorm(model)
+    model.to("cpu")
     return history
