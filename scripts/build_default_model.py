@@ -85,6 +85,12 @@ def main() -> None:
     elif args.finetuned is not None:
         finetuned = load_model(args.finetuned)
         ship_cfg = finetuned.config
+        if sorted(finetuned.classes) != sorted(manifest.classes):
+            raise SystemExit(f"{args.finetuned}: other classes than ESC-50's")
+        order = [finetuned.classes.index(c) for c in manifest.classes]  # a CSV manifest lists classes alphabetically
+        with torch.no_grad():  # the head's rows in ESC-50's order, so both members' outputs mean the same classes
+            finetuned.model.head.weight.copy_(finetuned.model.head.weight[order])
+            finetuned.model.head.bias.copy_(finetuned.model.head.bias[order])
         members = [network, finetuned.model]
         info = {"how": f"mean of two networks' probabilities: (1) {PROBE_HOW}; (2) {args.finetuned}", **probe_info, "finetuned_member": finetuned.info}
     else:

@@ -40,6 +40,20 @@ def test_ensemble_averages_probabilities_fold_by_fold(tmp_path):
     assert "| fake+fake | tones | 2 | 100.0% ± 0.0% |" in compare_runs([tmp_path / "ens"], tmp_path / "c.png")
 
 
+def test_ensemble_aligns_the_same_classes_listed_in_another_order(tmp_path):
+    """A run on a CSV manifest (classes alphabetical) joins one on the dataset's own order by class
+    name: the ensemble equals the one of two runs in the same order."""
+    t, _, _ = _pair(tmp_path)
+    first_half = np.arange(4) < 2
+    swapped = _confident(t, ~first_half)[:, ::-1].copy()
+    fake_run(tmp_path / "b_swapped", ["y", "x"], [t, t], [swapped] * 2, dataset="tones")
+    same = ensemble_runs([tmp_path / "a", tmp_path / "b"], tmp_path / "same")
+    aligned = ensemble_runs([tmp_path / "a", tmp_path / "b_swapped"], tmp_path / "aligned")
+    assert aligned["fold_accuracy"] == same["fold_accuracy"] == [1.0, 1.0]
+    with np.load(tmp_path / "same" / "fold-1" / "predictions.npz") as a, np.load(tmp_path / "aligned" / "fold-1" / "predictions.npz") as b:
+        np.testing.assert_allclose(a["probs"], b["probs"], rtol=1e-6)
+
+
 def test_ensemble_refuses_runs_that_do_not_match(tmp_path):
     t, _, _ = _pair(tmp_path)
     with pytest.raises(RunError, match="at least two"):

@@ -62,3 +62,33 @@ def test_small_features_of_corrupted_clips_are_cached_and_a_rerun_corrupts_nothi
     calls.clear()
     other_seed = robustness([saved_run], corruptions=("pink_noise",), seed=1, show_progress=False)
     assert len(calls) == 90 and other_seed["clips"] == 30  # another seed is another corruption, never a cache hit
+
+
+def test_members_listing_the_classes_in_another_order_are_averaged_by_class_name():
+    """An ensemble member trained on a CSV manifest (classes alphabetical) scores in its own order;
+    its columns are moved to the first run's order before averaging."""
+    from types import SimpleNamespace
+
+    from envsound.evaluation.robustness import _probabilities
+
+    class Identity:  # features = the signals themselves
+        sample_rate, clip_seconds, output_shape = 4, 1.0, (4,)
+
+        def describe(self):
+            return {"kind": "identity"}
+
+        def __call__(self, windows):
+            return windows
+
+    def member(classes, column):
+        def score(features):  # all probability on one named class
+            out = np.zeros((len(features), len(classes)))
+            out[:, classes.index(column)] = 1.0
+            return out
+        return SimpleNamespace(extractor=Identity(), score=score, classes=tuple(classes))
+
+    signals = lambda: [np.zeros(4, dtype=np.float32)] * 3  # noqa: E731
+    probs = _probabilities([member(["a", "b", "c"], "b"), member(["c", "b", "a"], "b")], signals, None, ("a", "b", "c"))
+    np.testing.assert_allclose(probs, [[0.0, 1.0, 0.0]] * 3)
+    probs = _probabilities([member(["a", "b", "c"], "a"), member(["c", "b", "a"], "a")], signals, None, ("a", "b", "c"))
+    np.testing.assert_allclose(probs, [[1.0, 0.0, 0.0]] * 3)

@@ -34,10 +34,16 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str 
             raise RunError(f"{run}: not a finished run (no metrics.json)")
     configs = [read_json(run / "config.json") for run in members]
     folds = read_json(members[0] / "metrics.json")["folds"]
+    classes = configs[0]["dataset"]["classes"]
     for run, config in zip(members[1:], configs[1:]):
-        if config["dataset"]["classes"] != configs[0]["dataset"]["classes"] or read_json(run / "metrics.json")["folds"] != folds:
+        if sorted(config["dataset"]["classes"]) != sorted(classes) or read_json(run / "metrics.json")["folds"] != folds:
             raise RunError(f"{run}: other classes or folds than {members[0]}; an ensemble needs runs on one dataset")
+    # the same classes in another order (a CSV manifest lists them alphabetically): columns follow the first run's
+    orders = [[c["dataset"]["classes"].index(name) for name in classes] for c in configs]
     saved = {fold: [_fold_predictions(run, fold) for run in members] for fold in folds}
+    for per_run in saved.values():
+        for member, order in zip(per_run, orders):
+            member["probs"] = member["probs"][:, order]
     for fold, per_run in saved.items():  # check everything before writing anything
         for run, other in zip(members[1:], per_run[1:]):
             if not np.array_equal(other["clip"], per_run[0]["clip"]):

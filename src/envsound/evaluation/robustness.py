@@ -56,9 +56,10 @@ def _features(extractor, signals: Callable[[], list[np.ndarray]]) -> np.ndarray:
     return np.concatenate([extractor(windows[i : i + BATCH]) for i in range(0, len(windows), BATCH)])
 
 
-def _probabilities(members: list[Predictor], signals: Callable[[], list[np.ndarray]], cache_key: dict | None) -> np.ndarray:
-    """Members' mean probabilities. ``signals`` makes the (corrupted) clips only if some member's
-    features are not cached; ``cache_key``: what those features depend on besides the front end."""
+def _probabilities(members: list[Predictor], signals: Callable[[], list[np.ndarray]], cache_key: dict | None, classes: Sequence[str]) -> np.ndarray:
+    """Members' mean probabilities, columns in ``classes`` order. ``signals`` makes the (corrupted)
+    clips only if some member's features are not cached; ``cache_key``: what those features depend
+    on besides the front end."""
     by_front_end: dict[str, np.ndarray] = {}
     total = None
     for member in members:
@@ -71,6 +72,7 @@ def _probabilities(members: list[Predictor], signals: Callable[[], list[np.ndarr
                                        if small and cache_key is not None else compute())
         features = by_front_end[front_end]
         probs = np.concatenate([member.score(features[i : i + BATCH]) for i in range(0, len(features), BATCH)])
+        probs = probs[:, [list(member.classes).index(c) for c in classes]]
         total = probs if total is None else total + probs
     return total / len(members)
 
@@ -104,6 +106,10 @@ def _once(make: Callable[[], list[np.ndarray]]) -> Callable[[], list[np.ndarray]
     return get
 
 
+def _test_clips(run, fold: int) -> list[str]:
+    return sorted(cid for cid, f in zip(run.clip_ids, run.fold_of) if f == fold)
+
+
 def _seed(seed: int, corruption: str, severity: int, clip_id: str) -> list[int]:
     return [seed, zlib.crc32(corruption.encode()), severity, zlib.crc32(clip_id.encode())]
 
@@ -113,9 +119,10 @@ def robustness(run_dirs: Sequence[str | Path], corruptions: Sequence[str] = CORR
     runs = [Path(r) for r in run_dirs]
     results = [load_run(r) for r in runs]
     first = results[0]
-    for other in results[1:]:
-        if other.folds != first.folds or other.classes != first.classes or other.config["dataset"]["name"] != first.config["dataset"]["name"]:
-            raise RunError("the runs differ in dataset, classes or folds; an ensemble needs the same ones")
+    for other in results[1:]:  # one dataset, or one with copies added (originals test): the same test clips per fold
+        if other.folds != first.folds or sorted(other.classes) != sorted(first.classes) or any(
+                _test_clips(other, f) != _test_clips(first, f) for f in first.folds):
+            raise RunError("the runs differ in classes, folds or test clips; an ensemble needs the same ones")
     run_cfg = first.config["run"]
     manifest = load_dataset(run_cfg["dataset"], run_cfg.get("data_root"))
     by_id = {c.clip_id: (i, c) for i, c in enumerate(manifest.clips)}
@@ -138,12 +145,12 @@ def robustness(run_dirs: Sequence[str | Path], corruptions: Sequence[str] = CORR
             targets = np.array([targets_all[i] for i, _ in clips])
             fold_key = {"corruptions_code": code, "rate": rate, "seconds": seconds, "seed": seed,
                         "clips": [(c.clip_id, label, *file_identity(c.path)) for (_, c), label in zip(clips, targets.tolist())]}
-            correct["clean"].extend(_probabilities(members, signals, {**fold_key, "condition": "clean"}).argmax(1) == targets)
+            correct["clean"].extend(_probabilities(members, signals, {**fold_key, "condition": "clean"}, first.classes).argmax(1) == targets)
             advance(1)
             for corruption, severity in conditions:
                 damaged = _once(partial(_damage, signals, [c.clip_id for _, c in clips], targets, rate, seed, corruption, severity))
                 key = {**fold_key, "condition": f"{corruption}/{severity}"}
-                correct.setdefault(f"{corruption}/{severity}", []).extend(_probabilities(members, damaged, key).argmax(1) == targets)
+                correct.setdefault(f"{corruption}/{severity}", []).extend(_probabilities(members, damaged, key, first.classes).argmax(1) == targets)
                 advance(1)
     accuracy = {name: float(np.mean(values)) for name, values in correct.items()}
     per_corruption = {c: [accuracy[f"{c}/{s}"] for s in severities] for c in corruptions}
