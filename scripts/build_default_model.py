@@ -85,8 +85,8 @@ def main() -> None:
     elif args.finetuned is not None:
         finetuned = load_model(args.finetuned)
         ship_cfg = finetuned.config
-        if sorted(finetuned.classes) != sorted(manifest.classes):
-            raise SystemExit(f"{args.finetuned}: other classes than ESC-50's")
+        if not hasattr(finetuned.model, "head") or sorted(finetuned.classes) != sorted(manifest.classes):
+            raise SystemExit(f"{args.finetuned}: not a fine-tuned mn04 network on ESC-50's classes")
         order = [finetuned.classes.index(c) for c in manifest.classes]  # a CSV manifest lists classes alphabetically
         with torch.no_grad():  # the head's rows in ESC-50's order, so both members' outputs mean the same classes
             finetuned.model.head.weight.copy_(finetuned.model.head.weight[order])

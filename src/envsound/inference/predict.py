@@ -302,8 +302,9 @@ class Predictor:
         """One file of any length, streamed: scored ``batch_size`` windows at a time."""
         return self.predict([path], top_k=top_k, batch_size=batch_size, workers=1)[0]
 
-    def audioset_tags(self, path: str | Path, top_k: int = 5, batch_size: int = BATCH_WINDOWS) -> Prediction:
+    def audioset_tags(self, path: str | Path, top_k: int = 5, batch_size: int | None = None) -> Prediction:
         """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label, max over windows)."""
+        batch_size = self.batch_windows() if batch_size is None else batch_size
         from envsound.models.zero_shot import audioset_labels
 
         if self.loaded is None or not hasattr(self.loaded.model, "audioset_logits"):

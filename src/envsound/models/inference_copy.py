@@ -4,7 +4,9 @@ weights in channels-last layout.
 In eager PyTorch on the CPU an mn04 forward pass spends a share of its time in BatchNorm, and its
 depthwise convolutions run faster on channels-last weights; folding
 (``torch.nn.utils.fusion.fuse_conv_bn_eval``, exact up to float rounding) and channels-last took
-the shipped ensemble's networks from 11.5 to about 6 ms per clip (benchmarks/results/inference.json).
+the shipped ensemble's networks from 11.5 ms per clip to 5.8-6.6 ms (`torch_network_ms` of
+`python benchmarks/inference.py` in benchmarks/results/inference.json, at commits 8c788c7, 61906b8
+and 1fc8e0a).
 The copy is for scoring: the loaded model itself stays as it was, so training, fine-tuning,
 calibration and export see the original.
 """
