@@ -27,6 +27,7 @@ from envsound.utils import atomic_path, read_json, write_json
 
 
 def environment() -> dict[str, Any]:
+    trained_on = training_device()
     return {
         "envsound": __version__,
         "python": sys.version.split()[0],
@@ -34,7 +35,8 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "device": device_name(),
         "threads": torch.get_num_threads(),
-        "training_device": str(training_device()),
+        "training_device": str(trained_on),
+        **({"gpu": torch.cuda.get_device_name(trained_on)} if trained_on.type == "cuda" else {}),
     }
 
 

@@ -1,15 +1,19 @@
 """Two optimisation steps of a tiny BatchNorm network, run alone or under torchrun (a test helper).
 
-    python tests/training/ddp_step.py OUT.pt [DEVICE [sync]]
+    python tests/training/ddp_step.py OUT.pt [DEVICE [sync [gloo]]]
     python -m torch.distributed.run --nproc-per-node 2 tests/training/ddp_step.py OUT.pt [cuda sync]
 
 DEVICE (default cpu) is the training device; ``sync`` trains BatchNorm statistics with
-SyncBatchNorm across ranks instead of freezing them (GPU ranks only).
+SyncBatchNorm across ranks instead of freezing them (GPU ranks only). ``gloo`` joins the ranks
+over gloo instead of envsound's choice (nccl for GPUs), which lets two ranks share one GPU
+(nccl refuses that), so SyncBatchNorm's arithmetic can be checked on a one-GPU machine.
 """
 
+import os
 import sys
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from envsound.config import TrainConfig
@@ -39,7 +43,9 @@ def tiny() -> nn.Module:
 if __name__ == "__main__":
     use_training_device(sys.argv[2] if len(sys.argv) > 2 else "cpu")
     torch.backends.cudnn.allow_tf32 = False  # full float32 convolutions, so a GPU step can equal the CPU's
-    sync = sys.argv[3:] == ["sync"]
+    sync = sys.argv[3:4] == ["sync"]
+    if sys.argv[4:] == ["gloo"] and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        dist.init_process_group("gloo")  # init_from_env below then joins this group as it is
     init_from_env()
     generator = torch.Generator().manual_seed(1)
     x = torch.randn(8, 1, 8, 8, generator=generator)

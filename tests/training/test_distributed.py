@@ -13,6 +13,8 @@ import pytest
 import torch
 from ddp_step import tiny
 
+from envsound.models.model_file import load_model
+
 HERE = Path(__file__).parent
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc-per-node", "2"]
 
@@ -155,3 +157,57 @@ def test_two_gpu_ranks_with_sync_batchnorm_take_the_single_process_steps(tmp_pat
     a, b = torch.load(single, weights_only=True), torch.load(double, weights_only=True)
     for key in a:
         assert (a[key] - b[key]).abs().max() <= 1e-4, key
+
+
+@needs_gpu
+def test_two_ranks_sharing_one_gpu_with_sync_batchnorm_take_the_single_process_steps(tmp_path):
+    """SyncBatchNorm's arithmetic on GPU tensors, checkable with one GPU: 2 ranks on cuda:0 joined
+    over gloo (nccl refuses two ranks on one device) equal one process on the whole batch."""
+    single, double = tmp_path / "one.pt", tmp_path / "two.pt"
+    subprocess.run([sys.executable, str(HERE / "ddp_step.py"), str(single), "cuda:0", "sync"], check=True, timeout=300)
+    command, env = torchrun(str(HERE / "ddp_step.py"), str(double), "cuda:0", "sync", "gloo")
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    a, b = torch.load(single, weights_only=True), torch.load(double, weights_only=True)
+    start = tiny().state_dict()
+    assert any((a[k].float() - start[k].float()).abs().max() > 1e-3 for k in a)  # the steps did move the weights
+    assert (a["body.1.running_mean"] - start["body.1.running_mean"]).abs().max() > 1e-3  # statistics trained, not frozen
+    for key in a:
+        assert (a[key] - b[key]).abs().max() <= 1e-4, key
+
+
+def _cv_on(device, config, run, *extra):
+    command = [sys.executable, "-m", "envsound.cli", "cv", "--config", str(config), "--out", str(run), "--no-report", "--device", device, *extra]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads((run / "metrics.json").read_text())
+
+
+@needs_gpu
+def test_cv_on_a_gpu_writes_the_run_a_cpu_would(tone_dataset, tmp_path):
+    """`cv --device cuda` end to end: a complete run folder, fold models saved on the CPU and
+    loadable without a GPU, and the fold accuracies of the same run on the CPU."""
+    config = _config(tone_dataset, tmp_path, 3)
+    on_gpu = _cv_on("cuda", config, tmp_path / "gpu", "--save-models")
+    on_cpu = _cv_on("cpu", config, tmp_path / "cpu")
+    assert on_gpu["fold_accuracy"] == pytest.approx(on_cpu["fold_accuracy"], abs=0.1)
+    environment = json.loads((tmp_path / "gpu" / "config.json").read_text())["environment"]
+    assert environment["training_device"] == "cuda:0" and environment["gpu"]
+    for fold in (1, 2, 3):
+        network = load_model(tmp_path / "gpu" / f"fold-{fold}" / "model.pt").model
+        assert all(p.device.type == "cpu" for p in network.parameters())
+
+
+@needs_gpu
+@pytest.mark.slow
+def test_the_pretrained_lpft_recipe_trains_on_a_gpu(tone_dataset, tmp_path, shared_weights, monkeypatch):
+    """The shipped backbone's LP-FT recipe (probe head fitted first, BatchNorm statistics frozen)
+    on cuda for one epoch: it runs end to end and learns the three tones."""
+    monkeypatch.setenv("ENVSOUND_WEIGHTS", str(shared_weights))
+    path = tmp_path / "lpft.json"
+    path.write_text(json.dumps({
+        "dataset": str(tone_dataset), "n_folds": 3,
+        "train": {"model": "mn04_finetune", "epochs": 1, "lr": 1e-4, "batch_size": 8, "warmup_epochs": 0, "head_init": "probe", "freeze_norm_stats": True},
+    }))
+    metrics = _cv_on("cuda", path, tmp_path / "run")
+    assert metrics["mean_accuracy"] >= 0.8

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# What a lent GPU machine runs, through the device tool (it has python3 with CUDA torch, no network):
+#   the training-device tests (tests/training/test_distributed.py: a GPU step equals the CPU's,
+#   2 ranks sharing one GPU with SyncBatchNorm equal 1 process, `cv --device cuda` end to end, the
+#   LP-FT recipe on cuda; with 2 GPUs also 2 nccl ranks), then benchmarks/gpu_train.py.
+# Needs, carried beside the tree: .whl/ (soundfile, soxr, skops, ... built for that python3) and
+# .gpu/efficientat/ (the mn04 checkpoint). Logs and results go to $OUT.
+#   bash benchmarks/gpu_checks.sh COMMIT
+set -uo pipefail
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
+export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 ENVSOUND_WEIGHTS=$PWD/.gpu/efficientat
+OUT=${OUT:-/tmp/gpu-checks}; mkdir -p "$OUT"
+nvidia-smi -L; python3 -c "import torch; print(torch.__version__, torch.cuda.device_count(), 'GPU(s)')"
+python3 -m pytest -q -p no:cacheprovider tests/training/test_distributed.py 2>&1 | tee "$OUT/pytest.log"
+python3 benchmarks/gpu_train.py --commit "${1:-unknown}" --out "$OUT/gpu_train.json" 2>&1 | tee "$OUT/gpu_train.log"
