@@ -28,7 +28,8 @@ def test_auto_picks_what_torch_sees_and_a_missing_gpu_is_one_error():
 def test_gpu_predictions_equal_cpu_predictions():
     cpu = Predictor.from_file(device="cpu").predict(CLIPS, top_k=50)
     gpu_predictor = Predictor.from_file(device="cuda")
-    assert next(gpu_predictor.loaded.model.parameters()).is_cuda
+    assert gpu_predictor.device.type == "cuda"  # the scoring copy is there; the loaded model stays as loaded
+    assert next(gpu_predictor.loaded.scoring_network(gpu_predictor.device).parameters()).is_cuda
     gpu = gpu_predictor.predict(CLIPS, top_k=50)
     for a, b in zip(cpu, gpu):
         assert a.labels[:3] == b.labels[:3]

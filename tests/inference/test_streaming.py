@@ -20,7 +20,9 @@ from envsound.inference.timeline import compute_timeline
 
 @pytest.fixture(scope="module")
 def predictor():
-    return Predictor.from_file()
+    # On the CPU even where a GPU is seen: cuDNN's TF32 convolutions give other batch sizes
+    # probabilities ~1e-3 apart (an H100, session 12), which is test_device's tolerance, not this test's
+    return Predictor.from_file(device="cpu")
 
 
 def test_stream_equals_whole_file_decoding(tmp_path):
