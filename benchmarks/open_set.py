@@ -16,9 +16,16 @@ compared on equal terms; shipping still fits thresholds on training folds only):
   rmd             relative Mahalanobis (Ren et al. 2021): md minus the distance to one Gaussian
                   fitted on all training clips, which discounts what is merely unusual audio
   rmd_joint       rmd and confidence, cut at the same quantile
+Added in session 12, declared before their run, the AudioSet head's own evidence (issue #15 item 7:
+"AudioSet-tag evidence"): a clip's known-tag score is the highest sigmoid of the AudioSet names
+that the hand-made map (assets/esc50_audioset.json) gives the 40 *known* classes; a low score means
+the AudioSet head hears none of the sounds the model was trained on.
+  tags            the known-tag score alone
+  md_tags         md and the known-tag score, cut at the same quantile
+  tags_joint      confidence, md and the known-tag score, cut at the same quantile
 Reported per rule, averaged over the 25 cells: unknowns accepted (false-accept rate), in-set
 accuracy on the clips answered, and each score's AUROC (in-set vs unknown).
-Decision declared with it: a rule replaces md_joint only if it accepts >= 2 points fewer unknowns
+Decision declared with it (and for the session-12 rules alike): a rule replaces md_joint only if it accepts >= 2 points fewer unknowns
 with answered accuracy within 1 point; the outside set then measures the change once.
 """
 
@@ -35,9 +42,10 @@ import numpy as np
 
 from envsound.data import load_esc50
 from envsound.features.cache import load_or_compute
-from envsound.models.calibration import Novelty, joint_thresholds
+from envsound.models.calibration import Novelty, common_quantile_thresholds, joint_thresholds
 from envsound.models.classic import linear_probe
 from envsound.models.embedding import EfficientATEmbeddingExtractor
+from envsound.models.zero_shot import AudioSetZeroShot
 from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,7 +53,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from esc50_cv import git_commit  # noqa: E402
 
 RECALL = 0.95
-RULES = ("confidence", "md", "md_joint", "rmd", "rmd_joint")
+RULES = ("confidence", "md", "md_joint", "rmd", "rmd_joint", "tags", "md_tags", "tags_joint")
 
 
 def background_distance(train: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -53,8 +61,12 @@ def background_distance(train: np.ndarray, x: np.ndarray) -> np.ndarray:
     return Novelty.fit(train, np.zeros(len(train), dtype=int), 1).distance(x)
 
 
-def accepted(confidence: np.ndarray, distance: np.ndarray, rule: str, in_set: np.ndarray) -> np.ndarray:
+def accepted(confidence: np.ndarray, distance: np.ndarray, tags: np.ndarray, rule: str, in_set: np.ndarray) -> np.ndarray:
     """Which clips the rule answers, its thresholds set on the ``in_set`` clips for RECALL."""
+    if rule in ("tags", "md_tags", "tags_joint"):
+        scores = {"tags": [tags], "md_tags": [-distance, tags], "tags_joint": [confidence, -distance, tags]}[rule]
+        bounds = common_quantile_thresholds([score[in_set] for score in scores], RECALL)
+        return np.all([score >= bound for score, bound in zip(scores, bounds)], axis=0)
     if rule == "confidence":
         return confidence >= np.quantile(confidence[in_set], 1 - RECALL)
     if rule in ("md", "rmd"):
@@ -63,7 +75,7 @@ def accepted(confidence: np.ndarray, distance: np.ndarray, rule: str, in_set: np
     return (confidence >= t_conf) & (distance <= t_dist)
 
 
-def cell(x: np.ndarray, y: np.ndarray, fold: np.ndarray, unknown_classes: np.ndarray, test_fold: int) -> dict:
+def cell(x: np.ndarray, zero_shot: np.ndarray, y: np.ndarray, fold: np.ndarray, unknown_classes: np.ndarray, test_fold: int) -> dict:
     from sklearn.metrics import roc_auc_score
 
     known = ~np.isin(y, unknown_classes)
@@ -77,14 +89,15 @@ def cell(x: np.ndarray, y: np.ndarray, fold: np.ndarray, unknown_classes: np.nda
     confidence, predicted = probs.max(axis=1), probs.argmax(axis=1)
     md = Novelty.fit(x[train], remap[y[train]], len(labels)).distance(x[test])
     rmd = md - background_distance(x[train], x[test])
+    tags = zero_shot[test][:, labels].max(axis=1)  # the known classes' AudioSet evidence
     in_set = known[test]
     correct = predicted == remap[y[test]]
     out = {"unknown_classes": unknown_classes.tolist(), "test_fold": test_fold, "in_set": int(in_set.sum()), "unknown": int((~in_set).sum()),
            "probe_accuracy_in_set": float(correct[in_set].mean())}
-    for name, score in (("confidence", confidence), ("md", -md), ("rmd", -rmd)):
+    for name, score in (("confidence", confidence), ("md", -md), ("rmd", -rmd), ("tags", tags)):
         out[f"auroc_{name}"] = float(roc_auc_score(in_set, score))
     for rule in RULES:
-        answered = accepted(confidence, rmd if rule.startswith("rmd") else md, rule, in_set)
+        answered = accepted(confidence, rmd if rule.startswith("rmd") else md, tags, rule, in_set)
         out[rule] = {"unknown_accepted": float(answered[~in_set].mean()), "in_set_answered": float(answered[in_set].mean()),
                      "accuracy_answered": float(correct[in_set & answered].mean())}
     return out
@@ -99,16 +112,18 @@ def main() -> None:
     commit, started = git_commit(), time.perf_counter()
     manifest = load_esc50()
     x = np.asarray(load_or_compute(manifest, EfficientATEmbeddingExtractor(), show_progress=False).features, dtype=np.float64)
+    logits = load_or_compute(manifest, EfficientATEmbeddingExtractor(views=("audioset",)), show_progress=False).features
+    zero_shot = AudioSetZeroShot(manifest.classes).scores(logits)  # (clips, 50), columns in manifest.classes order
     y = np.array([manifest.classes.index(c.label) for c in manifest.clips])
     fold = np.array([c.fold for c in manifest.clips])
     groups = np.array_split(np.random.default_rng(args.seed).permutation(len(manifest.classes)), args.splits)
     cells = []
     for g, unknown_classes in enumerate(groups):
         for k in sorted(set(fold.tolist())):
-            cells.append(cell(x, y, fold, np.sort(unknown_classes), k))
+            cells.append(cell(x, zero_shot, y, fold, np.sort(unknown_classes), k))
             print(f"group {g + 1}/{len(groups)} fold {k}: " + "  ".join(f"{r} {cells[-1][r]['unknown_accepted']:.1%}" for r in RULES), flush=True)
     summary = {rule: {key: float(np.mean([c[rule][key] for c in cells])) for key in ("unknown_accepted", "in_set_answered", "accuracy_answered")} for rule in RULES}
-    summary.update({f"auroc_{s}": float(np.mean([c[f"auroc_{s}"] for c in cells])) for s in ("confidence", "md", "rmd")})
+    summary.update({f"auroc_{s}": float(np.mean([c[f"auroc_{s}"] for c in cells])) for s in ("confidence", "md", "rmd", "tags")})
     write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", {
         "name": args.name, "recall": RECALL, "seed": args.seed, "splits": args.splits, "summary": summary, "cells": cells,
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),

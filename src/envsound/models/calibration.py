@@ -194,14 +194,20 @@ class Novelty:
 
 def joint_thresholds(confidence: np.ndarray, distance: np.ndarray | None, recall: float = 0.95) -> tuple[float, float | None]:
     """(confidence threshold, distance threshold): both rules cut at the same quantile q of these
-    in-set clips, q chosen so that ``recall`` of them pass both (a bisection on q)."""
+    in-set clips, q chosen so that ``recall`` of them pass both."""
     if distance is None:
         return threshold_for_recall(confidence[:, None], recall), None
+    t_conf, t_neg_dist = common_quantile_thresholds([confidence, -np.asarray(distance)], recall)
+    return t_conf, -t_neg_dist
+
+
+def common_quantile_thresholds(scores: list[np.ndarray], recall: float = 0.95) -> list[float]:
+    """Lower bounds, one per score (each: higher means more like the known classes), all at the same
+    quantile q of these in-set clips, q chosen by bisection so that ``recall`` of them pass every one."""
+    scores = [np.asarray(score, dtype=np.float64) for score in scores]
     low, high = 0.0, 1.0 - recall
     for _ in range(40):
         q = (low + high) / 2
-        t_conf, t_dist = np.quantile(confidence, q), np.quantile(distance, 1 - q)
-        kept = np.mean((confidence >= t_conf) & (distance <= t_dist))
+        kept = np.mean(np.all([score >= np.quantile(score, q) for score in scores], axis=0))
         low, high = (q, high) if kept > recall else (low, q)
-    q = low
-    return float(np.quantile(confidence, q)), float(np.quantile(distance, 1 - q))
+    return [float(np.quantile(score, low)) for score in scores]
