@@ -27,6 +27,21 @@ for arm in none mix all; do
   $PY -m envsound.cli calibrate runs/bench-rw_probe_$arm --model runs/rw_probe_$arm.pt --out runs/rw_probe_$arm.pt --novelty
   $PY benchmarks/outside.py runs/outside --model runs/rw_probe_$arm.pt --name rw_probe_$arm
 done
+# One fine-tune arm: ARM (the copies' folder runs/esc50-rw-ARM), its epochs and warmup for 1000 steps.
+finetune_arm() {
+  local arm=$1 epochs=$2 warmup=$3
+  local data=runs/esc50-rw-$arm/manifest.csv
+  $PY benchmarks/esc50_cv.py --name rw_finetune_$arm --config configs/mn04_finetune.json --dataset $data \
+    --epochs $epochs --set warmup_epochs=$warmup --save-models
+  $PY benchmarks/robustness.py runs/bench-rw_finetune_$arm --name robustness_rw_finetune_$arm
+  $PY benchmarks/ensemble.py --name rw_probe_plus_finetune_$arm rw_probe_none rw_finetune_$arm
+  $PY benchmarks/robustness.py runs/bench-rw_probe_none runs/bench-rw_finetune_$arm --name robustness_rw_probe_plus_finetune_$arm
+  [ -f runs/rw_finetune_$arm.pt ] || $PY -m envsound.cli train --config configs/mn04_finetune.json --dataset $data \
+    --epochs $epochs --set warmup_epochs=$warmup --out runs/rw_finetune_$arm.pt
+  $PY scripts/build_default_model.py --finetuned runs/rw_finetune_$arm.pt --out runs/rw_ship_$arm.pt
+  $PY -m envsound.cli calibrate runs/bench-rw_probe_plus_finetune_$arm --model runs/rw_ship_$arm.pt --out runs/rw_ship_$arm.pt --novelty
+  $PY benchmarks/outside.py runs/outside --model runs/rw_ship_$arm.pt --name rw_probe_plus_finetune_$arm
+}
 # (declared before its run, session 11) item 4 for the fine-tune, one arm: rw_finetune_mix, the
 # shipped fine-tune recipe (configs/mn04_finetune.json) on clean clips + the mix copies above, for
 # 10 epochs with warmup 1.5 (twice the clips, so the same 1000 optimiser steps and schedule as the
@@ -34,16 +49,7 @@ done
 # 92.45 % CV, ESC-50-C mCA 74.6 %), alone and as the shipped pair's fine-tune half: the clean probe
 # + this arm (CV ensemble, ESC-50-C of both fold models, and the outside set with both trained on
 # all folds, calibrated on the ensemble's CV run) against the shipped model (94.9 / 77.8 / 66.7 %).
-$PY benchmarks/esc50_cv.py --name rw_finetune_mix --config configs/mn04_finetune.json --dataset runs/esc50-rw-mix/manifest.csv \
-  --epochs 10 --set warmup_epochs=1.5 --save-models
-$PY benchmarks/robustness.py runs/bench-rw_finetune_mix --name robustness_rw_finetune_mix
-$PY benchmarks/ensemble.py --name rw_probe_plus_finetune_mix rw_probe_none rw_finetune_mix
-$PY benchmarks/robustness.py runs/bench-rw_probe_none runs/bench-rw_finetune_mix --name robustness_rw_probe_plus_finetune_mix
-[ -f runs/rw_finetune_mix.pt ] || $PY -m envsound.cli train --config configs/mn04_finetune.json --dataset runs/esc50-rw-mix/manifest.csv \
-  --epochs 10 --set warmup_epochs=1.5 --out runs/rw_finetune_mix.pt
-$PY scripts/build_default_model.py --finetuned runs/rw_finetune_mix.pt --out runs/rw_ship_mix.pt
-$PY -m envsound.cli calibrate runs/bench-rw_probe_plus_finetune_mix --model runs/rw_ship_mix.pt --out runs/rw_ship_mix.pt --novelty
-$PY benchmarks/outside.py runs/outside --model runs/rw_ship_mix.pt --name rw_probe_plus_finetune_mix
+finetune_arm mix 10 1.5
 # (declared before its run, session 12) item 4 for the fine-tune, the second arm: rw_finetune_all,
 # the shipped fine-tune recipe on clean clips + one copy each of mix, room, band and codec (the
 # rw_probe_all copies above), for 4 epochs with warmup 0.6 (five times the clips: the same 1000
@@ -52,13 +58,4 @@ $PY benchmarks/outside.py runs/outside --model runs/rw_ship_mix.pt --name rw_pro
 # 74.6 %), and as the shipped pair's fine-tune half (the clean probe + this arm: CV ensemble,
 # ESC-50-C of both fold models, outside set with both trained on all folds and calibrated on the
 # ensemble's CV run) against the shipped model (94.9 / 77.8 / 66.7 %) by item 8.
-$PY benchmarks/esc50_cv.py --name rw_finetune_all --config configs/mn04_finetune.json --dataset runs/esc50-rw-all/manifest.csv \
-  --epochs 4 --set warmup_epochs=0.6 --save-models
-$PY benchmarks/robustness.py runs/bench-rw_finetune_all --name robustness_rw_finetune_all
-$PY benchmarks/ensemble.py --name rw_probe_plus_finetune_all rw_probe_none rw_finetune_all
-$PY benchmarks/robustness.py runs/bench-rw_probe_none runs/bench-rw_finetune_all --name robustness_rw_probe_plus_finetune_all
-[ -f runs/rw_finetune_all.pt ] || $PY -m envsound.cli train --config configs/mn04_finetune.json --dataset runs/esc50-rw-all/manifest.csv \
-  --epochs 4 --set warmup_epochs=0.6 --out runs/rw_finetune_all.pt
-$PY scripts/build_default_model.py --finetuned runs/rw_finetune_all.pt --out runs/rw_ship_all.pt
-$PY -m envsound.cli calibrate runs/bench-rw_probe_plus_finetune_all --model runs/rw_ship_all.pt --out runs/rw_ship_all.pt --novelty
-$PY benchmarks/outside.py runs/outside --model runs/rw_ship_all.pt --name rw_probe_plus_finetune_all
+finetune_arm all 4 0.6
