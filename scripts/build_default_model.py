@@ -94,13 +94,7 @@ def main() -> None:
     elif args.finetuned is not None:
         finetuned = load_model(args.finetuned)
         ship_cfg = finetuned.config
-        if not hasattr(finetuned.model, "head") or sorted(finetuned.classes) != sorted(manifest.classes):
-            raise SystemExit(f"{args.finetuned}: not a fine-tuned mn04 network on ESC-50's classes")
-        order = [finetuned.classes.index(c) for c in manifest.classes]  # a CSV manifest lists classes alphabetically
-        with torch.no_grad():  # the head's rows in ESC-50's order, so both members' outputs mean the same classes
-            finetuned.model.head.weight.copy_(finetuned.model.head.weight[order])
-            finetuned.model.head.bias.copy_(finetuned.model.head.bias[order])
-        members = [network, finetuned.model]
+        members = [network, in_class_order(finetuned, manifest.classes, args.finetuned)]
         info = {"how": f"mean of two networks' probabilities: (1) {PROBE_HOW}; (2) {args.finetuned}", **probe_info, "finetuned_member": finetuned.info}
     else:
         ship_cfg = RunConfig.from_dict(json.loads(FINETUNE_CONFIG.read_text()))
@@ -111,7 +105,7 @@ def main() -> None:
         finetuned = load_model(FINETUNED)
         if finetuned.config != resolve(ship_cfg):
             raise SystemExit(f"{FINETUNED} was trained with another config than {FINETUNE_CONFIG}; remove it to retrain")
-        members = [network, finetuned.model]  # the probe first: its backbone keeps the AudioSet head
+        members = [network, in_class_order(finetuned, manifest.classes, FINETUNED)]  # the probe first: its backbone keeps the AudioSet head
         info = {
             "how": f"mean of two networks' probabilities: (1) {PROBE_HOW}; (2) mn04_as fine-tuned end to end with configs/{FINETUNE_CONFIG.name} on all 2000 ESC-50 clips and a mix, room, band and codec copy of each",
             **probe_info,
@@ -130,6 +124,9 @@ def main() -> None:
     for stem in EXAMPLE_CLIPS:
         p = predictor.predict_file(EXAMPLES / f"{stem}.flac", top_k=1)
         print(f"{stem}: {p.labels[0]} ({p.probabilities[0]:.1%}), truth {by_id[stem].label}")
+        # training clips, so both members are sure of them: a low ensemble probability means the
+        # members disagree on what a column is (a class-order mismatch the check below cannot see)
+        assert p.labels[0] == by_id[stem].label and p.probabilities[0] > 0.8, (stem, p)
     waves = np.stack([load_audio(EXAMPLES / f"{stem}.flac", predictor.extractor.sample_rate, predictor.extractor.clip_seconds) for stem in EXAMPLE_CLIPS])
     x = torch.from_numpy(predictor.extractor(waves))
     with torch.inference_mode():
@@ -137,6 +134,18 @@ def main() -> None:
         gap = (predictor.loaded.model(x).softmax(1) - expected).abs().max().item()
     assert gap < 1e-5, gap
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); max |p - probe| = {diff:.1e}, max |p - mean of members| = {gap:.1e}")
+
+
+def in_class_order(finetuned, classes: tuple[str, ...], where: Path) -> torch.nn.Module:
+    """The fine-tuned network with its head's rows in ``classes``' order (a CSV manifest, such as
+    the robust copies', lists classes alphabetically), so both members' outputs mean the same classes."""
+    if not hasattr(finetuned.model, "head") or sorted(finetuned.classes) != sorted(classes):
+        raise SystemExit(f"{where}: not a fine-tuned mn04 network on ESC-50's classes")
+    order = [finetuned.classes.index(c) for c in classes]
+    with torch.no_grad():
+        finetuned.model.head.weight.copy_(finetuned.model.head.weight[order])
+        finetuned.model.head.bias.copy_(finetuned.model.head.bias[order])
+    return finetuned.model
 
 
 def command_line(args: argparse.Namespace) -> str:
