@@ -7,10 +7,10 @@ ESC-50-C, clean CV within 0.5 points: benchmarks/results/rw_probe_plus_finetune_
 robustness_ and outside_ files): the mean of two networks' probabilities,
 1. the linear probe (frozen EfficientAT mn04 embeddings -> standardise -> logistic regression, C
    chosen by inner 3-fold CV) fitted on all 2000 ESC-50 clips and folded into a network, and
-2. mn04 fine-tuned with configs/mn04_finetune_robust.json: all 2000 clips plus one real-world copy
+2. mn04 fine-tuned with configs/rw_finetune_all.json: all 2000 clips plus one real-world copy
    of each (mix, room, band, codec: `envsound augment`, built here into runs/esc50-rw-all unless it
    exists), for the recipe's 1000 optimiser steps (trained here unless
-   runs/ship/mn04_finetune_robust_all.pt exists; resumable; ~8 min on 2 cores).
+   runs/ship/rw_finetune_all.pt exists; resumable; ~8 min on 2 cores).
 Writes src/envsound/assets/esc50-default.pt and checks it reproduces both members. Then its
 calibration and "none of these" statistics come from the recipe's CV run:
     envsound calibrate runs/bench-rw_probe_plus_finetune_all --model src/envsound/assets/esc50-default.pt \
@@ -55,9 +55,9 @@ from envsound.training.fit import train
 REPO = Path(__file__).resolve().parent.parent
 ASSETS = REPO / "src" / "envsound" / "assets"
 EXAMPLES = REPO / "examples"
-FINETUNE_CONFIG = REPO / "configs" / "mn04_finetune_robust.json"
-FINETUNED = REPO / "runs" / "ship" / "mn04_finetune_robust_all.pt"
-ROBUST_COPIES = ("mix", "room", "band", "codec")  # one copy of each per clip: configs/mn04_finetune_robust.json's dataset
+FINETUNE_CONFIG = REPO / "configs" / "rw_finetune_all.json"
+FINETUNED = REPO / "runs" / "ship" / "rw_finetune_all.pt"
+ROBUST_COPIES = ("mix", "room", "band", "codec")  # one copy of each per clip: configs/rw_finetune_all.json's dataset
 # ESC-10 clips (CC BY 3.0 subset); attribution in examples/ATTRIBUTION.md
 PROBE_HOW = "linear probe (standardise + logistic regression, C by inner 3-fold CV) on frozen mn04_as embeddings of all 2000 ESC-50 clips, folded into the linear head"
 EXAMPLE_CLIPS = ("1-100032-A-0", "1-26806-A-1", "1-17367-A-10", "1-47250-B-41", "1-187207-A-20")
