@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +99,26 @@ def test_augmentation_summary_names_offline_copies_for_scikit_learn_models(tmp_p
     manifest.write_text("path,label,fold,group,source,transform,params\na.flac,dog,1,1,,,\na_mix.flac,dog,1,1,a.flac,mix,{}\n")
     assert esc50_cv.augmentation_summary(RunConfig(dataset=str(manifest)), get_model("mn04_probe")) == "offline(mix)"
     assert esc50_cv.augmentation_summary(RunConfig(), get_model("mn04_probe")) == "none"
+
+
+def test_the_shipped_builder_puts_a_member_trained_on_a_csv_in_esc50_class_order() -> None:
+    """A fine-tune trained on a CSV manifest knows the classes alphabetically; the ensemble's
+    members must agree on what each output means, or every answer comes out a blur."""
+    from types import SimpleNamespace
+
+    import torch
+
+    spec = importlib.util.spec_from_file_location("build_default_model", REPO / "scripts" / "build_default_model.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    esc50_order, alphabetical = ("dog", "rooster", "cat"), ("cat", "dog", "rooster")
+    network = torch.nn.Module()
+    network.head = torch.nn.Linear(4, 3)
+    x = torch.randn(5, 4)
+    before = network.head(x).detach()
+    member = builder.in_class_order(SimpleNamespace(model=network, classes=alphabetical), esc50_order, Path("m.pt"))
+    after = member.head(x).detach()
+    for i, name in enumerate(esc50_order):
+        assert torch.allclose(after[:, i], before[:, alphabetical.index(name)])
+    with pytest.raises(SystemExit, match="not a fine-tuned mn04 network"):
+        builder.in_class_order(SimpleNamespace(model=network, classes=("cat", "dog", "cow")), esc50_order, Path("m.pt"))
