@@ -23,6 +23,7 @@ import torch
 
 from envsound.audio import load_audio
 from envsound.inference.predict import Predictor
+from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -68,8 +69,7 @@ def main() -> None:
         "commit": args.commit,
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.out, result)  # temp name, then rename
     print(json.dumps(result, indent=2))
 
 

@@ -28,6 +28,7 @@ from envsound.config import RunConfig
 from envsound.devices import use_training_device
 from envsound.models.pretrained import PretrainedClassifier
 from envsound.training.loop import train_network
+from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 BATCH = 32
@@ -78,8 +79,7 @@ def main() -> None:
         "commit": args.commit,
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.out, result)  # temp name, then rename
 
 
 if __name__ == "__main__":
