@@ -304,9 +304,9 @@ class Predictor:
 
     def audioset_tags(self, path: str | Path, top_k: int = 5, batch_size: int | None = None) -> Prediction:
         """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label, max over windows)."""
-        batch_size = self.batch_windows() if batch_size is None else batch_size
         from envsound.models.zero_shot import audioset_labels
 
+        batch_size = self.batch_windows() if batch_size is None else batch_size
         if self.loaded is None or not hasattr(self.loaded.model, "audioset_logits"):
             return Prediction(str(path), [], [], error="this model has no AudioSet head (use a pretrained-backbone model)")
         score = _FileScore(path)
