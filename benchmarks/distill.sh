@@ -49,3 +49,11 @@ $PY benchmarks/robustness.py runs/bench-rw_probe_none runs/bench-kd_student_lpft
 $PY scripts/build_default_model.py --finetuned runs/kd_student_lpft.pt --out runs/ship_student.pt
 $PY -m envsound.cli calibrate runs/bench-probe_plus_kd_student_lpft --model runs/ship_student.pt --out runs/ship_student.pt --novelty
 $PY benchmarks/outside.py runs/outside --model runs/ship_student.pt --name probe_plus_kd_student_lpft
+# (declared before its run, session 13) wise_kd_student_lpft: weight-space ensembling (WiSE-FT,
+# Wortsman et al. 2022) of each fold's kd_student_lpft network with the network it started from
+# (the pretrained backbone + that fold's probe head, refitted from the training folds exactly as
+# head_init=probe fits it), at α = 0.5, fixed now; no test fold chooses it. One network, one forward
+# pass, no training. The curve α = 0 … 1 is recorded for reading only. Compared with kd_student_lpft
+# (93.9 %) and #19's target (≥ 94.5 % in CV for one network); if it reaches that, it is measured like
+# the #15 arms (ESC-50-C; outside set) before any shipping decision by #15's item 8 rule.
+$PY benchmarks/wise_ft.py kd_student_lpft --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft

@@ -1,0 +1,146 @@
+"""Weight-space ensembling (WiSE-FT) of a finished LP-FT run with the network it started from;
+writes benchmarks/results/<name>.json and a run folder runs/bench-<name> (fold models kept).
+
+    python benchmarks/wise_ft.py kd_student_lpft --alpha 0.5 --name wise_kd_student_lpft
+
+The shipped model averages two networks' *outputs* (a probe and a fine-tune): two forward passes.
+WiSE-FT (Wortsman et al., "Robust fine-tuning of zero-shot models", 2022) averages *weights*
+instead: θ(α) = (1 − α)·θ_start + α·θ_fine-tuned, one network, one forward pass. It needs both ends
+to share their start, which LP-FT gives: each fold's fine-tune began from the pretrained backbone
+with a linear probe fitted on that fold's training clips (``head_init=probe``). That start is
+rebuilt here exactly as the training loop built it, from the training folds only, so the fold's
+test clips are seen only when the interpolated network is scored. α is fixed by ``--alpha`` in
+advance; ``--curve`` also scores other α values and records them, for reading, never for choosing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from envsound.config import RunConfig
+from envsound.data import load_dataset
+from envsound.data.splits import fold_assignment, split_indices
+from envsound.errors import RunError
+from envsound.features.cache import load_or_compute
+from envsound.models.model_file import load_model, save_model
+from envsound.models.registry import get_model, resolve, run_config_dict
+from envsound.runs import device_name, environment, save_fold, summarize
+from envsound.utils import read_json, write_json
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from esc50_cv import git_commit  # noqa: E402
+
+BATCH = 64
+
+
+def interpolate(start: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float) -> dict[str, torch.Tensor]:
+    """(1 − α)·start + α·tuned for every floating-point tensor; counters are the tuned network's."""
+    return {k: torch.lerp(start[k], v, alpha) if v.is_floating_point() else v.clone() for k, v in tuned.items()}
+
+
+def probabilities(network: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    network.eval()
+    with torch.inference_mode():
+        return np.concatenate([network(torch.from_numpy(x[i : i + BATCH])).softmax(1).double().numpy() for i in range(0, len(x), BATCH)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", help="benchmark name of a finished LP-FT run with fold models (runs/bench-<run>)")
+    parser.add_argument("--alpha", type=float, default=0.5, help="weight of the fine-tuned network, fixed before scoring")
+    parser.add_argument("--curve", type=float, nargs="*", default=[], help="other α values to score and record (not used to choose)")
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--runs", type=Path, default=REPO / "runs")
+    args = parser.parse_args()
+    command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
+    torch.manual_seed(0)
+    source = args.runs / f"bench-{args.run}"
+    saved = read_json(source / "config.json")
+    cfg = resolve(RunConfig.from_dict(saved["run"]))
+    if cfg.train.head_init != "probe":
+        raise RunError(f"{source}: trained from a random head (head_init={cfg.train.head_init!r}); WiSE-FT needs the start it was tuned from")
+    spec = get_model(cfg.train.model)
+    manifest = load_dataset(cfg.dataset, cfg.data_root)
+    if manifest.fingerprint() != saved["dataset"]["fingerprint"]:
+        raise RunError(f"{source}: the dataset changed since this run")
+    x_all = np.asarray(load_or_compute(manifest, spec.extractor(cfg)).features, dtype=np.float32)
+    y_all = manifest.targets
+    fold_ids = fold_assignment(manifest, cfg.n_folds, cfg.train.seed)
+    folds = saved["dataset"]["folds"]
+    out_dir = args.runs / f"bench-{args.name}"
+    if out_dir.exists():  # derived in minutes from kept fold models: recompute rather than resume
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    write_json(
+        out_dir / "config.json",
+        {**saved, "command": command, "environment": environment(), "wise_ft": {"source": str(source.relative_to(REPO) if source.is_relative_to(REPO) else source), "alpha": args.alpha}},
+    )
+    alphas = sorted({args.alpha, *args.curve})
+    curve: dict[str, list[float]] = {f"{a:g}": [] for a in alphas}
+    for fold in folds:
+        started = time.perf_counter()
+        train_idx, test_idx = split_indices(fold_ids, fold)
+        tuned = load_model(source / f"fold-{fold}" / "model.pt")
+        if tuned.info.get("trained_on_folds") != sorted(int(f) for f in np.unique(fold_ids[train_idx])):
+            raise RunError(f"{source}/fold-{fold}: its model was not trained on this fold's training folds")
+        start = spec.build(len(manifest.classes), cfg, pretrained=True)  # the backbone as downloaded ...
+        start.fit_head_probe(torch.from_numpy(x_all[train_idx]), torch.from_numpy(y_all[train_idx]))  # ... + the probe LP-FT began from
+        start_state, tuned_state = start.state_dict(), tuned.model.state_dict()
+        network = spec.build(len(manifest.classes), cfg, pretrained=False)
+        for alpha in alphas:
+            network.load_state_dict(interpolate(start_state, tuned_state, alpha))
+            probs = probabilities(network, x_all[test_idx])
+            curve[f"{alpha:g}"].append(float((probs.argmax(1) == y_all[test_idx]).mean()))
+            if alpha == args.alpha:
+                fold_dir = out_dir / f"fold-{fold}"
+                fold_dir.mkdir()
+                save_model(fold_dir / "model.pt", spec, network, manifest.classes, cfg, {**tuned.info, "wise_ft_alpha": alpha})
+                save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, {})
+                accuracy = curve[f"{alpha:g}"][-1]
+        write_json(
+            out_dir / f"fold-{fold}" / "result.json",
+            {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": time.perf_counter() - started, "tuned": {"alpha": args.alpha}},
+        )
+        print(f"fold {fold}: " + "  ".join(f"α={a}: {acc[-1]:.2%}" for a, acc in curve.items()), flush=True)
+    metrics = summarize(out_dir, folds)
+    write_json(out_dir / "metrics.json", metrics)
+    source_result = read_json(REPO / "benchmarks" / "results" / f"{args.run}.json")
+    result = {
+        "name": args.name,
+        "model": source_result["model"],
+        "method": "wise_ft",
+        "pretrained": True,
+        "augmentation": source_result["augmentation"],
+        "dataset": source_result["dataset"],
+        "folds": metrics["folds"],
+        "fold_accuracy": metrics["fold_accuracy"],
+        "mean_accuracy": metrics["mean_accuracy"],
+        "std_accuracy": metrics["std_accuracy"],
+        "calibration": metrics["calibration"],
+        "wall_seconds": source_result["wall_seconds"] + metrics["wall_seconds"],
+        "alpha": args.alpha,
+        "curve": {a: {"fold_accuracy": acc, "mean_accuracy": float(np.mean(acc))} for a, acc in curve.items()},
+        "curve_note": "every α scored on the test folds, for reading only: α was fixed before any was scored",
+        "source": {"name": args.run, "mean_accuracy": source_result["mean_accuracy"], "command": source_result["command"]},
+        "config": {"run": run_config_dict(cfg), "alpha": args.alpha},
+        "device": device_name(),
+        "command": command,
+        "commit": git_commit(),
+        "date": datetime.now(timezone.utc).date().isoformat(),
+    }
+    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
+    print(f"{args.name}: {metrics['mean_accuracy']:.2%} (α = {args.alpha}; {args.run}: {source_result['mean_accuracy']:.2%})")
+
+
+if __name__ == "__main__":
+    main()
