@@ -23,6 +23,12 @@ the AudioSet head hears none of the sounds the model was trained on.
   tags            the known-tag score alone
   md_tags         md and the known-tag score, cut at the same quantile
   tags_joint      confidence, md and the known-tag score, cut at the same quantile
+Added in session 13, declared before their run, nearest-neighbour distance (Sun et al. 2022, "Out-of-
+distribution detection with deep nearest neighbors"): no Gaussian assumed, the distance of the
+L2-normalised embedding to its K-th nearest training embedding (K = 1 here: 1600 training clips,
+32 per class, where the paper's K is a small fraction of the training set).
+  knn             the nearest-neighbour distance alone
+  knn_joint       confidence and the nearest-neighbour distance, cut at the same quantile
 Reported per rule, averaged over the 25 cells: unknowns accepted (false-accept rate), in-set
 accuracy on the clips answered, and each score's AUROC (in-set vs unknown).
 Decision declared with it (and for the session-12 rules alike): a rule replaces md_joint only if it accepts >= 2 points fewer unknowns
@@ -53,12 +59,20 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from esc50_cv import git_commit  # noqa: E402
 
 RECALL = 0.95
-RULES = ("confidence", "md", "md_joint", "rmd", "rmd_joint", "tags", "md_tags", "tags_joint")
+RULES = ("confidence", "md", "md_joint", "rmd", "rmd_joint", "tags", "md_tags", "tags_joint", "knn", "knn_joint")
+KNN = 1
 
 
 def background_distance(train: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Squared Mahalanobis distance of ``x`` to one Gaussian over all of ``train`` (Novelty's shrinkage)."""
     return Novelty.fit(train, np.zeros(len(train), dtype=int), 1).distance(x)
+
+
+def neighbour_distance(train: np.ndarray, x: np.ndarray, k: int = KNN) -> np.ndarray:
+    """Cosine distance of each row of ``x`` to its ``k``-th nearest row of ``train``."""
+    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+    distances = 1.0 - unit(x) @ unit(train).T
+    return np.partition(distances, k - 1, axis=1)[:, k - 1]
 
 
 def accepted(confidence: np.ndarray, distance: np.ndarray, tags: np.ndarray, rule: str, in_set: np.ndarray) -> np.ndarray:
@@ -69,7 +83,7 @@ def accepted(confidence: np.ndarray, distance: np.ndarray, tags: np.ndarray, rul
         return np.all([score >= bound for score, bound in zip(scores, bounds)], axis=0)
     if rule == "confidence":
         return confidence >= np.quantile(confidence[in_set], 1 - RECALL)
-    if rule in ("md", "rmd"):
+    if rule in ("md", "rmd", "knn"):
         return distance <= np.quantile(distance[in_set], RECALL)
     t_conf, t_dist = joint_thresholds(confidence[in_set], distance[in_set], RECALL)
     return (confidence >= t_conf) & (distance <= t_dist)
@@ -89,15 +103,17 @@ def cell(x: np.ndarray, zero_shot: np.ndarray, y: np.ndarray, fold: np.ndarray, 
     confidence, predicted = probs.max(axis=1), probs.argmax(axis=1)
     md = Novelty.fit(x[train], remap[y[train]], len(labels)).distance(x[test])
     rmd = md - background_distance(x[train], x[test])
+    knn = neighbour_distance(x[train], x[test])
     tags = zero_shot[test][:, labels].max(axis=1)  # the known classes' AudioSet evidence
     in_set = known[test]
     correct = predicted == remap[y[test]]
     out = {"unknown_classes": unknown_classes.tolist(), "test_fold": test_fold, "in_set": int(in_set.sum()), "unknown": int((~in_set).sum()),
            "probe_accuracy_in_set": float(correct[in_set].mean())}
-    for name, score in (("confidence", confidence), ("md", -md), ("rmd", -rmd), ("tags", tags)):
+    for name, score in (("confidence", confidence), ("md", -md), ("rmd", -rmd), ("tags", tags), ("knn", -knn)):
         out[f"auroc_{name}"] = float(roc_auc_score(in_set, score))
     for rule in RULES:
-        answered = accepted(confidence, rmd if rule.startswith("rmd") else md, tags, rule, in_set)
+        distance = {"rmd": rmd, "knn": knn}.get(rule.split("_")[0], md)
+        answered = accepted(confidence, distance, tags, rule, in_set)
         out[rule] = {"unknown_accepted": float(answered[~in_set].mean()), "in_set_answered": float(answered[in_set].mean()),
                      "accuracy_answered": float(correct[in_set & answered].mean())}
     return out
@@ -123,7 +139,7 @@ def main() -> None:
             cells.append(cell(x, zero_shot, y, fold, np.sort(unknown_classes), k))
             print(f"group {g + 1}/{len(groups)} fold {k}: " + "  ".join(f"{r} {cells[-1][r]['unknown_accepted']:.1%}" for r in RULES), flush=True)
     summary = {rule: {key: float(np.mean([c[rule][key] for c in cells])) for key in ("unknown_accepted", "in_set_answered", "accuracy_answered")} for rule in RULES}
-    summary.update({f"auroc_{s}": float(np.mean([c[f"auroc_{s}"] for c in cells])) for s in ("confidence", "md", "rmd", "tags")})
+    summary.update({f"auroc_{s}": float(np.mean([c[f"auroc_{s}"] for c in cells])) for s in ("confidence", "md", "rmd", "tags", "knn")})
     write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", {
         "name": args.name, "recall": RECALL, "seed": args.seed, "splits": args.splits, "summary": summary, "cells": cells,
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
