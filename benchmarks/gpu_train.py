@@ -4,8 +4,8 @@ writes benchmarks/results/gpu_train.json.
     python benchmarks/gpu_train.py [--commit SHA] [--out PATH]
 
 Run on a machine with a CUDA GPU (here: a lent GPU machine, the only place one is). The loop is
-envsound's own (`train_network`, as `cv --device cuda` runs it: augmentation and mixup drawn on the
-CPU, the network on the device) with configs/mn04_finetune.json's settings, on random 5-s
+envsound's own (`train_network`, as `cv --device cuda` runs it: augmentation's random numbers drawn
+on the CPU, the augmentation itself and the network on the device) with configs/mn04_finetune.json's settings, on random 5-s
 log-mels (128 x 500), batch 32, after warm-up steps. Both devices run in one process on one
 machine, so the comparison is like for like. The projection (a 5-fold, 20-epoch ESC-50 fine-tune:
 5 x 20 x 50 steps) is arithmetic on the measured rate and leaves out feature extraction and

@@ -1,5 +1,6 @@
 """Online augmentation: shapes kept, the intended change made, reproducible from the seed."""
 
+import pytest
 import torch
 
 from envsound.augment import online
@@ -46,3 +47,20 @@ def test_random_gain_moves_every_bin_by_the_declared_log_scale():
         assert torch.all(shift == per_example[:, None, None, None])  # one gain per clip, all bins alike
         assert per_example.abs().max() <= 6.0 * units + 1e-6
         assert per_example.abs().max() > 4.0 * units  # 64 draws of ±6 dB reach beyond ±4 dB
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_batch_on_the_gpu_is_augmented_there_as_on_the_cpu():
+    """The draws come from the CPU generator either way, so the loop can augment on the device."""
+    x, y = torch.randn(6, 1, 32, 80), torch.tensor([0, 1, 2, 0, 1, 2])
+    for fn in (online.time_roll, online.random_gain, online.spec_augment, online.study_image_augment):
+        on_gpu = fn(x.cuda(), _gen(3))
+        assert on_gpu.is_cuda, fn.__name__
+        torch.testing.assert_close(on_gpu.cpu(), fn(x, _gen(3)), rtol=1e-5, atol=1e-5)
+    torch.manual_seed(0)
+    mixed_gpu = online.mixup(x.cuda(), y.cuda(), 3, _gen(4))
+    torch.manual_seed(0)
+    mixed_cpu = online.mixup(x, y, 3, _gen(4))
+    for a, b in zip(mixed_gpu, mixed_cpu):
+        assert a.is_cuda
+        torch.testing.assert_close(a.cpu(), b, rtol=1e-5, atol=1e-5)

@@ -137,7 +137,7 @@ needs_two_gpus = pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs
 
 @needs_gpu
 def test_training_on_a_gpu_takes_the_cpu_steps(tmp_path):
-    """The same two steps on cuda and on the CPU (augmentation drawn on the CPU either way)."""
+    """The same two steps on cuda and on the CPU (augmentation drawn on the CPU, applied on the device)."""
     cpu, gpu = tmp_path / "cpu.pt", tmp_path / "gpu.pt"
     for out, device in ((cpu, "cpu"), (gpu, "cuda")):
         subprocess.run([sys.executable, str(HERE / "ddp_step.py"), str(out), device], check=True, timeout=300)

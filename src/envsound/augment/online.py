@@ -1,6 +1,8 @@
 """Batch-time augmentation on cached log-mels: cheap enough to run every step.
 
-All functions take a generator so a run is reproducible from its seed.
+All functions take a generator so a run is reproducible from its seed. The random parameters (a
+few numbers per example) are drawn on the CPU from that generator and the arithmetic runs where
+the batch lives, so a batch already on a GPU is augmented there, with the same draws as on the CPU.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 def time_roll(x: torch.Tensor, generator: torch.Generator, max_fraction: float = 0.5) -> torch.Tensor:
     """Circularly shift each example along time (the study's time shift, without re-decoding)."""
     frames = x.shape[-1]
-    shifts = torch.randint(-int(frames * max_fraction), int(frames * max_fraction) + 1, (x.shape[0],), generator=generator)
-    index = (torch.arange(frames)[None, :] - shifts[:, None]) % frames
+    shifts = torch.randint(-int(frames * max_fraction), int(frames * max_fraction) + 1, (x.shape[0],), generator=generator).to(x.device)
+    index = (torch.arange(frames, device=x.device)[None, :] - shifts[:, None]) % frames
     return torch.gather(x, -1, index[:, None, None, :].expand_as(x))
 
 
@@ -25,7 +27,7 @@ def random_gain(x: torch.Tensor, generator: torch.Generator, max_db: float = 6.0
     spectrogram; a front end that rescales its log (EfficientAT divides by 5) declares its own.
     """
     db = (torch.rand(x.shape[0], generator=generator) * 2 - 1) * max_db
-    return x + (db * units_per_db)[:, None, None, None]
+    return x + (db * units_per_db).to(x.device, x.dtype)[:, None, None, None]
 
 
 def spec_augment(x: torch.Tensor, generator: torch.Generator, freq_masks: int = 2, freq_width: int = 8, time_masks: int = 2, time_width: int = 25) -> torch.Tensor:
@@ -36,8 +38,9 @@ def spec_augment(x: torch.Tensor, generator: torch.Generator, freq_masks: int = 
     for axis, count, width, size in ((2, freq_masks, freq_width, n_mels), (3, time_masks, time_width, frames)):
         for _ in range(count):
             w = torch.randint(0, width + 1, (batch,), generator=generator)
-            start = (torch.rand(batch, generator=generator) * (size - w)).long()
-            pos = torch.arange(size)[None, :]
+            start = (torch.rand(batch, generator=generator) * (size - w)).long().to(x.device)
+            w = w.to(x.device)
+            pos = torch.arange(size, device=x.device)[None, :]
             mask = (pos >= start[:, None]) & (pos < (start + w)[:, None])
             shape = (batch, 1, size, 1) if axis == 2 else (batch, 1, 1, size)
             x = torch.where(mask.view(shape), fill, x)
@@ -51,8 +54,8 @@ def mixup(x: torch.Tensor, y: torch.Tensor, n_classes: int, generator: torch.Gen
     if targets is None:
         targets = torch.nn.functional.one_hot(y, n_classes).float()
     lam = torch.distributions.Beta(alpha, alpha).sample((x.shape[0],))
-    lam = torch.maximum(lam, 1 - lam)  # keep the first example dominant, so 'train accuracy' stays meaningful
-    perm = torch.randperm(x.shape[0], generator=generator)
+    lam = torch.maximum(lam, 1 - lam).to(x.device, x.dtype)  # keep the first example dominant, so 'train accuracy' stays meaningful
+    perm = torch.randperm(x.shape[0], generator=generator).to(x.device)
     weight = lam.view(-1, *([1] * (x.ndim - 1)))
     mixed_x = weight * x + (1 - weight) * x[perm]
     mixed_y = lam[:, None] * targets + (1 - lam[:, None]) * targets[perm]
@@ -67,9 +70,9 @@ def study_image_augment(x: torch.Tensor, generator: torch.Generator, brightness:
     shape = (batch,) + (1,) * (x.ndim - 1)
     scale = x.std(dim=tuple(range(1, x.ndim)), keepdim=True).clamp_min(1e-6)
     mean = x.mean(dim=tuple(range(1, x.ndim)), keepdim=True)
-    shift = (torch.rand(shape, generator=generator) * 2 - 1) * brightness * scale
-    factor = 1 + (torch.rand(shape, generator=generator) * 2 - 1) * contrast
+    shift = (torch.rand(shape, generator=generator) * 2 - 1).to(x.device) * brightness * scale
+    factor = 1 + (torch.rand(shape, generator=generator) * 2 - 1).to(x.device) * contrast
     out = (x - mean) * factor + mean + shift
-    out = out + torch.randn(x.shape, generator=generator) * noise * scale
-    flip = torch.rand(batch, generator=generator) < 0.5
+    out = out + torch.randn(x.shape, generator=generator).to(x.device) * noise * scale
+    flip = (torch.rand(batch, generator=generator) < 0.5).to(x.device)
     return torch.where(flip.view(shape), out.flip(-1), out)

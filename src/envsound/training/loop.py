@@ -204,8 +204,10 @@ def train_network(
             x, y = x_train[batch], y_train[batch]
             if hasattr(model, "augment_batch"):  # a model whose input packs a spectrogram the loop cannot see
                 x = model.augment_batch(x, augment_gen)
-            x_aug, soft = _augment(x, y, cfg, n_classes, augment_gen, units_per_db, None if soft_targets is None else soft_targets[batch])
-            x_aug, soft = _memory_format(x_aug).to(device, non_blocking=True), soft.to(device, non_blocking=True)
+            # Augmented where the network runs: the CPU only draws the random parameters (online.py).
+            teacher = None if soft_targets is None else soft_targets[batch].to(device, non_blocking=True)
+            x_aug, soft = _augment(x.to(device, non_blocking=True), y.to(device), cfg, n_classes, augment_gen, units_per_db, teacher)
+            x_aug = _memory_format(x_aug)
             if cfg.label_smoothing:
                 soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
             logits = trained(x_aug)
