@@ -5,7 +5,9 @@
 #   LP-FT recipe on cuda; with 2 GPUs also 2 nccl ranks), then benchmarks/gpu_train.py.
 # Needs, carried beside the tree: .whl/ (soundfile, soxr, skops, ... built for that python3) and
 # .gpu/efficientat/ (the mn04 checkpoint). Logs and results go to $OUT.
-#   bash benchmarks/gpu_checks.sh COMMIT
+#   bash benchmarks/gpu_checks.sh COMMIT [BASELINE_COMMIT]
+# With a baseline, .baseline/src (carried: `git archive BASELINE_COMMIT src | tar -x -C .baseline`)
+# is measured by the same gpu_train.py in the same call, for a like-for-like speed comparison.
 set -uo pipefail
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD/src PYTHONUNBUFFERED=1 ENVSOUND_WEIGHTS=$PWD/.gpu/efficientat
@@ -13,3 +15,7 @@ OUT=${OUT:-/tmp/gpu-checks}; mkdir -p "$OUT"
 nvidia-smi -L; python3 -c "import torch; print(torch.__version__, torch.cuda.device_count(), 'GPU(s)')"
 python3 -m pytest -q -p no:cacheprovider tests/training/test_distributed.py 2>&1 | tee "$OUT/pytest.log"
 python3 benchmarks/gpu_train.py --commit "${1:-unknown}" --out "$OUT/gpu_train.json" 2>&1 | tee "$OUT/gpu_train.log"
+python3 -m pytest -q -p no:cacheprovider tests/augment/test_online.py 2>&1 | tee "$OUT/pytest_augment.log"
+if [ -n "${2:-}" ] && [ -d .baseline/src ]; then
+  PYTHONPATH=/tmp/site:$PWD/.baseline/src python3 benchmarks/gpu_train.py --commit "$2" --out "$OUT/gpu_train_baseline.json" 2>&1 | tee "$OUT/gpu_train_baseline.log"
+fi
