@@ -21,6 +21,12 @@ def test_help_lists_commands():
         assert command in out
 
 
+def test_help_keeps_square_brackets():
+    """Help texts name extras like 'envsound[distributed]'; rich markup used to swallow them."""
+    out = envsound("predict", "--help", env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "envsound[distributed]" in out
+
+
 def test_data_info_and_verify_on_real_esc50(esc50_root):
     info = envsound("data", "info", "esc10", "--data", esc50_root)
     assert info.returncode == 0 and "400 clips, 10 classes" in info.stdout

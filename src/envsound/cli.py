@@ -13,8 +13,8 @@ import typer
 from envsound.defaults import DEFAULT_CHECKPOINT, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError, EnvsoundError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Environmental sound classification: data, cross-validation, training, prediction.")
-data_app = typer.Typer(no_args_is_help=True, help="Datasets: fetch, verify, inspect.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, help="Environmental sound classification: data, cross-validation, training, prediction.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Datasets: fetch, verify, inspect.")
 app.add_typer(data_app, name="data")
 
 DATA_OPT = typer.Option(None, "--data", help="Dataset root folder; default $ENVSOUND_ESC50 (ESC-50, else ../shared/data/esc50) or $ENVSOUND_URBANSOUND8K.")
@@ -600,7 +600,7 @@ def ensemble(
         _echo(f"report: {build_report(out)}")
 
 
-weights_app = typer.Typer(no_args_is_help=True, help="Pretrained checkpoints: list, download.")
+weights_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Pretrained checkpoints: list, download.")
 app.add_typer(weights_app, name="weights")
 
 
@@ -632,7 +632,7 @@ def weights_download(name: str = typer.Argument(DEFAULT_CHECKPOINT), url: Option
     _echo(f"{name}: {path} ({status})")
 
 
-cache_app = typer.Typer(no_args_is_help=True, help="The feature cache: list, clear.")
+cache_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="The feature cache: list, clear.")
 app.add_typer(cache_app, name="cache")
 
 
