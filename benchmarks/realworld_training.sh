@@ -59,3 +59,7 @@ finetune_arm mix 10 1.5
 # ESC-50-C of both fold models, outside set with both trained on all folds and calibrated on the
 # ensemble's CV run) against the shipped model (94.9 / 77.8 / 66.7 %) by item 8.
 finetune_arm all 4 0.6
+# (declared before its run, session 13) int8 on the shipped fine-tune half's recipe: each
+# rw_finetune_all fold model exported fp32 and --int8, both scored on that fold's test clips through
+# onnxruntime (the previous figure, onnx_int8_mn04_finetune.json, is the previous recipe's).
+$PY benchmarks/onnx_int8.py runs/bench-rw_finetune_all --name onnx_int8_rw_finetune_all
