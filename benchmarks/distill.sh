@@ -66,3 +66,8 @@ $PY benchmarks/wise_ft.py kd_student_lpft --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 
 $PY benchmarks/esc50_cv.py --name kd_student_lpft_e40 --config configs/mn04_lpft_frozen_bn.json --save-models \
   --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune --set distill_weight=0.5 --set epochs=40
 $PY benchmarks/wise_ft.py kd_student_lpft_e40 --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft_e40
+# (declared before its run, session 13) WiSE-FT's known claim is robustness more than accuracy:
+# ESC-50-C of the WiSE fold models (α = 0.5) against their fine-tuned end (kd_student_lpft: mCA
+# 76.4 %) and the LP-FT recipe the shipped probe + fine-tune pair reaches (80.3 %). On the e40
+# student if its WiSE network is the better in CV, else on wise_kd_student_lpft.
+$PY benchmarks/robustness.py runs/bench-wise_kd_student_lpft --name robustness_wise_kd_student_lpft
