@@ -71,3 +71,11 @@ $PY benchmarks/wise_ft.py kd_student_lpft_e40 --alpha 0.5 --curve 0 0.2 0.3 0.4 
 # 76.4 %) and the LP-FT recipe the shipped probe + fine-tune pair reaches (80.3 %). On the e40
 # student if its WiSE network is the better in CV, else on wise_kd_student_lpft.
 $PY benchmarks/robustness.py runs/bench-wise_kd_student_lpft --name robustness_wise_kd_student_lpft
+# (declared before its run, session 13) If kd_student_lpft_e40 or its WiSE network reaches 94.5 %
+# in CV (#19 item 1), the better of the two is measured like the #15 arms: ESC-50-C of its fold
+# models; and one network trained on all folds with the same recipe (teacher: the pair trained on
+# all folds that the CV teacher's runs stand for, i.e. the probe + clean fine-tune file shipped
+# until session 12, runs/previous-shipped.pt; with --set wise_alpha=0.5 if the WiSE network is the
+# one), calibrated on its CV run, on the outside set. Decision: #15's item 8 rule for the default
+# model (better outside and on ESC-50-C than the shipped pair, CV within 0.5); if it is not met, the
+# single network is offered as a second model file and the shipped pair stays the default.
