@@ -70,7 +70,10 @@ $PY benchmarks/wise_ft.py kd_student_lpft_e40 --alpha 0.5 --curve 0 0.2 0.3 0.4 
 # ESC-50-C of the WiSE fold models (α = 0.5) against their fine-tuned end (kd_student_lpft: mCA
 # 76.4 %) and the LP-FT recipe the shipped probe + fine-tune pair reaches (80.3 %). On the e40
 # student if its WiSE network is the better in CV, else on wise_kd_student_lpft.
-$PY benchmarks/robustness.py runs/bench-wise_kd_student_lpft --name robustness_wise_kd_student_lpft
+# Run on the e40 student's WiSE network (94.25 % against 94.05 % for the 20-epoch one), with its
+# fine-tuned end beside it (declared with it, session 13) so the comparison changes only α:
+$PY benchmarks/robustness.py runs/bench-wise_kd_student_lpft_e40 --name robustness_wise_kd_student_lpft_e40
+$PY benchmarks/robustness.py runs/bench-kd_student_lpft_e40 --name robustness_kd_student_lpft_e40
 # (declared before its run, session 13) If kd_student_lpft_e40 or its WiSE network reaches 94.5 %
 # in CV (#19 item 1), the better of the two is measured like the #15 arms: ESC-50-C of its fold
 # models; and one network trained on all folds with the same recipe (teacher: the pair trained on
