@@ -11,6 +11,8 @@ with a linear probe fitted on that fold's training clips (``head_init=probe``). 
 rebuilt here exactly as the training loop built it, from the training folds only, so the fold's
 test clips are seen only when the interpolated network is scored. α is fixed by ``--alpha`` in
 advance; ``--curve`` also scores other α values and records them, for reading, never for choosing.
+Training with ``--set wise_alpha=A`` does the same inside the loop (``training/ema.py``), so a model
+file is made the same way; this script reuses a run's kept fold models instead of retraining.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from envsound.features.cache import load_or_compute
 from envsound.models.model_file import load_model, save_model
 from envsound.models.registry import get_model, resolve, run_config_dict
 from envsound.runs import device_name, environment, save_fold, summarize
+from envsound.training.ema import interpolate_weights
 from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,11 +44,6 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from esc50_cv import git_commit  # noqa: E402
 
 BATCH = 64
-
-
-def interpolate(start: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float) -> dict[str, torch.Tensor]:
-    """(1 − α)·start + α·tuned for every floating-point tensor; counters are the tuned network's."""
-    return {k: torch.lerp(start[k], v, alpha) if v.is_floating_point() else v.clone() for k, v in tuned.items()}
 
 
 def probabilities(network: torch.nn.Module, x: np.ndarray) -> np.ndarray:
@@ -98,7 +96,7 @@ def main() -> None:
         start_state, tuned_state = start.state_dict(), tuned.model.state_dict()
         network = spec.build(len(manifest.classes), cfg, pretrained=False)
         for alpha in alphas:
-            network.load_state_dict(interpolate(start_state, tuned_state, alpha))
+            network.load_state_dict(interpolate_weights(start_state, tuned_state, alpha))
             probs = probabilities(network, x_all[test_idx])
             curve[f"{alpha:g}"].append(float((probs.argmax(1) == y_all[test_idx]).mean()))
             if alpha == args.alpha:

@@ -34,6 +34,7 @@ class TrainConfig:
     ema_decay: float = 0.998  # weight average that is evaluated and saved; 0 disables
     head_init: str = "random"  # "probe": fit a linear probe on the frozen backbone first (LP-FT)
     freeze_norm_stats: bool = False  # BatchNorm keeps (and uses) its pretrained running statistics
+    wise_alpha: float = 1.0  # WiSE-FT: keep (1 - a) * the LP-FT start + a * the tuned weights; 1: the tuned ones
     sync_batchnorm: bool = False  # under torchrun: batch statistics over all ranks (GPU training only)
     seed: int = 0
     threads: int | None = None  # torch intra-op threads; None = torch's default
@@ -49,6 +50,10 @@ class TrainConfig:
             raise ConfigError(f"head_init must be 'random' or 'probe', got {self.head_init!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if not 0.0 < self.wise_alpha <= 1.0:
+            raise ConfigError(f"wise_alpha must be in (0, 1], got {self.wise_alpha}")
+        if self.wise_alpha < 1.0 and self.head_init != "probe":
+            raise ConfigError("wise_alpha below 1 needs head_init='probe': WiSE-FT averages the tuned weights with the probe they started from")
         if not 0.0 <= self.distill_weight <= 1.0:
             raise ConfigError(f"distill_weight must be in [0, 1], got {self.distill_weight}")
         if (self.distill_weight > 0) != bool(self.teacher):

@@ -184,6 +184,31 @@ def test_head_init_probe_through_the_loop(offline_weights):
         TrainConfig(head_init="imagenet")
 
 
+def test_wise_alpha_keeps_the_average_of_the_lpft_start_and_the_tuned_weights(offline_weights):
+    from envsound.config import TrainConfig
+    from envsound.training.loop import train_network
+
+    x, y = _sine_batch()
+    recipe = dict(model="mn04_finetune", epochs=1, batch_size=6, lr=1e-3, warmup_epochs=0, mixup_alpha=0.0, head_init="probe", ema_decay=0.0)
+    torch.manual_seed(0)
+    start = PretrainedClassifier(n_classes=2)
+    start.fit_head_probe(x, y)
+    networks = {}
+    for alpha in (1.0, 0.5):
+        torch.manual_seed(0)
+        networks[alpha] = PretrainedClassifier(n_classes=2)
+        train_network(networks[alpha], x, y, TrainConfig(**recipe, wise_alpha=alpha), 2)
+    start_w, tuned_w, wise_w = (m.state_dict() for m in (start, networks[1.0], networks[0.5]))
+    assert any(not torch.equal(start_w[k], tuned_w[k]) for k in tuned_w)  # training moved the weights
+    for key, value in wise_w.items():
+        expected = (start_w[key] + tuned_w[key]) / 2 if value.is_floating_point() else tuned_w[key]
+        torch.testing.assert_close(value, expected, rtol=1e-5, atol=1e-6, msg=key)
+    with pytest.raises(ConfigError, match="wise_alpha below 1 needs head_init='probe'"):
+        TrainConfig(wise_alpha=0.5)
+    with pytest.raises(ConfigError, match="wise_alpha must be in"):
+        TrainConfig(head_init="probe", wise_alpha=0.0)
+
+
 def test_download_from_local_server_with_checksum(shared_weights, tmp_path, monkeypatch):
     handler = partial(SimpleHTTPRequestHandler, directory=str(shared_weights))
     handler.log_message = lambda *a: None

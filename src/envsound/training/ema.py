@@ -1,4 +1,5 @@
-"""Exponential moving average of a network's weights, the copy that gets evaluated and saved."""
+"""Averages of a network's weights: the exponential moving average over training (evaluated and
+saved), and the interpolation of the end of training with its start (WiSE-FT)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,12 @@ class WeightAverage:
     def load_state_dict(self, state: dict) -> None:
         self.module.load_state_dict(state["module"])
         self.updates = state["updates"]
+
+
+def interpolate_weights(start: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float) -> dict[str, torch.Tensor]:
+    """(1 − α)·start + α·tuned for every floating-point tensor; integer counters are the tuned ones.
+
+    WiSE-FT (Wortsman et al. 2022): one network between a fine-tune and the weights it started
+    from. It needs a start the fine-tune stayed near, which LP-FT (``head_init="probe"``) gives.
+    """
+    return {k: torch.lerp(start[k].to(v.device), v, alpha) if v.is_floating_point() else v.clone() for k, v in tuned.items()}

@@ -29,7 +29,7 @@ from envsound.errors import ConfigError, RunError
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.progress import warn
 from envsound.training.distributed import check_batch, current_world, gather_to_all, rank_batch, sum_across, unwrap_sync_batchnorm, wrap
-from envsound.training.ema import WeightAverage
+from envsound.training.ema import WeightAverage, interpolate_weights
 from envsound.utils import atomic_path
 
 EpochCallback = Callable[[int, dict], None]
@@ -152,6 +152,9 @@ def train_network(
         if not hasattr(model, "fit_head_probe"):
             raise ConfigError(f"head_init='probe' needs a pretrained backbone with a linear head; {type(model).__name__} has none")
         model.fit_head_probe(x_train, y_train)
+    start = None
+    if cfg.wise_alpha < 1.0:  # the LP-FT start, kept to average with at the end (in the checkpoint too)
+        start = state["wise_start"] if resuming else {k: v.detach().clone() for k, v in model.state_dict().items()}
     device = training_device()
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -249,6 +252,7 @@ def train_network(
                         "world_size": world.size,
                         "history": history.to_dict(),
                         "average": average.state_dict() if average else None,
+                        "wise_start": start,
                         "identity": identity,
                     },
                     tmp,
@@ -261,4 +265,6 @@ def train_network(
         model.load_state_dict(average.module.state_dict())
     unwrap_sync_batchnorm(model)
     model.to("cpu")
+    if start is not None:
+        model.load_state_dict(interpolate_weights(start, model.state_dict(), cfg.wise_alpha))
     return history
