@@ -57,6 +57,7 @@ def test_band_limits_remove_what_lies_outside_the_band():
         assert spectrum[outside].sum() / spectrum.sum() < 1e-3
 
 
+@pytest.mark.slow
 def test_reverb_rooms_measure_their_rt60():
     for rt60 in SETTINGS["reverb"]:
         rir = room_impulse_response(rt60, 16000, np.random.default_rng(1))

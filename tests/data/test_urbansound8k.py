@@ -96,6 +96,7 @@ def test_fetch_checks_sha256_and_verifies_before_moving_into_place(us8k, tmp_pat
         server.close()
 
 
+@pytest.mark.slow
 def test_ten_fold_cross_validation_on_official_folds(us8k, tmp_path):
     """`envsound cv --dataset urbansound8k`: 4-s features, ten folds, each tested on its own clips only."""
     result = subprocess.run([sys.executable, "-m", "envsound.cli", "cv", "--dataset", "urbansound8k", "--data", str(us8k), "--model", "compact",

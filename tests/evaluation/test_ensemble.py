@@ -72,6 +72,7 @@ def test_ensemble_refuses_runs_that_do_not_match(tmp_path):
         ensemble_runs([tmp_path / "a", tmp_path / "b"], tmp_path / "a")
 
 
+@pytest.mark.slow
 def test_ensemble_cli_writes_a_report(tmp_path):
     _pair(tmp_path)
     result = subprocess.run([sys.executable, "-m", "envsound.cli", "ensemble", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "ens")],

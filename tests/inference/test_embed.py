@@ -48,6 +48,7 @@ def test_embeddings_per_file_and_window(offline_weights, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.wav", "emb.npz", "long.wav"]  # no temp files left
 
 
+@pytest.mark.slow
 def test_embed_cli(offline_weights, tmp_path):
     def envsound(*args):
         return subprocess.run([sys.executable, "-m", "envsound.cli", "embed", *map(str, args)], capture_output=True, text=True, timeout=300)
