@@ -184,7 +184,7 @@ def test_head_init_probe_through_the_loop(offline_weights):
         TrainConfig(head_init="imagenet")
 
 
-def test_wise_alpha_keeps_the_average_of_the_lpft_start_and_the_tuned_weights(offline_weights):
+def test_wise_alpha_keeps_the_average_of_the_lpft_start_and_the_tuned_weights(offline_weights, tmp_path):
     from envsound.config import TrainConfig
     from envsound.training.loop import train_network
 
@@ -203,6 +203,25 @@ def test_wise_alpha_keeps_the_average_of_the_lpft_start_and_the_tuned_weights(of
     for key, value in wise_w.items():
         expected = (start_w[key] + tuned_w[key]) / 2 if value.is_floating_point() else tuned_w[key]
         torch.testing.assert_close(value, expected, rtol=1e-5, atol=1e-6, msg=key)
+    # killed after its first epoch and resumed in a fresh network: the start comes from the checkpoint
+    class Killed(Exception):
+        pass
+
+    def kill(epoch, _):
+        raise Killed
+
+    checkpoint = tmp_path / "checkpoint.pt"
+    two_epochs = TrainConfig(**{**recipe, "epochs": 2}, wise_alpha=0.5)
+    torch.manual_seed(0)
+    straight = PretrainedClassifier(n_classes=2)
+    train_network(straight, x, y, two_epochs, 2)
+    torch.manual_seed(0)
+    with pytest.raises(Killed):
+        train_network(PretrainedClassifier(n_classes=2), x, y, two_epochs, 2, checkpoint=checkpoint, on_epoch=kill)
+    resumed = PretrainedClassifier(n_classes=2)  # a new process: a fresh head, never probe-fitted
+    train_network(resumed, x, y, two_epochs, 2, checkpoint=checkpoint)
+    for key, value in straight.state_dict().items():
+        torch.testing.assert_close(resumed.state_dict()[key], value, rtol=1e-5, atol=1e-6, msg=key)
     with pytest.raises(ConfigError, match="wise_alpha below 1 needs head_init='probe'"):
         TrainConfig(wise_alpha=0.5)
     with pytest.raises(ConfigError, match="wise_alpha must be in"):
