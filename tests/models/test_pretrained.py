@@ -184,6 +184,7 @@ def test_head_init_probe_through_the_loop(offline_weights):
         TrainConfig(head_init="imagenet")
 
 
+@pytest.mark.slow
 def test_wise_alpha_keeps_the_average_of_the_lpft_start_and_the_tuned_weights(offline_weights, tmp_path):
     from envsound.config import TrainConfig
     from envsound.training.loop import train_network
