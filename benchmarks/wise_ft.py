@@ -37,19 +37,12 @@ from envsound.models.model_file import load_model, save_model
 from envsound.models.registry import get_model, resolve, run_config_dict
 from envsound.runs import device_name, environment, save_fold, summarize
 from envsound.training.ema import interpolate_weights
+from envsound.training.fitting import predict_proba
 from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 from esc50_cv import git_commit  # noqa: E402
-
-BATCH = 64
-
-
-def probabilities(network: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    network.eval()
-    with torch.inference_mode():
-        return np.concatenate([network(torch.from_numpy(x[i : i + BATCH])).softmax(1).double().numpy() for i in range(0, len(x), BATCH)])
 
 
 def main() -> None:
@@ -79,9 +72,10 @@ def main() -> None:
     if out_dir.exists():  # derived in minutes from kept fold models: recompute rather than resume
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
+    made = cfg.with_train(wise_alpha=args.alpha)  # what `--set wise_alpha` would train: the models say how they were made
     write_json(
         out_dir / "config.json",
-        {**saved, "command": command, "environment": environment(), "wise_ft": {"source": str(source.relative_to(REPO) if source.is_relative_to(REPO) else source), "alpha": args.alpha}},
+        {**saved, "run": run_config_dict(made), "command": command, "environment": environment(), "wise_ft": {"source": str(source.relative_to(REPO) if source.is_relative_to(REPO) else source), "alpha": args.alpha}},
     )
     alphas = sorted({args.alpha, *args.curve})
     curve: dict[str, list[float]] = {f"{a:g}": [] for a in alphas}
@@ -97,12 +91,12 @@ def main() -> None:
         network = spec.build(len(manifest.classes), cfg, pretrained=False)
         for alpha in alphas:
             network.load_state_dict(interpolate_weights(start_state, tuned_state, alpha))
-            probs = probabilities(network, x_all[test_idx])
+            probs = predict_proba(spec, network, x_all[test_idx], len(manifest.classes))
             curve[f"{alpha:g}"].append(float((probs.argmax(1) == y_all[test_idx]).mean()))
             if alpha == args.alpha:
                 fold_dir = out_dir / f"fold-{fold}"
                 fold_dir.mkdir()
-                save_model(fold_dir / "model.pt", spec, network, manifest.classes, cfg, {**tuned.info, "wise_ft_alpha": alpha})
+                save_model(fold_dir / "model.pt", spec, network, manifest.classes, made, {**tuned.info, "wise_ft_alpha": alpha})
                 save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, {})
                 accuracy = curve[f"{alpha:g}"][-1]
         write_json(
@@ -130,7 +124,7 @@ def main() -> None:
         "curve": {a: {"fold_accuracy": acc, "mean_accuracy": float(np.mean(acc))} for a, acc in curve.items()},
         "curve_note": "every α scored on the test folds, for reading only: α was fixed before any was scored",
         "source": {"name": args.run, "mean_accuracy": source_result["mean_accuracy"], "command": source_result["command"]},
-        "config": {"run": run_config_dict(cfg), "alpha": args.alpha},
+        "config": {"run": run_config_dict(made), "alpha": args.alpha},
         "device": device_name(),
         "command": command,
         "commit": git_commit(),
