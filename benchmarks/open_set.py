@@ -29,6 +29,12 @@ L2-normalised embedding to its K-th nearest training embedding (K = 1 here: 1600
 32 per class, where the paper's K is a small fraction of the training set).
   knn             the nearest-neighbour distance alone
   knn_joint       confidence and the nearest-neighbour distance, cut at the same quantile
+Added in session 14, declared before their run (benchmarks/trust.sh, item 9), with ``--exposure
+runs/exposure`` (an exposure set: music, speech and UI tones from Debian packages the outside set
+does not use): outlier exposure, the exposure embeddings' k-means centroids as outlier means.
+  oe              md minus the squared distance to the nearest exposure centroid (Novelty's
+                  relative score) alone
+  oe_joint        oe and confidence, cut at the same quantile
 Reported per rule, averaged over the 25 cells: unknowns accepted (false-accept rate), in-set
 accuracy on the clips answered, and each score's AUROC (in-set vs unknown).
 Decision declared with it (and for the session-12 rules alike): a rule replaces md_joint only if it accepts >= 2 points fewer unknowns
@@ -47,8 +53,9 @@ from pathlib import Path
 import numpy as np
 
 from envsound.data import load_esc50
+from envsound.evaluation.calibration import exposure_embeddings
 from envsound.features.cache import load_or_compute
-from envsound.models.calibration import Novelty, common_quantile_thresholds, joint_thresholds
+from envsound.models.calibration import Novelty, common_quantile_thresholds, exposure_centroids, joint_thresholds
 from envsound.models.classic import linear_probe
 from envsound.models.embedding import EfficientATEmbeddingExtractor
 from envsound.models.zero_shot import AudioSetZeroShot
@@ -61,6 +68,7 @@ from esc50_cv import git_commit  # noqa: E402
 RECALL = 0.95
 RULES = ("confidence", "md", "md_joint", "rmd", "rmd_joint", "tags", "md_tags", "tags_joint", "knn", "knn_joint")
 KNN = 1
+EXPOSURE_RULES = ("oe", "oe_joint")  # with --exposure
 
 
 def background_distance(train: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -83,13 +91,13 @@ def accepted(confidence: np.ndarray, distance: np.ndarray, tags: np.ndarray, rul
         return np.all([score >= bound for score, bound in zip(scores, bounds)], axis=0)
     if rule == "confidence":
         return confidence >= np.quantile(confidence[in_set], 1 - RECALL)
-    if rule in ("md", "rmd", "knn"):
+    if rule in ("md", "rmd", "knn", "oe"):
         return distance <= np.quantile(distance[in_set], RECALL)
     t_conf, t_dist = joint_thresholds(confidence[in_set], distance[in_set], RECALL)
     return (confidence >= t_conf) & (distance <= t_dist)
 
 
-def cell(x: np.ndarray, zero_shot: np.ndarray, y: np.ndarray, fold: np.ndarray, unknown_classes: np.ndarray, test_fold: int) -> dict:
+def cell(x: np.ndarray, zero_shot: np.ndarray, y: np.ndarray, fold: np.ndarray, unknown_classes: np.ndarray, test_fold: int, outliers: np.ndarray | None = None) -> dict:
     from sklearn.metrics import roc_auc_score
 
     known = ~np.isin(y, unknown_classes)
@@ -104,15 +112,17 @@ def cell(x: np.ndarray, zero_shot: np.ndarray, y: np.ndarray, fold: np.ndarray, 
     md = Novelty.fit(x[train], remap[y[train]], len(labels)).distance(x[test])
     rmd = md - background_distance(x[train], x[test])
     knn = neighbour_distance(x[train], x[test])
+    oe = None if outliers is None else Novelty.fit(x[train], remap[y[train]], len(labels), outliers).distance(x[test])
     tags = zero_shot[test][:, labels].max(axis=1)  # the known classes' AudioSet evidence
     in_set = known[test]
     correct = predicted == remap[y[test]]
     out = {"unknown_classes": unknown_classes.tolist(), "test_fold": test_fold, "in_set": int(in_set.sum()), "unknown": int((~in_set).sum()),
            "probe_accuracy_in_set": float(correct[in_set].mean())}
-    for name, score in (("confidence", confidence), ("md", -md), ("rmd", -rmd), ("tags", tags), ("knn", -knn)):
+    scores = [("confidence", confidence), ("md", -md), ("rmd", -rmd), ("tags", tags), ("knn", -knn)] + ([] if oe is None else [("oe", -oe)])
+    for name, score in scores:
         out[f"auroc_{name}"] = float(roc_auc_score(in_set, score))
-    for rule in RULES:
-        distance = {"rmd": rmd, "knn": knn}.get(rule.split("_")[0], md)
+    for rule in RULES + (() if oe is None else EXPOSURE_RULES):
+        distance = {"rmd": rmd, "knn": knn, "oe": oe}.get(rule.split("_")[0], md)
         answered = accepted(confidence, distance, tags, rule, in_set)
         out[rule] = {"unknown_accepted": float(answered[~in_set].mean()), "in_set_answered": float(answered[in_set].mean()),
                      "accuracy_answered": float(correct[in_set & answered].mean())}
@@ -124,6 +134,7 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=5, help="groups of held-out classes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="open_set")
+    parser.add_argument("--exposure", type=Path, default=None, help="a folder of sounds of none of the classes (scripts/build_outside_set.py --manifest benchmarks/exposure/manifest.csv)")
     args = parser.parse_args()
     commit, started = git_commit(), time.perf_counter()
     manifest = load_esc50()
@@ -132,20 +143,25 @@ def main() -> None:
     zero_shot = AudioSetZeroShot(manifest.classes).scores(logits)  # (clips, 50), columns in manifest.classes order
     y = np.array([manifest.classes.index(c.label) for c in manifest.clips])
     fold = np.array([c.fold for c in manifest.clips])
+    outliers = None
+    if args.exposure is not None:
+        outliers = exposure_centroids(exposure_embeddings(args.exposure, EfficientATEmbeddingExtractor(), np.asarray))
+    rules = RULES + (() if outliers is None else EXPOSURE_RULES)
     groups = np.array_split(np.random.default_rng(args.seed).permutation(len(manifest.classes)), args.splits)
     cells = []
     for g, unknown_classes in enumerate(groups):
         for k in sorted(set(fold.tolist())):
-            cells.append(cell(x, zero_shot, y, fold, np.sort(unknown_classes), k))
-            print(f"group {g + 1}/{len(groups)} fold {k}: " + "  ".join(f"{r} {cells[-1][r]['unknown_accepted']:.1%}" for r in RULES), flush=True)
-    summary = {rule: {key: float(np.mean([c[rule][key] for c in cells])) for key in ("unknown_accepted", "in_set_answered", "accuracy_answered")} for rule in RULES}
-    summary.update({f"auroc_{s}": float(np.mean([c[f"auroc_{s}"] for c in cells])) for s in ("confidence", "md", "rmd", "tags", "knn")})
+            cells.append(cell(x, zero_shot, y, fold, np.sort(unknown_classes), k, outliers))
+            print(f"group {g + 1}/{len(groups)} fold {k}: " + "  ".join(f"{r} {cells[-1][r]['unknown_accepted']:.1%}" for r in rules), flush=True)
+    summary = {rule: {key: float(np.mean([c[rule][key] for c in cells])) for key in ("unknown_accepted", "in_set_answered", "accuracy_answered")} for rule in rules}
+    summary.update({f"auroc_{s}": float(np.mean([c[f"auroc_{s}"] for c in cells])) for s in ("confidence", "md", "rmd", "tags", "knn") + (("oe",) if outliers is not None else ())})
     write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", {
         "name": args.name, "recall": RECALL, "seed": args.seed, "splits": args.splits, "summary": summary, "cells": cells,
+        "exposure": None if args.exposure is None else {"folder": str(args.exposure), "centroids": len(outliers)},
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
         "commit": commit, "date": datetime.now(timezone.utc).date().isoformat(), "seconds": round(time.perf_counter() - started, 1),
     })
-    for rule in RULES:
+    for rule in rules:
         s = summary[rule]
         print(f"{rule:11s} unknowns accepted {s['unknown_accepted']:.1%}  in-set answered {s['in_set_answered']:.1%}  accuracy answered {s['accuracy_answered']:.1%}")
 

@@ -558,6 +558,8 @@ def calibrate(
     out: Optional[Path] = typer.Option(None, help="Where to write the calibrated model file (with --model)."),
     recall: float = typer.Option(0.95, help="Share of in-set clips the abstention threshold keeps answered."),
     novelty: bool = typer.Option(True, help="With --model: also abstain on clips whose embedding is far from every class (Mahalanobis)."),
+    exposure: Optional[Path] = typer.Option(None, help="With --model: a folder of sounds that are none of the classes (music, speech, UI tones, ...); "
+                                            "novelty is then measured relative to them (outlier exposure)."),
 ) -> None:
     """Fit temperature scaling and an abstention threshold on a run's out-of-fold predictions.
 
@@ -572,14 +574,22 @@ def calibrate(
         raise ConfigError("--model and --out go together")
     from envsound.models.model_file import load_model, save_model
 
+    if exposure is not None and (model is None or not novelty):
+        raise ConfigError("--exposure needs --model and --novelty")
+    if exposure is not None and not exposure.is_dir():
+        raise ConfigError(f"--exposure {exposure}: not a folder")
     loaded = load_model(model) if model is not None else None
-    figures, final, stats = calibrate_run(run_dir, recall, loaded if novelty else None)
+    figures, final, stats = calibrate_run(run_dir, recall, loaded if novelty else None, exposure)
     _echo(f"cross-fitted: ECE {figures['ece']:.2%} -> {figures['ece_calibrated']:.2%}, NLL {figures['nll']:.3f} -> {figures['nll_calibrated']:.3f}; "
           f"abstaining answers {figures['coverage']:.1%} of clips, {figures['accuracy_answered']:.1%} of those right (all: {figures['accuracy']:.1%})")
     distance = f", or distance above {final.distance_above:.0f}" if final.distance_above is not None else ""
     _echo(f"fitted on all folds: temperature {final.temperature:.3f}, unknown below {final.abstain_below:.3f}{distance}")
     if loaded is not None and out is not None:
-        save_model(out, loaded.spec, loaded.model, loaded.classes, loaded.config, {**loaded.info, "calibrated_from": str(run_dir)}, final, stats)
+        info = {**loaded.info, "calibrated_from": str(run_dir)}
+        info.pop("exposure", None)
+        if exposure is not None:
+            info["exposure"] = str(exposure)
+        save_model(out, loaded.spec, loaded.model, loaded.classes, loaded.config, info, final, stats)
         _echo(f"calibrated model → {out}")
 
 

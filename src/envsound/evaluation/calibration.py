@@ -5,53 +5,79 @@ the other folds only) and fits the one calibration a model trained on all folds 
 from every fold's out-of-fold predictions: the same recipe's predictions on clips it did not see.
 Given that model, "none of these" also uses novelty: the Mahalanobis distance of the model's own
 embedding of a clip to the nearest class mean, its statistics for each fold fitted without it.
+Given also an exposure folder (sounds that are none of the classes; never ESC-50 clips, so every
+fold may use it), that distance is taken relative to the exposure set's centroids.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
+from envsound.audio import is_audio_file, load_audio, split_windows
 from envsound.data import load_dataset
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
-from envsound.models.calibration import Calibration, Novelty, cross_fit, fit_calibration, out_of_fold_distances
+from envsound.models.calibration import Calibration, Novelty, cross_fit, exposure_centroids, fit_calibration, out_of_fold_distances
 from envsound.models.model_file import LoadedModel
 from envsound.runs import RunResults, load_run
 
 
-def clip_embeddings(loaded: LoadedModel, results: RunResults, batch_size: int = 32) -> np.ndarray:
-    """The model's embedding (what its novelty statistics use) of every clip of the run, in the
-    run's prediction order; features come from the feature cache."""
-    run = results.config["run"]
-    manifest = load_dataset(run["dataset"], run.get("data_root"))
-    features = load_or_compute(manifest, loaded.extractor, show_progress=False).features
-    index = {c.clip_id: i for i, c in enumerate(manifest.clips)}
-    rows = np.array([index[c] for c in results.clip_ids])
+def feature_embeddings(loaded: LoadedModel, features: np.ndarray, batch_size: int = 32) -> np.ndarray:
+    """The model's embedding (what its novelty statistics use) of front-end ``features``: a
+    network's pooled embedding, a probe's features as they are."""
     if loaded.spec.kind != "network":
-        return np.asarray(features[rows], dtype=np.float64)
+        return np.asarray(features, dtype=np.float64)
     model = loaded.model
     if not hasattr(model, "forward_with_embedding"):
         raise RunError(f"model '{loaded.spec.name}' exposes no embedding for novelty")
     out = []
     with torch.inference_mode():
-        for i in range(0, len(rows), batch_size):
-            out.append(model.forward_with_embedding(torch.from_numpy(np.asarray(features[rows[i : i + batch_size]])))[1].numpy())
+        for i in range(0, len(features), batch_size):
+            out.append(model.forward_with_embedding(torch.from_numpy(np.ascontiguousarray(features[i : i + batch_size], dtype=np.float32)))[1].numpy())
     return np.concatenate(out).astype(np.float64)
 
 
-def calibrate_run(run_dir: str | Path, recall: float = 0.95, model: LoadedModel | None = None) -> tuple[dict, Calibration, Novelty | None]:
+def clip_embeddings(loaded: LoadedModel, results: RunResults, batch_size: int = 32) -> np.ndarray:
+    """The model's embedding of every clip of the run, in the run's prediction order; features
+    come from the feature cache."""
+    run = results.config["run"]
+    manifest = load_dataset(run["dataset"], run.get("data_root"))
+    features = load_or_compute(manifest, loaded.extractor, show_progress=False).features
+    index = {c.clip_id: i for i, c in enumerate(manifest.clips)}
+    rows = np.array([index[c] for c in results.clip_ids])
+    return feature_embeddings(loaded, np.asarray(features[rows]), batch_size)
+
+
+def exposure_embeddings(folder: str | Path, extractor: Any, embed: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """One embedding per audio file under ``folder``: ``embed`` of the ``extractor``'s features of
+    its half-overlapping windows, averaged, as ``predict`` averages a file's windows."""
+    paths = sorted(p for p in Path(folder).rglob("*") if p.is_file() and is_audio_file(p))
+    if not paths:
+        raise RunError(f"{folder}: no audio files for an exposure set")
+    size = round(extractor.clip_seconds * extractor.sample_rate)
+    return np.stack([np.asarray(embed(extractor(split_windows(load_audio(p, extractor.sample_rate), size)[0].astype(np.float32)))).mean(axis=0) for p in paths])
+
+
+def calibrate_run(run_dir: str | Path, recall: float = 0.95, model: LoadedModel | None = None, exposure: str | Path | None = None) -> tuple[dict, Calibration, Novelty | None]:
     """(cross-fitted figures, the calibration fitted on all out-of-fold predictions, the novelty
-    statistics fitted on all clips, when ``model`` is given and has an embedding)."""
+    statistics fitted on all clips, when ``model`` is given and has an embedding). ``exposure``: a
+    folder of sounds that are none of the classes, whose centroids make the novelty relative."""
     results = load_run(run_dir)
     if len(results.folds) < 2:
         raise RunError(f"{run_dir}: calibration needs a run of at least two folds (each fold is calibrated from the others)")
+    if exposure is not None and model is None:
+        raise RunError("an exposure set needs the model whose embedding novelty reads (--model, with --novelty)")
     embeddings = clip_embeddings(model, results) if model is not None else None
-    figures = cross_fit(results.probs, results.targets, results.fold_of, recall, embeddings)
+    outliers = None
+    if exposure is not None and model is not None:
+        outliers = exposure_centroids(exposure_embeddings(exposure, model.extractor, lambda features: feature_embeddings(model, features)))
+    figures = cross_fit(results.probs, results.targets, results.fold_of, recall, embeddings, outliers)
     n_classes = results.probs.shape[1]
-    distance = None if embeddings is None else out_of_fold_distances(embeddings, results.targets, results.fold_of, n_classes)
+    distance = None if embeddings is None else out_of_fold_distances(embeddings, results.targets, results.fold_of, n_classes, outliers=outliers)
     final = fit_calibration(results.probs, results.targets, recall, fitted_on=f"out-of-fold predictions of {Path(run_dir).name}, folds {results.folds}", distance=distance)
-    novelty = None if embeddings is None else Novelty.fit(embeddings, results.targets, n_classes)
+    novelty = None if embeddings is None else Novelty.fit(embeddings, results.targets, n_classes, outliers)
     return figures, final, novelty

@@ -106,6 +106,8 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
         sidecar["calibration"] = loaded.calibration.to_dict()
     if whitening is not None:  # the class means in the whitened space the graph's "embedding" output lives in
         sidecar["novelty_whitened_means"] = (loaded.novelty.means @ whitening).astype(np.float32).tolist()
+        if loaded.novelty.outliers is not None:  # exposure-set centroids, in the same space
+            sidecar["novelty_whitened_outliers"] = (loaded.novelty.outliers @ whitening).astype(np.float32).tolist()
     with atomic_path(out.with_name(out.name + SIDECAR_SUFFIX)) as tmp:
         tmp.write_text(json.dumps(sidecar, indent=2) + "\n")
     return out

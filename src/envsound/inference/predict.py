@@ -211,6 +211,8 @@ class Predictor:
             # The graph's embedding is already whitened, so the novelty distance is a plain squared one.
             means = meta.get("novelty_whitened_means")
             means = None if means is None else np.asarray(means, dtype=np.float64).reshape(len(means), -1)
+            outliers = meta.get("novelty_whitened_outliers")
+            outliers = None if outliers is None else np.asarray(outliers, dtype=np.float64).reshape(len(outliers), -1)
         except (ValueError, KeyError, TypeError) as err:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
         scorer = OnnxScorer(path)
@@ -218,7 +220,7 @@ class Predictor:
         if isinstance(front_end, WaveformInput):
             predictor.batch_seconds = ONNX_WAVEFORM_BATCH_SECONDS
         if scorer.has_embedding and means is not None:
-            predictor.novelty = Novelty(means, np.eye(means.shape[1]))
+            predictor.novelty = Novelty(means, np.eye(means.shape[1]), outliers)
             predictor.score_with_embedding = scorer.with_embedding
         return predictor
 

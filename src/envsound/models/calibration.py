@@ -111,7 +111,8 @@ def fit_calibration(probs: np.ndarray, targets: np.ndarray, recall: float = 0.95
     return Calibration(temperature, t_conf, recall, fitted_on, t_dist)
 
 
-def out_of_fold_distances(embeddings: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, n_classes: int, leave_out: int | None = None) -> np.ndarray:
+def out_of_fold_distances(embeddings: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, n_classes: int, leave_out: int | None = None,
+                          outliers: np.ndarray | None = None) -> np.ndarray:
     """Each clip's novelty distance from class statistics fitted without its own fold (and without
     fold ``leave_out``): what a model that never heard the clip would measure."""
     distance = np.full(len(targets), np.nan)
@@ -119,14 +120,16 @@ def out_of_fold_distances(embeddings: np.ndarray, targets: np.ndarray, fold_of: 
         if fold == leave_out:
             continue
         fit_on = (fold_of != fold) & (fold_of != leave_out) if leave_out is not None else fold_of != fold
-        distance[fold_of == fold] = Novelty.fit(embeddings[fit_on], targets[fit_on], n_classes).distance(embeddings[fold_of == fold])
+        distance[fold_of == fold] = Novelty.fit(embeddings[fit_on], targets[fit_on], n_classes, outliers).distance(embeddings[fold_of == fold])
     return distance
 
 
-def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recall: float = 0.95, embeddings: np.ndarray | None = None) -> dict:
+def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recall: float = 0.95, embeddings: np.ndarray | None = None,
+              outliers: np.ndarray | None = None) -> dict:
     """Calibration judged without leaks: each test fold is scaled and thresholded with a temperature
     and threshold(s) fitted on the *other* folds' out-of-fold predictions (and, with ``embeddings``,
-    novelty distances from statistics that never saw the test fold), then scored; the figures are
+    novelty distances from statistics that never saw the test fold; ``outliers``: exposure-set
+    centroids, which are not ESC-50 clips and so serve every fold), then scored; the figures are
     pooled over folds. Needs at least two folds (three with embeddings)."""
     folds = sorted(int(f) for f in np.unique(fold_of))
     if len(folds) < 2 or (embeddings is not None and len(folds) < 3):
@@ -137,10 +140,10 @@ def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recal
     per_fold = []
     for fold in folds:
         test = fold_of == fold
-        distance = None if embeddings is None else out_of_fold_distances(embeddings, targets, fold_of, n_classes, leave_out=fold)[~test]
+        distance = None if embeddings is None else out_of_fold_distances(embeddings, targets, fold_of, n_classes, leave_out=fold, outliers=outliers)[~test]
         cal = fit_calibration(probs[~test], targets[~test], recall, fitted_on=f"folds {[f for f in folds if f != fold]}", distance=distance)
         calibrated[test] = cal.apply(probs[test])
-        test_distance = None if embeddings is None else Novelty.fit(embeddings[~test], targets[~test], n_classes).distance(embeddings[test])
+        test_distance = None if embeddings is None else Novelty.fit(embeddings[~test], targets[~test], n_classes, outliers).distance(embeddings[test])
         answered[test] = ~cal.abstains(calibrated[test], test_distance)
         per_fold.append({"fold": fold, "temperature": cal.temperature, "abstain_below": cal.abstain_below, "distance_above": cal.distance_above,
                          "ece": ece(probs[test], targets[test]), "ece_calibrated": ece(calibrated[test], targets[test]),
@@ -161,35 +164,64 @@ def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recal
 class Novelty:
     """How far a clip's embedding lies from every class the model knows: the Mahalanobis distance
     to the nearest class mean, with one covariance shared by all classes (Lee et al. 2018), shrunk
-    towards its mean variance so it inverts on a few thousand clips. Large means "none of these"."""
+    towards its mean variance so it inverts on a few thousand clips. Large means "none of these".
+
+    With ``outliers`` (centroids of an exposure set: sounds known to be none of the classes, see
+    ``exposure_centroids``) the score is relative: the squared distance to the nearest class mean
+    minus the one to the nearest outlier centroid, in the same metric. Known classes against known
+    non-classes (outlier exposure, Hendrycks et al. 2019): music or a desktop chime that lies no
+    farther from "dog" than a real bark does is still nearer to the music the model was shown."""
 
     means: np.ndarray  # (classes, dim)
     precision: np.ndarray  # (dim, dim): the inverse of the shrunk shared covariance
+    outliers: np.ndarray | None = None  # (centroids, dim) of an exposure set, or None
 
     SHRINKAGE = 1e-3  # a share of the mean variance added to the diagonal; fixed before any measurement
 
     @classmethod
-    def fit(cls, embeddings: np.ndarray, targets: np.ndarray, n_classes: int) -> "Novelty":
+    def fit(cls, embeddings: np.ndarray, targets: np.ndarray, n_classes: int, outliers: np.ndarray | None = None) -> "Novelty":
         embeddings = np.asarray(embeddings, dtype=np.float64)
         means = np.stack([embeddings[targets == c].mean(axis=0) if (targets == c).any() else np.full(embeddings.shape[1], np.inf) for c in range(n_classes)])
         known = np.isfinite(means[:, 0])
         centred = embeddings - means[targets]
         cov = np.cov(centred.T)
         cov += cls.SHRINKAGE * np.trace(cov) / len(cov) * np.eye(len(cov))
-        return cls(means[known], np.linalg.inv(cov))
+        return cls(means[known], np.linalg.inv(cov), None if outliers is None else np.asarray(outliers, dtype=np.float64))
 
     def __post_init__(self) -> None:
         # (x - m)' P (x - m) = x'Px - 2 x'(Pm) + m'Pm: two matrix products per batch instead of a
         # (windows x classes x dim x dim) contraction, which cost 6 ms per window on the shipped model.
-        projected = self.means @ self.precision  # P is symmetric, so this is (P m)' row by row
-        object.__setattr__(self, "_projected_means", projected)
-        object.__setattr__(self, "_mean_terms", np.einsum("ci,ci->c", projected, self.means))
+        for name, centres in (("", self.means), ("outlier", self.outliers)):
+            if centres is None:
+                continue
+            projected = centres @ self.precision  # P is symmetric, so this is (P m)' row by row
+            object.__setattr__(self, f"_{name}projected", projected)
+            object.__setattr__(self, f"_{name}terms", np.einsum("ci,ci->c", projected, centres))
+
+    def _nearest(self, x: np.ndarray, own: np.ndarray, projected: np.ndarray, terms: np.ndarray) -> np.ndarray:
+        return np.maximum(own[:, None] - 2.0 * x @ projected.T + terms[None], 0.0).min(axis=1)
 
     def distance(self, embeddings: np.ndarray) -> np.ndarray:
         x = np.asarray(embeddings, dtype=np.float64)
         own = np.einsum("ni,ni->n", x @ self.precision, x)
-        squared = own[:, None] - 2.0 * x @ self._projected_means.T + self._mean_terms[None]
-        return np.maximum(squared, 0.0).min(axis=1)
+        known = self._nearest(x, own, self._projected, self._terms)
+        if self.outliers is None:
+            return known
+        return known - self._nearest(x, own, self._outlierprojected, self._outlierterms)
+
+
+EXPOSURE_CLUSTERS = 8  # k-means centroids of an exposure set; fixed before any measurement (benchmarks/trust.sh, item 9)
+
+
+def exposure_centroids(embeddings: np.ndarray, clusters: int = EXPOSURE_CLUSTERS, seed: int = 0) -> np.ndarray:
+    """Centroids of an exposure set's embeddings: a few outlier "classes" of about as many clips
+    as a known class has, so that both sides of the relative score are distances to means."""
+    from sklearn.cluster import KMeans
+
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    if len(embeddings) < clusters:
+        raise ValueError(f"an exposure set needs at least {clusters} sounds, got {len(embeddings)}")
+    return KMeans(clusters, n_init=10, random_state=seed).fit(embeddings).cluster_centers_
 
 
 def joint_thresholds(confidence: np.ndarray, distance: np.ndarray | None, recall: float = 0.95) -> tuple[float, float | None]:

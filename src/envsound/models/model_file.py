@@ -36,6 +36,7 @@ from envsound.models.registry import ModelSpec, get_model, resolve, run_config_d
 FORMAT = "envsound-model"
 VERSION = 2
 NOVELTY_MEANS, NOVELTY_PRECISION = "novelty/means", "novelty/precision"  # beside the weights, never in a state dict
+NOVELTY_OUTLIERS = "novelty/outliers"  # exposure-set centroids, when the novelty is relative to them
 
 
 @dataclass
@@ -81,6 +82,8 @@ def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str
     if novelty is not None:
         artifact.tensors[NOVELTY_MEANS] = torch.from_numpy(novelty.means.astype("float32"))  # float32: half the size, distances to ~1e-6
         artifact.tensors[NOVELTY_PRECISION] = torch.from_numpy(novelty.precision.astype("float32"))
+        if novelty.outliers is not None:
+            artifact.tensors[NOVELTY_OUTLIERS] = torch.from_numpy(novelty.outliers.astype("float32"))
     return save_artifact(path, artifact)
 
 
@@ -94,7 +97,9 @@ def load_model(path: str | Path) -> LoadedModel:
     artifact = load_artifact(path, FORMAT, VERSION)
     novelty = None
     if NOVELTY_MEANS in artifact.tensors:
-        novelty = Novelty(artifact.tensors.pop(NOVELTY_MEANS).double().numpy(), artifact.tensors.pop(NOVELTY_PRECISION).double().numpy())
+        outliers = artifact.tensors.pop(NOVELTY_OUTLIERS, None)
+        novelty = Novelty(artifact.tensors.pop(NOVELTY_MEANS).double().numpy(), artifact.tensors.pop(NOVELTY_PRECISION).double().numpy(),
+                          None if outliers is None else outliers.double().numpy())
     loaded = _build(artifact.meta, artifact.tensors, artifact.blobs.get("estimator"), str(path))
     loaded.novelty = novelty
     return loaded
