@@ -65,3 +65,10 @@ $PY benchmarks/open_set.py --exposure runs/exposure
 $PY -m envsound.cli calibrate runs/bench-rw_probe_plus_finetune_all --model src/envsound/assets/esc50-default.pt \
   --exposure runs/exposure --out runs/ship_exposure.pt
 $PY benchmarks/outside.py runs/outside --model runs/ship_exposure.pt --name shipped_exposure
+# 9b. (declared in session 14 after the proxy's first cells showed oe and oe_joint accepting more
+#    unknown ESC-50 classes than md_joint, before any outside result) oe_md_joint: confidence, the
+#    plain distance and the exposure-relative score, all three cut at the same quantile (exposure as
+#    a third cut beside today's rule, not in its place). Same decision rule as item 9; if it passes
+#    the proxy, it is built into the model file (a second threshold on the relative score) and
+#    measured outside the same way as runs/ship_exposure_md.pt / outside_shipped_exposure_md.json.
+$PY benchmarks/open_set.py --exposure runs/exposure

@@ -72,3 +72,12 @@ def test_the_committed_manifest_is_valid_and_covers_both_sets():
     negatives = [r for r in rows if r.set == "negative"]
     assert len(negatives) >= 100 and all(r.licence for r in rows)
     assert np.all([r.package not in {"0ad-data", "scratch"} for r in rows])
+
+
+def test_the_exposure_manifest_shares_no_package_with_the_outside_set():
+    """The exposure set (benchmarks/exposure) trains "none of these"; the outside set only measures,
+    so no package may feed both, and neither may touch the held-out packages."""
+    outside = read_manifest(REPO / "benchmarks" / "outside" / "manifest.csv", tuple(sorted({r["label"] for r in csv.DictReader(open(REPO / "benchmarks" / "outside" / "manifest.csv")) if r["set"] == "positive"})))
+    exposure = read_manifest(REPO / "benchmarks" / "exposure" / "manifest.csv", ())
+    assert len(exposure) >= 150 and all(r.set == "negative" and r.licence for r in exposure)
+    assert not {r.package for r in exposure} & {r.package for r in outside}

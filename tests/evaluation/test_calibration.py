@@ -126,3 +126,85 @@ def test_novelty_travels_in_the_model_file_and_drives_abstention(tmp_path):
     assert np.array_equal(again.novelty.means, far.means) and again.calibration.distance_above == 10.0
     result = Predictor.from_file(path).predict_file(REPO / "examples" / "1-26806-A-1.flac")
     assert result.abstained and result.novelty > 10.0 and result.labels[0] == "rooster"
+
+
+def _planted_open_set(seed: int = 4):
+    """Four known classes; an 'outlier kind' (think music) tightly packed 2.5 standard deviations
+    from one class's mean: no farther from it than that class's own clips, so the plain distance
+    cannot tell it apart."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 3, (4, 12))
+    targets = np.repeat(np.arange(4), 150)
+    inside = centres[targets] + rng.normal(0, 1, (600, 12))
+    kind = centres[0] + 2.5 * np.eye(12)[0]
+    shown, unseen = (kind + rng.normal(0, 0.7, (n, 12)) for n in (80, 200))  # exposure set; new sounds of the same kind
+    return inside, targets, shown, unseen
+
+
+def test_exposure_makes_novelty_relative_and_rejects_what_it_was_shown():
+    from sklearn.metrics import roc_auc_score
+
+    from envsound.models.calibration import Novelty, exposure_centroids
+
+    inside, targets, shown, unseen = _planted_open_set()
+    test_inside = inside[::5]
+    plain = Novelty.fit(inside, targets, 4)
+    relative = Novelty.fit(inside, targets, 4, exposure_centroids(shown))
+    assert relative.outliers.shape == (8, 12)
+    # By definition: the squared distance to the nearest class mean minus the one to the nearest centroid.
+    sq = lambda x, centres: min(float((x - m) @ relative.precision @ (x - m)) for m in centres)  # noqa: E731
+    probes = np.vstack([unseen[:3], test_inside[:3]])
+    assert np.allclose(relative.distance(probes), [sq(x, relative.means) - sq(x, relative.outliers) for x in probes], rtol=1e-9, atol=1e-9)
+    labels = np.r_[np.ones(len(test_inside)), np.zeros(len(unseen))]
+    auroc = lambda n: roc_auc_score(labels, -np.r_[n.distance(test_inside), n.distance(unseen)])  # noqa: E731
+    accepted = lambda n: np.mean(n.distance(unseen) <= np.quantile(n.distance(inside), 0.95))  # noqa: E731
+    assert auroc(relative) > 0.95 and auroc(relative) > auroc(plain) + 0.1
+    assert accepted(relative) < 0.2 < 0.5 < accepted(plain)
+    with pytest.raises(ValueError, match="at least 8 sounds"):
+        exposure_centroids(shown[:5])
+
+
+def test_exposure_centroids_travel_in_the_model_file(tmp_path):
+    from envsound.inference.shipped import default_model_path
+    from envsound.models.calibration import Novelty
+    from envsound.models.model_file import load_model, save_model
+
+    loaded = load_model(default_model_path())
+    outliers = loaded.novelty.means[:8] + 1.0
+    novelty = Novelty(loaded.novelty.means, loaded.novelty.precision, outliers)
+    path = save_model(tmp_path / "oe.pt", loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration, novelty)
+    again = load_model(path).novelty
+    np.testing.assert_allclose(again.outliers, outliers, rtol=1e-6)
+    probe = loaded.novelty.means[:3] + 0.5
+    np.testing.assert_allclose(again.distance(probe), novelty.distance(probe), rtol=1e-3, atol=1e-2)
+
+
+@pytest.mark.slow
+def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path):
+    """A tiny logistic-regression run on tones, calibrated with a folder of noise bursts and
+    chirps as 'none of these': the model file then carries their centroids and predict uses them."""
+    from conftest import write_wav
+    from envsound.config import RunConfig, TrainConfig
+    from envsound.models.model_file import load_model
+    from envsound.training.crossval import cross_validate
+
+    cross_validate(RunConfig(dataset=str(tone_dataset), n_folds=3, train=TrainConfig(model="logreg")), tmp_path / "run", verbose=False, save_models=True)
+    rng = np.random.default_rng(0)
+    exposure = tmp_path / "exposure"
+    t = np.arange(16000) / 16000
+    for i in range(12):
+        burst = rng.normal(0, 0.3, 16000) * (t < 0.3 + 0.05 * i) if i % 2 else 0.4 * np.sin(2 * np.pi * (200 + 3000 * t * (1 + 0.1 * i)) * t)
+        write_wav(exposure / f"sound-{i}.wav", burst.astype(np.float32))
+    write_wav(tmp_path / "new-noise.wav", (rng.normal(0, 0.3, 16000) * (t < 0.5)).astype(np.float32))
+    cli = lambda *args: subprocess.run([sys.executable, "-m", "envsound.cli", *map(str, args)], capture_output=True, text=True, timeout=300)  # noqa: E731
+    model = tmp_path / "run" / "fold-1" / "model.pt"
+    missing = cli("calibrate", tmp_path / "run", "--exposure", exposure)
+    assert missing.returncode != 0 and "--exposure needs --model" in missing.stderr and "Traceback" not in missing.stderr
+    empty = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "x.pt", "--exposure", tone_dataset.parent / "nothing")
+    assert empty.returncode != 0 and "not a folder" in empty.stderr
+    done = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "oe.pt", "--exposure", exposure)
+    assert done.returncode == 0, done.stderr[-1500:]
+    loaded = load_model(tmp_path / "oe.pt")
+    assert loaded.novelty.outliers.shape == (8, loaded.novelty.means.shape[1]) and loaded.info["exposure"] == str(exposure)
+    answer = json.loads(cli("predict", tmp_path / "new-noise.wav", "--model", tmp_path / "oe.pt", "--json").stdout)[0]
+    assert answer["abstained"] is True and answer["label"] == "unknown" and "novelty" in answer
