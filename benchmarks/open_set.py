@@ -120,7 +120,7 @@ def cell(x: np.ndarray, zero_shot: np.ndarray, y: np.ndarray, fold: np.ndarray, 
     md = Novelty.fit(x[train], remap[y[train]], len(labels)).distance(x[test])
     rmd = md - background_distance(x[train], x[test])
     knn = neighbour_distance(x[train], x[test])
-    oe = None if outliers is None else Novelty.fit(x[train], remap[y[train]], len(labels), outliers).distance(x[test])
+    oe = None if outliers is None else Novelty.fit(x[train], remap[y[train]], len(labels), outliers).exposure(x[test])
     tags = zero_shot[test][:, labels].max(axis=1)  # the known classes' AudioSet evidence
     in_set = known[test]
     correct = predicted == remap[y[test]]

@@ -150,16 +150,28 @@ def test_exposure_makes_novelty_relative_and_rejects_what_it_was_shown():
     test_inside = inside[::5]
     plain = Novelty.fit(inside, targets, 4)
     relative = Novelty.fit(inside, targets, 4, exposure_centroids(shown))
-    assert relative.outliers.shape == (8, 12)
-    # By definition: the squared distance to the nearest class mean minus the one to the nearest centroid.
+    assert relative.outliers.shape == (8, 12) and plain.exposure(inside) is None
+    # By definition: the squared distance to the nearest class mean minus the one to the nearest centroid;
+    # the plain distance is unchanged by the exposure set.
     sq = lambda x, centres: min(float((x - m) @ relative.precision @ (x - m)) for m in centres)  # noqa: E731
     probes = np.vstack([unseen[:3], test_inside[:3]])
-    assert np.allclose(relative.distance(probes), [sq(x, relative.means) - sq(x, relative.outliers) for x in probes], rtol=1e-9, atol=1e-9)
+    assert np.allclose(relative.exposure(probes), [sq(x, relative.means) - sq(x, relative.outliers) for x in probes], rtol=1e-9, atol=1e-9)
+    assert np.allclose(relative.distance(probes), plain.distance(probes))
     labels = np.r_[np.ones(len(test_inside)), np.zeros(len(unseen))]
-    auroc = lambda n: roc_auc_score(labels, -np.r_[n.distance(test_inside), n.distance(unseen)])  # noqa: E731
-    accepted = lambda n: np.mean(n.distance(unseen) <= np.quantile(n.distance(inside), 0.95))  # noqa: E731
-    assert auroc(relative) > 0.95 and auroc(relative) > auroc(plain) + 0.1
-    assert accepted(relative) < 0.2 < 0.5 < accepted(plain)
+    auroc = lambda score: roc_auc_score(labels, -np.r_[score(test_inside), score(unseen)])  # noqa: E731
+    accepted = lambda score: np.mean(score(unseen) <= np.quantile(score(inside), 0.95))  # noqa: E731
+    assert auroc(relative.exposure) > 0.95 and auroc(relative.exposure) > auroc(plain.distance) + 0.1
+    assert accepted(relative.exposure) < 0.2 < 0.5 < accepted(plain.distance)
+    # As a third cut: the thresholds keep 95 % of in-set clips answered and turn most of the new sounds away.
+    from envsound.models.calibration import fit_calibration
+
+    probs = np.full((600, 4), 0.1)
+    probs[np.arange(600), targets] = 0.7
+    cal = fit_calibration(probs, targets, 0.95, distance=relative.distance(inside), exposure=relative.exposure(inside))
+    assert cal.exposure_above is not None and cal.distance_above is not None
+    assert np.mean(~cal.abstains(cal.apply(probs), relative.distance(inside), relative.exposure(inside))) == pytest.approx(0.95, abs=0.01)
+    unseen_probs = np.tile(probs[0], (len(unseen), 1))
+    assert np.mean(cal.abstains(cal.apply(unseen_probs), relative.distance(unseen), relative.exposure(unseen))) > 0.8
     with pytest.raises(ValueError, match="at least 8 sounds"):
         exposure_centroids(shown[:5])
 
@@ -176,7 +188,7 @@ def test_exposure_centroids_travel_in_the_model_file(tmp_path):
     again = load_model(path).novelty
     np.testing.assert_allclose(again.outliers, outliers, rtol=1e-6)
     probe = loaded.novelty.means[:3] + 0.5
-    np.testing.assert_allclose(again.distance(probe), novelty.distance(probe), rtol=1e-3, atol=1e-2)
+    np.testing.assert_allclose(again.exposure(probe), novelty.exposure(probe), rtol=1e-3, atol=1e-1)
 
 
 @pytest.mark.slow
@@ -206,5 +218,6 @@ def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path):
     assert done.returncode == 0, done.stderr[-1500:]
     loaded = load_model(tmp_path / "oe.pt")
     assert loaded.novelty.outliers.shape == (8, loaded.novelty.means.shape[1]) and loaded.info["exposure"] == str(exposure)
+    assert loaded.calibration.exposure_above is not None and loaded.calibration.distance_above is not None
     answer = json.loads(cli("predict", tmp_path / "new-noise.wav", "--model", tmp_path / "oe.pt", "--json").stdout)[0]
     assert answer["abstained"] is True and answer["label"] == "unknown" and "novelty" in answer

@@ -114,6 +114,10 @@ def test_cells_far_from_every_class_are_unknown():
     assert [(s.label, s.start, s.end) for s in tl.segments(0.3)] == [("a", 0.0, 2.0), ("unknown", 2.0, 4.0)]
     without = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, abstain_below=0.5)
     assert [s.label for s in without.segments(0.3)] == ["a"]
+    # Calibrated with an exposure set: near the classes, yet nearer the sounds known to be none of them.
+    exposed = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, abstain_below=0.5, distances=np.full(4, 10.0), distance_above=100.0,
+                       exposures=np.array([-50.0, 30.0, 30.0, -50.0]), exposure_above=0.0)
+    assert [(s.label, s.start, s.end) for s in exposed.segments(0.3)] == [("a", 0.0, 1.0), ("unknown", 1.0, 3.0), ("a", 3.0, 4.0)]
 
 
 @pytest.mark.slow

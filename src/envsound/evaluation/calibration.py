@@ -6,7 +6,7 @@ from every fold's out-of-fold predictions: the same recipe's predictions on clip
 Given that model, "none of these" also uses novelty: the Mahalanobis distance of the model's own
 embedding of a clip to the nearest class mean, its statistics for each fold fitted without it.
 Given also an exposure folder (sounds that are none of the classes; never ESC-50 clips, so every
-fold may use it), that distance is taken relative to the exposure set's centroids.
+fold may use it), a third cut abstains on clips nearer its centroids than the classes allow.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from envsound.audio import is_audio_file, load_audio, split_windows
 from envsound.data import load_dataset
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
-from envsound.models.calibration import Calibration, Novelty, cross_fit, exposure_centroids, fit_calibration, out_of_fold_distances
+from envsound.models.calibration import Calibration, Novelty, cross_fit, exposure_centroids, fit_calibration, out_of_fold_novelty
 from envsound.models.model_file import LoadedModel
 from envsound.runs import RunResults, load_run
 
@@ -65,7 +65,7 @@ def exposure_embeddings(folder: str | Path, extractor: Any, embed: Callable[[np.
 def calibrate_run(run_dir: str | Path, recall: float = 0.95, model: LoadedModel | None = None, exposure: str | Path | None = None) -> tuple[dict, Calibration, Novelty | None]:
     """(cross-fitted figures, the calibration fitted on all out-of-fold predictions, the novelty
     statistics fitted on all clips, when ``model`` is given and has an embedding). ``exposure``: a
-    folder of sounds that are none of the classes, whose centroids make the novelty relative."""
+    folder of sounds that are none of the classes, whose centroids give the third cut."""
     results = load_run(run_dir)
     if len(results.folds) < 2:
         raise RunError(f"{run_dir}: calibration needs a run of at least two folds (each fold is calibrated from the others)")
@@ -77,7 +77,8 @@ def calibrate_run(run_dir: str | Path, recall: float = 0.95, model: LoadedModel 
         outliers = exposure_centroids(exposure_embeddings(exposure, model.extractor, lambda features: feature_embeddings(model, features)))
     figures = cross_fit(results.probs, results.targets, results.fold_of, recall, embeddings, outliers)
     n_classes = results.probs.shape[1]
-    distance = None if embeddings is None else out_of_fold_distances(embeddings, results.targets, results.fold_of, n_classes, outliers=outliers)
-    final = fit_calibration(results.probs, results.targets, recall, fitted_on=f"out-of-fold predictions of {Path(run_dir).name}, folds {results.folds}", distance=distance)
+    distance, exposure_scores = (None, None) if embeddings is None else out_of_fold_novelty(embeddings, results.targets, results.fold_of, n_classes, outliers=outliers)
+    final = fit_calibration(results.probs, results.targets, recall, fitted_on=f"out-of-fold predictions of {Path(run_dir).name}, folds {results.folds}",
+                            distance=distance, exposure=exposure_scores)
     novelty = None if embeddings is None else Novelty.fit(embeddings, results.targets, n_classes, outliers)
     return figures, final, novelty

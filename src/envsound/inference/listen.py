@@ -105,15 +105,18 @@ class Listener:
         except BaseException as err:  # handed to the scorer, which raises it in the caller's thread
             inbox.put(err)
 
-    def _score(self, window: np.ndarray) -> tuple[np.ndarray, bool, float | None]:
+    def _score(self, window: np.ndarray) -> tuple[np.ndarray, bool, float | None, float | None]:
+        """(calibrated probabilities, abstained, novelty distance, exposure score) of one window."""
         p = self.predictor
         probs, embeddings = p.window_scores(window[None])
-        abstained, distance = False, None
+        abstained, distance, exposure = False, None, None
         if p.calibration is not None:
             probs = p.calibration.apply(probs)
-            distance = p.novelty.distance(embeddings) if p.novelty is not None and embeddings is not None else None
-            abstained = p.abstain and bool(p.calibration.abstains(probs, distance)[0])
-        return probs[0], abstained, None if distance is None else float(np.atleast_1d(distance)[0])
+            if p.novelty is not None and embeddings is not None:
+                distance, exposure = p.novelty.distance(embeddings), p.novelty.exposure(embeddings)
+            abstained = p.abstain and bool(p.calibration.abstains(probs, distance, exposure)[0])
+        first = lambda a: None if a is None else float(np.atleast_1d(a)[0])  # noqa: E731
+        return probs[0], abstained, first(distance), first(exposure)
 
     def listen(self, blocks: Iterable[np.ndarray], on_window: Callable[[Heard], None] = lambda h: None,
                on_skip: Callable[[Skipped], None] = lambda s: None) -> ListenSummary:
@@ -130,6 +133,7 @@ class Listener:
         starts: list[int] = []
         probabilities: list[np.ndarray] = []
         distances: list[float] = []
+        exposures: list[float] = []
         finished = False
 
         def take(item: object) -> None:
@@ -152,7 +156,7 @@ class Listener:
         def emit(window: np.ndarray, start: int, arrived: float) -> None:
             nonlocal windows, busy, worst
             began = self.clock()
-            probs, abstained, distance = self._score(window)
+            probs, abstained, distance, exposure = self._score(window)
             order = np.argsort(probs)[::-1][: self.top_k]
             labels = [self.predictor.classes[i] for i in order]
             answer = UNKNOWN if abstained else labels[0]
@@ -164,6 +168,8 @@ class Listener:
             probabilities.append(probs)
             if distance is not None:
                 distances.append(distance)
+            if exposure is not None:
+                exposures.append(exposure)
             on_window(Heard(start / self.rate, (start + self.size) / self.rate, labels, [float(probs[i]) for i in order], answer, done - arrived))
 
         try:
@@ -200,9 +206,11 @@ class Listener:
         if probabilities:
             calibration = self.predictor.calibration if self.predictor.abstain else None
             novel = calibration is not None and len(distances) == len(starts)
+            exposed = calibration is not None and len(exposures) == len(starts)
             timeline = Timeline("<stream>", self.size / self.rate, self.hop / self.rate, np.array(starts) / self.rate, np.stack(probabilities),
                                 self.predictor.classes, duration, abstain_below=calibration.abstain_below if calibration is not None else None,
-                                distances=np.array(distances) if novel else None, distance_above=calibration.distance_above if novel else None)
+                                distances=np.array(distances) if novel else None, distance_above=calibration.distance_above if novel else None,
+                                exposures=np.array(exposures) if exposed else None, exposure_above=calibration.exposure_above if exposed else None)
             segments = timeline.segments(self.threshold)
         advanced = max(windows * self.hop / self.rate, 1e-9)
         return ListenSummary(duration, windows, skipped / self.rate, busy / advanced, worst, segments)

@@ -285,12 +285,13 @@ class Predictor:
         if score.error is not None:
             return Prediction(str(score.path), [], [], error=score.error)
         probs = score.mean()
-        abstained, distance = False, None
+        abstained, distance, exposure = False, None, None
         if self.calibration is not None:
             probs = self.calibration.apply(probs)
             if self.novelty is not None and score.embedding is not None:
-                distance = self.novelty.distance((score.embedding / score.windows)[None])
-            abstained = self.abstain and bool(self.calibration.abstains(probs, distance)[0])
+                embedding = (score.embedding / score.windows)[None]
+                distance, exposure = self.novelty.distance(embedding), self.novelty.exposure(embedding)
+            abstained = self.abstain and bool(self.calibration.abstains(probs, distance, exposure)[0])
         order = np.argsort(probs)[::-1][:top_k]
         warning = input_warning(score.peak, score.samples / self.extractor.sample_rate, self.extractor.clip_seconds)
         return Prediction(str(score.path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning,

@@ -41,34 +41,40 @@ class Timeline:
     abstain_below: float | None = None  # cells whose calibrated top probability is under this are "unknown"
     distances: np.ndarray | None = None  # (n_windows,) embedding distance to the nearest class (models with novelty)
     distance_above: float | None = None  # cells whose mean distance is over this are "unknown" too
+    exposures: np.ndarray | None = None  # (n_windows,) exposure-relative scores (models calibrated with an exposure set)
+    exposure_above: float | None = None  # cells whose mean exposure score is over this are "unknown" too
 
     def frame_probabilities(self) -> np.ndarray:
         """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
         return self._cells()[1]
 
-    def _cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def _cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         """(indices of the hop-long cells some window covers, their mean probabilities, their mean
-        embedding distances or None); a stream whose scorer skipped ahead (``listen``) leaves cells
-        no window covers, which are dropped."""
+        embedding distances and exposure scores, or None); a stream whose scorer skipped ahead
+        (``listen``) leaves cells no window covers, which are dropped."""
         per_window = max(1, round(self.window_seconds / self.hop_seconds))
         last = round(float(self.starts.max()) / self.hop_seconds) if len(self.starts) else 0
         n_cells = max(last + per_window, int(np.ceil(self.duration / self.hop_seconds - 1e-9)))
         total = np.zeros((n_cells, self.probabilities.shape[1]))
         distance = np.zeros(n_cells)
+        exposure = np.zeros(n_cells)
         count = np.zeros(n_cells)
         for i, start in enumerate(self.starts):
             first = round(start / self.hop_seconds)
             total[first : first + per_window] += self.probabilities[i]
             if self.distances is not None:
                 distance[first : first + per_window] += self.distances[i]
+            if self.exposures is not None:
+                exposure[first : first + per_window] += self.exposures[i]
             count[first : first + per_window] += 1
         used = count > 0
         distances = distance[used] / count[used] if self.distances is not None else None
-        return np.flatnonzero(used), total[used] / count[used, None], distances
+        exposures = exposure[used] / count[used] if self.exposures is not None else None
+        return np.flatnonzero(used), total[used] / count[used, None], distances, exposures
 
     def segments(self, threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
         """Label each hop-long cell by its averaged probabilities; equal neighbours merge."""
-        indices, cells, distances = self._cells()
+        indices, cells, distances, exposures = self._cells()
         out: list[Segment] = []
         for j, (k, probs) in enumerate(zip(indices.tolist(), cells)):
             lo, hi = k * self.hop_seconds, min(self.duration, (k + 1) * self.hop_seconds)
@@ -76,6 +82,7 @@ class Timeline:
             if p < threshold or lo >= self.duration:
                 continue
             novel = self.distance_above is not None and distances is not None and distances[j] > self.distance_above
+            novel = novel or (self.exposure_above is not None and exposures is not None and exposures[j] > self.exposure_above)
             name = UNKNOWN if novel or (self.abstain_below is not None and p < self.abstain_below) else self.classes[label]
             if out and out[-1].label == name and abs(out[-1].end - lo) < 1e-6:
                 prev = out[-1]
@@ -104,6 +111,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     starts: list[int] = []
     probs: list[np.ndarray] = []
     distances: list[np.ndarray] = []
+    exposures: list[np.ndarray] = []
     novelty = predictor.novelty if predictor.abstain and predictor.score_with_embedding is not None else None
     columns: list[np.ndarray] = []
     batch: list[np.ndarray] = []
@@ -115,6 +123,8 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
             if novelty is not None:  # the embedding the model's "none of these" reads, from the same pass
                 scored, embedding = predictor.score_with_embedding(features)
                 distances.append(np.atleast_1d(novelty.distance(embedding)))
+                if novelty.outliers is not None:
+                    exposures.append(np.atleast_1d(novelty.exposure(embedding)))
             else:
                 scored = predictor.score(features)
             probs.append(predictor.calibration.apply(scored) if predictor.calibration is not None else scored)
@@ -143,7 +153,9 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     return Timeline(name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image,
                     abstain_below=calibration.abstain_below if calibration is not None else None,
                     distances=np.concatenate(distances) if distances else None,
-                    distance_above=calibration.distance_above if calibration is not None and distances else None)
+                    distance_above=calibration.distance_above if calibration is not None and distances else None,
+                    exposures=np.concatenate(exposures) if exposures else None,
+                    exposure_above=calibration.exposure_above if calibration is not None and exposures else None)
 
 
 def write_segments(segments: list[Segment], path: str | Path) -> Path:

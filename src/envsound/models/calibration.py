@@ -26,19 +26,22 @@ class Calibration:
     in_set_recall: float | None = None  # the share of in-set clips the thresholds were chosen to keep
     fitted_on: str = ""  # what the numbers were fitted on, in words
     distance_above: float | None = None  # embedding distance (Novelty) over which to answer "unknown"
+    exposure_above: float | None = None  # exposure-relative score (Novelty.exposure) over which to answer "unknown"
 
     def apply(self, probs: np.ndarray) -> np.ndarray:
         return scale(probs, self.temperature)
 
-    def abstains(self, calibrated: np.ndarray, distance: np.ndarray | None = None) -> np.ndarray:
-        """Per row of calibrated probabilities (and embedding distances, if the model has them):
-        True where the top probability is under its threshold or the distance over its one."""
+    def abstains(self, calibrated: np.ndarray, distance: np.ndarray | None = None, exposure: np.ndarray | None = None) -> np.ndarray:
+        """Per row of calibrated probabilities (and embedding distances and exposure-relative
+        scores, if the model has them): True where any is on the wrong side of its threshold."""
         calibrated = np.atleast_2d(calibrated)
         out = np.zeros(len(calibrated), dtype=bool)
         if self.abstain_below is not None:
             out |= calibrated.max(axis=1) < self.abstain_below
         if self.distance_above is not None and distance is not None:
             out |= np.atleast_1d(distance) > self.distance_above
+        if self.exposure_above is not None and exposure is not None:
+            out |= np.atleast_1d(exposure) > self.exposure_above
         return out
 
     def to_dict(self) -> dict:
@@ -103,25 +106,35 @@ def threshold_for_recall(calibrated: np.ndarray, recall: float = 0.95) -> float:
     return float(confidence[drop]) if drop < len(confidence) else float(confidence[-1])
 
 
-def fit_calibration(probs: np.ndarray, targets: np.ndarray, recall: float = 0.95, fitted_on: str = "", distance: np.ndarray | None = None) -> Calibration:
+def fit_calibration(probs: np.ndarray, targets: np.ndarray, recall: float = 0.95, fitted_on: str = "", distance: np.ndarray | None = None,
+                    exposure: np.ndarray | None = None) -> Calibration:
     """Temperature, then thresholds keeping ``recall`` of these clips answered: on confidence alone,
-    or jointly with out-of-fold embedding ``distance`` when given."""
+    or jointly with out-of-fold embedding ``distance`` (and ``exposure`` scores) when given."""
     temperature = fit_temperature(probs, targets)
-    t_conf, t_dist = joint_thresholds(scale(probs, temperature).max(axis=1), distance, recall)
+    confidence = scale(probs, temperature).max(axis=1)
+    if distance is not None and exposure is not None:
+        t_conf, t_neg_dist, t_neg_exp = common_quantile_thresholds([confidence, -np.asarray(distance), -np.asarray(exposure)], recall)
+        return Calibration(temperature, t_conf, recall, fitted_on, -t_neg_dist, -t_neg_exp)
+    t_conf, t_dist = joint_thresholds(confidence, distance, recall)
     return Calibration(temperature, t_conf, recall, fitted_on, t_dist)
 
 
-def out_of_fold_distances(embeddings: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, n_classes: int, leave_out: int | None = None,
-                          outliers: np.ndarray | None = None) -> np.ndarray:
-    """Each clip's novelty distance from class statistics fitted without its own fold (and without
-    fold ``leave_out``): what a model that never heard the clip would measure."""
+def out_of_fold_novelty(embeddings: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, n_classes: int, leave_out: int | None = None,
+                        outliers: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each clip's novelty distance (and, with exposure ``outliers``, its exposure-relative score)
+    from class statistics fitted without its own fold (and without fold ``leave_out``): what a
+    model that never heard the clip would measure."""
     distance = np.full(len(targets), np.nan)
+    exposure = None if outliers is None else np.full(len(targets), np.nan)
     for fold in np.unique(fold_of):
         if fold == leave_out:
             continue
         fit_on = (fold_of != fold) & (fold_of != leave_out) if leave_out is not None else fold_of != fold
-        distance[fold_of == fold] = Novelty.fit(embeddings[fit_on], targets[fit_on], n_classes, outliers).distance(embeddings[fold_of == fold])
-    return distance
+        novelty = Novelty.fit(embeddings[fit_on], targets[fit_on], n_classes, outliers)
+        distance[fold_of == fold] = novelty.distance(embeddings[fold_of == fold])
+        if exposure is not None:
+            exposure[fold_of == fold] = novelty.exposure(embeddings[fold_of == fold])
+    return distance, exposure
 
 
 def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recall: float = 0.95, embeddings: np.ndarray | None = None,
@@ -140,12 +153,16 @@ def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recal
     per_fold = []
     for fold in folds:
         test = fold_of == fold
-        distance = None if embeddings is None else out_of_fold_distances(embeddings, targets, fold_of, n_classes, leave_out=fold, outliers=outliers)[~test]
-        cal = fit_calibration(probs[~test], targets[~test], recall, fitted_on=f"folds {[f for f in folds if f != fold]}", distance=distance)
+        distance = exposure = test_distance = test_exposure = None
+        if embeddings is not None:
+            distance, exposure = out_of_fold_novelty(embeddings, targets, fold_of, n_classes, leave_out=fold, outliers=outliers)
+            distance, exposure = distance[~test], None if exposure is None else exposure[~test]
+            novelty = Novelty.fit(embeddings[~test], targets[~test], n_classes, outliers)
+            test_distance, test_exposure = novelty.distance(embeddings[test]), novelty.exposure(embeddings[test])
+        cal = fit_calibration(probs[~test], targets[~test], recall, fitted_on=f"folds {[f for f in folds if f != fold]}", distance=distance, exposure=exposure)
         calibrated[test] = cal.apply(probs[test])
-        test_distance = None if embeddings is None else Novelty.fit(embeddings[~test], targets[~test], n_classes, outliers).distance(embeddings[test])
-        answered[test] = ~cal.abstains(calibrated[test], test_distance)
-        per_fold.append({"fold": fold, "temperature": cal.temperature, "abstain_below": cal.abstain_below, "distance_above": cal.distance_above,
+        answered[test] = ~cal.abstains(calibrated[test], test_distance, test_exposure)
+        per_fold.append({"fold": fold, "temperature": cal.temperature, "abstain_below": cal.abstain_below, "distance_above": cal.distance_above, "exposure_above": cal.exposure_above,
                          "ece": ece(probs[test], targets[test]), "ece_calibrated": ece(calibrated[test], targets[test]),
                          "coverage": float(answered[test].mean())})
     correct = calibrated.argmax(axis=1) == targets
@@ -167,10 +184,12 @@ class Novelty:
     towards its mean variance so it inverts on a few thousand clips. Large means "none of these".
 
     With ``outliers`` (centroids of an exposure set: sounds known to be none of the classes, see
-    ``exposure_centroids``) the score is relative: the squared distance to the nearest class mean
-    minus the one to the nearest outlier centroid, in the same metric. Known classes against known
-    non-classes (outlier exposure, Hendrycks et al. 2019): music or a desktop chime that lies no
-    farther from "dog" than a real bark does is still nearer to the music the model was shown."""
+    ``exposure_centroids``) it also gives ``exposure``: the squared distance to the nearest class
+    mean minus the one to the nearest outlier centroid, in the same metric. Known classes against
+    known non-classes (outlier exposure, Hendrycks et al. 2019): music or a desktop chime that lies
+    no farther from "dog" than a real bark does is still nearer to the music the model was shown.
+    It is a third cut beside confidence and distance, not a replacement for the distance: alone it
+    let more unknown ESC-50 classes through (benchmarks/results/open_set.json, rule oe)."""
 
     means: np.ndarray  # (classes, dim)
     precision: np.ndarray  # (dim, dim): the inverse of the shrunk shared covariance
@@ -202,12 +221,18 @@ class Novelty:
         return np.maximum(own[:, None] - 2.0 * x @ projected.T + terms[None], 0.0).min(axis=1)
 
     def distance(self, embeddings: np.ndarray) -> np.ndarray:
+        """Squared Mahalanobis distance to the nearest class mean."""
+        x = np.asarray(embeddings, dtype=np.float64)
+        return self._nearest(x, np.einsum("ni,ni->n", x @ self.precision, x), self._projected, self._terms)
+
+    def exposure(self, embeddings: np.ndarray) -> np.ndarray | None:
+        """distance minus the squared distance to the nearest exposure centroid (large: more like
+        the sounds known to be none of the classes); None without an exposure set."""
+        if self.outliers is None:
+            return None
         x = np.asarray(embeddings, dtype=np.float64)
         own = np.einsum("ni,ni->n", x @ self.precision, x)
-        known = self._nearest(x, own, self._projected, self._terms)
-        if self.outliers is None:
-            return known
-        return known - self._nearest(x, own, self._outlierprojected, self._outlierterms)
+        return self._nearest(x, own, self._projected, self._terms) - self._nearest(x, own, self._outlierprojected, self._outlierterms)
 
 
 EXPOSURE_CLUSTERS = 8  # k-means centroids of an exposure set; fixed before any measurement (benchmarks/trust.sh, item 9)
