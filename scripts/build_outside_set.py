@@ -6,6 +6,11 @@
 Reads benchmarks/outside/manifest.csv (package, file, label or 'none', licence per recording) and
 writes runs/outside/audio/... plus runs/outside/manifest.csv. Measure with
 `python benchmarks/outside.py runs/outside`; never train or tune on it.
+
+The exposure set ("none of these" sounds that `envsound calibrate --exposure` fits on; packages
+disjoint from the outside set's) is built the same way:
+
+    python scripts/build_outside_set.py --manifest benchmarks/exposure/manifest.csv --out runs/exposure
 """
 
 from __future__ import annotations

@@ -583,6 +583,7 @@ def calibrate(
     _echo(f"cross-fitted: ECE {figures['ece']:.2%} -> {figures['ece_calibrated']:.2%}, NLL {figures['nll']:.3f} -> {figures['nll_calibrated']:.3f}; "
           f"abstaining answers {figures['coverage']:.1%} of clips, {figures['accuracy_answered']:.1%} of those right (all: {figures['accuracy']:.1%})")
     distance = f", or distance above {final.distance_above:.0f}" if final.distance_above is not None else ""
+    distance += f", or exposure score above {final.exposure_above:.0f}" if final.exposure_above is not None else ""
     _echo(f"fitted on all folds: temperature {final.temperature:.3f}, unknown below {final.abstain_below:.3f}{distance}")
     if loaded is not None and out is not None:
         info = {**loaded.info, "calibrated_from": str(run_dir)}
