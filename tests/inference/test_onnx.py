@@ -120,3 +120,35 @@ def test_a_damaged_novelty_entry_in_the_sidecar_is_one_clear_error(exported, tmp
     copy.with_name(copy.name + ".json").write_text(json.dumps(meta))
     with pytest.raises(RunError, match="not a valid export sidecar"):
         Predictor.from_file(copy)
+
+
+@pytest.mark.slow
+def test_an_exposure_cut_travels_to_onnx(tmp_path):
+    """A model calibrated with an exposure set: its outlier centroids go to the sidecar in the
+    graph's whitened space, so the ONNX backend abstains on the exposure cut where torch does."""
+    from dataclasses import replace
+
+    from envsound.models.calibration import Novelty
+    from envsound.models.model_file import save_model
+
+    loaded = load_model(default_model_path())
+    embedding = Predictor.from_file(default_model_path()).window_scores(load_audio(EXAMPLES[0], 32000, seconds=5.0)[None])[1]
+    # One centroid on the first example's own embedding: that clip is nearer the "exposure set" than any class.
+    outliers = np.vstack([embedding, loaded.novelty.means[:7] + 50.0])
+    novelty = Novelty(loaded.novelty.means, loaded.novelty.precision, outliers)
+    calibration = replace(loaded.calibration, exposure_above=0.0)
+    path = save_model(tmp_path / "oe.pt", loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, calibration, novelty)
+    exported = export_onnx(path, tmp_path / "oe.onnx")
+    assert len(json.loads((tmp_path / "oe.onnx.json").read_text())["novelty_whitened_outliers"]) == 8
+    torch_p, onnx_p = Predictor.from_file(path), Predictor.from_file(exported, backend="onnx")
+    assert onnx_p.novelty.outliers is not None and onnx_p.calibration.exposure_above == 0.0
+    for clip in EXAMPLES[:2]:
+        a, b = torch_p.predict_file(clip), onnx_p.predict_file(clip)
+        assert a.abstained == b.abstained
+    assert torch_p.predict_file(EXAMPLES[0]).abstained and onnx_p.predict_file(EXAMPLES[0]).abstained
+    # listen reads the same cut, window by window, and its segments too
+    from envsound.inference.listen import Listener
+
+    heard = []
+    summary = Listener(torch_p, window_seconds=5.0, hop_seconds=2.5, keep_up=False).listen([load_audio(EXAMPLES[0], 32000, seconds=5.0)], heard.append)
+    assert heard[0].answer == "unknown" and summary.segments[0].label == "unknown"
