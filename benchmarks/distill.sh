@@ -82,3 +82,14 @@ $PY benchmarks/robustness.py runs/bench-kd_student_lpft_e40 --name robustness_kd
 # one), calibrated on its CV run, on the outside set. Decision: #15's item 8 rule for the default
 # model (better outside and on ESC-50-C than the shipped pair, CV within 0.5); if it is not met, the
 # single network is offered as a second model file and the shipped pair stays the default.
+# (declared before its run, session 14) Model soup (Wortsman et al. 2022, "Model soups: averaging
+# weights of multiple fine-tuned models improves accuracy without increasing inference time"): each
+# fold's two distilled LP-FT students, kd_student_lpft (20 epochs) and kd_student_lpft_e40 (40
+# epochs), started from the same point (the pretrained backbone + that fold's probe head) and are
+# averaged uniformly in weight space; one network, one forward pass, nothing trained and nothing
+# chosen on a test fold. Two arms, both fixed now: soup_kd_student_lpft (the soup alone, α = 1) and
+# wise_soup_kd_student_lpft (the soup WiSE-averaged with the start at α = 0.5, as wise_ft uses).
+# Compared with the best single network so far (wise_kd_student_lpft_e40, 94.25 %) and #19's
+# >= 94.5 % target; if one reaches it, its fold models are measured on ESC-50-C next.
+$PY benchmarks/wise_ft.py kd_student_lpft_e40 --with kd_student_lpft --alpha 1 --name soup_kd_student_lpft
+$PY benchmarks/wise_ft.py kd_student_lpft_e40 --with kd_student_lpft --alpha 0.5 --name wise_soup_kd_student_lpft

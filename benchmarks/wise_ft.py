@@ -13,6 +13,11 @@ test clips are seen only when the interpolated network is scored. α is fixed by
 advance; ``--curve`` also scores other α values and records them, for reading, never for choosing.
 Training with ``--set wise_alpha=A`` does the same inside the loop (``training/ema.py``), so a model
 file is made the same way; this script reuses a run's kept fold models instead of retraining.
+
+``--with OTHER_RUN``: the fine-tuned end is a uniform *model soup* (Wortsman et al., "Model soups",
+2022) of the fold's networks from every run named, which must have started from the same point (the
+same LP-FT recipe and training folds, e.g. one schedule run twice as long); ``--alpha 1`` is the
+soup alone.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ def main() -> None:
     parser.add_argument("run", help="benchmark name of a finished LP-FT run with fold models (runs/bench-<run>)")
     parser.add_argument("--alpha", type=float, default=0.5, help="weight of the fine-tuned network, fixed before scoring")
     parser.add_argument("--curve", type=float, nargs="*", default=[], help="other α values to score and record (not used to choose)")
+    parser.add_argument("--with", dest="others", nargs="*", default=[], help="more finished runs from the same start whose fold networks are averaged into the fine-tuned end (a uniform soup)")
     parser.add_argument("--name", required=True)
     parser.add_argument("--runs", type=Path, default=REPO / "runs")
     args = parser.parse_args()
@@ -60,6 +66,11 @@ def main() -> None:
     cfg = resolve(RunConfig.from_dict(saved["run"]))
     if cfg.train.head_init != "probe":
         raise RunError(f"{source}: trained from a random head (head_init={cfg.train.head_init!r}); WiSE-FT needs the start it was tuned from")
+    others = [args.runs / f"bench-{other}" for other in args.others]
+    for other in others:
+        theirs = resolve(RunConfig.from_dict(read_json(other / "config.json")["run"]))
+        if (theirs.train.model, theirs.train.head_init, theirs.dataset, theirs.features) != (cfg.train.model, cfg.train.head_init, cfg.dataset, cfg.features):
+            raise RunError(f"{other}: not the same start as {source} (model, head_init, dataset and features must agree)")
     spec = get_model(cfg.train.model)
     manifest = load_dataset(cfg.dataset, cfg.data_root)
     if manifest.fingerprint() != saved["dataset"]["fingerprint"]:
@@ -75,7 +86,7 @@ def main() -> None:
     made = cfg.with_train(wise_alpha=args.alpha)  # what `--set wise_alpha` would train: the models say how they were made
     write_json(
         out_dir / "config.json",
-        {**saved, "run": run_config_dict(made), "command": command, "environment": environment(), "wise_ft": {"source": str(source.relative_to(REPO) if source.is_relative_to(REPO) else source), "alpha": args.alpha}},
+        {**saved, "run": run_config_dict(made), "command": command, "environment": environment(), "wise_ft": {"source": str(source.relative_to(REPO) if source.is_relative_to(REPO) else source), "alpha": args.alpha, "soup_with": args.others}},
     )
     alphas = sorted({args.alpha, *args.curve})
     curve: dict[str, list[float]] = {f"{a:g}": [] for a in alphas}
@@ -83,11 +94,15 @@ def main() -> None:
         started = time.perf_counter()
         train_idx, test_idx = split_indices(fold_ids, fold)
         tuned = load_model(source / f"fold-{fold}" / "model.pt")
-        if tuned.info.get("trained_on_folds") != sorted(int(f) for f in np.unique(fold_ids[train_idx])):
-            raise RunError(f"{source}/fold-{fold}: its model was not trained on this fold's training folds")
+        ingredients = [tuned] + [load_model(other / f"fold-{fold}" / "model.pt") for other in others]
+        for where, ingredient in zip([source, *others], ingredients):
+            if ingredient.info.get("trained_on_folds") != sorted(int(f) for f in np.unique(fold_ids[train_idx])):
+                raise RunError(f"{where}/fold-{fold}: its model was not trained on this fold's training folds")
         start = spec.build(len(manifest.classes), cfg, pretrained=True)  # the backbone as downloaded ...
         start.fit_head_probe(torch.from_numpy(x_all[train_idx]), torch.from_numpy(y_all[train_idx]))  # ... + the probe LP-FT began from
         start_state, tuned_state = start.state_dict(), tuned.model.state_dict()
+        for k, ingredient in enumerate(ingredients[1:], start=2):  # running mean: the k-th network weighs 1/k
+            tuned_state = interpolate_weights(tuned_state, ingredient.model.state_dict(), 1.0 / k)
         network = spec.build(len(manifest.classes), cfg, pretrained=False)
         for alpha in alphas:
             network.load_state_dict(interpolate_weights(start_state, tuned_state, alpha))
@@ -124,6 +139,7 @@ def main() -> None:
         "curve": {a: {"fold_accuracy": acc, "mean_accuracy": float(np.mean(acc))} for a, acc in curve.items()},
         "curve_note": "every α scored on the test folds, for reading only: α was fixed before any was scored",
         "source": {"name": args.run, "mean_accuracy": source_result["mean_accuracy"], "command": source_result["command"]},
+        "soup_with": [{"name": other, "mean_accuracy": read_json(REPO / "benchmarks" / "results" / f"{other}.json")["mean_accuracy"]} for other in args.others],
         "config": {"run": run_config_dict(made), "alpha": args.alpha},
         "device": device_name(),
         "command": command,
