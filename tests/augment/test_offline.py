@@ -163,3 +163,29 @@ def test_realworld_transforms_are_deterministic_and_do_what_they_say():
             freqs = np.fft.rfftfreq(len(out), 1 / sr)
             above = spectrum[freqs > params["low_pass"] * 1.3].sum() / spectrum.sum()
             assert above < 0.01, params
+
+
+def test_noise_and_excerpt_copies_reach_what_they_record():
+    """noise_snr: the added noise sits at the SNR it records, in the colour it records; excerpt: a
+    stretch of the recorded length, cut from the clip itself. Both the same for the same seed."""
+    from envsound.augment.corruptions import power
+    from envsound.augment.realworld import apply_realworld
+
+    sr = 16000
+    signal = tone(700, 5.0, sr=sr, amp=0.4)
+    colours = set()
+    for seed in range(12):
+        out, params = apply_realworld("noise_snr", signal, sr, np.random.default_rng(seed))
+        again, same = apply_realworld("noise_snr", signal, sr, np.random.default_rng(seed))
+        assert same == params and np.array_equal(out, again)
+        noise = out - signal
+        assert abs(10 * np.log10(power(signal) / power(noise)) - params["snr_db"]) < 0.01 and 0 <= params["snr_db"] <= 25
+        spectrum = np.abs(np.fft.rfft(noise)) ** 2
+        low, high = spectrum[1 : len(spectrum) // 8].mean(), spectrum[len(spectrum) // 2 :].mean()
+        assert (low > 4 * high) == (params["colour"] == "pink"), params  # pink: power falls with frequency
+        colours.add(params["colour"])
+        cut, params = apply_realworld("excerpt", signal, sr, np.random.default_rng(seed))
+        assert abs(len(cut) - params["seconds"] * sr) <= 1 and 1.0 <= params["seconds"] <= 4.0
+        start = int(np.argmin([np.abs(signal[s : s + 64] - cut[:64]).sum() for s in range(len(signal) - len(cut) + 1)]))
+        assert np.allclose(signal[start : start + len(cut)], cut)
+    assert colours == {"pink", "white"}

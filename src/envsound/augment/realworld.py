@@ -9,6 +9,9 @@ ESC-50-C, drawn from continuous ranges instead of its three fixed severities.
 - ``band``: random EQ: a high-pass (half the time) and a low-pass (most of the time) at
   log-uniform edges, then ±6 dB of spectral tilt.
 - ``codec``: MP3 at 64, 32 or 16 kbps through libsndfile.
+- ``noise_snr``: white or pink noise (even odds) at 0-25 dB SNR.
+- ``excerpt``: a random 1-4 s stretch, which the front end zero-pads like any short recording
+  (most sounds from elsewhere are shorter than a 5-s window).
 
 Each draw comes from a ``numpy`` generator seeded per copy, so a copy is the same on every run.
 """
@@ -21,9 +24,11 @@ import numpy as np
 
 from envsound.augment import corruptions as C
 
-REALWORLD_TRANSFORMS = ("mix", "room", "band", "codec")
+REALWORLD_TRANSFORMS = ("mix", "room", "band", "codec", "noise_snr", "excerpt")
 ROOM_RT60S = (0.25, 0.5, 0.8, 1.1)
 MIX_SNR_DB = (0.0, 15.0)
+NOISE_SNR_DB = (0.0, 25.0)
+EXCERPT_SECONDS = (1.0, 4.0)
 TILT_DB = 6.0
 
 
@@ -57,4 +62,13 @@ def apply_realworld(name: str, signal: np.ndarray, rate: int, rng: np.random.Gen
     if name == "codec":
         kbps = int(rng.choice(sorted(C.MP3_LEVEL_16K)))
         return C.mp3(signal, rate, kbps), {"kbps": kbps}
+    if name == "noise_snr":
+        colour = "pink" if rng.random() < 0.5 else "white"
+        snr = float(rng.uniform(*NOISE_SNR_DB))
+        noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
+        return C.mix_at_snr(signal, noise, snr), {"colour": colour, "snr_db": round(snr, 2)}
+    if name == "excerpt":
+        seconds = float(rng.uniform(*EXCERPT_SECONDS))
+        cut = C.crop(signal, rate, seconds, rng)
+        return cut, {"seconds": round(len(cut) / rate, 4)}
     raise ValueError(f"unknown real-world transform '{name}'; known: {', '.join(REALWORLD_TRANSFORMS)}")
