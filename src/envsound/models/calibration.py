@@ -210,7 +210,7 @@ class Novelty:
     def __post_init__(self) -> None:
         # (x - m)' P (x - m) = x'Px - 2 x'(Pm) + m'Pm: two matrix products per batch instead of a
         # (windows x classes x dim x dim) contraction, which cost 6 ms per window on the shipped model.
-        for name, centres in (("", self.means), ("outlier", self.outliers)):
+        for name, centres in (("", self.means), ("outlier_", self.outliers)):
             if centres is None:
                 continue
             projected = centres @ self.precision  # P is symmetric, so this is (P m)' row by row
@@ -232,7 +232,7 @@ class Novelty:
             return None
         x = np.asarray(embeddings, dtype=np.float64)
         own = np.einsum("ni,ni->n", x @ self.precision, x)
-        return self._nearest(x, own, self._projected, self._terms) - self._nearest(x, own, self._outlierprojected, self._outlierterms)
+        return self._nearest(x, own, self._projected, self._terms) - self._nearest(x, own, self._outlier_projected, self._outlier_terms)
 
 
 EXPOSURE_CLUSTERS = 8  # k-means centroids of an exposure set; fixed before any measurement (benchmarks/trust.sh, item 9)
