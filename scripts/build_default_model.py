@@ -124,9 +124,11 @@ def main() -> None:
     for stem in EXAMPLE_CLIPS:
         p = predictor.predict_file(EXAMPLES / f"{stem}.flac", top_k=1)
         print(f"{stem}: {p.labels[0]} ({p.probabilities[0]:.1%}), truth {by_id[stem].label}")
-        # training clips, so both members are sure of them: a low ensemble probability means the
-        # members disagree on what a column is (a class-order mismatch the check below cannot see)
-        assert p.labels[0] == by_id[stem].label and p.probabilities[0] > 0.8, (stem, p)
+        # training clips, so both members give the true class most of their probability: a mean of
+        # at most one half means one member put next to nothing on that column (a class-order
+        # mismatch the check below cannot see). Not "sure" (> 0.8): a fine-tune trained on heavily
+        # corrupted copies is right on these clips with less confidence (rain: 0.72, rw_finetune_all6).
+        assert p.labels[0] == by_id[stem].label and p.probabilities[0] > 0.55, (stem, p)
     waves = np.stack([load_audio(EXAMPLES / f"{stem}.flac", predictor.extractor.sample_rate, predictor.extractor.clip_seconds) for stem in EXAMPLE_CLIPS])
     x = torch.from_numpy(predictor.extractor(waves))
     with torch.inference_mode():
