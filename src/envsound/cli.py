@@ -559,7 +559,7 @@ def calibrate(
     recall: float = typer.Option(0.95, help="Share of in-set clips the abstention threshold keeps answered."),
     novelty: bool = typer.Option(True, help="With --model: also abstain on clips whose embedding is far from every class (Mahalanobis)."),
     exposure: Optional[Path] = typer.Option(None, help="With --model: a folder of sounds that are none of the classes (music, speech, UI tones, ...); "
-                                            "novelty is then measured relative to them (outlier exposure)."),
+                                            "a third cut then abstains on clips nearer them than the classes allow (outlier exposure)."),
 ) -> None:
     """Fit temperature scaling and an abstention threshold on a run's out-of-fold predictions.
 

@@ -214,6 +214,12 @@ def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path):
     assert missing.returncode != 0 and "--exposure needs --model" in missing.stderr and "Traceback" not in missing.stderr
     empty = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "x.pt", "--exposure", tone_dataset.parent / "nothing")
     assert empty.returncode != 0 and "not a folder" in empty.stderr
+    few = tmp_path / "few"
+    for i in range(3):
+        write_wav(few / f"s{i}.wav", (0.1 * np.sin(2 * np.pi * 500 * (i + 1) * t)).astype(np.float32))
+    too_few = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "y.pt", "--exposure", few)
+    assert too_few.returncode != 0 and "at least 8 sounds, found 3" in too_few.stderr and "Traceback" not in too_few.stderr
+    assert not (tmp_path / "y.pt").exists()
     done = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "oe.pt", "--exposure", exposure)
     assert done.returncode == 0, done.stderr[-1500:]
     loaded = load_model(tmp_path / "oe.pt")

@@ -21,7 +21,7 @@ from envsound.audio import is_audio_file, load_audio, split_windows
 from envsound.data import load_dataset
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
-from envsound.models.calibration import Calibration, Novelty, cross_fit, exposure_centroids, fit_calibration, out_of_fold_novelty
+from envsound.models.calibration import EXPOSURE_CLUSTERS, Calibration, Novelty, cross_fit, exposure_centroids, fit_calibration, out_of_fold_novelty
 from envsound.models.model_file import LoadedModel
 from envsound.runs import RunResults, load_run
 
@@ -74,7 +74,10 @@ def calibrate_run(run_dir: str | Path, recall: float = 0.95, model: LoadedModel 
     embeddings = clip_embeddings(model, results) if model is not None else None
     outliers = None
     if exposure is not None and model is not None:
-        outliers = exposure_centroids(exposure_embeddings(exposure, model.extractor, lambda features: feature_embeddings(model, features)))
+        shown = exposure_embeddings(exposure, model.extractor, lambda features: feature_embeddings(model, features))
+        if len(shown) < EXPOSURE_CLUSTERS:
+            raise RunError(f"{exposure}: an exposure set needs at least {EXPOSURE_CLUSTERS} sounds, found {len(shown)}")
+        outliers = exposure_centroids(shown)
     figures = cross_fit(results.probs, results.targets, results.fold_of, recall, embeddings, outliers)
     n_classes = results.probs.shape[1]
     distance, exposure_scores = (None, None) if embeddings is None else out_of_fold_novelty(embeddings, results.targets, results.fold_of, n_classes, outliers=outliers)
