@@ -73,7 +73,7 @@ def calibrate_run(run_dir: str | Path, recall: float = 0.95, model: LoadedModel 
         raise RunError("an exposure set needs the model whose embedding novelty reads (--model, with --novelty)")
     embeddings = clip_embeddings(model, results) if model is not None else None
     outliers = None
-    if exposure is not None and model is not None:
+    if exposure is not None:
         shown = exposure_embeddings(exposure, model.extractor, lambda features: feature_embeddings(model, features))
         if len(shown) < EXPOSURE_CLUSTERS:
             raise RunError(f"{exposure}: an exposure set needs at least {EXPOSURE_CLUSTERS} sounds, found {len(shown)}")

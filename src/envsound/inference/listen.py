@@ -113,7 +113,7 @@ class Listener:
         if p.calibration is not None:
             probs = p.calibration.apply(probs)
             if p.novelty is not None and embeddings is not None:
-                distance, exposure = p.novelty.distance(embeddings), p.novelty.exposure(embeddings)
+                distance, exposure = p.novelty.scores(embeddings)
             abstained = p.abstain and bool(p.calibration.abstains(probs, distance, exposure)[0])
         first = lambda a: None if a is None else float(np.atleast_1d(a)[0])  # noqa: E731
         return probs[0], abstained, first(distance), first(exposure)

@@ -289,8 +289,7 @@ class Predictor:
         if self.calibration is not None:
             probs = self.calibration.apply(probs)
             if self.novelty is not None and score.embedding is not None:
-                embedding = (score.embedding / score.windows)[None]
-                distance, exposure = self.novelty.distance(embedding), self.novelty.exposure(embedding)
+                distance, exposure = self.novelty.scores((score.embedding / score.windows)[None])
             abstained = self.abstain and bool(self.calibration.abstains(probs, distance, exposure)[0])
         order = np.argsort(probs)[::-1][:top_k]
         warning = input_warning(score.peak, score.samples / self.extractor.sample_rate, self.extractor.clip_seconds)

@@ -122,9 +122,10 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
             features = predictor.extractor(waves)
             if novelty is not None:  # the embedding the model's "none of these" reads, from the same pass
                 scored, embedding = predictor.score_with_embedding(features)
-                distances.append(np.atleast_1d(novelty.distance(embedding)))
-                if novelty.outliers is not None:
-                    exposures.append(np.atleast_1d(novelty.exposure(embedding)))
+                distance, exposure = novelty.scores(embedding)
+                distances.append(np.atleast_1d(distance))
+                if exposure is not None:
+                    exposures.append(np.atleast_1d(exposure))
             else:
                 scored = predictor.score(features)
             probs.append(predictor.calibration.apply(scored) if predictor.calibration is not None else scored)

@@ -131,9 +131,10 @@ def out_of_fold_novelty(embeddings: np.ndarray, targets: np.ndarray, fold_of: np
             continue
         fit_on = (fold_of != fold) & (fold_of != leave_out) if leave_out is not None else fold_of != fold
         novelty = Novelty.fit(embeddings[fit_on], targets[fit_on], n_classes, outliers)
-        distance[fold_of == fold] = novelty.distance(embeddings[fold_of == fold])
+        held_distance, held_exposure = novelty.scores(embeddings[fold_of == fold])
+        distance[fold_of == fold] = held_distance
         if exposure is not None:
-            exposure[fold_of == fold] = novelty.exposure(embeddings[fold_of == fold])
+            exposure[fold_of == fold] = held_exposure
     return distance, exposure
 
 
@@ -158,7 +159,7 @@ def cross_fit(probs: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, recal
             distance, exposure = out_of_fold_novelty(embeddings, targets, fold_of, n_classes, leave_out=fold, outliers=outliers)
             distance, exposure = distance[~test], None if exposure is None else exposure[~test]
             novelty = Novelty.fit(embeddings[~test], targets[~test], n_classes, outliers)
-            test_distance, test_exposure = novelty.distance(embeddings[test]), novelty.exposure(embeddings[test])
+            test_distance, test_exposure = novelty.scores(embeddings[test])
         cal = fit_calibration(probs[~test], targets[~test], recall, fitted_on=f"folds {[f for f in folds if f != fold]}", distance=distance, exposure=exposure)
         calibrated[test] = cal.apply(probs[test])
         answered[test] = ~cal.abstains(calibrated[test], test_distance, test_exposure)
@@ -222,17 +223,21 @@ class Novelty:
 
     def distance(self, embeddings: np.ndarray) -> np.ndarray:
         """Squared Mahalanobis distance to the nearest class mean."""
-        x = np.asarray(embeddings, dtype=np.float64)
-        return self._nearest(x, np.einsum("ni,ni->n", x @ self.precision, x), self._projected, self._terms)
+        return self.scores(embeddings)[0]
 
     def exposure(self, embeddings: np.ndarray) -> np.ndarray | None:
         """distance minus the squared distance to the nearest exposure centroid (large: more like
         the sounds known to be none of the classes); None without an exposure set."""
-        if self.outliers is None:
-            return None
+        return self.scores(embeddings)[1]
+
+    def scores(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(distance, exposure) from one pass over the embeddings: what every abstaining caller needs."""
         x = np.asarray(embeddings, dtype=np.float64)
         own = np.einsum("ni,ni->n", x @ self.precision, x)
-        return self._nearest(x, own, self._projected, self._terms) - self._nearest(x, own, self._outlier_projected, self._outlier_terms)
+        known = self._nearest(x, own, self._projected, self._terms)
+        if self.outliers is None:
+            return known, None
+        return known, known - self._nearest(x, own, self._outlier_projected, self._outlier_terms)
 
 
 EXPOSURE_CLUSTERS = 8  # k-means centroids of an exposure set; fixed before any measurement (benchmarks/trust.sh, item 9)
