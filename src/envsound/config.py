@@ -40,6 +40,7 @@ class TrainConfig:
     threads: int | None = None  # torch intra-op threads; None = torch's default
     teacher: str | None = None  # distillation: teacher run folders (cv: their fold models) or model files (train), comma-separated
     distill_weight: float = 0.0  # targets = (1 - w) * one-hot + w * the teacher's probabilities
+    distill_consistent: bool = False  # the teacher scores the augmented batch the student sees, every step (function matching)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
@@ -58,6 +59,8 @@ class TrainConfig:
             raise ConfigError(f"distill_weight must be in [0, 1], got {self.distill_weight}")
         if (self.distill_weight > 0) != bool(self.teacher):
             raise ConfigError("distillation needs both a teacher and a distill_weight above 0")
+        if self.distill_consistent and not self.teacher:
+            raise ConfigError("distill_consistent needs a teacher (and a distill_weight above 0)")
 
 
 @dataclass(frozen=True)

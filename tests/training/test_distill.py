@@ -1,5 +1,6 @@
 """Distillation: a fold's teacher never saw that fold, and its soft labels are what the student learns."""
 
+import math
 import shutil
 
 import numpy as np
@@ -10,8 +11,8 @@ from envsound.config import RunConfig, TrainConfig
 from envsound.errors import ConfigError, RunError
 from envsound.features.logmel import LogMelConfig
 from envsound.training.crossval import cross_validate
-from envsound.training.distill import blended_targets
-from envsound.training.loop import train_network
+from envsound.training.distill import blended_targets, teacher_network
+from envsound.training.loop import consistent_targets, train_network
 
 
 def _cfg(root, **train):
@@ -73,3 +74,92 @@ def test_soft_targets_are_what_the_network_learns():
     assert (model(x).argmax(1) == 1).all()
     half = blended_targets(np.array([0, 1]), np.array([[0.2, 0.8], [0.6, 0.4]]), 0.5)
     np.testing.assert_allclose(half, [[0.6, 0.4], [0.3, 0.7]])
+
+
+class _Recorder(torch.nn.Module):
+    """Wraps a network and keeps a copy of every training-time input it is given."""
+
+    def __init__(self, inner: torch.nn.Module) -> None:
+        super().__init__()
+        self.inner, self.seen = inner, []
+
+    def forward(self, x):
+        self.seen.append(x.detach().clone())
+        return self.inner(x)
+
+
+def test_a_consistent_teacher_scores_exactly_what_the_student_reads():
+    """Function matching: every step the teacher gets the augmented, mixed batch the student
+    trains on (not the clean clips); at full weight its answers are what the student learns."""
+    torch.manual_seed(0)
+    x = torch.randn(48, 1, 8, 20)
+    y = torch.zeros(48, dtype=torch.long)  # labels say class 0 ...
+    student = _Recorder(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(160, 2)))
+    says_one = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(160, 2))
+    with torch.no_grad():
+        says_one[1].weight.zero_()
+        says_one[1].bias.copy_(torch.tensor([-8.0, 8.0]))  # ... the teacher says class 1
+    teacher = _Recorder(says_one)
+    cfg = TrainConfig(model="compact", epochs=15, batch_size=16, lr=0.05, warmup_epochs=0, ema_decay=0.0, mixup_alpha=0.3,
+                      teacher="t", distill_weight=1.0, distill_consistent=True)
+    train_network(student, x, y, cfg, 2, teacher=teacher)
+    steps = 15 * 3
+    assert len(teacher.seen) == steps and len(student.seen) >= steps  # the student also sees the test-time pass
+    for said, read in zip(teacher.seen, student.seen[:steps]):
+        torch.testing.assert_close(said, read, rtol=0, atol=0)
+    assert not any(torch.equal(said, x[: len(said)]) for said in teacher.seen)  # augmented, not the clean clips
+    student.eval()
+    assert (student(x).argmax(1) == 1).float().mean() > 0.8  # the labels alone would give 0
+
+
+def test_consistent_targets_blend_the_mixed_labels_with_the_teacher():
+    teacher = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        teacher.weight.zero_()
+        teacher.bias.copy_(torch.tensor([0.0, math.log(3.0)]))  # probabilities 0.25, 0.75
+    mixed = torch.tensor([[0.7, 0.3], [1.0, 0.0]])
+    out = consistent_targets(teacher, torch.zeros(2, 3), mixed, 0.5)
+    torch.testing.assert_close(out, torch.tensor([[0.475, 0.525], [0.625, 0.375]]))
+
+
+def test_config_refuses_consistency_without_a_teacher():
+    with pytest.raises(ConfigError, match="distill_consistent needs a teacher"):
+        TrainConfig(distill_consistent=True)
+
+
+def test_a_probe_teacher_becomes_a_network_on_the_students_features(shared_weights, monkeypatch):
+    """The linear probe (an estimator on frozen-backbone embeddings) is folded into backbone + head
+    reading the log-mels a fine-tuned student reads; its probabilities are the model file's."""
+    from envsound.features.efficientat import EfficientATLogMelExtractor
+    from envsound.models.embedding import EfficientATEmbeddingExtractor
+    from envsound.models.model_file import LoadedModel
+    from envsound.models.registry import get_model
+
+    monkeypatch.setenv("ENVSOUND_WEIGHTS", str(shared_weights))
+    extractor = EfficientATEmbeddingExtractor(clip_seconds=1.0)
+    rng = np.random.default_rng(0)
+    waves = (rng.normal(0, 0.1, (12, 32000)) * np.linspace(0.2, 1, 12)[:, None]).astype(np.float32)
+    y = np.repeat(np.arange(3), 4)
+    spec = get_model("mn04_probe")
+    probe = spec.build(3, RunConfig())
+    probe.fit(extractor(waves), y)
+    loaded = LoadedModel(spec, probe, extractor, ("a", "b", "c"), RunConfig(), {})
+    student_front_end = EfficientATLogMelExtractor(config=extractor.config.front_end)
+    network = teacher_network([loaded], student_front_end.describe())
+    with torch.inference_mode():
+        ours = network(torch.from_numpy(student_front_end(waves))).softmax(1).numpy()
+    np.testing.assert_allclose(ours, probe.predict_proba(extractor(waves)), atol=1e-4)
+    assert not any(p.requires_grad for p in network.parameters())
+    with pytest.raises(ConfigError, match="reads other features than the student"):
+        teacher_network([loaded], {**student_front_end.describe(), "n_mels": 64})
+
+
+@pytest.mark.slow
+def test_consistent_student_cv_still_refuses_a_leaky_teacher(tone_dataset, tmp_path):
+    teacher = tmp_path / "teacher"
+    cross_validate(_cfg(tone_dataset), teacher, verbose=False, save_models=True)
+    student = cross_validate(_cfg(tone_dataset, teacher=str(teacher), distill_weight=0.5, distill_consistent=True), tmp_path / "student", verbose=False)
+    assert len(student["fold_accuracy"]) == 3
+    shutil.copy(teacher / "fold-1" / "model.pt", teacher / "fold-2" / "model.pt")
+    with pytest.raises(RunError, match="must not include test fold 2"):
+        cross_validate(_cfg(tone_dataset, teacher=str(teacher), distill_weight=0.5, distill_consistent=True), tmp_path / "leaky", verbose=False)

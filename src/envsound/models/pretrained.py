@@ -97,11 +97,11 @@ def probe_as_linear(probe, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     return weight, bias
 
 
-def classifier_from_probe(probe, n_classes: int, checkpoint: str = DEFAULT_CHECKPOINT) -> PretrainedClassifier:
+def classifier_from_probe(probe, n_classes: int, checkpoint: str = DEFAULT_CHECKPOINT, views: Sequence[str] = ("mean",)) -> PretrainedClassifier:
     """The probe folded into the classifier's linear head, so the network alone reproduces the
-    probe's probabilities and ships as one self-contained file."""
+    probe's probabilities and ships as one self-contained file. ``views``: the embedding the probe read."""
     if len(probe[-1].classes_) != n_classes:
         raise ValueError("the probe was not fitted on every class")
-    model = PretrainedClassifier(n_classes, checkpoint)
+    model = PretrainedClassifier(n_classes, checkpoint, views=views)
     model.load_probe(probe)
     return model.eval()

@@ -4,6 +4,8 @@ In cross-validation the teacher for test fold k is made of each teacher run's *f
 (``cv --save-models``), which were trained without fold k, so neither teacher nor student ever
 sees a test clip. For ``train`` (every fold) the teacher is model files trained on every fold.
 Several teachers (an ensemble) have their probabilities averaged, as ``envsound ensemble`` does.
+By default each training clip is scored once, clean; with ``distill_consistent`` the teacher runs
+inside the loop on each augmented batch instead (``teacher_network``).
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from torch import nn
 
 from envsound.audio import load_audio
 from envsound.errors import ConfigError, RunError
-from envsound.models.model_file import load_model
+from envsound.models.embedding import EfficientATEmbeddingExtractor
+from envsound.models.ensemble import ProbabilityAverage
+from envsound.models.inference_copy import inference_copy
+from envsound.models.model_file import LoadedModel, load_model
+from envsound.models.pretrained import classifier_from_probe
 from envsound.utils import stable_hash
 
 BATCH = 32
@@ -45,14 +52,13 @@ def fold_signature(fold_ids: np.ndarray) -> str:
     return stable_hash([int(f) for f in fold_ids])
 
 
-def teacher_probabilities(paths: Sequence[Path], clips: Sequence[Path], classes: Sequence[str], fold: int | None,
-                          fingerprint: str | None = None, folds: str | None = None, official_folds: bool = False) -> np.ndarray:
-    """(clips, classes): the teachers' averaged probabilities on ``clips``.
-
-    A fold-k teacher is refused unless its model file shows it never saw fold k: trained on folds
-    that exclude k, of the same dataset (``fingerprint``), split the same way (``folds``, the
-    student's ``fold_signature``; a dataset's official folds are fixed by its fingerprint)."""
-    total = np.zeros((len(clips), len(classes)))
+def load_teachers(paths: Sequence[Path], classes: Sequence[str], fold: int | None, fingerprint: str | None = None,
+                  folds: str | None = None, official_folds: bool = False) -> list[LoadedModel]:
+    """The teacher's model files, loaded. A fold-k teacher is refused unless its model file shows
+    it never saw fold k: trained on folds that exclude k, of the same dataset (``fingerprint``),
+    split the same way (``folds``, the student's ``fold_signature``; a dataset's official folds are
+    fixed by its fingerprint)."""
+    teachers = []
     for path in paths:
         loaded = load_model(path)
         if fold is not None:
@@ -66,11 +72,45 @@ def teacher_probabilities(paths: Sequence[Path], clips: Sequence[Path], classes:
                 raise RunError(f"teacher {path}: its folds hold other clips than the student's (another seed or fold count)")
         if tuple(loaded.classes) != tuple(classes):
             raise ConfigError(f"teacher {path}: its classes differ from the dataset's")
+        teachers.append(loaded)
+    return teachers
+
+
+def teacher_probabilities(teachers: Sequence[LoadedModel], clips: Sequence[Path]) -> np.ndarray:
+    """(clips, classes): the teachers' averaged probabilities on ``clips``, each clip decoded for
+    each teacher's own front end."""
+    total = np.zeros((len(clips), len(teachers[0].classes)))
+    for loaded in teachers:
         extractor = loaded.extractor
         for start in range(0, len(clips), BATCH):
             waves = np.stack([load_audio(c, extractor.sample_rate, extractor.clip_seconds) for c in clips[start : start + BATCH]])
             total[start : start + len(waves)] += loaded.predict_proba(extractor(waves))
-    return total / len(paths)
+    return total / len(teachers)
+
+
+def teacher_network(teachers: Sequence[LoadedModel], student_features: dict) -> nn.Module:
+    """The teachers as one network that reads the student's own features, for consistent teaching:
+    every step it scores the very batch the student sees, augmented and mixed (function matching,
+    Beyer et al. 2022, "Knowledge distillation: a good teacher is patient and consistent").
+
+    A network teacher must read the features the student reads (``student_features``, the
+    extractor's ``describe()``); a linear probe on frozen-backbone embeddings of those features is
+    folded into a network (backbone + its head) that does. Prepared for inference (BatchNorm
+    folded), frozen; the output is logits (an ensemble: the log of its mean probabilities)."""
+    networks = []
+    for loaded in teachers:
+        if loaded.spec.kind == "network":
+            network, reads = loaded.model, loaded.extractor.describe()
+        elif isinstance(loaded.extractor, EfficientATEmbeddingExtractor):
+            network = classifier_from_probe(loaded.model, len(loaded.classes), loaded.extractor.checkpoint, loaded.extractor.views)
+            reads = loaded.extractor.front_end.describe()
+        else:
+            raise ConfigError(f"distill_consistent: a {loaded.spec.name} teacher cannot score the student's batches; only networks and mn probes can")
+        if reads != student_features:
+            raise ConfigError(f"distill_consistent: the {loaded.spec.name} teacher reads other features than the student ({reads} vs {student_features})")
+        networks.append(inference_copy(network).eval())
+    network = networks[0] if len(networks) == 1 else ProbabilityAverage(networks)
+    return network.requires_grad_(False).eval()
 
 
 def blended_targets(y: np.ndarray, teacher: np.ndarray, weight: float) -> np.ndarray:

@@ -28,21 +28,23 @@ class Fitted:
 
 def fit_model(spec: ModelSpec, cfg: RunConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray, n_classes: int, checkpoint: Path | None = None,
               x_val: np.ndarray | None = None, y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None,
-              units_per_db: float | None = None, identity: str | None = None, soft_targets: np.ndarray | None = None) -> Fitted:
+              units_per_db: float | None = None, identity: str | None = None, soft_targets: np.ndarray | None = None,
+              teacher: torch.nn.Module | None = None) -> Fitted:
     """Fit a fresh ``spec`` model on ``x``, ``y``. ``groups`` (the training clips' fold ids) keep an
     inner hyperparameter search from splitting a fold; ``x_val`` is only watched, never fitted.
-    ``soft_targets``: per-clip target distributions (a teacher's, blended), for networks only."""
+    ``soft_targets``: per-clip target distributions (a teacher's, blended), for networks only;
+    ``teacher``: a network that scores each augmented batch instead (consistent distillation)."""
     torch.manual_seed(cfg.train.seed)
     model = spec.build(n_classes, cfg)
     if spec.kind == "classic":
-        if soft_targets is not None:
+        if soft_targets is not None or teacher is not None:
             raise ConfigError(f"{spec.name} is fitted by scikit-learn on hard labels; distillation needs a network")
         return Fitted(model, tuned=fit_classic(model, x, y, groups))
     def as_tensor(a: np.ndarray | None) -> torch.Tensor | None:  # torch refuses read-only memmaps: copy those
         return None if a is None else torch.from_numpy(a if a.flags.writeable and a.flags.c_contiguous else np.array(a))
 
     history = train_network(model, as_tensor(x), as_tensor(y), cfg.train, n_classes, checkpoint, as_tensor(x_val), as_tensor(y_val),
-                            on_epoch=on_epoch, units_per_db=units_per_db, identity=identity, soft_targets=as_tensor(soft_targets))
+                            on_epoch=on_epoch, units_per_db=units_per_db, identity=identity, soft_targets=as_tensor(soft_targets), teacher=teacher)
     model.eval()
     return Fitted(model, history.to_dict())
 

@@ -80,6 +80,14 @@ def _augment(x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, n_classes: int,
     return x, targets if targets is not None else torch.nn.functional.one_hot(y, n_classes).float()
 
 
+def consistent_targets(teacher: nn.Module, x_aug: torch.Tensor, mixed_labels: torch.Tensor, weight: float) -> torch.Tensor:
+    """(1 - weight) * the batch's (mixed) one-hot labels + weight * the teacher's probabilities on
+    the augmented batch itself."""
+    with torch.no_grad():
+        said = teacher(x_aug).softmax(dim=1)
+    return (1 - weight) * mixed_labels + weight * said
+
+
 def _memory_format(x: torch.Tensor) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
 
@@ -134,6 +142,7 @@ def train_network(
     units_per_db: float | None = NATURAL_LOG_UNITS_PER_DB,
     identity: str | None = None,
     soft_targets: torch.Tensor | None = None,
+    teacher: nn.Module | None = None,
 ) -> History:
     """Train ``model`` in place; resume from ``checkpoint`` if it exists, save it after every epoch.
 
@@ -143,6 +152,8 @@ def train_network(
     another identity is never resumed: it is set aside with a warning and training starts afresh.
     A loss that turns NaN or infinite stops the run with one clear error instead of training on.
     ``soft_targets`` (n, n_classes), when given, replace the one-hot labels (distillation).
+    ``teacher``, when given, scores every augmented batch: the targets become (1 - w) * the mixed
+    one-hot labels + w * its probabilities on exactly what the student reads (w: ``cfg.distill_weight``).
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -190,6 +201,10 @@ def train_network(
         if device.type == "cuda" and state.get("cuda_rng") is not None:  # dropout on a GPU draws from its own generator
             torch.cuda.set_rng_state(state["cuda_rng"][world.rank], device)
         history, start_epoch = History(**state["history"]), state["epoch"]
+    if teacher is not None:
+        if soft_targets is not None:
+            raise ValueError("give soft_targets or a teacher network, not both")
+        teacher = teacher.to(device).eval()
     trained = wrap(model, world, cfg.sync_batchnorm, device)  # DDP over the same parameters when there are ranks
 
     for epoch in range(start_epoch, cfg.epochs):
@@ -208,9 +223,11 @@ def train_network(
             if hasattr(model, "augment_batch"):  # a model whose input packs a spectrogram the loop cannot see
                 x = model.augment_batch(x, augment_gen)
             # Augmented where the network runs: the CPU only draws the random parameters (online.py).
-            teacher = None if soft_targets is None else soft_targets[batch].to(device, non_blocking=True)
-            x_aug, soft = _augment(x.to(device, non_blocking=True), y.to(device), cfg, n_classes, augment_gen, units_per_db, teacher)
+            batch_targets = None if soft_targets is None else soft_targets[batch].to(device, non_blocking=True)
+            x_aug, soft = _augment(x.to(device, non_blocking=True), y.to(device), cfg, n_classes, augment_gen, units_per_db, batch_targets)
             x_aug = _memory_format(x_aug)
+            if teacher is not None:
+                soft = consistent_targets(teacher, x_aug, soft, cfg.distill_weight)
             if cfg.label_smoothing:
                 soft = soft * (1 - cfg.label_smoothing) + cfg.label_smoothing / n_classes
             logits = trained(x_aug)
