@@ -18,6 +18,13 @@ file is made the same way; this script reuses a run's kept fold models instead o
 2022) of the fold's networks from every run named, which must have started from the same point (the
 same LP-FT recipe and training folds, e.g. one schedule run twice as long); ``--alpha 1`` is the
 soup alone.
+
+``--inner A [A ...]``: α is *chosen* per fold instead of fixed, on an inner split of that fold's
+training folds only. For test fold k the next fold v (cyclically) is set aside, a student is trained
+again with the run's own recipe on the other three (its teacher: the fold-k teacher, which never
+saw fold k), the start is rebuilt from those three, and the α among A that scores best on fold v
+(ties: the one closest to ``--alpha``) is applied to the fold-k network. Fold k's clips are seen only
+when its chosen network is scored. Inner students are kept in runs/bench-<name>-inner (resumable).
 """
 
 from __future__ import annotations
@@ -41,9 +48,10 @@ from envsound.features.cache import load_or_compute
 from envsound.models.model_file import load_model, save_model
 from envsound.models.registry import get_model, resolve, run_config_dict
 from envsound.runs import device_name, environment, save_fold, summarize
+from envsound.training.distill import fold_teaching
 from envsound.training.ema import interpolate_weights
-from envsound.training.fitting import predict_proba
-from envsound.utils import read_json, write_json
+from envsound.training.fitting import fit_model, predict_proba
+from envsound.utils import read_json, stable_hash, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -56,6 +64,8 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, default=0.5, help="weight of the fine-tuned network, fixed before scoring")
     parser.add_argument("--curve", type=float, nargs="*", default=[], help="other α values to score and record (not used to choose)")
     parser.add_argument("--with", dest="others", nargs="*", default=[], help="more finished runs from the same start whose fold networks are averaged into the fine-tuned end (a uniform soup)")
+    parser.add_argument("--inner", type=float, nargs="+", default=None, metavar="ALPHA",
+                        help="choose α per fold among these on an inner split of its training folds (a student trained again there) instead of fixing --alpha")
     parser.add_argument("--name", required=True)
     parser.add_argument("--runs", type=Path, default=REPO / "runs")
     args = parser.parse_args()
@@ -88,7 +98,8 @@ def main() -> None:
         out_dir / "config.json",
         {**saved, "run": run_config_dict(made), "command": command, "environment": environment(), "wise_ft": {"source": str(source.relative_to(REPO) if source.is_relative_to(REPO) else source), "alpha": args.alpha, "soup_with": args.others}},
     )
-    alphas = sorted({args.alpha, *args.curve})
+    alphas = sorted({args.alpha, *args.curve, *(args.inner or [])})
+    chosen_alphas: dict[int, dict] = {}
     curve: dict[str, list[float]] = {f"{a:g}": [] for a in alphas}
     for fold in folds:
         started = time.perf_counter()
@@ -104,11 +115,15 @@ def main() -> None:
         for k, ingredient in enumerate(ingredients[1:], start=2):  # running mean: the k-th network weighs 1/k
             tuned_state = interpolate_weights(tuned_state, ingredient.model.state_dict(), 1.0 / k)
         network = spec.build(len(manifest.classes), cfg, pretrained=False)
+        chosen = args.alpha
+        if args.inner:
+            chosen_alphas[fold] = inner_choice(spec, cfg, manifest, x_all, y_all, fold_ids, folds, fold, args.inner, args.alpha, args.runs / f"bench-{args.name}-inner")
+            chosen = chosen_alphas[fold]["alpha"]
         for alpha in alphas:
             network.load_state_dict(interpolate_weights(start_state, tuned_state, alpha))
             probs = predict_proba(spec, network, x_all[test_idx], len(manifest.classes))
             curve[f"{alpha:g}"].append(float((probs.argmax(1) == y_all[test_idx]).mean()))
-            if alpha == args.alpha:
+            if alpha == chosen:
                 fold_dir = out_dir / f"fold-{fold}"
                 fold_dir.mkdir()
                 save_model(fold_dir / "model.pt", spec, network, manifest.classes, made, {**tuned.info, "wise_ft_alpha": alpha})
@@ -116,7 +131,8 @@ def main() -> None:
                 accuracy = curve[f"{alpha:g}"][-1]
         write_json(
             out_dir / f"fold-{fold}" / "result.json",
-            {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": time.perf_counter() - started, "tuned": {"alpha": args.alpha}},
+            {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": time.perf_counter() - started,
+             "tuned": chosen_alphas.get(fold, {"alpha": args.alpha})},
         )
         print(f"fold {fold}: " + "  ".join(f"α={a}: {acc[-1]:.2%}" for a, acc in curve.items()), flush=True)
     metrics = summarize(out_dir, folds)
@@ -135,19 +151,59 @@ def main() -> None:
         "std_accuracy": metrics["std_accuracy"],
         "calibration": metrics["calibration"],
         "wall_seconds": source_result["wall_seconds"] + metrics["wall_seconds"],
-        "alpha": args.alpha,
+        "alpha": args.alpha if not args.inner else {str(f): c["alpha"] for f, c in chosen_alphas.items()},
+        "inner": None if not args.inner else {"grid": args.inner, "folds": {str(f): c for f, c in chosen_alphas.items()},
+                                              "rule": "per fold k: a student trained on its training folds but the next one (v), with the fold-k teacher; the α scoring best on fold v (ties: closest to --alpha)"},
         "curve": {a: {"fold_accuracy": acc, "mean_accuracy": float(np.mean(acc))} for a, acc in curve.items()},
-        "curve_note": "every α scored on the test folds, for reading only: α was fixed before any was scored",
+        "curve_note": "every α scored on the test folds, for reading only: α was fixed before any was scored, or chosen on an inner split",
         "source": {"name": args.run, "mean_accuracy": source_result["mean_accuracy"], "command": source_result["command"]},
         "soup_with": [{"name": other, "mean_accuracy": read_json(REPO / "benchmarks" / "results" / f"{other}.json")["mean_accuracy"]} for other in args.others],
-        "config": {"run": run_config_dict(made), "alpha": args.alpha},
+        "config": {"run": run_config_dict(made), "alpha": args.alpha, "inner": args.inner},
         "device": device_name(),
         "command": command,
         "commit": git_commit(),
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
     write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
-    print(f"{args.name}: {metrics['mean_accuracy']:.2%} (α = {args.alpha}; {args.run}: {source_result['mean_accuracy']:.2%})")
+    print(f"{args.name}: {metrics['mean_accuracy']:.2%} (α = {result['alpha']}; {args.run}: {source_result['mean_accuracy']:.2%})")
+
+
+def inner_choice(spec, cfg: RunConfig, manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, folds: list[int], fold: int,
+                 grid: list[float], prefer: float, inner_dir: Path) -> dict:
+    """α for test fold ``fold``, chosen on its training folds alone (see ``--inner``)."""
+    inner_val = folds[(folds.index(fold) + 1) % len(folds)]
+    inner_train = np.flatnonzero((fold_ids != fold) & (fold_ids != inner_val))
+    val = np.flatnonzero(fold_ids == inner_val)
+    where = inner_dir / f"fold-{fold}"
+    where.mkdir(parents=True, exist_ok=True)
+    kept = where / "model.pt"
+    if kept.exists():
+        student = load_model(kept).model
+    else:
+        soft, teacher = None, None
+        if cfg.train.teacher:
+            soft, teacher, _ = fold_teaching(cfg, spec, manifest, fold_ids, inner_train, x_all[inner_train], y_all[inner_train], fold)
+        identity = stable_hash({"run": run_config_dict(cfg), "data": manifest.fingerprint(), "inner": [fold, inner_val]})
+
+        def report(epoch: int, last: dict) -> None:
+            print(f"  inner {fold}/{inner_val} epoch {epoch}/{cfg.train.epochs}  loss {last['train_loss']:.3f}  fold-{inner_val} acc {last['val_acc']:.1%}  ({last['epoch_seconds']:.1f}s)", flush=True)
+
+        student = fit_model(spec, cfg, x_all[inner_train], y_all[inner_train], fold_ids[inner_train], len(manifest.classes), where / "checkpoint.pt",
+                            x_all[val], y_all[val], on_epoch=report, units_per_db=getattr(spec.extractor(cfg), "units_per_db", None), identity=identity,
+                            soft_targets=soft, teacher=teacher).model
+        save_model(kept, spec, student, manifest.classes, cfg, {"inner_of_fold": fold, "trained_on_folds": sorted(int(f) for f in np.unique(fold_ids[inner_train]))})
+        (where / "checkpoint.pt").unlink(missing_ok=True)
+    start = spec.build(len(manifest.classes), cfg, pretrained=True)
+    start.fit_head_probe(torch.from_numpy(x_all[inner_train]), torch.from_numpy(y_all[inner_train]))
+    network = spec.build(len(manifest.classes), cfg, pretrained=False)
+    scores = {}
+    for alpha in grid:
+        network.load_state_dict(interpolate_weights(start.state_dict(), student.state_dict(), alpha))
+        scores[alpha] = float((predict_proba(spec, network, x_all[val], len(manifest.classes)).argmax(1) == y_all[val]).mean())
+    best = max(scores.values())
+    alpha = min((a for a, s in scores.items() if s == best), key=lambda a: (abs(a - prefer), a))
+    print(f"fold {fold}: inner fold {inner_val} " + "  ".join(f"α={a:g}: {s:.2%}" for a, s in scores.items()) + f"  -> α = {alpha:g}", flush=True)
+    return {"alpha": alpha, "inner_fold": inner_val, "inner_curve": {f"{a:g}": s for a, s in scores.items()}}
 
 
 if __name__ == "__main__":

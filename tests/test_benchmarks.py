@@ -122,3 +122,32 @@ def test_the_shipped_builder_puts_a_member_trained_on_a_csv_in_esc50_class_order
         assert torch.allclose(after[:, i], before[:, alphabetical.index(name)])
     with pytest.raises(SystemExit, match="not a fine-tuned mn04 network"):
         builder.in_class_order(SimpleNamespace(model=network, classes=("cat", "dog", "cow")), esc50_order, Path("m.pt"))
+
+
+@pytest.mark.slow
+def test_wise_alpha_chosen_on_an_inner_split_never_reads_the_test_fold(tone_dataset, shared_weights, monkeypatch, tmp_path) -> None:
+    """wise_ft.py --inner: the α for test fold 1 comes from a student trained on fold 3 and scored on
+    fold 2. Fold 1's features are NaN and its labels invalid, so any read of them would fail."""
+    import numpy as np
+
+    from envsound.data import load_dataset
+    from envsound.data.splits import fold_assignment
+    from envsound.features.cache import load_or_compute
+    from envsound.models.registry import resolve
+
+    monkeypatch.setenv("ENVSOUND_WEIGHTS", str(shared_weights))
+    wise_ft = importlib.import_module("wise_ft")
+    cfg = resolve(RunConfig.from_dict({"dataset": str(tone_dataset), "n_folds": 3, "features": {"kind": "efficientat-logmel", "clip_seconds": 1.0},
+                                       "train": {"model": "mn04_finetune", "epochs": 1, "batch_size": 8, "warmup_epochs": 0, "lr": 1e-4, "head_init": "probe",
+                                                 "freeze_norm_stats": True}}))
+    spec = get_model(cfg.train.model)
+    manifest = load_dataset(cfg.dataset)
+    x_all = np.array(load_or_compute(manifest, spec.extractor(cfg), show_progress=False).features, dtype=np.float32)
+    y_all = manifest.targets.copy()
+    fold_ids = fold_assignment(manifest, cfg.n_folds, cfg.train.seed)
+    x_all[fold_ids == 1], y_all[fold_ids == 1] = np.nan, -1
+    chosen = wise_ft.inner_choice(spec, cfg, manifest, x_all, y_all, fold_ids, [1, 2, 3], 1, [0.5, 1.0], 0.5, tmp_path / "inner")
+    assert chosen["inner_fold"] == 2 and chosen["alpha"] in (0.5, 1.0)
+    assert set(chosen["inner_curve"]) == {"0.5", "1"} and all(0 <= s <= 1 for s in chosen["inner_curve"].values())
+    kept = json.loads(json.dumps(chosen))  # what the result file records
+    assert wise_ft.inner_choice(spec, cfg, manifest, x_all, y_all, fold_ids, [1, 2, 3], 1, [0.5, 1.0], 0.5, tmp_path / "inner") == chosen == kept  # the kept student is reused

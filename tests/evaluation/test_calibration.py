@@ -227,3 +227,32 @@ def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path):
     assert loaded.calibration.exposure_above is not None and loaded.calibration.distance_above is not None
     answer = json.loads(cli("predict", tmp_path / "new-noise.wav", "--model", tmp_path / "oe.pt", "--json").stdout)[0]
     assert answer["abstained"] is True and answer["label"] == "unknown" and "novelty" in answer
+
+
+def test_exposure_embeddings_stream_long_files_and_equal_the_whole_file_mean(tmp_path):
+    """A long exposure sound is read a few windows at a time (memory flat in its length), and its
+    embedding is the mean over the same half-overlapping windows as the whole decoded file's."""
+    from conftest import tone, write_wav
+    from envsound.audio import load_audio, split_windows
+    from envsound.evaluation.calibration import exposure_embeddings
+
+    class Stride:  # a debug front end: every 400th sample of each 1-s window
+        sample_rate, clip_seconds = 16000, 1.0
+
+        def __call__(self, waves):
+            return waves[:, ::400]
+
+    rng = np.random.default_rng(0)
+    write_wav(tmp_path / "long.wav", tone(300, seconds=60.0) + rng.normal(0, 0.05, 960000).astype(np.float32))
+    write_wav(tmp_path / "short.wav", tone(900, seconds=0.4))
+    sizes = []
+
+    def embed(features):
+        sizes.append(len(features))
+        return features * 2.0
+
+    got = exposure_embeddings(tmp_path, Stride(), embed, batch_windows=4)
+    assert max(sizes) <= 4 and sum(sizes) == 119 + 1  # 1-s windows every 0.5 s over 60 s, and one padded window
+    for row, name in zip(got, ("long.wav", "short.wav")):
+        whole, _ = split_windows(load_audio(tmp_path / name, 16000), 16000)
+        np.testing.assert_allclose(row, (whole[:, ::400] * 2.0).mean(axis=0), atol=1e-6)

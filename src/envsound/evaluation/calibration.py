@@ -11,13 +11,14 @@ fold may use it), a third cut abstains on clips nearer its centroids than the cl
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from envsound.audio import is_audio_file, load_audio, split_windows
+from envsound.audio import is_audio_file, iter_windows, stream_audio
 from envsound.data import load_dataset
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
@@ -52,14 +53,23 @@ def clip_embeddings(loaded: LoadedModel, results: RunResults, batch_size: int = 
     return feature_embeddings(loaded, np.asarray(features[rows]), batch_size)
 
 
-def exposure_embeddings(folder: str | Path, extractor: Any, embed: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def exposure_embeddings(folder: str | Path, extractor: Any, embed: Callable[[np.ndarray], np.ndarray], batch_windows: int = 8) -> np.ndarray:
     """One embedding per audio file under ``folder``: ``embed`` of the ``extractor``'s features of
-    its half-overlapping windows, averaged, as ``predict`` averages a file's windows."""
+    its half-overlapping windows, averaged, as ``predict`` averages a file's windows. Files are
+    streamed, ``batch_windows`` windows at a time, so memory stays flat however long a file is."""
     paths = sorted(p for p in Path(folder).rglob("*") if p.is_file() and is_audio_file(p))
     if not paths:
         raise RunError(f"{folder}: no audio files for an exposure set")
     size = round(extractor.clip_seconds * extractor.sample_rate)
-    return np.stack([np.asarray(embed(extractor(split_windows(load_audio(p, extractor.sample_rate), size)[0].astype(np.float32)))).mean(axis=0) for p in paths])
+    means = []
+    for path in paths:
+        windows = (window for _, window in iter_windows(stream_audio(path, extractor.sample_rate), size, max(1, size // 2)))
+        total, count = 0.0, 0
+        while batch := list(islice(windows, batch_windows)):
+            total = total + np.asarray(embed(extractor(np.stack(batch).astype(np.float32)))).sum(axis=0)
+            count += len(batch)
+        means.append(total / count)
+    return np.stack(means)
 
 
 def calibrate_run(run_dir: str | Path, recall: float = 0.95, model: LoadedModel | None = None, exposure: str | Path | None = None) -> tuple[dict, Calibration, Novelty | None]:

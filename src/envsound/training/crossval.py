@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from envsound.config import RunConfig
 from envsound.data import (
@@ -34,10 +33,9 @@ from envsound.models.model_file import save_model
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment, save_fold, summarize
-from envsound.training.distill import blended_targets, fold_signature, load_teachers, teacher_network, teacher_paths, teacher_probabilities
+from envsound.training.distill import fold_signature, fold_teaching
 from envsound.training.distributed import World, barrier, current_world
 from envsound.training.fitting import Fitted, fit_model, predict_proba
-from envsound.training.loop import evaluate
 from envsound.utils import (
     exclusive_lock,
     read_json,
@@ -261,14 +259,7 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
     soft_targets = teacher = None
     if cfg.train.teacher:  # this fold's teacher never saw this fold (distill.load_teachers checks)
         fold = int(np.unique(fold_ids[test_idx])[0])
-        teachers = load_teachers(teacher_paths(cfg.train.teacher, fold), manifest.classes, fold, manifest.fingerprint(), fold_signature(fold_ids),
-                                 official_folds=manifest.folds is not None)
-        if cfg.train.distill_consistent:
-            teacher = teacher_network(teachers, spec.extractor(cfg).describe())
-            said = evaluate(teacher, torch.from_numpy(np.ascontiguousarray(x_all[train_idx])))[0]  # on the clean clips, to report
-        else:
-            said = teacher_probabilities(teachers, [manifest.clips[i].path for i in train_idx])
-            soft_targets = blended_targets(y_all[train_idx], said, cfg.train.distill_weight)
+        soft_targets, teacher, said = fold_teaching(cfg, spec, manifest, fold_ids, train_idx, x_all[train_idx], y_all[train_idx], fold)
         if verbose:
             console.print(f"  teacher agrees with the labels on {(said.argmax(1) == y_all[train_idx]).mean():.1%} of the training clips")
     return fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], len(manifest.classes), fold_dir / "checkpoint.pt",

@@ -14,15 +14,19 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import torch
 from torch import nn
 
 from envsound.audio import load_audio
+from envsound.config import RunConfig
+from envsound.data.manifest import Manifest
 from envsound.errors import ConfigError, RunError
 from envsound.models.embedding import EfficientATEmbeddingExtractor
 from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.inference_copy import inference_copy
 from envsound.models.model_file import LoadedModel, load_model
 from envsound.models.pretrained import classifier_from_probe
+from envsound.models.registry import ModelSpec
 from envsound.utils import stable_hash
 
 BATCH = 32
@@ -111,6 +115,22 @@ def teacher_network(teachers: Sequence[LoadedModel], student_features: dict) -> 
         networks.append(inference_copy(network).eval())
     network = networks[0] if len(networks) == 1 else ProbabilityAverage(networks)
     return network.requires_grad_(False).eval()
+
+
+def fold_teaching(cfg: RunConfig, spec: ModelSpec, manifest: Manifest, fold_ids: np.ndarray, train_idx: np.ndarray, x_train: np.ndarray,
+                  y_train: np.ndarray, fold: int) -> tuple[np.ndarray | None, nn.Module | None, np.ndarray]:
+    """(blended soft targets, or a teacher network for consistent teaching; the teacher's
+    probabilities on the clean training clips) for a student trained on ``train_idx`` while fold
+    ``fold`` is held out: the teacher is each teacher run's fold-``fold`` model."""
+    teachers = load_teachers(teacher_paths(cfg.train.teacher, fold), manifest.classes, fold, manifest.fingerprint(), fold_signature(fold_ids),
+                             official_folds=manifest.folds is not None)
+    if cfg.train.distill_consistent:
+        network = teacher_network(teachers, spec.extractor(cfg).describe())
+        with torch.inference_mode():
+            said = np.concatenate([network(torch.from_numpy(np.ascontiguousarray(x_train[i : i + BATCH]))).softmax(1).numpy() for i in range(0, len(x_train), BATCH)])
+        return None, network, said
+    said = teacher_probabilities(teachers, [manifest.clips[i].path for i in train_idx])
+    return blended_targets(y_train, said, cfg.train.distill_weight), None, said
 
 
 def blended_targets(y: np.ndarray, teacher: np.ndarray, weight: float) -> np.ndarray:
