@@ -163,3 +163,17 @@ def test_consistent_student_cv_still_refuses_a_leaky_teacher(tone_dataset, tmp_p
     shutil.copy(teacher / "fold-1" / "model.pt", teacher / "fold-2" / "model.pt")
     with pytest.raises(RunError, match="must not include test fold 2"):
         cross_validate(_cfg(tone_dataset, teacher=str(teacher), distill_weight=0.5, distill_consistent=True), tmp_path / "leaky", verbose=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("consistent", [False, True])
+def test_train_on_every_fold_learns_from_a_teacher_file(tone_dataset, tmp_path, consistent):
+    """`envsound train` with a teacher: a model file trained on every fold; a run folder is refused."""
+    from envsound.models.model_file import load_model
+    from envsound.training.fit import train
+
+    teacher = train(_cfg(tone_dataset), tmp_path / "teacher.pt", verbose=False)
+    student = train(_cfg(tone_dataset, teacher=str(teacher), distill_weight=0.5, distill_consistent=consistent), tmp_path / "student.pt", verbose=False)
+    assert load_model(student).config.train.distill_consistent is consistent
+    with pytest.raises(ConfigError, match="model files trained on every fold"):
+        train(_cfg(tone_dataset, teacher=str(tmp_path), distill_weight=0.5, distill_consistent=consistent), tmp_path / "bad.pt", verbose=False)
