@@ -182,7 +182,7 @@ def inner_choice(spec, cfg: RunConfig, manifest, x_all: np.ndarray, y_all: np.nd
     else:
         soft, teacher = None, None
         if cfg.train.teacher:
-            soft, teacher, _ = fold_teaching(cfg, spec, manifest, fold_ids, inner_train, x_all[inner_train], y_all[inner_train], fold)
+            soft, teacher, _ = fold_teaching(cfg, spec, manifest, inner_train, x_all[inner_train], y_all[inner_train], fold, fold_ids)
         identity = stable_hash({"run": run_config_dict(cfg), "data": manifest.fingerprint(), "inner": [fold, inner_val]})
 
         def report(epoch: int, last: dict) -> None:

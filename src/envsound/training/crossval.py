@@ -259,7 +259,7 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
     soft_targets = teacher = None
     if cfg.train.teacher:  # this fold's teacher never saw this fold (distill.load_teachers checks)
         fold = int(np.unique(fold_ids[test_idx])[0])
-        soft_targets, teacher, said = fold_teaching(cfg, spec, manifest, fold_ids, train_idx, x_all[train_idx], y_all[train_idx], fold)
+        soft_targets, teacher, said = fold_teaching(cfg, spec, manifest, train_idx, x_all[train_idx], y_all[train_idx], fold, fold_ids)
         if verbose:
             console.print(f"  teacher agrees with the labels on {(said.argmax(1) == y_all[train_idx]).mean():.1%} of the training clips")
     return fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], len(manifest.classes), fold_dir / "checkpoint.pt",

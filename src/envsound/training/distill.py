@@ -117,13 +117,14 @@ def teacher_network(teachers: Sequence[LoadedModel], student_features: dict) -> 
     return network.requires_grad_(False).eval()
 
 
-def fold_teaching(cfg: RunConfig, spec: ModelSpec, manifest: Manifest, fold_ids: np.ndarray, train_idx: np.ndarray, x_train: np.ndarray,
-                  y_train: np.ndarray, fold: int) -> tuple[np.ndarray | None, nn.Module | None, np.ndarray]:
-    """(blended soft targets, or a teacher network for consistent teaching; the teacher's
-    probabilities on the clean training clips) for a student trained on ``train_idx`` while fold
-    ``fold`` is held out: the teacher is each teacher run's fold-``fold`` model."""
-    teachers = load_teachers(teacher_paths(cfg.train.teacher, fold), manifest.classes, fold, manifest.fingerprint(), fold_signature(fold_ids),
-                             official_folds=manifest.folds is not None)
+def fold_teaching(cfg: RunConfig, spec: ModelSpec, manifest: Manifest, train_idx: np.ndarray, x_train: np.ndarray, y_train: np.ndarray,
+                  fold: int | None = None, fold_ids: np.ndarray | None = None) -> tuple[np.ndarray | None, nn.Module | None, np.ndarray]:
+    """What a student trained on ``train_idx`` learns from: (blended soft targets, or a teacher
+    network for consistent teaching; the teacher's probabilities on the clean training clips).
+    While fold ``fold`` is held out (cross-validation; ``fold_ids`` says which clip is where) the
+    teacher is each teacher run's fold-``fold`` model; with ``fold`` None, model files trained on every fold."""
+    teachers = load_teachers(teacher_paths(cfg.train.teacher, fold), manifest.classes, fold, manifest.fingerprint(),
+                             None if fold_ids is None else fold_signature(fold_ids), official_folds=manifest.folds is not None)
     if cfg.train.distill_consistent:
         network = teacher_network(teachers, spec.extractor(cfg).describe())
         with torch.inference_mode():

@@ -15,7 +15,7 @@ from envsound.models.model_file import save_model
 from envsound.models.registry import get_model, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment
-from envsound.training.distill import blended_targets, load_teachers, teacher_network, teacher_paths, teacher_probabilities
+from envsound.training.distill import fold_teaching
 from envsound.training.distributed import World, barrier, current_world
 from envsound.training.fitting import fit_model
 from envsound.utils import exclusive_lock, seed_everything, stable_hash
@@ -60,11 +60,7 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world:
     identity = stable_hash({"run": run_config_dict(cfg), "data": manifest.fingerprint(), "out": "train"})
     soft_targets = teacher = None
     if cfg.train.teacher:  # model files trained on every fold
-        teachers = load_teachers(teacher_paths(cfg.train.teacher, None), manifest.classes, None)
-        if cfg.train.distill_consistent:
-            teacher = teacher_network(teachers, extractor.describe())
-        else:
-            soft_targets = blended_targets(y, teacher_probabilities(teachers, [c.path for c in manifest.clips]), cfg.train.distill_weight)
+        soft_targets, teacher, _ = fold_teaching(cfg, spec, manifest, np.arange(len(manifest.clips)), x, y)
     fitted = fit_model(spec, cfg, x, y, fold_assignment(manifest, cfg.n_folds, cfg.train.seed), n_classes, checkpoint, on_epoch=report,
                        units_per_db=getattr(extractor, "units_per_db", None), identity=identity, soft_targets=soft_targets, teacher=teacher)
     if not world.is_main:
