@@ -115,3 +115,10 @@ $PY benchmarks/wise_ft.py kd_student_lpft_fm --alpha 0.5 --curve 0 0.2 0.3 0.4 0
 # is not a result: this arm asks whether a choice made without them gets there. Compared with
 # wise_kd_student_lpft_e40 (α = 0.5 fixed: 94.25 %) and #19's ≥ 94.5 % target.
 $PY benchmarks/wise_ft.py kd_student_lpft_e40 --alpha 0.5 --inner 0.2 0.3 0.4 0.5 0.6 0.7 0.8 1 --curve 0 --name wise_inner_kd_student_lpft_e40
+# (declared session 15, before kd_student_lpft_fm had a result) Order: if kd_student_lpft_fm scores
+# >= 94.2 % (0.3 above its fixed-target twin kd_student_lpft), kd_student_lpft_fm_e40 (the same arm
+# trained 40 epochs, compared with kd_student_lpft_e40's 94.2 % and its WiSE network's 94.25 %)
+# runs before wise_inner_kd_student_lpft_e40, with WiSE at the fixed α = 0.5 after it.
+# $PY benchmarks/esc50_cv.py --name kd_student_lpft_fm_e40 --config configs/mn04_lpft_frozen_bn.json --save-models \
+#   --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune --set distill_weight=0.5 --set distill_consistent=true --set epochs=40
+# $PY benchmarks/wise_ft.py kd_student_lpft_fm_e40 --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft_fm_e40
