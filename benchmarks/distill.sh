@@ -122,3 +122,9 @@ $PY benchmarks/wise_ft.py kd_student_lpft_e40 --alpha 0.5 --inner 0.2 0.3 0.4 0.
 # $PY benchmarks/esc50_cv.py --name kd_student_lpft_fm_e40 --config configs/mn04_lpft_frozen_bn.json --save-models \
 #   --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune --set distill_weight=0.5 --set distill_consistent=true --set epochs=40
 # $PY benchmarks/wise_ft.py kd_student_lpft_fm_e40 --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft_fm_e40
+# (declared session 15, before wise_inner_kd_student_lpft_e40 had a result) If it reaches 94.5 %,
+# the follow-up declared in session 13 runs on it: ESC-50-C of its fold models, and one network
+# trained on all folds with the same recipe (teacher: runs/previous-shipped.pt, the pair trained on
+# all folds that the CV teacher stands for), WiSE-averaged at the median of the five folds' inner
+# choices of α, calibrated on this CV run, on the outside set; shipped by #15's item 8 rule, else
+# offered as a second model file.
