@@ -158,7 +158,7 @@ def test_a_probe_teacher_becomes_a_network_on_the_students_features(shared_weigh
 def test_consistent_student_cv_still_refuses_a_leaky_teacher(tone_dataset, tmp_path):
     teacher = tmp_path / "teacher"
     cross_validate(_cfg(tone_dataset), teacher, verbose=False, save_models=True)
-    student = cross_validate(_cfg(tone_dataset, teacher=str(teacher), distill_weight=0.5, distill_consistent=True), tmp_path / "student", verbose=False)
+    student = cross_validate(_cfg(tone_dataset, teacher=str(teacher), distill_weight=0.5, distill_consistent=True), tmp_path / "student", verbose=True)
     assert len(student["fold_accuracy"]) == 3
     shutil.copy(teacher / "fold-1" / "model.pt", teacher / "fold-2" / "model.pt")
     with pytest.raises(RunError, match="must not include test fold 2"):

@@ -259,8 +259,8 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
     soft_targets = teacher = None
     if cfg.train.teacher:  # this fold's teacher never saw this fold (distill.load_teachers checks)
         fold = int(np.unique(fold_ids[test_idx])[0])
-        soft_targets, teacher, said = fold_teaching(cfg, spec, manifest, train_idx, x_all[train_idx], y_all[train_idx], fold, fold_ids)
-        if verbose:
+        soft_targets, teacher, said = fold_teaching(cfg, spec, manifest, train_idx, x_all[train_idx], y_all[train_idx], fold, fold_ids, report=verbose)
+        if verbose:  # said is computed then, in either mode
             console.print(f"  teacher agrees with the labels on {(said.argmax(1) == y_all[train_idx]).mean():.1%} of the training clips")
     return fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], len(manifest.classes), fold_dir / "checkpoint.pt",
                      x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity, soft_targets=soft_targets, teacher=teacher)

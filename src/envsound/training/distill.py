@@ -118,15 +118,18 @@ def teacher_network(teachers: Sequence[LoadedModel], student_features: dict) -> 
 
 
 def fold_teaching(cfg: RunConfig, spec: ModelSpec, manifest: Manifest, train_idx: np.ndarray, x_train: np.ndarray, y_train: np.ndarray,
-                  fold: int | None = None, fold_ids: np.ndarray | None = None) -> tuple[np.ndarray | None, nn.Module | None, np.ndarray]:
+                  fold: int | None = None, fold_ids: np.ndarray | None = None, report: bool = False) -> tuple[np.ndarray | None, nn.Module | None, np.ndarray | None]:
     """What a student trained on ``train_idx`` learns from: (blended soft targets, or a teacher
     network for consistent teaching; the teacher's probabilities on the clean training clips).
     While fold ``fold`` is held out (cross-validation; ``fold_ids`` says which clip is where) the
-    teacher is each teacher run's fold-``fold`` model; with ``fold`` None, model files trained on every fold."""
+    teacher is each teacher run's fold-``fold`` model; with ``fold`` None, model files trained on every fold.
+    A teacher network scores the clean clips only when asked (``report``): training never needs it."""
     teachers = load_teachers(teacher_paths(cfg.train.teacher, fold), manifest.classes, fold, manifest.fingerprint(),
                              None if fold_ids is None else fold_signature(fold_ids), official_folds=manifest.folds is not None)
     if cfg.train.distill_consistent:
         network = teacher_network(teachers, spec.extractor(cfg).describe())
+        if not report:
+            return None, network, None
         with torch.inference_mode():
             said = np.concatenate([network(torch.from_numpy(np.ascontiguousarray(x_train[i : i + BATCH]))).softmax(1).numpy() for i in range(0, len(x_train), BATCH)])
         return None, network, said
