@@ -134,3 +134,16 @@ $PY benchmarks/wise_ft.py kd_student_lpft_fm_e40 --alpha 0.5 --curve 0 0.2 0.3 0
 # all folds that the CV teacher stands for), WiSE-averaged at the median of the five folds' inner
 # choices of α, calibrated on this CV run, on the outside set; shipped by #15's item 8 rule, else
 # offered as a second model file.
+# (declared session 16, before kd_student_lpft_fm_e40 had a result) If neither kd_student_lpft_fm_e40
+# nor its WiSE network reaches 94.5 %, the next lever is a stronger teacher, at no extra training:
+# kd_student_lpft_tta, kd_student_lpft exactly (same teacher fold models, w = 0.5, fixed targets,
+# LP-FT with BatchNorm statistics frozen, 20 epochs) except that each training clip's target is the
+# teacher averaged over the clip and 2 circularly shifted copies (--set distill_teacher_tta=2, what
+# `predict --tta 2` does; N = 2 fixed by the probe's TTA measurement, tta_rw_probe_none.json, not tuned here).
+# The fixed-target teacher scores clips it was trained on and agrees with their labels 99.5 % of the
+# time: shifted copies make its targets less like the labels. Then WiSE-FT at the fixed α = 0.5.
+# Compared with kd_student_lpft (93.9 %) and wise_kd_student_lpft (94.05 %), which differ only in
+# the teacher's TTA, and with #19's 94.5 %; if one reaches it, the follow-up declared above runs on it.
+$PY benchmarks/esc50_cv.py --name kd_student_lpft_tta --config configs/mn04_lpft_frozen_bn.json --save-models \
+  --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune --set distill_weight=0.5 --set distill_teacher_tta=2
+$PY benchmarks/wise_ft.py kd_student_lpft_tta --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft_tta
