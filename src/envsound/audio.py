@@ -183,6 +183,14 @@ def split_windows(signal: np.ndarray, size: int, hop: int | None = None) -> tupl
     return np.stack([w for _, w in pairs]), np.array([s for s, _ in pairs], dtype=int)
 
 
+def shifted_copies(windows: np.ndarray, copies: int) -> np.ndarray:
+    """(copies * n, size): ``windows`` (n, size) and ``copies - 1`` circularly shifted versions,
+    shift k/copies of the window for copy k, stacked copy by copy. Test-time augmentation (and a
+    teacher's averaged targets) score the same sound at other positions in its window."""
+    size = windows.shape[1]
+    return np.concatenate([np.roll(windows, round(size * k / copies), axis=1) for k in range(copies)])
+
+
 LIVE_BLOCK_SECONDS = 0.1  # live sources are read in short blocks: latency, not throughput
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from envsound.errors import ConfigError
 from envsound.features.frontends import FrontEndConfig, front_end_from_dict
 from envsound.features.logmel import LogMelConfig
+from envsound.utils import check_field_types
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,10 @@ class TrainConfig:
     teacher: str | None = None  # distillation: teacher run folders (cv: their fold models) or model files (train), comma-separated
     distill_weight: float = 0.0  # targets = (1 - w) * one-hot + w * the teacher's probabilities
     distill_consistent: bool = False  # the teacher scores the augmented batch the student sees, every step (function matching)
+    distill_teacher_tta: int = 0  # fixed targets averaged over the clip and this many circularly shifted copies (predict --tta)
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ConfigError("epochs, batch_size and lr must be positive")
         if self.warmup_epochs < 0:
@@ -61,6 +64,10 @@ class TrainConfig:
             raise ConfigError("distillation needs both a teacher and a distill_weight above 0")
         if self.distill_consistent and not self.teacher:
             raise ConfigError("distill_consistent needs a teacher (and a distill_weight above 0)")
+        if self.distill_teacher_tta < 0:
+            raise ConfigError(f"distill_teacher_tta must be 0 or more, got {self.distill_teacher_tta}")
+        if self.distill_teacher_tta and (self.distill_consistent or not self.teacher):
+            raise ConfigError("distill_teacher_tta shifts the clean clips a teacher scores once: it needs a teacher, without distill_consistent")
 
 
 @dataclass(frozen=True)

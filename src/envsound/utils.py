@@ -1,4 +1,4 @@
-"""Small helpers shared by every room: atomic writes, hashing, seeding."""
+"""Small helpers shared by every room: atomic writes, hashing, seeding, config value types."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import json
 import os
 import random
 import tempfile
+import types
+import typing
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
+
+from envsound.errors import ConfigError
 
 
 def _process_umask() -> int:
@@ -156,3 +161,40 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
     except ImportError:  # pragma: no cover - torch is a hard dependency, kept lazy for import speed
         pass
+
+
+_SIMPLE_TYPES = {int: "an integer", float: "a number", bool: "true or false", str: "a string", dict: "a mapping", tuple: "a list"}
+
+
+def _accepts(kind: Any, value: Any) -> bool | None:
+    """Whether ``value`` fits annotation ``kind``; None where the annotation is not a simple one."""
+    origin = typing.get_origin(kind) or kind
+    if origin in (typing.Union, types.UnionType):
+        verdicts = [_accepts(part, value) for part in typing.get_args(kind)]
+        return None if None in verdicts else any(verdicts)
+    if kind is type(None):
+        return value is None
+    if origin not in _SIMPLE_TYPES:
+        return None
+    if origin is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if origin is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, (list, tuple)) if origin is tuple else isinstance(value, origin)
+
+
+def check_field_types(instance: Any) -> None:
+    """One clear ConfigError for a dataclass field whose value is not of its annotated type
+    (``--set epochs=abc``, a JSON config with a string where a number goes), before any
+    comparison in a ``__post_init__`` fails with a bare TypeError."""
+    hints = typing.get_type_hints(type(instance))
+    for item in fields(instance):
+        kind, value = hints[item.name], getattr(instance, item.name)
+        if _accepts(kind, value) is False:
+            raise ConfigError(f"{item.name} must be {_describe(kind)}, got {value!r}")
+
+
+def _describe(kind: Any) -> str:
+    parts = typing.get_args(kind) if typing.get_origin(kind) in (typing.Union, types.UnionType) else (kind,)
+    return " or ".join("null" if part is type(None) else _SIMPLE_TYPES.get(typing.get_origin(part) or part, str(part)) for part in parts)
+

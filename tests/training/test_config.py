@@ -30,3 +30,27 @@ def test_sweep_values_and_safe_folder_names():
             parse_sweep(bad)
     assert run_name_part("lr", 0.001) == "lr0.001"
     assert "/" not in run_name_part("x", "../../etc") and not run_name_part("", "..").startswith(".")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("epochs", "abc", "epochs must be an integer, got 'abc'"),
+    ("epochs", True, "epochs must be an integer"),
+    ("lr", "fast", "lr must be a number"),
+    ("threads", "2", "threads must be an integer or null"),
+    ("spec_augment", 1, "spec_augment must be true or false"),
+    ("model_kwargs", [1], "model_kwargs must be a mapping"),
+])
+def test_a_value_of_the_wrong_type_is_one_config_error(key, value, message):
+    """``--set epochs=abc`` used to reach a comparison in __post_init__ and end in a bare TypeError."""
+    with pytest.raises(ConfigError, match=message):
+        RunConfig().with_train(**{key: value})
+
+
+def test_values_of_the_right_type_pass_including_ints_for_floats():
+    cfg = RunConfig().with_train(lr=1, threads=None, warmup_epochs=0.5, teacher="runs/t", distill_weight=1)
+    assert cfg.train.lr == 1 and cfg.train.distill_weight == 1
+
+
+def test_a_front_end_setting_of_the_wrong_type_is_one_config_error():
+    with pytest.raises(ConfigError, match="n_mels must be an integer"):
+        RunConfig.from_dict({"features": {"kind": "logmel", "n_mels": "many"}})

@@ -127,6 +127,59 @@ def test_config_refuses_consistency_without_a_teacher():
         TrainConfig(distill_consistent=True)
 
 
+def test_config_refuses_teacher_tta_where_it_cannot_apply():
+    with pytest.raises(ConfigError, match="0 or more"):
+        TrainConfig(teacher="runs/t", distill_weight=0.5, distill_teacher_tta=-1)
+    with pytest.raises(ConfigError, match="without distill_consistent"):
+        TrainConfig(teacher="runs/t", distill_weight=0.5, distill_consistent=True, distill_teacher_tta=2)
+    with pytest.raises(ConfigError, match="needs a teacher"):
+        TrainConfig(distill_teacher_tta=2)
+
+
+class _PositionTeacher:
+    """A stand-in teacher whose answer depends on where in the clip the sound is: the share of
+    energy in the first half of the clip is its probability of class 0."""
+
+    classes = ("early", "late")
+
+    class extractor:  # noqa: N801 - the attribute a LoadedModel has
+        sample_rate, clip_seconds = 1000, 0.1
+
+        def __new__(cls, waves):
+            return waves
+
+    @staticmethod
+    def predict_proba(waves):
+        energy = waves.astype(np.float64) ** 2
+        early = energy[:, : waves.shape[1] // 2].sum(1) / energy.sum(1)
+        return np.stack([early, 1 - early], axis=1)
+
+
+def test_teacher_tta_averages_the_teacher_over_shifted_copies(tmp_path, monkeypatch):
+    """Targets with ``tta`` are the teacher's mean over the clip and its circular shifts by 1/3
+    and 2/3, clip by clip (a batch boundary included), and differ from the unshifted answer."""
+    import soundfile as sf
+
+    from envsound.training import distill
+
+    rng = np.random.default_rng(0)
+    paths, clips = [], []
+    for i in range(5):
+        clip = np.zeros(100, dtype=np.float32)
+        clip[i * 10 : i * 10 + 15] = rng.uniform(0.2, 0.5, 15)
+        paths.append(tmp_path / f"{i}.wav")
+        sf.write(paths[-1], clip, 1000, subtype="FLOAT")
+        clips.append(clip)
+    teacher = _PositionTeacher()
+    plain = distill.teacher_probabilities([teacher], paths)
+    np.testing.assert_allclose(plain, teacher.predict_proba(np.stack(clips)), atol=1e-6)
+    monkeypatch.setattr(distill, "BATCH", 2)
+    shifted = distill.teacher_probabilities([teacher], paths, tta=2)
+    expected = np.mean([teacher.predict_proba(np.roll(np.stack(clips), shift, axis=1)) for shift in (0, 33, 67)], axis=0)
+    np.testing.assert_allclose(shifted, expected, atol=1e-6)
+    assert np.abs(shifted - plain).max() > 0.2
+
+
 def test_a_probe_teacher_becomes_a_network_on_the_students_features(shared_weights, monkeypatch):
     """The linear probe (an estimator on frozen-backbone embeddings) is folded into backbone + head
     reading the log-mels a fine-tuned student reads; its probabilities are the model file's."""

@@ -16,6 +16,7 @@ from envsound.errors import ConfigError
 from envsound.features.efficientat import EfficientATEmbeddingConfig, EfficientATFrontEndConfig
 from envsound.features.handcrafted import HandcraftedConfig
 from envsound.features.logmel import LogMelConfig
+from envsound.utils import check_field_types
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ def front_end_from_dict(data: dict[str, Any]) -> Any:
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"unknown settings for front end '{kind}': {sorted(unknown)}; known: {', '.join(sorted(known))}")
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    config = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    check_field_types(config)
+    return config
 
 
 def adapt_front_end(current: Any, kind: str, options: dict[str, Any]) -> Any:

@@ -15,6 +15,7 @@ from envsound.audio import (
     load_audio,
     probe,
     resample,
+    shifted_copies,
     split_windows,
     stream_audio,
 )
@@ -250,8 +251,7 @@ class Predictor:
         (k = 1..tta) and the results averaged: the same sound at other positions in the window."""
         copies = self.tta + 1
         if copies > 1:
-            size = windows.shape[1]
-            windows = np.concatenate([np.roll(windows, round(size * k / copies), axis=1) for k in range(copies)])
+            windows = shifted_copies(windows, copies)
         if self.score_with_embedding is None:
             probs, embeddings = self.window_probabilities(windows), None
         else:

@@ -4,8 +4,9 @@ In cross-validation the teacher for test fold k is made of each teacher run's *f
 (``cv --save-models``), which were trained without fold k, so neither teacher nor student ever
 sees a test clip. For ``train`` (every fold) the teacher is model files trained on every fold.
 Several teachers (an ensemble) have their probabilities averaged, as ``envsound ensemble`` does.
-By default each training clip is scored once, clean; with ``distill_consistent`` the teacher runs
-inside the loop on each augmented batch instead (``teacher_network``).
+By default each training clip is scored once, clean (with ``distill_teacher_tta``, averaged with
+shifted copies of itself); with ``distill_consistent`` the teacher runs inside the loop on each
+augmented batch instead (``teacher_network``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from envsound.audio import load_audio
+from envsound.audio import load_audio, shifted_copies
 from envsound.config import RunConfig
 from envsound.data.manifest import Manifest
 from envsound.errors import ConfigError, RunError
@@ -80,15 +81,18 @@ def load_teachers(paths: Sequence[Path], classes: Sequence[str], fold: int | Non
     return teachers
 
 
-def teacher_probabilities(teachers: Sequence[LoadedModel], clips: Sequence[Path]) -> np.ndarray:
+def teacher_probabilities(teachers: Sequence[LoadedModel], clips: Sequence[Path], tta: int = 0) -> np.ndarray:
     """(clips, classes): the teachers' averaged probabilities on ``clips``, each clip decoded for
-    each teacher's own front end."""
+    each teacher's own front end; with ``tta``, each clip's average over itself and ``tta``
+    circularly shifted copies, as ``predict --tta`` scores a window."""
     total = np.zeros((len(clips), len(teachers[0].classes)))
+    copies = tta + 1
     for loaded in teachers:
         extractor = loaded.extractor
         for start in range(0, len(clips), BATCH):
             waves = np.stack([load_audio(c, extractor.sample_rate, extractor.clip_seconds) for c in clips[start : start + BATCH]])
-            total[start : start + len(waves)] += loaded.predict_proba(extractor(waves))
+            probs = loaded.predict_proba(extractor(shifted_copies(waves, copies) if copies > 1 else waves))
+            total[start : start + len(waves)] += probs.reshape(copies, len(waves), -1).mean(axis=0)
     return total / len(teachers)
 
 
@@ -133,7 +137,7 @@ def fold_teaching(cfg: RunConfig, spec: ModelSpec, manifest: Manifest, train_idx
         with torch.inference_mode():
             said = np.concatenate([network(torch.from_numpy(np.ascontiguousarray(x_train[i : i + BATCH]))).softmax(1).numpy() for i in range(0, len(x_train), BATCH)])
         return None, network, said
-    said = teacher_probabilities(teachers, [manifest.clips[i].path for i in train_idx])
+    said = teacher_probabilities(teachers, [manifest.clips[i].path for i in train_idx], cfg.train.distill_teacher_tta)
     return blended_targets(y_train, said, cfg.train.distill_weight), None, said
 
 
