@@ -101,7 +101,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     Windows shorter than the model's clip length localise better; the networks pool over time,
     so they accept any window length."""
     rate = predictor.extractor.sample_rate
-    window = round(window_seconds * rate) if window_seconds else predictor.window_samples
+    window = round(window_seconds * rate) if window_seconds is not None else predictor.window_samples
     batch_size = predictor.batch_windows(window / rate) if batch_size is None else batch_size
     hop = round(hop_seconds * rate)
     if window < rate // 2:
