@@ -147,3 +147,16 @@ $PY benchmarks/wise_ft.py kd_student_lpft_fm_e40 --alpha 0.5 --curve 0 0.2 0.3 0
 $PY benchmarks/esc50_cv.py --name kd_student_lpft_tta --config configs/mn04_lpft_frozen_bn.json --save-models \
   --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune --set distill_weight=0.5 --set distill_teacher_tta=2
 $PY benchmarks/wise_ft.py kd_student_lpft_tta --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft_tta
+# (written session 16, before kd_student_lpft_fm_e40 had a result) The commands of the follow-up
+# declared in session 13, for kd_student_lpft_fm_e40: run only if it or its WiSE network reaches
+# 94.5 % in CV; BEST is the better of the two (a tie: the plain student), WISE="--set wise_alpha=0.5"
+# when BEST is the WiSE network, else empty. ESC-50-C of BEST's fold models; one network trained on
+# every fold with the same recipe, its teacher the pair that the CV teacher's runs stand for
+# (runs/previous-shipped.pt), calibrated on BEST's CV run; the outside set. Then #15's item 8 rule.
+if [ -n "${BEST:-}" ]; then
+  $PY benchmarks/robustness.py runs/bench-$BEST --name robustness_$BEST
+  [ -f runs/$BEST.pt ] || $PY -m envsound.cli train --config configs/mn04_lpft_frozen_bn.json \
+    --set teacher=runs/previous-shipped.pt --set distill_weight=0.5 --set distill_consistent=true --set epochs=40 ${WISE:-} --out runs/$BEST.pt
+  $PY -m envsound.cli calibrate runs/bench-$BEST --model runs/$BEST.pt --out runs/$BEST.pt --novelty
+  $PY benchmarks/outside.py runs/outside --model runs/$BEST.pt --name $BEST
+fi
