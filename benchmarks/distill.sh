@@ -147,6 +147,21 @@ $PY benchmarks/wise_ft.py kd_student_lpft_fm_e40 --alpha 0.5 --curve 0 0.2 0.3 0
 $PY benchmarks/esc50_cv.py --name kd_student_lpft_tta --config configs/mn04_lpft_frozen_bn.json --save-models \
   --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune --set distill_weight=0.5 --set distill_teacher_tta=2
 $PY benchmarks/wise_ft.py kd_student_lpft_tta --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft_tta
+# (declared session 16, after kd_student_lpft_fm_e40 = 94.35 % and its WiSE network = 94.4 %, and
+# before kd_student_lpft_tta had a result) A stronger teacher for consistent teaching: the previous
+# generation joins it ("born-again" students, Furlanello et al. 2018). kd_student_lpft_fm_t3 is
+# kd_student_lpft_fm exactly (consistent, w = 0.5, LP-FT with BatchNorm statistics frozen, 20
+# epochs) except that its teacher is three runs' fold-k models: the probe, the fine-tune and
+# kd_student_lpft_fm itself (each never trained on fold k; the student's fold-k teacher never was
+# either). Read before this was declared, from saved out-of-fold predictions: that three-member
+# ensemble scores 95.15 % against 94.7 % for the two-member teacher (other students in the third
+# place gave 94.9-95.15 %; kd_student_lpft_fm is taken because it is this arm's own recipe).
+# Then WiSE-FT at the fixed α = 0.5. Compared with kd_student_lpft_fm (94.15 %) and its WiSE network
+# (94.15 %), which differ only in the teacher, and with #19's 94.5 %. Resumable from its per-epoch
+# checkpoints with the same command.
+$PY benchmarks/esc50_cv.py --name kd_student_lpft_fm_t3 --config configs/mn04_lpft_frozen_bn.json --save-models \
+  --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune,runs/bench-kd_student_lpft_fm --set distill_weight=0.5 --set distill_consistent=true
+$PY benchmarks/wise_ft.py kd_student_lpft_fm_t3 --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft_fm_t3
 # (written session 16, before kd_student_lpft_fm_e40 had a result) The commands of the follow-up
 # declared in session 13, for kd_student_lpft_fm_e40: run only if it or its WiSE network reaches
 # 94.5 % in CV; BEST is the better of the two (a tie: the plain student), WISE="--set wise_alpha=0.5"
