@@ -197,4 +197,3 @@ def check_field_types(instance: Any) -> None:
 def _describe(kind: Any) -> str:
     parts = typing.get_args(kind) if typing.get_origin(kind) in (typing.Union, types.UnionType) else (kind,)
     return " or ".join("null" if part is type(None) else _SIMPLE_TYPES.get(typing.get_origin(part) or part, str(part)) for part in parts)
-
