@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import REPO
@@ -151,3 +152,32 @@ def test_wise_alpha_chosen_on_an_inner_split_never_reads_the_test_fold(tone_data
     assert set(chosen["inner_curve"]) == {"0.5", "1"} and all(0 <= s <= 1 for s in chosen["inner_curve"].values())
     kept = json.loads(json.dumps(chosen))  # what the result file records
     assert wise_ft.inner_choice(spec, cfg, manifest, x_all, y_all, fold_ids, [1, 2, 3], 1, [0.5, 1.0], 0.5, tmp_path / "inner") == chosen == kept  # the kept student is reused
+
+
+def test_position_places_each_short_sound_at_its_offset_and_skips_long_ones(tmp_path) -> None:
+    """position.py --outside: a stand-in model that is right only when the sound starts in the
+    window's first 0.2 s is right at offsets 0-0.1 s and wrong from 0.25 s on; a positive longer
+    than --short and a negative are not scored."""
+    import soundfile as sf
+
+    position = pytest.importorskip("position")
+    rate = 1000
+    (tmp_path / "a").mkdir()
+    sf.write(tmp_path / "a" / "short.wav", np.ones(300, np.float32), rate)
+    sf.write(tmp_path / "a" / "long.wav", np.ones(2000, np.float32), rate)
+    sf.write(tmp_path / "a" / "other.wav", np.ones(300, np.float32), rate)
+    (tmp_path / "manifest.csv").write_text("path,label,set\na/short.wav,dog,positive\na/long.wav,dog,positive\na/other.wav,none,negative\n")
+
+    class StartSensitive:
+        extractor = type("Extractor", (), {"sample_rate": rate})()
+        window_samples = 5 * rate
+        classes = ("cat", "dog")
+
+        def window_scores(self, windows):
+            starts = np.argmax(windows != 0, axis=1) / rate
+            return np.stack([starts >= 0.2, starts < 0.2], axis=1).astype(float), None
+
+    result = position.outside_by_offset(tmp_path, StartSensitive(), short_seconds=1.0)
+    assert result["recordings"] == 1 and result["per_recording"][0]["path"] == "a/short.wav"
+    assert result["accuracy_by_offset"] == {"0": 1.0, "0.05": 1.0, "0.1": 1.0, "0.25": 0.0, "0.5": 0.0, "1": 0.0, "2": 0.0, "3.5": 0.0}
+    assert result["accuracy_away_from_start"] == 0.0
