@@ -98,6 +98,7 @@ finetune_arm all6 3 0.45
 # CV >= 94.1 %, negatives accepted <= 34 %).
 $PY benchmarks/position.py --outside runs/outside --name position_shipped
 $PY benchmarks/position.py --outside runs/outside --model runs/rw_probe_none.pt --run runs/bench-rw_probe_none --name position_rw_probe_none
+$PY benchmarks/position.py --outside runs/outside --model runs/rw_finetune_all.pt --name position_rw_finetune_all  # read before the declaration above, committed after it
 $PY -m envsound.cli augment esc50 --out runs/esc50-rw-shift --transforms shift
 DATA=runs/esc50-rw-shift/manifest.csv
 $PY benchmarks/esc50_cv.py --name rw_probe_shift --model mn04_probe --dataset $DATA --save-models
