@@ -44,6 +44,8 @@ RUN_SHIFTS = 3
 def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float) -> dict:
     """Accuracy of the short positives at each offset in the window."""
     rate, size = predictor.extractor.sample_rate, predictor.window_samples
+    if not (folder / "manifest.csv").is_file():
+        raise SystemExit(f"{folder}: no manifest.csv (build the set with scripts/build_outside_set.py)")
     hits, paths = [], []
     for row in csv.DictReader(open(folder / "manifest.csv", newline="")):
         if row["set"] != "positive":
@@ -55,6 +57,8 @@ def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float) 
         scores = predictor.window_scores(windows)[0]
         hits.append(scores.argmax(axis=1) == predictor.classes.index(row["label"]))
         paths.append(row["path"])
+    if not hits:
+        raise SystemExit(f"{folder}: no positive shorter than {short_seconds:g} s to place")
     hits_array = np.array(hits)
     away = [i for i, o in enumerate(OFFSETS_SECONDS) if o >= AWAY_FROM_START]
     return {"recordings": len(paths), "short_seconds": short_seconds,

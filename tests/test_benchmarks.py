@@ -181,3 +181,7 @@ def test_position_places_each_short_sound_at_its_offset_and_skips_long_ones(tmp_
     assert result["recordings"] == 1 and result["per_recording"][0]["path"] == "a/short.wav"
     assert result["accuracy_by_offset"] == {"0": 1.0, "0.05": 1.0, "0.1": 1.0, "0.25": 0.0, "0.5": 0.0, "1": 0.0, "2": 0.0, "3.5": 0.0}
     assert result["accuracy_away_from_start"] == 0.0
+    with pytest.raises(SystemExit, match="no positive shorter than 0.1 s"):
+        position.outside_by_offset(tmp_path, StartSensitive(), short_seconds=0.1)
+    with pytest.raises(SystemExit, match="no manifest.csv"):
+        position.outside_by_offset(tmp_path / "a", StartSensitive(), short_seconds=1.0)
