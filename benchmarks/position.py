@@ -9,7 +9,10 @@ meet a short sound wherever their windows happen to fall. Two views, both measur
 - ``--outside``: the outside set's positives shorter than ``--short`` seconds (1 s), each placed at
   several offsets in an otherwise silent window (zero samples in front, zero-padded behind), scored
   by ``--model`` (the shipped model by default): accuracy per offset, and the mean over the offsets
-  of at least 0.25 s ("away from the start").
+  of at least 0.25 s ("away from the start"). ``--floor DB`` fills the window with seeded white
+  noise at that RMS level (dBFS) instead of zeros, the sound added on top: a real recording's noise
+  floor rather than ESC-50's digital silence, which only ever follows a sound there (its short
+  clips are zero-padded at the end).
 - ``--run``: a cross-validated run's saved fold models, each on its own test clips circularly
   shifted by k/3 of the window (k = 0, 1, 2), each copy scored alone (not averaged, as ``--tta``
   would): in-domain ESC-50, where most events start at the clip's start.
@@ -41,8 +44,22 @@ AWAY_FROM_START = 0.25
 RUN_SHIFTS = 3
 
 
-def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float) -> dict:
-    """Accuracy of the short positives at each offset in the window."""
+def placed(signal: np.ndarray, offset: int, size: int, background: np.ndarray | None) -> np.ndarray:
+    """``signal`` starting ``offset`` samples into a window of ``size``: on zeros, or added to
+    ``background`` (cut where the window ends)."""
+    window = np.zeros(size, np.float32) if background is None else background.astype(np.float32, copy=True)
+    part = signal[: max(0, size - offset)]
+    window[offset : offset + len(part)] += part
+    return window
+
+
+def noise_floor(size: int, floor_db: float, seed: int) -> np.ndarray:
+    """Seeded white noise whose RMS is ``floor_db`` dBFS."""
+    return (np.random.default_rng(seed).standard_normal(size) * 10 ** (floor_db / 20)).astype(np.float32)
+
+
+def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float, floor_db: float | None = None) -> dict:
+    """Accuracy of the short positives at each offset in the window (on zeros, or on a noise floor)."""
     rate, size = predictor.extractor.sample_rate, predictor.window_samples
     if not (folder / "manifest.csv").is_file():
         raise SystemExit(f"{folder}: no manifest.csv (build the set with scripts/build_outside_set.py)")
@@ -53,7 +70,8 @@ def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float) 
         signal = load_audio(folder / row["path"], rate)
         if len(signal) >= short_seconds * rate:
             continue
-        windows = np.stack([fix_length(np.concatenate([np.zeros(round(o * rate), np.float32), signal]), size) for o in OFFSETS_SECONDS])
+        background = None if floor_db is None else noise_floor(size, floor_db, seed=len(hits))
+        windows = np.stack([placed(signal, round(o * rate), size, background) for o in OFFSETS_SECONDS])
         scores = predictor.window_scores(windows)[0]
         hits.append(scores.argmax(axis=1) == predictor.classes.index(row["label"]))
         paths.append(row["path"])
@@ -61,7 +79,7 @@ def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float) 
         raise SystemExit(f"{folder}: no positive shorter than {short_seconds:g} s to place")
     hits_array = np.array(hits)
     away = [i for i, o in enumerate(OFFSETS_SECONDS) if o >= AWAY_FROM_START]
-    return {"recordings": len(paths), "short_seconds": short_seconds,
+    return {"recordings": len(paths), "short_seconds": short_seconds, "floor_dbfs": floor_db,
             "accuracy_by_offset": {f"{o:g}": float(hits_array[:, i].mean()) for i, o in enumerate(OFFSETS_SECONDS)},
             "accuracy_away_from_start": float(hits_array[:, away].mean()),
             "per_recording": [{"path": p, "right": h.astype(int).tolist()} for p, h in zip(paths, hits_array)]}
@@ -89,6 +107,7 @@ def main() -> None:
     parser.add_argument("--outside", type=Path, default=None, help="the outside set's folder (scripts/build_outside_set.py)")
     parser.add_argument("--model", type=Path, default=None, help="model file for --outside (default: the shipped model)")
     parser.add_argument("--short", type=float, default=1.0, help="positives shorter than this many seconds (--outside)")
+    parser.add_argument("--floor", type=float, default=None, help="--outside: white noise at this RMS dBFS under the sound instead of zeros")
     parser.add_argument("--run", type=Path, default=None, help="a cv run with --save-models: its fold models on shifted test clips")
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
@@ -97,7 +116,7 @@ def main() -> None:
     commit = git_commit()
     result: dict = {"name": args.name, "model": str(args.model or "shipped")}
     if args.outside is not None:
-        result["outside"] = outside_by_offset(args.outside, Predictor.from_file(args.model, abstain=False), args.short)
+        result["outside"] = outside_by_offset(args.outside, Predictor.from_file(args.model, abstain=False), args.short, args.floor)
         print("outside, by offset (s):", result["outside"]["accuracy_by_offset"], "away from the start:", round(result["outside"]["accuracy_away_from_start"], 4), flush=True)
     if args.run is not None:
         result["cv"] = run_by_shift(args.run)

@@ -185,3 +185,35 @@ def test_position_places_each_short_sound_at_its_offset_and_skips_long_ones(tmp_
         position.outside_by_offset(tmp_path, StartSensitive(), short_seconds=0.1)
     with pytest.raises(SystemExit, match="no manifest.csv"):
         position.outside_by_offset(tmp_path / "a", StartSensitive(), short_seconds=1.0)
+
+
+def test_position_floor_puts_the_sound_on_seeded_noise_of_the_asked_level(tmp_path) -> None:
+    """position.py --floor: the window is noise at the asked RMS everywhere, the same noise at every
+    offset, and the sound is added on top at its offset (cut at the window's end)."""
+    import soundfile as sf
+
+    position = pytest.importorskip("position")
+    rate = 1000
+    sf.write(tmp_path / "short.wav", np.full(300, 0.5, np.float32), rate)
+    (tmp_path / "manifest.csv").write_text("path,label,set\nshort.wav,dog,positive\n")
+    seen = []
+
+    class Recorder:
+        extractor = type("Extractor", (), {"sample_rate": rate})()
+        window_samples = 5 * rate
+        classes = ("cat", "dog")
+
+        def window_scores(self, windows):
+            seen.append(windows)
+            return np.tile([0.0, 1.0], (len(windows), 1)), None
+
+    result = position.outside_by_offset(tmp_path, Recorder(), short_seconds=1.0, floor_db=-40.0)
+    assert result["floor_dbfs"] == -40.0 and result["accuracy_away_from_start"] == 1.0
+    windows = seen[0]
+    floor = position.noise_floor(5 * rate, -40.0, seed=0)  # the first recording's floor, seeded
+    assert 20 * np.log10(np.sqrt(np.mean(floor**2))) == pytest.approx(-40.0, abs=0.2)
+    for window, offset in zip(windows, position.OFFSETS_SECONDS):
+        start = round(offset * rate)
+        expected = np.zeros(5 * rate)
+        expected[start : start + 300] = 0.5
+        np.testing.assert_allclose(window - floor, expected, atol=1e-6)  # the sound at its offset, on the same floor
