@@ -39,9 +39,10 @@ def main() -> None:
     parser.add_argument("--name", default="shipped")
     parser.add_argument("--curve", type=Path, default=None, help="draw the positives' coverage-accuracy curve (PNG), with the model's threshold as a dot")
     parser.add_argument("--tta", type=int, default=0, help="test-time augmentation: shifted copies of each window to average (predict --tta)")
+    parser.add_argument("--gate", action=argparse.BooleanOptionalAction, default=False, help="each window's noise floor set to zeros (predict --gate)")
     args = parser.parse_args()
     rows = list(csv.DictReader(open(args.folder / "manifest.csv", newline="")))
-    predictor = Predictor.from_file(args.model, tta=args.tta)
+    predictor = Predictor.from_file(args.model, tta=args.tta, gate=args.gate)
     results = predictor.predict([args.folder / r["path"] for r in rows], top_k=3)
     failed = [r.file for r in results if r.error]
     if failed:
@@ -80,6 +81,7 @@ def main() -> None:
         "model": str(args.model or "shipped"),
         "calibrated": predictor.calibration is not None,
         "tta": args.tta,
+        "gate": args.gate,
         "abstain_below": predictor.calibration.abstain_below if predictor.calibration is not None else None,
         "positives": int(positive.sum()),
         "positive_classes": sorted({label for label, p in zip(labels, positive) if p}),

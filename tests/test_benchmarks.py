@@ -217,3 +217,32 @@ def test_position_floor_puts_the_sound_on_seeded_noise_of_the_asked_level(tmp_pa
         expected = np.zeros(5 * rate)
         expected[start : start + 300] = 0.5
         np.testing.assert_allclose(window - floor, expected, atol=1e-6)  # the sound at its offset, on the same floor
+
+
+def test_noise_floor_rescores_the_run_clean_and_hurts_it_with_a_loud_floor(tone_dataset, tmp_path) -> None:
+    """noise_floor.py on a tiny run with fold models: without a floor or gate it gives the run's own
+    accuracy back; a 0-dBFS floor (noise louder than the tones) costs accuracy; a floor is the same
+    for the same (fold, clip, level) and has the level it claims; two runs with other clips refuse."""
+    from envsound.config import RunConfig, TrainConfig
+    from envsound.training.crossval import cross_validate
+
+    noise_floor = pytest.importorskip("noise_floor")
+    cross_validate(RunConfig(dataset=str(tone_dataset), n_folds=3, train=TrainConfig(model="logreg")), tmp_path / "run", verbose=False, save_models=True)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result = noise_floor.accuracy_by_condition([tmp_path / "run"], (0.0,))
+    assert set(result["accuracy"]) == {"zeros", "zeros+gate", "floor0", "floor0+gate"} and result["clips"] == 30
+    assert result["accuracy"]["zeros"] == pytest.approx(np.mean(metrics["fold_accuracy"]))
+    assert result["accuracy"]["floor0"] < result["accuracy"]["zeros"] - 0.2
+    windows = np.zeros((2, 16000), np.float32)
+    a, b = noise_floor.with_floor(windows, -40.0, fold=1), noise_floor.with_floor(windows, -40.0, fold=1)
+    np.testing.assert_array_equal(a, b)
+    assert 20 * np.log10(np.sqrt(np.mean(a**2))) == pytest.approx(-40.0, abs=0.2) and not np.array_equal(a[0], a[1])
+    assert noise_floor.with_floor(windows, None, fold=1) is windows
+    import shutil
+
+    shutil.copytree(tmp_path / "run", tmp_path / "other")
+    saved = dict(np.load(tmp_path / "other" / "fold-1" / "predictions.npz"))
+    saved["clip"] = np.array(["another-clip", *saved["clip"][1:]])
+    np.savez(tmp_path / "other" / "fold-1" / "predictions.npz", **saved)
+    with pytest.raises(SystemExit, match="same clips and folds"):
+        noise_floor.accuracy_by_condition([tmp_path / "run", tmp_path / "other"], (0.0,))

@@ -139,3 +139,37 @@ def test_tta_scores_shifted_copies_and_averages_them():
     np.testing.assert_allclose(averaged, [[0.5, 0.5]])  # two of the four copies put it in the first half
     with pytest.raises(ConfigError, match="tta"):
         Predictor(Identity(), score, ("a", "b"), tta=-1)
+
+
+def test_gate_reaches_the_front_end_on_every_path_only_when_on(tmp_path):
+    """--gate: the windows the front end gets from predict_array, predict (files) and timeline have
+    their noise floor zeroed; with the gate off they arrive as they were."""
+    from envsound.inference.timeline import compute_timeline
+
+    rate = 16000
+    seen = []
+
+    class Recording:
+        sample_rate, clip_seconds = rate, 1.0
+
+        def __call__(self, waves):
+            seen.append(waves.copy())
+            return waves[:, :2]
+
+    def score(features):
+        return np.tile([0.5, 0.5], (len(features), 1))
+
+    signal = (np.random.default_rng(0).standard_normal(rate) * 1e-3).astype(np.float32)  # -60 dBFS floor
+    signal[:1600] += 0.3 * np.sin(2 * np.pi * 440 * np.arange(1600) / rate).astype(np.float32)  # a 0.1-s sound at the start
+    path = tmp_path / "floor.wav"
+    sf.write(path, signal, rate)
+    for gate in (False, True):
+        predictor = Predictor(Recording(), score, ("a", "b"), gate=gate)
+        seen.clear()
+        predictor.predict_array(signal, rate)
+        predictor.predict([path], workers=1)
+        compute_timeline(predictor, path, window_seconds=1.0, hop_seconds=0.5)
+        assert len(seen) >= 3
+        for waves in seen:
+            floor = waves[:, 2000:]  # past the sound (the floor, or zero padding)
+            assert (not floor.any()) if gate else floor.any()

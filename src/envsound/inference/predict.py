@@ -19,8 +19,10 @@ from envsound.audio import (
     split_windows,
     stream_audio,
 )
+from envsound.defaults import SILENCE_GATE
 from envsound.devices import choose_device
 from envsound.errors import AudioError, ConfigError
+from envsound.features.gate import gate_quiet_frames
 from envsound.models.calibration import Calibration, Novelty
 from envsound.models.model_file import LoadedModel, load_model
 
@@ -154,11 +156,12 @@ class Predictor:
     averaged over half-overlapping windows."""
 
     def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None, device: torch.device | str = "cpu",
-                 calibration: Calibration | None = None, abstain: bool = True, tta: int = 0) -> None:
+                 calibration: Calibration | None = None, abstain: bool = True, tta: int = 0, gate: bool = SILENCE_GATE) -> None:
         if tta < 0:
             raise ConfigError(f"--tta must be 0 or more, got {tta}")
         self.extractor = extractor
         self.tta = tta  # test-time augmentation: this many circularly shifted copies of each window, averaged
+        self.gate = gate  # each window's noise floor set to zeros before the front end (features/gate.py)
         self.score = score
         self.classes = tuple(classes)
         self.loaded = loaded  # the torch model, when there is one (AudioSet tags need it)
@@ -172,24 +175,26 @@ class Predictor:
             self.novelty = None
 
     @classmethod
-    def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True, tta: int = 0) -> "Predictor":
+    def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True, tta: int = 0,
+                  gate: bool = SILENCE_GATE) -> "Predictor":
         """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``;
         ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works.
         ``device``: where a torch network runs (default: the GPU if torch sees one, else the CPU).
         ``abstain``: answer "unknown" below the model's abstention threshold (if it has one).
-        ``tta``: shifted copies of each window to average (test-time augmentation; 0: none)."""
+        ``tta``: shifted copies of each window to average (test-time augmentation; 0: none).
+        ``gate``: set each window's noise floor to zeros before the front end (features/gate.py)."""
         from envsound.inference.shipped import default_model_path
 
         path = Path(path) if path is not None else default_model_path()
         if backend == "onnx" or path.suffix == ".onnx":
             predictor = cls.from_onnx(path)
-            predictor.abstain, predictor.tta = abstain, tta
+            predictor.abstain, predictor.tta, predictor.gate = abstain, tta, gate
             return predictor
         if backend != "torch":
             raise ConfigError(f"unknown backend '{backend}'; choose torch or onnx")
         loaded = load_model(path)
         chosen = choose_device(device)
-        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen, abstain=abstain, tta=tta)
+        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen, abstain=abstain, tta=tta, gate=gate)
 
     @classmethod
     def from_onnx(cls, path: str | Path) -> "Predictor":
@@ -241,9 +246,15 @@ class Predictor:
     def windows(self, signal: np.ndarray) -> np.ndarray:
         return split_windows(signal, self.window_samples, self.hop_samples)[0]
 
+    def features(self, windows: np.ndarray) -> np.ndarray:
+        """(n_windows, samples) waveforms -> the front end's features: every path to the model
+        goes through here, so the gate applies wherever it is on."""
+        windows = windows.astype(np.float32, copy=False)
+        return self.extractor(gate_quiet_frames(windows, self.extractor.sample_rate) if self.gate else windows)
+
     def window_probabilities(self, windows: np.ndarray) -> np.ndarray:
         """(n_windows, samples) waveforms -> (n_windows, n_classes) probabilities."""
-        return self.score(self.extractor(windows.astype(np.float32, copy=False)))
+        return self.score(self.features(windows))
 
     def window_scores(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(probabilities, embeddings or None): the embeddings when the model measures novelty.
@@ -255,7 +266,7 @@ class Predictor:
         if self.score_with_embedding is None:
             probs, embeddings = self.window_probabilities(windows), None
         else:
-            probs, embeddings = self.score_with_embedding(self.extractor(windows.astype(np.float32, copy=False)))
+            probs, embeddings = self.score_with_embedding(self.features(windows))
         if copies > 1:
             probs = probs.reshape(copies, -1, probs.shape[1]).mean(axis=0)
             embeddings = None if embeddings is None else embeddings.reshape(copies, -1, embeddings.shape[1]).mean(axis=0)
@@ -316,7 +327,7 @@ class Predictor:
         try:
             windows = self._windows_of(score, stream_audio(path, self.extractor.sample_rate))
             while batch := list(islice(windows, batch_size)):
-                features = torch.from_numpy(self.extractor(np.stack(batch))).to(self.device)
+                features = torch.from_numpy(self.features(np.stack(batch))).to(self.device)
                 with torch.inference_mode():
                     scores = self.loaded.scoring_network(self.device).audioset_logits(features).sigmoid().amax(dim=0).float().cpu().numpy()
                 best = scores if best is None else np.maximum(best, scores)

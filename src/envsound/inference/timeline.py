@@ -119,7 +119,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     def flush() -> None:
         if batch:
             waves = np.stack(batch)
-            features = predictor.extractor(waves)
+            features = predictor.features(waves)
             if novelty is not None:  # the embedding the model's "none of these" reads, from the same pass
                 scored, embedding = predictor.score_with_embedding(features)
                 distance, exposure = novelty.scores(embedding)
