@@ -5,7 +5,8 @@
 Each fold's saved model(s) (``cv --save-models``; several runs are averaged as an ensemble) score
 their own ESC-50 test clips, zero-padded to the window as ``predict`` does, under every condition:
 no floor, or seeded white noise at each ``--floors`` level (dBFS RMS) added to the whole window;
-each with the gate off and on (``predict --gate``, features/gate.py). ESC-50's short clips end in
+each as it is and under every ``--treatments``: ``gate`` (``predict --gate``, features/gate.py) and
+``band`` (the input low-passed to ``--band-hz``, features/band.py). ESC-50's short clips end in
 digital zeros, so its test clips on a floor are the in-domain stand-in for a short sound in a real
 recording. Measures only: nothing here is fitted or chosen.
 """
@@ -34,8 +35,12 @@ from esc50_cv import git_commit  # noqa: E402
 DEFAULT_FLOORS = (-70.0, -50.0)
 
 
-def condition_name(floor_db: float | None, gate: bool) -> str:
-    return ("zeros" if floor_db is None else f"floor{floor_db:g}") + ("+gate" if gate else "")
+TREATMENTS = ("gate", "band")
+
+
+def condition_name(floor_db: float | None, treatment: str | None, band_hz: float = 8000.0) -> str:
+    suffix = "" if treatment is None else "+gate" if treatment == "gate" else f"+band{band_hz:g}"
+    return ("zeros" if floor_db is None else f"floor{floor_db:g}") + suffix
 
 
 def with_floor(windows: np.ndarray, floor_db: float | None, fold: int) -> np.ndarray:
@@ -48,15 +53,18 @@ def with_floor(windows: np.ndarray, floor_db: float | None, fold: int) -> np.nda
     return noisy
 
 
-def accuracy_by_condition(run_dirs: list[Path], floors: tuple[float, ...]) -> dict:
+def accuracy_by_condition(run_dirs: list[Path], floors: tuple[float, ...], treatments: tuple[str, ...] = ("gate",), band_hz: float = 8000.0) -> dict:
     runs = [load_run(r) for r in run_dirs]
     first = runs[0]
     if any(list(r.clip_ids) != list(first.clip_ids) for r in runs[1:]):
         raise SystemExit("the runs were not made on the same clips and folds; they cannot be averaged")
     config = first.config["run"]
     by_id = {c.clip_id: c for c in load_dataset(config["dataset"], config.get("data_root")).clips}
-    conditions = [(f, g) for f in (None, *floors) for g in (False, True)]
-    right = {condition_name(f, g): 0 for f, g in conditions}
+    unknown = set(treatments) - set(TREATMENTS)
+    if unknown:
+        raise SystemExit(f"unknown treatment(s) {', '.join(sorted(unknown))}; known: {', '.join(TREATMENTS)}")
+    conditions = [(f, t) for f in (None, *floors) for t in (None, *treatments)]
+    right = {condition_name(f, t, band_hz): 0 for f, t in conditions}
     for fold in first.folds:
         members = []
         for run in runs:
@@ -68,16 +76,17 @@ def accuracy_by_condition(run_dirs: list[Path], floors: tuple[float, ...]) -> di
         rate, size = members[0].extractor.sample_rate, members[0].window_samples
         clean = np.stack([fix_length(load_audio(by_id[cid].path, rate), size) for cid, m in zip(first.clip_ids, mask) if m])
         targets = first.targets[mask]
-        for floor_db, gate in conditions:
+        for floor_db, treatment in conditions:
             windows = with_floor(clean, floor_db, fold)
             probs = 0.0
             for member in members:
-                member.gate = gate
+                member.gate, member.band_hz = treatment == "gate", band_hz if treatment == "band" else None
                 scored = np.concatenate([member.window_probabilities(windows[i : i + 32]) for i in range(0, len(windows), 32)])
                 probs = probs + scored[:, [list(member.classes).index(c) for c in first.classes]]
-            right[condition_name(floor_db, gate)] += int((np.argmax(probs, axis=1) == targets).sum())
+            right[condition_name(floor_db, treatment, band_hz)] += int((np.argmax(probs, axis=1) == targets).sum())
         print(f"fold {fold}: done", flush=True)
-    return {"runs": [str(r) for r in run_dirs], "clips": len(first.clip_ids), "floors_dbfs": list(floors),
+    return {"runs": [str(r) for r in run_dirs], "clips": len(first.clip_ids), "floors_dbfs": list(floors), "treatments": list(treatments),
+            **({"band_hz": band_hz} if "band" in treatments else {}),
             "accuracy": {name: r / len(first.clip_ids) for name, r in right.items()}}
 
 
@@ -85,10 +94,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", type=Path, nargs="+", help="cv runs with --save-models (several: an ensemble)")
     parser.add_argument("--floors", type=float, nargs="+", default=list(DEFAULT_FLOORS), help="noise floor levels, dBFS RMS")
+    parser.add_argument("--treatments", nargs="+", default=["gate"], choices=TREATMENTS, help="what is done to the input, each measured against nothing done")
+    parser.add_argument("--band-hz", type=float, default=8000.0, help="the band for the band treatment (the 16 kHz ESC-50 copy's: 8000)")
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
     commit, started = git_commit(), time.time()
-    result: dict = {"name": args.name, **accuracy_by_condition(args.runs, tuple(args.floors))}
+    result: dict = {"name": args.name, **accuracy_by_condition(args.runs, tuple(args.floors), tuple(args.treatments), args.band_hz)}
     print(result["accuracy"], flush=True)
     import torch
 

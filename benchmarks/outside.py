@@ -39,10 +39,11 @@ def main() -> None:
     parser.add_argument("--name", default="shipped")
     parser.add_argument("--curve", type=Path, default=None, help="draw the positives' coverage-accuracy curve (PNG), with the model's threshold as a dot")
     parser.add_argument("--tta", type=int, default=0, help="test-time augmentation: shifted copies of each window to average (predict --tta)")
+    parser.add_argument("--band-hz", type=float, default=None, help="low-pass the input to this band first (predict --band-hz)")
     parser.add_argument("--gate", action=argparse.BooleanOptionalAction, default=False, help="each window's noise floor set to zeros (predict --gate)")
     args = parser.parse_args()
     rows = list(csv.DictReader(open(args.folder / "manifest.csv", newline="")))
-    predictor = Predictor.from_file(args.model, tta=args.tta, gate=args.gate)
+    predictor = Predictor.from_file(args.model, tta=args.tta, gate=args.gate, band_hz=args.band_hz)
     results = predictor.predict([args.folder / r["path"] for r in rows], top_k=3)
     failed = [r.file for r in results if r.error]
     if failed:
@@ -82,6 +83,7 @@ def main() -> None:
         "calibrated": predictor.calibration is not None,
         "tta": args.tta,
         "gate": args.gate,
+        "band_hz": args.band_hz,
         "abstain_below": predictor.calibration.abstain_below if predictor.calibration is not None else None,
         "positives": int(positive.sum()),
         "positive_classes": sorted({label for label, p in zip(labels, positive) if p}),

@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="model file for --outside (default: the shipped model)")
     parser.add_argument("--short", type=float, default=1.0, help="positives shorter than this many seconds (--outside)")
     parser.add_argument("--floor", type=float, default=None, help="--outside: white noise at this RMS dBFS under the sound instead of zeros")
+    parser.add_argument("--band-hz", type=float, default=None, help="low-pass the input to this band first (predict --band-hz)")
     parser.add_argument("--gate", action=argparse.BooleanOptionalAction, default=False, help="--outside: each window's noise floor set to zeros (predict --gate)")
     parser.add_argument("--run", type=Path, default=None, help="a cv run with --save-models: its fold models on shifted test clips")
     parser.add_argument("--name", required=True)
@@ -115,9 +116,9 @@ def main() -> None:
     if args.outside is None and args.run is None:
         parser.error("give --outside, --run or both")
     commit = git_commit()
-    result: dict = {"name": args.name, "model": str(args.model or "shipped"), "gate": args.gate}
+    result: dict = {"name": args.name, "model": str(args.model or "shipped"), "gate": args.gate, "band_hz": args.band_hz}
     if args.outside is not None:
-        result["outside"] = outside_by_offset(args.outside, Predictor.from_file(args.model, abstain=False, gate=args.gate), args.short, args.floor)
+        result["outside"] = outside_by_offset(args.outside, Predictor.from_file(args.model, abstain=False, gate=args.gate, band_hz=args.band_hz), args.short, args.floor)
         print("outside, by offset (s):", result["outside"]["accuracy_by_offset"], "away from the start:", round(result["outside"]["accuracy_away_from_start"], 4), flush=True)
     if args.run is not None:
         result["cv"] = run_by_shift(args.run)

@@ -147,3 +147,25 @@ for floor in -70 -50; do
   $PY benchmarks/position.py --outside runs/outside --floor $floor --gate --name position_shipped_floor${floor#-}_gate
 done
 $PY benchmarks/outside.py runs/outside --gate --name shipped_gate
+# (declared session 18, before its run) Result of the gate check above: it fails on the probe
+# alone, which the rule allows when the fine-tune half is not rerun (noise_floor_rw_probe_none.json:
+# clean 93.75 % → 88.7 % with the gate; floors -70/-50 dBFS 89.9/84.8 % → 86.95/81.15 %), so the
+# fine-tune rerun was stopped and the gate stays off. Those figures point elsewhere: a floor at
+# -70 dBFS, 50 dB under a clip, costs the probe 3.85 points in-domain. The floor is white noise at
+# the front end's 32 kHz, so most of its energy lies above 8 kHz, the top of the 16 kHz ESC-50 copy
+# every envsound network was trained on: those mel bands were empty in every training clip, and a
+# real 44.1 kHz recording fills them. Arm band8k (features/band.py; Predictor band_hz): the input
+# low-passed to 8 kHz (soxr, down to 16 kHz and back) before the front end; inference only, no
+# retraining. In-domain check (this decides): rw_probe_none's fold models, no floor and floors at
+# -70/-50 dBFS, each without and with the band (noise_floor_rw_probe_none_band.json). Passes if
+# clean accuracy stays within 0.5 points and each floor gains at least 2 points. Then measured on
+# the outside set with the shipped model: outside.py --band-hz 8000 (top-1, top-3, negatives) and
+# position.py --band-hz 8000 on zeros and at both floors. It becomes the default for models trained
+# on 16 kHz audio only if it passes in-domain and the shipped model's outside top-1 with it is not
+# lower (>= 74.0 %) with at most 3 points more of the negatives accepted (<= 34 %).
+$PY benchmarks/noise_floor.py runs/bench-rw_probe_none --treatments band --band-hz 8000 --name noise_floor_rw_probe_none_band
+$PY benchmarks/outside.py runs/outside --band-hz 8000 --name shipped_band8k
+$PY benchmarks/position.py --outside runs/outside --band-hz 8000 --name position_shipped_band8k
+for floor in -70 -50; do
+  $PY benchmarks/position.py --outside runs/outside --floor $floor --band-hz 8000 --name position_shipped_floor${floor#-}_band8k
+done

@@ -233,6 +233,9 @@ def test_noise_floor_rescores_the_run_clean_and_hurts_it_with_a_loud_floor(tone_
     assert set(result["accuracy"]) == {"zeros", "zeros+gate", "floor0", "floor0+gate"} and result["clips"] == 30
     assert result["accuracy"]["zeros"] == pytest.approx(np.mean(metrics["fold_accuracy"]))
     assert result["accuracy"]["floor0"] < result["accuracy"]["zeros"] - 0.2
+    banded = noise_floor.accuracy_by_condition([tmp_path / "run"], (0.0,), ("band",), band_hz=100.0)
+    assert set(banded["accuracy"]) == {"zeros", "zeros+band100", "floor0", "floor0+band100"} and banded["band_hz"] == 100.0
+    assert banded["accuracy"]["zeros+band100"] < banded["accuracy"]["zeros"]  # tones at 300 Hz and up, cut at 100 Hz
     windows = np.zeros((2, 16000), np.float32)
     a, b = noise_floor.with_floor(windows, -40.0, fold=1), noise_floor.with_floor(windows, -40.0, fold=1)
     np.testing.assert_array_equal(a, b)

@@ -22,6 +22,7 @@ from envsound.audio import (
 from envsound.defaults import SILENCE_GATE
 from envsound.devices import choose_device
 from envsound.errors import AudioError, ConfigError
+from envsound.features.band import band_limit
 from envsound.features.gate import gate_quiet_frames
 from envsound.models.calibration import Calibration, Novelty
 from envsound.models.model_file import LoadedModel, load_model
@@ -156,12 +157,14 @@ class Predictor:
     averaged over half-overlapping windows."""
 
     def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None, device: torch.device | str = "cpu",
-                 calibration: Calibration | None = None, abstain: bool = True, tta: int = 0, gate: bool = SILENCE_GATE) -> None:
+                 calibration: Calibration | None = None, abstain: bool = True, tta: int = 0, gate: bool = SILENCE_GATE,
+                 band_hz: float | None = None) -> None:
         if tta < 0:
             raise ConfigError(f"--tta must be 0 or more, got {tta}")
         self.extractor = extractor
         self.tta = tta  # test-time augmentation: this many circularly shifted copies of each window, averaged
         self.gate = gate  # each window's noise floor set to zeros before the front end (features/gate.py)
+        self.band_hz = band_hz  # input low-passed to this band before the front end (features/band.py); None: the full band
         self.score = score
         self.classes = tuple(classes)
         self.loaded = loaded  # the torch model, when there is one (AudioSet tags need it)
@@ -176,25 +179,26 @@ class Predictor:
 
     @classmethod
     def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True, tta: int = 0,
-                  gate: bool = SILENCE_GATE) -> "Predictor":
+                  gate: bool = SILENCE_GATE, band_hz: float | None = None) -> "Predictor":
         """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``;
         ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works.
         ``device``: where a torch network runs (default: the GPU if torch sees one, else the CPU).
         ``abstain``: answer "unknown" below the model's abstention threshold (if it has one).
         ``tta``: shifted copies of each window to average (test-time augmentation; 0: none).
-        ``gate``: set each window's noise floor to zeros before the front end (features/gate.py)."""
+        ``gate``: set each window's noise floor to zeros before the front end (features/gate.py).
+        ``band_hz``: low-pass the input to this band first (features/band.py)."""
         from envsound.inference.shipped import default_model_path
 
         path = Path(path) if path is not None else default_model_path()
         if backend == "onnx" or path.suffix == ".onnx":
             predictor = cls.from_onnx(path)
-            predictor.abstain, predictor.tta, predictor.gate = abstain, tta, gate
+            predictor.abstain, predictor.tta, predictor.gate, predictor.band_hz = abstain, tta, gate, band_hz
             return predictor
         if backend != "torch":
             raise ConfigError(f"unknown backend '{backend}'; choose torch or onnx")
         loaded = load_model(path)
         chosen = choose_device(device)
-        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen, abstain=abstain, tta=tta, gate=gate)
+        return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen, abstain=abstain, tta=tta, gate=gate, band_hz=band_hz)
 
     @classmethod
     def from_onnx(cls, path: str | Path) -> "Predictor":
@@ -250,6 +254,8 @@ class Predictor:
         """(n_windows, samples) waveforms -> the front end's features: every path to the model
         goes through here, so the gate applies wherever it is on."""
         windows = windows.astype(np.float32, copy=False)
+        if self.band_hz is not None:
+            windows = band_limit(windows, self.extractor.sample_rate, self.band_hz)
         return self.extractor(gate_quiet_frames(windows, self.extractor.sample_rate) if self.gate else windows)
 
     def window_probabilities(self, windows: np.ndarray) -> np.ndarray:

@@ -1,0 +1,27 @@
+"""Input band: audio low-passed to the band a model was trained on, before its front end.
+
+The ESC-50 copy here is 16 kHz, so every network trained on it saw empty mel bands from 8 kHz up
+(the front end runs at 32 kHz and reads up to 15 kHz). A real recording at 44.1 kHz fills those
+bands, even its noise floor does, with energy the trained head never met. Limiting the input to
+the training band takes that away. The low-pass is soxr's (the one resampler): down to twice the
+band and back up, so its filter is the one every ESC-50 clip went through on its way in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from envsound.audio import fix_length, resample
+
+
+def band_limit(windows: np.ndarray, sample_rate: int, band_hz: float) -> np.ndarray:
+    """``windows`` (..., samples) at ``sample_rate`` with nothing above ``band_hz`` (a copy, same
+    shape); unchanged when the band reaches Nyquist already."""
+    windows = np.asarray(windows, dtype=np.float32)
+    low_rate = round(2 * band_hz)
+    if low_rate >= sample_rate:
+        return windows
+    flat = windows.reshape(-1, windows.shape[-1])
+    down = resample(np.ascontiguousarray(flat.T), sample_rate, low_rate)
+    up = resample(np.ascontiguousarray(down), low_rate, sample_rate).T
+    return fix_length(np.ascontiguousarray(up), windows.shape[-1]).reshape(windows.shape)
