@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from envsound.defaults import DEFAULT_CHECKPOINT, SILENCE_GATE, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.defaults import DEFAULT_CHECKPOINT, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError, EnvsoundError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, help="Environmental sound classification: data, cross-validation, training, prediction.")
@@ -28,7 +28,6 @@ CPUS_PER_ACTOR_OPT = typer.Option(1.0, help="With --engine ray: CPUs per actor (
 GPUS_PER_ACTOR_OPT = typer.Option(0.0, help="With --engine ray: GPUs per actor.")
 SHARD_FILES_OPT = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming).")
 BATCH_FILES_OPT = typer.Option(8, help="With --engine ray: files an actor scores per call.")
-GATE_OPT = typer.Option(SILENCE_GATE, "--gate/--no-gate", help="Set each window's noise floor to silence before the model (short sounds in real recordings; see the README).")
 
 
 def _command_line() -> str:
@@ -240,7 +239,6 @@ def predict(
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),
     tta: int = typer.Option(0, help="Test-time augmentation: also score N circularly shifted copies of each window and average (N+1 times the work)."),
-    gate: bool = GATE_OPT,
     engine: str = CORPUS_ENGINE_OPT,
     address: Optional[str] = ADDRESS_OPT,
     actors: int = ACTORS_OPT,
@@ -264,7 +262,7 @@ def predict(
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
-    predictor = Predictor.from_file(model, backend=backend, device=device, abstain=not no_abstain, tta=tta, gate=gate)
+    predictor = Predictor.from_file(model, backend=backend, device=device, abstain=not no_abstain, tta=tta)
     if audioset:
         results = [predictor.audioset_tags(f, top_k=top_k) for f in paths]
     else:
@@ -303,14 +301,13 @@ def timeline(
     plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Label every segment, even below the model's confidence threshold."),
-    gate: bool = GATE_OPT,
 ) -> None:
     """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
     from envsound.evaluation.plots import timeline_figure
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import compute_timeline, write_segments
 
-    predictor = Predictor.from_file(model, device=device, abstain=not no_abstain, gate=gate)
+    predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.segments(threshold)
     if output:
@@ -346,7 +343,6 @@ def listen(
     input_device: Optional[str] = typer.Option(None, help="Microphone: a sounddevice device name or index (default: the system's)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always name the closest class, even below the model's confidence threshold."),
-    gate: bool = GATE_OPT,
 ) -> None:
     """Classify a live stream: a label every hop from the microphone or standard input (ffmpeg -i URL -f wav - | envsound listen -)."""
     import json
@@ -364,7 +360,7 @@ def listen(
         raise ConfigError(f"listen reads '-' (standard input) or, with no argument, the microphone; for a file use `envsound timeline {source}`")
     if output is not None and output.suffix.lower() not in (".csv", ".json"):
         raise ConfigError("--output must end in .csv or .json")
-    predictor = Predictor.from_file(model, device=device, abstain=not no_abstain, gate=gate)
+    predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     listener = Listener(predictor, window, hop, top_k, keep_up=not every_window, max_lag=max_lag, threshold=threshold)
     rate_in = predictor.extractor.sample_rate
     if source == "-":

@@ -10,6 +10,3 @@ TIMELINE_WINDOW = 2.0
 TIMELINE_HOP = 0.5
 TIMELINE_THRESHOLD = 0.3
 
-# The silence gate (features/gate.py): off until its declared in-domain check says otherwise
-# (benchmarks/realworld_training.sh, benchmarks/results/noise_floor_*.json).
-SILENCE_GATE = False

@@ -19,7 +19,6 @@ from envsound.audio import (
     split_windows,
     stream_audio,
 )
-from envsound.defaults import SILENCE_GATE
 from envsound.devices import choose_device
 from envsound.errors import AudioError, ConfigError
 from envsound.features.band import band_limit
@@ -157,12 +156,13 @@ class Predictor:
     averaged over half-overlapping windows."""
 
     def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None, device: torch.device | str = "cpu",
-                 calibration: Calibration | None = None, abstain: bool = True, tta: int = 0, gate: bool = SILENCE_GATE,
+                 calibration: Calibration | None = None, abstain: bool = True, tta: int = 0, gate: bool = False,
                  band_hz: float | None = None) -> None:
         if tta < 0:
             raise ConfigError(f"--tta must be 0 or more, got {tta}")
         self.extractor = extractor
         self.tta = tta  # test-time augmentation: this many circularly shifted copies of each window, averaged
+        # Input treatments measured by benchmarks/noise_floor.py and kept off (neither helped outside ESC-50; README):
         self.gate = gate  # each window's noise floor set to zeros before the front end (features/gate.py)
         self.band_hz = band_hz  # input low-passed to this band before the front end (features/band.py); None: the full band
         self.score = score
@@ -179,7 +179,7 @@ class Predictor:
 
     @classmethod
     def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True, tta: int = 0,
-                  gate: bool = SILENCE_GATE, band_hz: float | None = None) -> "Predictor":
+                  gate: bool = False, band_hz: float | None = None) -> "Predictor":
         """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``;
         ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works.
         ``device``: where a torch network runs (default: the GPU if torch sees one, else the CPU).
