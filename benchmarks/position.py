@@ -9,7 +9,7 @@ meet a short sound wherever their windows happen to fall. Two views, both measur
 - ``--outside``: the outside set's positives shorter than ``--short`` seconds (1 s), each placed at
   several offsets in an otherwise silent window (zero samples in front, zero-padded behind), scored
   by ``--model`` (the shipped model by default): accuracy per offset, and the mean over the offsets
-  of at least 0.25 s ("away from the start"). ``--floor DB`` fills the window with seeded white
+  of at least 0.25 s ("away from the start"), overall and per label (one class can carry it all). ``--floor DB`` fills the window with seeded white
   noise at that RMS level (dBFS) instead of zeros, the sound added on top: a real recording's noise
   floor rather than ESC-50's digital silence, which only ever follows a sound there (its short
   clips are zero-padded at the end).
@@ -63,7 +63,7 @@ def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float, 
     rate, size = predictor.extractor.sample_rate, predictor.window_samples
     if not (folder / "manifest.csv").is_file():
         raise SystemExit(f"{folder}: no manifest.csv (build the set with scripts/build_outside_set.py)")
-    hits, paths = [], []
+    hits, paths, labels = [], [], []
     for row in csv.DictReader(open(folder / "manifest.csv", newline="")):
         if row["set"] != "positive":
             continue
@@ -75,6 +75,7 @@ def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float, 
         scores = predictor.window_scores(windows)[0]
         hits.append(scores.argmax(axis=1) == predictor.classes.index(row["label"]))
         paths.append(row["path"])
+        labels.append(row["label"])
     if not hits:
         raise SystemExit(f"{folder}: no positive shorter than {short_seconds:g} s to place")
     hits_array = np.array(hits)
@@ -82,6 +83,9 @@ def outside_by_offset(folder: Path, predictor: Predictor, short_seconds: float, 
     return {"recordings": len(paths), "short_seconds": short_seconds, "floor_dbfs": floor_db,
             "accuracy_by_offset": {f"{o:g}": float(hits_array[:, i].mean()) for i, o in enumerate(OFFSETS_SECONDS)},
             "accuracy_away_from_start": float(hits_array[:, away].mean()),
+            "by_label": {label: {"recordings": int(mine.sum()), "at_start": float(hits_array[mine, 0].mean()),
+                                 "away_from_start": float(hits_array[np.ix_(mine, away)].mean())}
+                         for label in sorted(set(labels)) for mine in [np.array(labels) == label]},
             "per_recording": [{"path": p, "right": h.astype(int).tolist()} for p, h in zip(paths, hits_array)]}
 
 

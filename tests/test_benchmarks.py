@@ -155,9 +155,10 @@ def test_wise_alpha_chosen_on_an_inner_split_never_reads_the_test_fold(tone_data
 
 
 def test_position_places_each_short_sound_at_its_offset_and_skips_long_ones(tmp_path) -> None:
-    """position.py --outside: a stand-in model that is right only when the sound starts in the
-    window's first 0.2 s is right at offsets 0-0.1 s and wrong from 0.25 s on; a positive longer
-    than --short and a negative are not scored."""
+    """position.py --outside: a stand-in model that says "dog" when the sound starts in the window's
+    first 0.2 s and "cat" otherwise is right on the dog at offsets 0-0.1 s and on the cat from 0.25 s
+    on, which the per-label summary keeps apart; a positive longer than --short and a negative are
+    not scored."""
     import soundfile as sf
 
     position = pytest.importorskip("position")
@@ -166,7 +167,8 @@ def test_position_places_each_short_sound_at_its_offset_and_skips_long_ones(tmp_
     sf.write(tmp_path / "a" / "short.wav", np.ones(300, np.float32), rate)
     sf.write(tmp_path / "a" / "long.wav", np.ones(2000, np.float32), rate)
     sf.write(tmp_path / "a" / "other.wav", np.ones(300, np.float32), rate)
-    (tmp_path / "manifest.csv").write_text("path,label,set\na/short.wav,dog,positive\na/long.wav,dog,positive\na/other.wav,none,negative\n")
+    sf.write(tmp_path / "a" / "cat.wav", np.ones(300, np.float32), rate)
+    (tmp_path / "manifest.csv").write_text("path,label,set\na/short.wav,dog,positive\na/long.wav,dog,positive\na/other.wav,none,negative\na/cat.wav,cat,positive\n")
 
     class StartSensitive:
         extractor = type("Extractor", (), {"sample_rate": rate})()
@@ -178,9 +180,12 @@ def test_position_places_each_short_sound_at_its_offset_and_skips_long_ones(tmp_
             return np.stack([starts >= 0.2, starts < 0.2], axis=1).astype(float), None
 
     result = position.outside_by_offset(tmp_path, StartSensitive(), short_seconds=1.0)
-    assert result["recordings"] == 1 and result["per_recording"][0]["path"] == "a/short.wav"
-    assert result["accuracy_by_offset"] == {"0": 1.0, "0.05": 1.0, "0.1": 1.0, "0.25": 0.0, "0.5": 0.0, "1": 0.0, "2": 0.0, "3.5": 0.0}
-    assert result["accuracy_away_from_start"] == 0.0
+    assert result["recordings"] == 2 and [r["path"] for r in result["per_recording"]] == ["a/short.wav", "a/cat.wav"]
+    assert result["per_recording"][0]["right"] == [1, 1, 1, 0, 0, 0, 0, 0]  # the dog: right only near the start
+    assert result["accuracy_by_offset"] == {"0": 0.5, "0.05": 0.5, "0.1": 0.5, "0.25": 0.5, "0.5": 0.5, "1": 0.5, "2": 0.5, "3.5": 0.5}
+    assert result["accuracy_away_from_start"] == 0.5
+    assert result["by_label"] == {"cat": {"recordings": 1, "at_start": 0.0, "away_from_start": 1.0},
+                                  "dog": {"recordings": 1, "at_start": 1.0, "away_from_start": 0.0}}
     with pytest.raises(SystemExit, match="no positive shorter than 0.1 s"):
         position.outside_by_offset(tmp_path, StartSensitive(), short_seconds=0.1)
     with pytest.raises(SystemExit, match="no manifest.csv"):
