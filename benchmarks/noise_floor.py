@@ -5,7 +5,7 @@
 Each fold's saved model(s) (``cv --save-models``; several runs are averaged as an ensemble) score
 their own ESC-50 test clips, zero-padded to the window as ``predict`` does, under every condition:
 no floor, or seeded white noise at each ``--floors`` level (dBFS RMS) added to the whole window;
-each as it is and under every ``--treatments``: ``gate`` (``predict --gate``, features/gate.py) and
+each as it is and under every ``--treatments``: ``gate`` (features/gate.py) and
 ``band`` (the input low-passed to ``--band-hz``, features/band.py). ESC-50's short clips end in
 digital zeros, so its test clips on a floor are the in-domain stand-in for a short sound in a real
 recording. Measures only: nothing here is fitted or chosen.

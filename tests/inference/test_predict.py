@@ -142,7 +142,7 @@ def test_tta_scores_shifted_copies_and_averages_them():
 
 
 def test_gate_reaches_the_front_end_on_every_path_only_when_on(tmp_path):
-    """--gate: the windows the front end gets from predict_array, predict (files) and timeline have
+    """Predictor(gate=True): the windows the front end gets from predict_array, predict (files) and timeline have
     their noise floor zeroed; with the gate off they arrive as they were."""
     from envsound.inference.timeline import compute_timeline
 

@@ -252,7 +252,7 @@ class Predictor:
 
     def features(self, windows: np.ndarray) -> np.ndarray:
         """(n_windows, samples) waveforms -> the front end's features: every path to the model
-        goes through here, so the gate applies wherever it is on."""
+        goes through here, so an input treatment (band, gate) applies wherever it is on."""
         windows = windows.astype(np.float32, copy=False)
         if self.band_hz is not None:
             windows = band_limit(windows, self.extractor.sample_rate, self.band_hz)
