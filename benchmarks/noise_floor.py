@@ -94,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", type=Path, nargs="+", help="cv runs with --save-models (several: an ensemble)")
     parser.add_argument("--floors", type=float, nargs="+", default=list(DEFAULT_FLOORS), help="noise floor levels, dBFS RMS")
-    parser.add_argument("--treatments", nargs="+", default=["gate"], choices=TREATMENTS, help="what is done to the input, each measured against nothing done")
+    parser.add_argument("--treatments", nargs="*", default=["gate"], choices=TREATMENTS, help="what is done to the input, each measured against nothing done")
     parser.add_argument("--band-hz", type=float, default=8000.0, help="the band for the band treatment (the 16 kHz ESC-50 copy's: 8000)")
     parser.add_argument("--name", required=True)
     args = parser.parse_args()

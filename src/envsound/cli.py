@@ -440,11 +440,12 @@ def embed(
 def augment(
     dataset: str = typer.Argument(..., help="esc50, esc10, a folder-per-class path or a CSV manifest."),
     out: Path = typer.Option(..., help="Folder for audio/ and manifest.csv (re-running resumes)."),
-    transforms: str = typer.Option("noise,shift,pitch,stretch", help="Comma-separated: noise, shift, pitch, stretch, gain, background; real-world: mix (another training clip of the same fold), room, band, codec, noise_snr, excerpt."),
+    transforms: str = typer.Option("noise,shift,pitch,stretch", help="Comma-separated: noise, shift, pitch, stretch, gain, background; real-world: mix (another training clip of the same fold), room, band, codec, noise_snr, excerpt, floor."),
     copies: int = typer.Option(1, help="Copies per clip and transform."),
     seed: int = typer.Option(0),
     data: Optional[str] = DATA_OPT,
     background: Optional[str] = typer.Option(None, help="Folder of noise recordings for the background transform."),
+    sample_rate: Optional[int] = typer.Option(None, help="Rate the copies are made and written at (default: the dataset's)."),
     workers: int = typer.Option(2),
 ) -> None:
     """Write an augmented dataset: every copy keeps its source clip's fold and records its parameters."""
@@ -452,7 +453,7 @@ def augment(
     from envsound.data import load_dataset
 
     manifest = load_dataset(dataset, data)
-    path = augment_dataset(manifest, out, tuple(t.strip() for t in transforms.split(",") if t.strip()), copies, seed,
+    path = augment_dataset(manifest, out, tuple(t.strip() for t in transforms.split(",") if t.strip()), copies, seed, sample_rate=sample_rate,
                            background=background, workers=workers, seconds=None if dataset not in ("esc50", "esc10") else 5.0)
     _echo(f"{path}  (train on it with: envsound cv --dataset {path})")
 

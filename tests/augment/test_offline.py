@@ -189,3 +189,33 @@ def test_noise_and_excerpt_copies_reach_what_they_record():
         start = int(np.argmin([np.abs(signal[s : s + 64] - cut[:64]).sum() for s in range(len(signal) - len(cut) + 1)]))
         assert np.allclose(signal[start : start + len(cut)], cut)
     assert colours == {"pink", "white"}
+
+
+def test_floor_copies_sit_at_the_level_they_record_and_at_the_asked_rate(sine_manifest, tmp_path):
+    """floor: noise at the absolute RMS level it records (not relative to the clip), in its colour,
+    the same for the same seed; with sample_rate the copies are written at that rate, so at 32 kHz
+    the floor reaches above the 16 kHz source's 8 kHz."""
+    import soundfile as sf
+
+    from envsound.augment.corruptions import power
+    from envsound.augment.realworld import apply_realworld
+
+    sr = 32000
+    for amp in (0.05, 0.5):  # the floor's level does not follow the clip's
+        signal = tone(700, 2.0, sr=sr, amp=amp)
+        for seed in range(6):
+            out, params = apply_realworld("floor", signal, sr, np.random.default_rng(seed))
+            again, same = apply_realworld("floor", signal, sr, np.random.default_rng(seed))
+            assert same == params and np.array_equal(out, again)
+            level = 10 * np.log10(power(out - signal))
+            assert abs(level - params["floor_dbfs"]) < 0.05 and -80 <= params["floor_dbfs"] <= -40, params
+    path = augment_dataset(sine_manifest, tmp_path / "aug", ("floor",), sample_rate=sr, workers=1, show_progress=False)
+    copies = [row for row in csv.DictReader(open(path)) if "__floor" in row["path"]]
+    assert copies and all(sf.info(tmp_path / "aug" / row["path"]).samplerate == sr for row in copies)
+    copy, rate = sf.read(tmp_path / "aug" / copies[0]["path"])
+    recorded = json.loads((tmp_path / "aug" / copies[0]["path"]).with_suffix(".json").read_text())["params"]
+    spectrum = np.fft.rfft(copy)
+    spectrum[np.fft.rfftfreq(len(copy), 1 / rate) < 9000] = 0
+    above = np.fft.irfft(spectrum, n=len(copy))
+    # the floor above 9 kHz: within 15 dB of its level (pink puts the least there), far over 16-bit quantisation (-105 dBFS)
+    assert 10 * np.log10(power(above)) > recorded["floor_dbfs"] - 15

@@ -10,6 +10,9 @@ ESC-50-C, drawn from continuous ranges instead of its three fixed severities.
   log-uniform edges, then ±6 dB of spectral tilt.
 - ``codec``: MP3 at 64, 32 or 16 kbps through libsndfile.
 - ``noise_snr``: white or pink noise (even odds) at 0-25 dB SNR.
+- ``floor``: a recording's noise floor: white or pink noise (even odds) at an absolute -80 to -40
+  dBFS RMS, whatever the clip's level, under the whole clip. Write it at the front end's rate
+  (``envsound augment --sample-rate 32000``) to put floor energy above the 16 kHz copy's 8 kHz.
 - ``excerpt``: a random 1-4 s stretch, which the front end zero-pads like any short recording
   (most sounds from elsewhere are shorter than a 5-s window).
 
@@ -24,11 +27,12 @@ import numpy as np
 
 from envsound.augment import corruptions as C
 
-REALWORLD_TRANSFORMS = ("mix", "room", "band", "codec", "noise_snr", "excerpt")
+REALWORLD_TRANSFORMS = ("mix", "room", "band", "codec", "noise_snr", "excerpt", "floor")
 ROOM_RT60S = (0.25, 0.5, 0.8, 1.1)
 MIX_SNR_DB = (0.0, 15.0)
 NOISE_SNR_DB = (0.0, 25.0)
 EXCERPT_SECONDS = (1.0, 4.0)
+FLOOR_DBFS = (-80.0, -40.0)
 TILT_DB = 6.0
 
 
@@ -67,6 +71,12 @@ def apply_realworld(name: str, signal: np.ndarray, rate: int, rng: np.random.Gen
         snr = float(rng.uniform(*NOISE_SNR_DB))
         noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
         return C.mix_at_snr(signal, noise, snr), {"colour": colour, "snr_db": round(snr, 2)}
+    if name == "floor":
+        colour = "pink" if rng.random() < 0.5 else "white"
+        level = float(rng.uniform(*FLOOR_DBFS))
+        noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
+        noise = noise * (10 ** (level / 20) / np.sqrt(max(C.power(noise), C.TINY)))
+        return (signal + noise).astype(np.float32), {"colour": colour, "floor_dbfs": round(level, 2)}
     if name == "excerpt":
         seconds = float(rng.uniform(*EXCERPT_SECONDS))
         cut = C.crop(signal, rate, seconds, rng)
