@@ -192,3 +192,13 @@ for arm in none floor; do
   done
 done
 $PY benchmarks/outside.py runs/outside --model runs/rw_probe_floor.pt --name rw_probe_floor
+# (declared session 18, before its run) rw_probe_floor passed, so the pair is measured by item 8's
+# rule as written for rw_finetune_all6 above (ship if mCA above 80.3 %, outside top-1 above 74.0 %,
+# CV >= 94.1 %, negatives accepted <= 34 %): rw_probe_floor + rw_finetune_all (its fold models
+# rerun), the CV ensemble, ESC-50-C, and the outside set with the pair built from both members
+# trained on all folds, calibrated on the pair's CV run.
+[ -d runs/esc50-rw-all ] || $PY -m envsound.cli augment esc50 --out runs/esc50-rw-all --transforms mix,room,band,codec
+[ -f runs/bench-rw_finetune_all/fold-5/model.pt ] || $PY benchmarks/esc50_cv.py --name rw_finetune_all --config configs/mn04_finetune.json \
+  --dataset runs/esc50-rw-all/manifest.csv --epochs 4 --set warmup_epochs=0.6 --save-models
+$PY benchmarks/ensemble.py --name rw_probe_floor_plus_finetune_all rw_probe_floor rw_finetune_all
+$PY benchmarks/robustness.py runs/bench-rw_probe_floor runs/bench-rw_finetune_all --name robustness_rw_probe_floor_plus_finetune_all
