@@ -26,6 +26,12 @@ benchmarks/results/inference_probe_only.json) for 93.8 % instead of 94.6 % in cr
 
 pairs the probe with another fine-tuned member (an `envsound train` output of an mn04_finetune
 recipe), for measuring a candidate recipe the way the shipped model is measured.
+
+    python scripts/build_default_model.py --probe runs/rw_probe_floor.pt --finetuned shipped --out candidate.pt
+
+pairs another probe (an `envsound train --model mn04_probe` output, on any copies of ESC-50) with
+the shipped model's own fine-tuned member: a candidate that differs from the shipped model in its
+probe half only.
 """
 
 from __future__ import annotations
@@ -67,7 +73,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ASSETS / "esc50-default.pt", help="model file to write")
     parser.add_argument("--probe-only", action="store_true", help="the linear probe alone (faster, 1 point less accurate)")
-    parser.add_argument("--finetuned", type=Path, default=None, help="the fine-tuned member: this model file instead of configs/mn04_finetune.json's")
+    parser.add_argument("--finetuned", type=Path, default=None, help="the fine-tuned member: this model file instead of configs/rw_finetune_all.json's; "
+                        "'shipped': the shipped model's own")
+    parser.add_argument("--probe", type=Path, default=None, help="the probe member: this mn04_probe model file instead of a probe fitted here on the clean clips")
     return parser.parse_args()
 
 
@@ -78,24 +86,40 @@ def main() -> None:
     manifest = load_esc50()
     probe_spec = get_model("mn04_probe")
     features = load_or_compute(manifest, probe_spec.extractor(cfg))
-    probe = probe_spec.build(len(manifest.classes), cfg)
-    probe.fit(np.asarray(features.features), manifest.targets)
-    network = classifier_from_probe(probe, len(manifest.classes))
+    probe_classes = manifest.classes
+    if args.probe is not None:
+        given = load_model(args.probe)
+        if given.spec.name != "mn04_probe":
+            raise SystemExit(f"{args.probe}: not an mn04_probe model file")
+        probe, probe_classes = given.model, given.classes
+    else:
+        probe = probe_spec.build(len(manifest.classes), cfg)
+        probe.fit(np.asarray(features.features), manifest.targets)
+    network = classifier_from_probe(probe, len(probe_classes))
     with torch.inference_mode():
         ours = network.head(torch.from_numpy(np.asarray(features.features[:50]))).softmax(1).numpy()
     diff = np.abs(ours - probe.predict_proba(features.features[:50])).max()
     assert diff < 1e-4, diff
+    network = in_class_order(network, probe_classes, manifest.classes, args.probe or "the probe")
     license_note = "weights derived from EfficientAT mn04_as (MIT, (c) 2022 Florian Schmid); trained on ESC-50 (CC BY-NC 3.0)"
     probe_info = {"chosen_C": float(np.ravel(probe[-1].C_)[0]), "command": command_line(args), "license": license_note, "environment": environment()}
+    if args.probe is not None:
+        probe_info["probe_member"] = {"file": str(args.probe), **given.info}
     if args.probe_only:
         members = [network]
         info = {"how": PROBE_HOW, **probe_info, "cross_validation": "benchmarks/results/mn04_linear_probe.json"}
         ship_cfg = RunConfig(dataset="esc50").with_train(model="mn04_finetune")
+    elif args.finetuned == Path("shipped"):
+        shipped_file = load_model(ASSETS / "esc50-default.pt")
+        ship_cfg = shipped_file.config
+        members = [network, shipped_file.model.members[1]]  # in ESC-50's order already
+        info = {"how": f"mean of two networks' probabilities: (1) {args.probe or PROBE_HOW}; (2) the shipped model's fine-tuned member", **probe_info,
+                "finetuned_member": shipped_file.info.get("finetuned_member", {})}
     elif args.finetuned is not None:
         finetuned = load_model(args.finetuned)
         ship_cfg = finetuned.config
-        members = [network, in_class_order(finetuned, manifest.classes, args.finetuned)]
-        info = {"how": f"mean of two networks' probabilities: (1) {PROBE_HOW}; (2) {args.finetuned}", **probe_info, "finetuned_member": finetuned.info}
+        members = [network, in_class_order(finetuned.model, finetuned.classes, manifest.classes, args.finetuned)]
+        info = {"how": f"mean of two networks' probabilities: (1) {args.probe or PROBE_HOW}; (2) {args.finetuned}", **probe_info, "finetuned_member": finetuned.info}
     else:
         ship_cfg = RunConfig.from_dict(json.loads(FINETUNE_CONFIG.read_text()))
         if not FINETUNED.exists():
@@ -105,7 +129,7 @@ def main() -> None:
         finetuned = load_model(FINETUNED)
         if finetuned.config != resolve(ship_cfg):
             raise SystemExit(f"{FINETUNED} was trained with another config than {FINETUNE_CONFIG}; remove it to retrain")
-        members = [network, in_class_order(finetuned, manifest.classes, FINETUNED)]  # the probe first: its backbone keeps the AudioSet head
+        members = [network, in_class_order(finetuned.model, finetuned.classes, manifest.classes, FINETUNED)]  # the probe first: its backbone keeps the AudioSet head
         info = {
             "how": f"mean of two networks' probabilities: (1) {PROBE_HOW}; (2) mn04_as fine-tuned end to end with configs/{FINETUNE_CONFIG.name} on all 2000 ESC-50 clips and a mix, room, band and codec copy of each",
             **probe_info,
@@ -138,20 +162,20 @@ def main() -> None:
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); max |p - probe| = {diff:.1e}, max |p - mean of members| = {gap:.1e}")
 
 
-def in_class_order(finetuned, classes: tuple[str, ...], where: Path) -> torch.nn.Module:
-    """The fine-tuned network with its head's rows in ``classes``' order (a CSV manifest, such as
-    the robust copies', lists classes alphabetically), so both members' outputs mean the same classes."""
-    if not hasattr(finetuned.model, "head") or sorted(finetuned.classes) != sorted(classes):
-        raise SystemExit(f"{where}: not a fine-tuned mn04 network on ESC-50's classes")
-    order = [finetuned.classes.index(c) for c in classes]
+def in_class_order(network: torch.nn.Module, its_classes: tuple[str, ...], classes: tuple[str, ...], where: object) -> torch.nn.Module:
+    """``network`` with its head's rows in ``classes``' order (a CSV manifest, such as the robust
+    copies', lists classes alphabetically), so both members' outputs mean the same classes."""
+    if not hasattr(network, "head") or sorted(its_classes) != sorted(classes):
+        raise SystemExit(f"{where}: not an mn04 network on ESC-50's classes")
+    order = [list(its_classes).index(c) for c in classes]
     with torch.no_grad():
-        finetuned.model.head.weight.copy_(finetuned.model.head.weight[order])
-        finetuned.model.head.bias.copy_(finetuned.model.head.bias[order])
-    return finetuned.model
+        network.head.weight.copy_(network.head.weight[order])
+        network.head.bias.copy_(network.head.bias[order])
+    return network
 
 
 def command_line(args: argparse.Namespace) -> str:
-    flags = (" --probe-only" if args.probe_only else "") + (f" --finetuned {args.finetuned}" if args.finetuned else "")
+    flags = (" --probe-only" if args.probe_only else "") + (f" --probe {args.probe}" if args.probe else "") + (f" --finetuned {args.finetuned}" if args.finetuned else "")
     flags += "" if args.out == ASSETS / "esc50-default.pt" else f" --out {args.out}"
     return "python scripts/build_default_model.py" + flags
 
