@@ -22,7 +22,7 @@ from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 
 def main() -> None:
@@ -31,8 +31,9 @@ def main() -> None:
     parser.add_argument("members", nargs="+", help="Benchmark names of finished runs")
     parser.add_argument("--runs", type=Path, default=REPO / "runs")
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
-    member_results = [read_json(REPO / "benchmarks" / "results" / f"{m}.json") for m in args.members]
+    member_results = [read_json(result_path(m)) for m in args.members]
     out_dir = args.runs / f"bench-{args.name}"
     if out_dir.exists():  # derived from the members in seconds: recompute rather than resume
         shutil.rmtree(out_dir)
@@ -56,7 +57,7 @@ def main() -> None:
         "date": datetime.now(timezone.utc).date().isoformat(),
         "config": {"members": args.members, "weights": "equal"},
     }
-    out = REPO / "benchmarks" / "results" / f"{args.name}.json"
+    out = result_path(args.name)
     write_json(out, result)
     print(f"{args.name}: {result['mean_accuracy']:.1%} ± {result['std_accuracy']:.1%} (members: "
           + ", ".join(f"{r['name']} {r['mean_accuracy']:.1%}" for r in member_results) + f") → {out}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -26,6 +27,16 @@ from envsound.training.crossval import cross_validate
 from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "benchmarks" / "results"
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def result_path(name: str) -> Path:
+    """benchmarks/results/<name>.json. A name is a plain file name (it also names runs/bench-<name>),
+    so one that is a path or climbs out ('..') stops the script with one line."""
+    if not PLAIN_NAME.fullmatch(name) or ".." in name:
+        raise SystemExit(f"error: name {name!r}: use letters, digits, '_', '-' and '.' (it names benchmarks/results/<name>.json)")
+    return RESULTS / f"{name}.json"
 
 
 def git_commit() -> str:
@@ -79,6 +90,7 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=REPO / "runs")
     parser.add_argument("--cold-cache", action="store_true", help="Compute features into a fresh cache, so wall_seconds includes feature extraction")
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
 
     cfg = RunConfig.from_dict(json.loads(args.config.read_text())) if args.config else RunConfig()
     cfg = replace(cfg, dataset=args.dataset, data_root=args.data, folds=tuple(int(f) for f in args.folds.split(",")) if args.folds else None)
@@ -95,7 +107,7 @@ def main() -> None:
 
         os.environ["ENVSOUND_CACHE"] = tempfile.mkdtemp(prefix="envsound-bench-cache-")
     commit = git_commit()  # the code the run starts with, not what HEAD has moved to by its end
-    out = REPO / "benchmarks" / "results" / f"{args.name}.json"
+    out = result_path(args.name)
     # Rerunning a finished run trains nothing: its result keeps the time, commit and date it was made with.
     made = read_json(out) if (run_dir / "metrics.json").exists() and out.exists() else {}
     started = time.perf_counter()

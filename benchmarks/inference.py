@@ -48,7 +48,7 @@ from envsound.utils import read_json, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 
 def median_ms(fn, repeats: int = 50, warmup: int = 5) -> float:
@@ -207,8 +207,9 @@ def main() -> None:
     parser.add_argument("--name", default="inference", help="Result name: benchmarks/results/<name>.json")
     parser.add_argument("--skip-speed", action="store_true", help="only the peak-memory measurements (kept from the last result otherwise)")
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     model_path = args.model or default_model_path()
-    out = REPO / "benchmarks" / "results" / f"{args.name}.json"
+    out = result_path(args.name)
     previous = read_json(out) if out.exists() else {}
     speed = previous_speed(previous) if args.skip_speed else measure_speed(manifest, model_path)
     memory = measure_peak_memory(manifest, model_path)
@@ -223,7 +224,7 @@ def main() -> None:
         "commit": git_commit(),
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
-    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
+    write_json(result_path(args.name), result)
     for key, value in result.items():
         if isinstance(value, float):
             print(f"{key:26s} {value:.4g}")

@@ -30,7 +30,7 @@ from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 DEFAULT_FLOORS = (-70.0, -50.0)
 
@@ -98,6 +98,7 @@ def main() -> None:
     parser.add_argument("--band-hz", type=float, default=8000.0, help="the band for the band treatment (the 16 kHz ESC-50 copy's: 8000)")
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     commit, started = git_commit(), time.time()
     result: dict = {"name": args.name, **accuracy_by_condition(args.runs, tuple(args.floors), tuple(args.treatments), args.band_hz)}
     print(result["accuracy"], flush=True)
@@ -106,7 +107,7 @@ def main() -> None:
     result.update({"seconds": round(time.time() - started, 1), "threads": torch.get_num_threads(), "device": device_name(),
                    "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
                    "commit": commit, "date": datetime.now(timezone.utc).date().isoformat()})
-    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
+    write_json(result_path(args.name), result)
 
 
 if __name__ == "__main__":

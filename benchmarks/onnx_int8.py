@@ -28,7 +28,7 @@ from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 
 def main() -> None:
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("run", type=Path)
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     commit = git_commit()
     run = load_run(args.run)
     run_cfg = run.config["run"]
@@ -64,7 +65,7 @@ def main() -> None:
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
         "commit": commit, "date": datetime.now(timezone.utc).date().isoformat(),
     }
-    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
+    write_json(result_path(args.name), result)
     print({k: v for k, v in result.items() if isinstance(v, float)})
 
 

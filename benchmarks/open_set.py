@@ -67,7 +67,7 @@ from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 RECALL = 0.95
 RULES = ("confidence", "md", "md_joint", "rmd", "rmd_joint", "tags", "md_tags", "tags_joint", "knn", "knn_joint")
@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument("--name", default="open_set")
     parser.add_argument("--exposure", type=Path, default=None, help="a folder of sounds of none of the classes (scripts/build_outside_set.py --manifest benchmarks/exposure/manifest.csv)")
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     commit, started = git_commit(), time.perf_counter()
     manifest = load_esc50()
     x = np.asarray(load_or_compute(manifest, EfficientATEmbeddingExtractor(), show_progress=False).features, dtype=np.float64)
@@ -163,7 +164,7 @@ def main() -> None:
             print(f"group {g + 1}/{len(groups)} fold {k}: " + "  ".join(f"{r} {cells[-1][r]['unknown_accepted']:.1%}" for r in rules), flush=True)
     summary = {rule: {key: float(np.mean([c[rule][key] for c in cells])) for key in ("unknown_accepted", "in_set_answered", "accuracy_answered")} for rule in rules}
     summary.update({f"auroc_{s}": float(np.mean([c[f"auroc_{s}"] for c in cells])) for s in ("confidence", "md", "rmd", "tags", "knn") + (("oe",) if outliers is not None else ())})
-    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", {
+    write_json(result_path(args.name), {
         "name": args.name, "recall": RECALL, "seed": args.seed, "splits": args.splits, "summary": summary, "cells": cells,
         "exposure": None if args.exposure is None else {"folder": str(args.exposure), "centroids": len(outliers)},
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),

@@ -27,7 +27,7 @@ from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 
 def main() -> None:
@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--band-hz", type=float, default=None, help="low-pass the input to this band first (Predictor band_hz, features/band.py)")
     parser.add_argument("--gate", action=argparse.BooleanOptionalAction, default=False, help="each window's noise floor set to zeros (Predictor gate, features/gate.py)")
     args = parser.parse_args()
+    result_path(f"outside_{args.name}")  # a bad --name stops here, before any work
     rows = list(csv.DictReader(open(args.folder / "manifest.csv", newline="")))
     predictor = Predictor.from_file(args.model, tta=args.tta, gate=args.gate, band_hz=args.band_hz)
     results = predictor.predict([args.folder / r["path"] for r in rows], top_k=3)
@@ -103,7 +104,7 @@ def main() -> None:
         "commit": git_commit(),
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
-    write_json(REPO / "benchmarks" / "results" / f"outside_{args.name}.json", result)
+    write_json(result_path(f"outside_{args.name}"), result)
     if args.curve:
         from envsound.evaluation.plots import coverage_figure
 

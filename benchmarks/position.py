@@ -37,7 +37,7 @@ from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 OFFSETS_SECONDS = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.5)
 AWAY_FROM_START = 0.25
@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--run", type=Path, default=None, help="a cv run with --save-models: its fold models on shifted test clips")
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     if args.outside is None and args.run is None:
         parser.error("give --outside, --run or both")
     commit = git_commit()
@@ -132,7 +133,7 @@ def main() -> None:
     result.update({"threads": torch.get_num_threads(), "device": device_name(),
                    "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
                    "commit": commit, "date": datetime.now(timezone.utc).date().isoformat()})
-    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
+    write_json(result_path(args.name), result)
 
 
 if __name__ == "__main__":

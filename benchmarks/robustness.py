@@ -23,7 +23,7 @@ from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 
 def main() -> None:
@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     commit = git_commit()
     result = robustness(args.runs, seed=args.seed)
     result.update({
@@ -39,7 +40,7 @@ def main() -> None:
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
         "commit": commit, "date": datetime.now(timezone.utc).date().isoformat(),
     })
-    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
+    write_json(result_path(args.name), result)
     print(f"{args.name}: clean {result['clean_accuracy']:.1%}, mCA {result['mean_corruption_accuracy']:.1%}, {result['seconds'] / 60:.1f} min")
     for name, accs in result["accuracy"].items():
         print(f"  {name:12s} " + "  ".join(f"{a:6.1%}" for a in accs))

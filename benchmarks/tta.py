@@ -28,7 +28,7 @@ from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 
 def main() -> None:
@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--shifts", default="0,2,4", help="comma-separated N (0: no test-time augmentation)")
     parser.add_argument("--name", required=True)
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     commit = git_commit()
     runs = [load_run(r) for r in args.runs]
     first = runs[0]
@@ -56,7 +57,7 @@ def main() -> None:
             right += int((np.asarray(total).argmax(1) == first.targets[mask]).sum())
         accuracy[n], seconds[n] = right / len(first.clip_ids), time.perf_counter() - started
         print(f"tta {n}: {accuracy[n]:.2%} ({seconds[n]:.0f} s)", flush=True)
-    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", {
+    write_json(result_path(args.name), {
         "name": args.name, "runs": [str(r) for r in args.runs], "clips": len(first.clip_ids),
         "accuracy": {str(k): v for k, v in accuracy.items()}, "seconds": {str(k): v for k, v in seconds.items()},
         "threads": torch.get_num_threads(), "device": device_name(),

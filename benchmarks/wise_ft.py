@@ -55,7 +55,7 @@ from envsound.utils import read_json, stable_hash, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 
 def main() -> None:
@@ -69,6 +69,7 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--runs", type=Path, default=REPO / "runs")
     args = parser.parse_args()
+    result_path(args.name)  # a bad --name stops here, before any work
     command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
     torch.manual_seed(0)
     source = args.runs / f"bench-{args.run}"
@@ -137,7 +138,7 @@ def main() -> None:
         print(f"fold {fold}: " + "  ".join(f"α={a}: {acc[-1]:.2%}" for a, acc in curve.items()), flush=True)
     metrics = summarize(out_dir, folds)
     write_json(out_dir / "metrics.json", metrics)
-    source_result = read_json(REPO / "benchmarks" / "results" / f"{args.run}.json")
+    source_result = read_json(result_path(args.run))
     result = {
         "name": args.name,
         "model": source_result["model"],
@@ -157,14 +158,14 @@ def main() -> None:
         "curve": {a: {"fold_accuracy": acc, "mean_accuracy": float(np.mean(acc))} for a, acc in curve.items()},
         "curve_note": "every α scored on the test folds, for reading only: α was fixed before any was scored, or chosen on an inner split",
         "source": {"name": args.run, "mean_accuracy": source_result["mean_accuracy"], "command": source_result["command"]},
-        "soup_with": [{"name": other, "mean_accuracy": read_json(REPO / "benchmarks" / "results" / f"{other}.json")["mean_accuracy"]} for other in args.others],
+        "soup_with": [{"name": other, "mean_accuracy": read_json(result_path(other))["mean_accuracy"]} for other in args.others],
         "config": {"run": run_config_dict(made), "alpha": args.alpha, "inner": args.inner},
         "device": device_name(),
         "command": command,
         "commit": git_commit(),
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
-    write_json(REPO / "benchmarks" / "results" / f"{args.name}.json", result)
+    write_json(result_path(args.name), result)
     print(f"{args.name}: {metrics['mean_accuracy']:.2%} (α = {result['alpha']}; {args.run}: {source_result['mean_accuracy']:.2%})")
 
 

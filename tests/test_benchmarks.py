@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -103,10 +104,9 @@ def test_augmentation_summary_names_offline_copies_for_scikit_learn_models(tmp_p
 
 
 def test_the_shipped_builder_puts_a_member_trained_on_a_csv_in_esc50_class_order() -> None:
-    """A fine-tune trained on a CSV manifest knows the classes alphabetically; the ensemble's
-    members must agree on what each output means, or every answer comes out a blur."""
-    from types import SimpleNamespace
-
+    """A fine-tune (or a probe, with --probe) trained on a CSV manifest knows the classes
+    alphabetically; the ensemble's members must agree on what each output means, or every answer
+    comes out a blur."""
     import torch
 
     spec = importlib.util.spec_from_file_location("build_default_model", REPO / "scripts" / "build_default_model.py")
@@ -117,12 +117,12 @@ def test_the_shipped_builder_puts_a_member_trained_on_a_csv_in_esc50_class_order
     network.head = torch.nn.Linear(4, 3)
     x = torch.randn(5, 4)
     before = network.head(x).detach()
-    member = builder.in_class_order(SimpleNamespace(model=network, classes=alphabetical), esc50_order, Path("m.pt"))
+    member = builder.in_class_order(network, alphabetical, esc50_order, Path("m.pt"))
     after = member.head(x).detach()
     for i, name in enumerate(esc50_order):
         assert torch.allclose(after[:, i], before[:, alphabetical.index(name)])
-    with pytest.raises(SystemExit, match="not a fine-tuned mn04 network"):
-        builder.in_class_order(SimpleNamespace(model=network, classes=("cat", "dog", "cow")), esc50_order, Path("m.pt"))
+    with pytest.raises(SystemExit, match="not an mn04 network on ESC-50's classes"):
+        builder.in_class_order(network, ("cat", "dog", "cow"), esc50_order, Path("m.pt"))
 
 
 @pytest.mark.slow
@@ -254,3 +254,18 @@ def test_noise_floor_rescores_the_run_clean_and_hurts_it_with_a_loud_floor(tone_
     np.savez(tmp_path / "other" / "fold-1" / "predictions.npz", **saved)
     with pytest.raises(SystemExit, match="same clips and folds"):
         noise_floor.accuracy_by_condition([tmp_path / "run", tmp_path / "other"], (0.0,))
+
+
+def test_a_result_name_is_a_plain_file_name_and_a_bad_one_stops_the_script_before_its_work(tmp_path) -> None:
+    """Benchmark --name values name benchmarks/results/<name>.json (and runs/bench-<name>): a path or
+    '..' is refused with one line, and position.py refuses it before it opens any audio."""
+    esc50_cv = pytest.importorskip("esc50_cv")
+    assert esc50_cv.result_path("rw_probe_floor") == esc50_cv.RESULTS / "rw_probe_floor.json"
+    assert esc50_cv.result_path("outside_shipped_band8k.v2").parent == esc50_cv.RESULTS
+    for bad in ("../escape", "a/b", "/tmp/x", "", "..", "-rf", "x..y"):
+        with pytest.raises(SystemExit, match="letters, digits"):
+            esc50_cv.result_path(bad)
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "position.py"), "--outside", str(tmp_path / "missing"), "--name", "../../escape"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "letters, digits" in done.stderr and "manifest" not in done.stderr
+    assert not (REPO / "escape.json").exists() and not (REPO.parent / "escape.json").exists()
