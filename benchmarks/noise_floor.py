@@ -33,8 +33,6 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from esc50_cv import git_commit, result_path  # noqa: E402
 
 DEFAULT_FLOORS = (-70.0, -50.0)
-
-
 TREATMENTS = ("gate", "band")
 
 

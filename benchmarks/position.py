@@ -9,10 +9,10 @@ meet a short sound wherever their windows happen to fall. Two views, both measur
 - ``--outside``: the outside set's positives shorter than ``--short`` seconds (1 s), each placed at
   several offsets in an otherwise silent window (zero samples in front, zero-padded behind), scored
   by ``--model`` (the shipped model by default): accuracy per offset, and the mean over the offsets
-  of at least 0.25 s ("away from the start"), overall and per label (one class can carry it all). ``--floor DB`` fills the window with seeded white
-  noise at that RMS level (dBFS) instead of zeros, the sound added on top: a real recording's noise
-  floor rather than ESC-50's digital silence, which only ever follows a sound there (its short
-  clips are zero-padded at the end).
+  of at least 0.25 s ("away from the start"), overall and per label (one class can carry it
+  all). ``--floor DB`` fills the window with seeded white noise at that RMS level (dBFS) instead
+  of zeros, the sound added on top: a real recording's noise floor rather than ESC-50's digital
+  silence, which only ever follows a sound there (its short clips are zero-padded at the end).
 - ``--run``: a cross-validated run's saved fold models, each on its own test clips circularly
   shifted by k/3 of the window (k = 0, 1, 2), each copy scored alone (not averaged, as ``--tta``
   would): in-domain ESC-50, where most events start at the clip's start.
