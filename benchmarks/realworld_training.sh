@@ -211,3 +211,6 @@ $PY benchmarks/robustness.py runs/bench-rw_probe_floor runs/bench-rw_finetune_al
 $PY scripts/build_default_model.py --finetuned shipped --out runs/pair_clean.pt
 $PY scripts/build_default_model.py --probe runs/rw_probe_floor.pt --finetuned shipped --out runs/pair_floor.pt
 for m in pair_clean pair_floor; do $PY benchmarks/outside.py runs/outside --model runs/$m.pt --name $m; done
+# (session 18, measured after the verdict above, for #15's "every arm on all three": nothing
+# depends on it) ESC-50-C of rw_probe_floor's fold models, against robustness_rw_probe_none.json.
+$PY benchmarks/robustness.py runs/bench-rw_probe_floor --name robustness_rw_probe_floor
