@@ -214,3 +214,9 @@ for m in pair_clean pair_floor; do $PY benchmarks/outside.py runs/outside --mode
 # (session 18, measured after the verdict above, for #15's "every arm on all three": nothing
 # depends on it) ESC-50-C of rw_probe_floor's fold models, against robustness_rw_probe_none.json.
 $PY benchmarks/robustness.py runs/bench-rw_probe_floor --name robustness_rw_probe_floor
+# (session 18, later) With time left, the pair's CV and ESC-50-C were run after all (the verdict
+# above stands; nothing rests on these): rw_finetune_all rerun with its fold models (identical folds
+# to the recorded run, whose file is kept), the pair's CV ensemble and ESC-50-C (the declared lines
+# above), and the pair calibrated on its CV ensemble, on the outside set.
+$PY -m envsound.cli calibrate runs/bench-rw_probe_floor_plus_finetune_all --model runs/pair_floor.pt --out runs/pair_floor_calibrated.pt --novelty
+$PY benchmarks/outside.py runs/outside --model runs/pair_floor_calibrated.pt --name pair_floor_calibrated
