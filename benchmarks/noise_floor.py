@@ -24,6 +24,7 @@ import numpy as np
 
 from envsound.audio import fix_length, load_audio
 from envsound.data import load_dataset
+from envsound.errors import RunError
 from envsound.inference.predict import Predictor
 from envsound.runs import device_name, load_run
 from envsound.utils import write_json
@@ -52,7 +53,10 @@ def with_floor(windows: np.ndarray, floor_db: float | None, fold: int) -> np.nda
 
 
 def accuracy_by_condition(run_dirs: list[Path], floors: tuple[float, ...], treatments: tuple[str, ...] = ("gate",), band_hz: float = 8000.0) -> dict:
-    runs = [load_run(r) for r in run_dirs]
+    try:
+        runs = [load_run(r) for r in run_dirs]
+    except RunError as err:  # a missing or unfinished run: one line, not a traceback
+        raise SystemExit(f"error: {err}") from None
     first = runs[0]
     if any(list(r.clip_ids) != list(first.clip_ids) for r in runs[1:]):
         raise SystemExit("the runs were not made on the same clips and folds; they cannot be averaged")

@@ -270,3 +270,9 @@ def test_a_result_name_is_a_plain_file_name_and_a_bad_one_stops_the_script_befor
     with pytest.raises(SystemExit, match="letters, digits"):  # not "no manifest.csv": the name is checked first
         position.main()
     assert not (REPO / "escape.json").exists() and not (REPO.parent / "escape.json").exists()
+
+
+def test_noise_floor_names_a_missing_run_in_one_line(tmp_path) -> None:
+    noise_floor = pytest.importorskip("noise_floor")
+    with pytest.raises(SystemExit, match="not a finished run"):
+        noise_floor.accuracy_by_condition([tmp_path / "nope"], (0.0,))
