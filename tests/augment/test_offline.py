@@ -219,3 +219,15 @@ def test_floor_copies_sit_at_the_level_they_record_and_at_the_asked_rate(sine_ma
     above = np.fft.irfft(spectrum, n=len(copy))
     # the floor above 9 kHz: within 15 dB of its level (pink puts the least there), far over 16-bit quantisation (-105 dBFS)
     assert 10 * np.log10(power(above)) > recorded["floor_dbfs"] - 15
+
+
+def test_a_bad_rate_or_a_resume_at_another_rate_is_one_clear_error(sine_manifest, tmp_path):
+    from envsound.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--sample-rate 0"):
+        augment_dataset(sine_manifest, tmp_path / "aug", ("gain",), sample_rate=0, workers=1, show_progress=False)
+    augment_dataset(sine_manifest, tmp_path / "aug", ("gain",), sample_rate=32000, workers=1, show_progress=False)
+    before = sorted(p.name for p in (tmp_path / "aug" / "audio").iterdir())
+    with pytest.raises(ConfigError, match="made at 32000 Hz, not 16000 Hz"):
+        augment_dataset(sine_manifest, tmp_path / "aug", ("gain", "noise"), workers=1, show_progress=False)
+    assert sorted(p.name for p in (tmp_path / "aug" / "audio").iterdir()) == before  # nothing written before the refusal

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 import soundfile as sf
 
-from envsound.audio import fix_length, load_audio
+from envsound.audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, fix_length, load_audio
 from envsound.augment.realworld import REALWORLD_TRANSFORMS, apply_realworld
 from envsound.data.manifest import Clip, Manifest
 from envsound.errors import AudioError, ConfigError
@@ -86,7 +86,7 @@ def _run(job: Job) -> dict:
     target = Path(job.target)
     with atomic_path(target) as tmp:
         sf.write(tmp, augmented, job.sample_rate, format="WAV", subtype="PCM_16")
-    record = {"target": job.target, "params": params}
+    record = {"target": job.target, "params": params, "sample_rate": job.sample_rate}
     with atomic_path(target.with_suffix(".json")) as tmp:
         tmp.write_text(json.dumps(record))
     return record
@@ -128,6 +128,8 @@ def augment_dataset(
     out_dir = Path(out_dir)
     audio_dir = out_dir / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
+    if sample_rate is not None and not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise ConfigError(f"--sample-rate {sample_rate}: choose a rate between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE} Hz")
     rate = sample_rate or audio_info(manifest.clips[0].path)[0]
     jobs: list[tuple[Clip, Job]] = []
     for clip in manifest.clips:
@@ -138,6 +140,10 @@ def augment_dataset(
                 partner = mix_partner(manifest, clip, job_seed) if name == "mix" else None
                 jobs.append((clip, Job(str(clip.path), str(target), name, job_seed, rate, seconds, background, partner)))
     todo = [job for _, job in jobs if not Path(job.target).with_suffix(".json").exists()]
+    done = [job for _, job in jobs if Path(job.target).with_suffix(".json").exists()]
+    made_at = json.loads(Path(done[0].target).with_suffix(".json").read_text()).get("sample_rate", rate) if done else rate
+    if made_at != rate:  # a resumed folder must not mix rates without saying so (checked before any work)
+        raise ConfigError(f"{out_dir}: its copies were made at {made_at} Hz, not {rate} Hz; resume with that rate or write to another folder")
     failures: list[str] = []
     with ProcessPoolExecutor(max_workers=workers) as pool, progress_bar("augment", len(todo), show_progress) as advance:
         futures = [pool.submit(_run, job) for job in todo]

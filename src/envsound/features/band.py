@@ -3,8 +3,8 @@
 The ESC-50 copy here is 16 kHz, so every network trained on it saw empty mel bands from 8 kHz up
 (the front end runs at 32 kHz and reads up to 15 kHz). A real recording at 44.1 kHz fills those
 bands, even its noise floor does, with energy the trained head never met. Limiting the input to
-the training band takes that away. The low-pass is soxr's (the one resampler): down to twice the
-band and back up, so its filter is the one every ESC-50 clip went through on its way in.
+the training band takes that away. The low-pass is soxr's (the one resampler, audio.resample):
+down to twice the band and back up, the same filter that brings each 16 kHz clip up to 32 kHz.
 
 Measured: on ESC-50 it undoes what a -70/-50 dBFS white floor costs the probe, but on the outside
 recordings the shipped model names 72.0 % with it against 74.0 % without

@@ -2,7 +2,8 @@
 
 ESC-50 pads its short clips with zeros after the sound, so networks trained on it know a short
 sound followed by exact silence. A real recording has a noise floor instead, and even one 50 dB
-under the sound costs them most short sounds (``benchmarks/results/position_shipped_floor*.json``).
+under a short sound costs a few points (most of all on single footsteps;
+``benchmarks/results/position_shipped_floor*.json``).
 The gate finds the frames that sit at the window's own floor, well under its loudest frame, and
 zeroes them: the silence those networks were trained on. Steady sounds (rain, an engine) have no
 frame that far under their loudest, so the gate leaves them alone.
