@@ -8,6 +8,10 @@ export ENVSOUND_ESC50
 ENVSOUND_WEIGHTS ?= ../shared/models/efficientat
 export ENVSOUND_WEIGHTS
 
+# pytest-xdist workers: the suite's tests are independent, and two workers keep both cores busy
+# through the many short, single-threaded tests (test-fast: 92 s serial, 69 s with two, this machine).
+TEST_WORKERS ?= 2
+
 .PHONY: install browser lint test test-fast demo bench serve clean
 
 $(VENV)/.installed: pyproject.toml Makefile
@@ -31,10 +35,10 @@ lint: install
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 test: lint browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 test-fast: lint
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not slow"
 
 demo: install
 	$(PY) -m envsound.demo

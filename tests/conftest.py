@@ -81,12 +81,16 @@ def shared_weights() -> Path:
 
 
 @pytest.fixture(scope="session")
-def ray_local(tmp_path_factory: pytest.TempPathFactory):
+def ray_local(tmp_path_factory: pytest.TempPathFactory, shared_weights: Path):
     """One private Ray instance for every Ray test (each start costs seconds); envsound's engines
-    join a running instance. Its workers get the tests' feature cache, never the user's."""
+    join a running instance. Its workers get the tests' feature cache, never the user's, and the
+    shared checkpoint folder: they take their environment from the moment Ray starts, so a test
+    that would set it later (monkeypatch) is too late, and whichever Ray test runs first must not
+    decide what the others find."""
     pytest.importorskip("ray")
     from envsound.engines import ray_session
 
     os.environ["ENVSOUND_CACHE"] = str(tmp_path_factory.getbasetemp() / "feature-cache")
+    os.environ["ENVSOUND_WEIGHTS"] = str(shared_weights)
     with ray_session(num_cpus=2) as ray:
         yield ray
