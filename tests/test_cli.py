@@ -54,6 +54,23 @@ def test_user_errors_are_one_line_without_traceback(args, message):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["predict", "--no-such-option"], "No such option"),
+        (["compare"], "Missing"),
+        (["predict", "a.wav", "--top-k", "many"], "Invalid value"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_usage_errors_are_a_usage_line_without_traceback(args, message):
+    """Click's own errors (typer vendors click since 0.2x, with its own exception classes)."""
+    result = envsound(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Usage:" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 4
+
+
 def test_train_then_predict_json(tone_dataset, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"features": {"clip_seconds": 1.0, "n_mels": 32}, "train": {"model_kwargs": {"width": 8}, "batch_size": 8, "warmup_epochs": 1, "mixup_alpha": 0.0, "seed": 5}}))

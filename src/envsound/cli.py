@@ -679,6 +679,22 @@ def list_models() -> None:
         _echo(f"{spec.name:16s} {spec.method:12s} {spec.description}")
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's usage errors (unknown option, missing argument, bad value), as this typer raises
+    them: typer 0.2x vendors click (its errors subclass ``typer.TyperException``); older typer
+    raised click's own. Either way they carry ``show()`` and ``exit_code``."""
+    kinds: list[type[Exception]] = []
+    if hasattr(typer, "TyperException"):
+        kinds.append(typer.TyperException)
+    try:
+        import click
+
+        kinds.append(click.exceptions.ClickException)
+    except ImportError:
+        pass
+    return tuple(kinds)
+
+
 def main() -> None:
     try:
         code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising
@@ -691,15 +707,11 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exit_:
         sys.exit(exit_.exit_code)
-    except Exception as err:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(err, click.exceptions.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        if isinstance(err, click.exceptions.Abort):
-            sys.exit(1)
-        raise
+    except typer.Abort:
+        sys.exit(1)
+    except _usage_errors() as err:  # non-standalone mode hands usage errors to the caller
+        err.show()
+        sys.exit(err.exit_code)
 
 
 if __name__ == "__main__":
