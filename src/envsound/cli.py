@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from envsound.defaults import DEFAULT_CHECKPOINT, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.defaults import DEFAULT_CHECKPOINT, MAX_TTA, MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError, EnvsoundError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, help="Environmental sound classification: data, cross-validation, training, prediction.")
@@ -238,7 +238,7 @@ def predict(
     backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),
-    tta: int = typer.Option(0, help="Test-time augmentation: also score N circularly shifted copies of each window and average (N+1 times the work)."),
+    tta: int = typer.Option(0, help=f"Test-time augmentation: also score N (at most {MAX_TTA}) circularly shifted copies of each window and average (N+1 times the work)."),
     engine: str = CORPUS_ENGINE_OPT,
     address: Optional[str] = ADDRESS_OPT,
     actors: int = ACTORS_OPT,
@@ -294,7 +294,7 @@ def predict(
 def timeline(
     file: Path = typer.Argument(..., help="A recording of any length."),
     model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model)."),
-    window: float = typer.Option(TIMELINE_WINDOW, help="Window length in seconds (shorter localises better)."),
+    window: float = typer.Option(TIMELINE_WINDOW, help=f"Window length in seconds, 0.5 to {MAX_WINDOW_SECONDS:g} (shorter localises better)."),
     hop: float = typer.Option(TIMELINE_HOP, help="Hop between windows in seconds: the time resolution."),
     threshold: float = typer.Option(TIMELINE_THRESHOLD, help="Minimum probability for a labelled segment."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write segments to .csv or .json."),
@@ -305,8 +305,9 @@ def timeline(
     """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
     from envsound.evaluation.plots import timeline_figure
     from envsound.inference.predict import Predictor
-    from envsound.inference.timeline import compute_timeline, write_segments
+    from envsound.inference.timeline import check_threshold, compute_timeline, write_segments
 
+    check_threshold(threshold)  # before the recording is scored, not after
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.segments(threshold)

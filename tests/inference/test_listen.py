@@ -14,7 +14,7 @@ import soundfile as sf
 
 from envsound.audio import RawFormat, microphone_blocks, stream_pipe
 from envsound.data import load_esc50
-from envsound.errors import AudioError
+from envsound.errors import AudioError, ConfigError
 from envsound.inference.listen import Listener, paced
 from envsound.inference.predict import Predictor
 
@@ -81,6 +81,15 @@ def test_every_window_waits_instead_of_skipping():
     listener = Listener(band_predictor(delay=0.01), window_seconds=1.0, hop_seconds=0.5, keep_up=False)
     summary = listener.listen(tone_blocks([300], 3.0))
     assert summary.windows == 5 and summary.skipped_seconds == 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"window_seconds": float("nan")}, "--window"), ({"window_seconds": 1e9}, "--window"), ({"hop_seconds": float("inf")}, "--hop"),
+    ({"max_lag": float("nan")}, "--max-lag"), ({"max_lag": 0.0}, "--max-lag"), ({"threshold": float("nan")}, "--threshold"),
+])
+def test_settings_out_of_range_are_one_config_error(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        Listener(band_predictor(), **kwargs)
 
 
 def test_a_source_that_fails_midway_raises_in_the_caller():

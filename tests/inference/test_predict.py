@@ -137,8 +137,9 @@ def test_tta_scores_shifted_copies_and_averages_them():
     averaged = Predictor(Identity(), score, ("a", "b"), tta=3).window_scores(window)[0]
     assert len(seen[0]) == 4 and [int(np.argmax(c)) for c in seen[0]] == [0, 25, 50, 75]
     np.testing.assert_allclose(averaged, [[0.5, 0.5]])  # two of the four copies put it in the first half
-    with pytest.raises(ConfigError, match="tta"):
-        Predictor(Identity(), score, ("a", "b"), tta=-1)
+    for copies in (-1, 1_000_000):  # a million copies per window used to run for ever
+        with pytest.raises(ConfigError, match="tta"):
+            Predictor(Identity(), score, ("a", "b"), tta=copies)
 
 
 def test_gate_reaches_the_front_end_on_every_path_only_when_on(tmp_path):

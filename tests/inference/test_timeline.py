@@ -11,6 +11,7 @@ import soundfile as sf
 
 from envsound.audio import iter_windows, stream_audio
 from envsound.data import load_esc50
+from envsound.defaults import MAX_WINDOW_SECONDS
 from envsound.errors import AudioError, ConfigError
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
@@ -149,6 +150,13 @@ def test_shipped_timeline_measures_novelty():
 def test_window_and_hop_out_of_range_are_one_config_error():
     """``--window 0`` used to fall back silently to the model's 5-s window."""
     predictor = Predictor.from_file(default_model_path())
-    for window, hop, message in ((0.0, 0.5, "at least 0.5 s"), (-2.0, 0.5, "at least 0.5 s"), (2.0, 0.0, "--hop"), (2.0, 3.0, "--hop")):
+    cases = ((0.0, 0.5, "--window"), (-2.0, 0.5, "--window"), (2.0, 0.0, "--hop"), (2.0, 3.0, "--hop"),
+             # NaN and infinity used to end in a ValueError traceback, 1e9 s in a 116-TiB allocation
+             (float("nan"), 0.5, "--window"), (1e9, 0.5, "--window"), (2.0, float("nan"), "--hop"), (2.0, float("inf"), "--hop"))
+    for window, hop, message in cases:
         with pytest.raises(ConfigError, match=message):
             compute_timeline(predictor, REPO_EXAMPLE, window_seconds=window, hop_seconds=hop)
+    assert compute_timeline(predictor, REPO_EXAMPLE, window_seconds=MAX_WINDOW_SECONDS, hop_seconds=0.5).starts == [0]
+    for threshold in (float("nan"), -0.1, 1.5):
+        with pytest.raises(ConfigError, match="--threshold"):
+            compute_timeline(predictor, REPO_EXAMPLE).segments(threshold)

@@ -24,7 +24,7 @@ from envsound.audio import fix_length
 from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import UNKNOWN, Predictor
-from envsound.inference.timeline import Segment, Timeline
+from envsound.inference.timeline import Segment, Timeline, check_threshold, window_and_hop
 
 MAX_LAG_SECONDS = 1.0
 QUEUE_BLOCKS = 64  # blocks the reader may run ahead of the scorer (6.4 s of 0.1-s blocks)
@@ -79,14 +79,12 @@ class Listener:
                  keep_up: bool = True, max_lag: float = MAX_LAG_SECONDS, threshold: float = TIMELINE_THRESHOLD, clock: Callable[[], float] = time.monotonic) -> None:
         self.predictor = predictor
         self.rate = predictor.extractor.sample_rate
-        self.size = round(window_seconds * self.rate)
-        self.hop = round(hop_seconds * self.rate)
-        if self.size < self.rate // 2:
-            raise ConfigError("--window must be at least 0.5 s")
-        if not 0 < self.hop <= self.size:
-            raise ConfigError(f"--hop must be between 0 and the window ({window_seconds:g} s)")
+        self.size, self.hop = window_and_hop(window_seconds, hop_seconds, self.rate)
         if top_k < 1:
             raise ConfigError("--top-k must be at least 1")
+        if not max_lag > 0:
+            raise ConfigError(f"--max-lag must be above 0 s, got {max_lag:g}")
+        check_threshold(threshold)
         self.top_k, self.keep_up, self.max_lag, self.threshold, self.clock = top_k, keep_up, max_lag, threshold, clock
 
     def _read(self, blocks: Iterable[np.ndarray], inbox: queue.Queue, stop: threading.Event) -> None:

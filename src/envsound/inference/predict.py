@@ -19,6 +19,7 @@ from envsound.audio import (
     split_windows,
     stream_audio,
 )
+from envsound.defaults import MAX_TTA
 from envsound.devices import choose_device
 from envsound.errors import AudioError, ConfigError
 from envsound.features.band import band_limit
@@ -158,8 +159,8 @@ class Predictor:
     def __init__(self, extractor: Any, score: Scorer, classes: tuple[str, ...], loaded: LoadedModel | None = None, device: torch.device | str = "cpu",
                  calibration: Calibration | None = None, abstain: bool = True, tta: int = 0, gate: bool = False,
                  band_hz: float | None = None) -> None:
-        if tta < 0:
-            raise ConfigError(f"--tta must be 0 or more, got {tta}")
+        if not 0 <= tta <= MAX_TTA:
+            raise ConfigError(f"--tta must be from 0 to {MAX_TTA}, got {tta}")
         self.extractor = extractor
         self.tta = tta  # test-time augmentation: this many circularly shifted copies of each window, averaged
         # Input treatments measured by benchmarks/noise_floor.py and kept off (neither helped outside ESC-50; README):

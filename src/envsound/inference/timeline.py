@@ -6,13 +6,14 @@ The file is streamed by ``audio.stream_audio`` (the one decoder, with its checks
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from envsound.audio import iter_windows, probe, stream_audio
-from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import UNKNOWN, Predictor
 
@@ -74,6 +75,7 @@ class Timeline:
 
     def segments(self, threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
         """Label each hop-long cell by its averaged probabilities; equal neighbours merge."""
+        check_threshold(threshold)
         indices, cells, distances, exposures = self._cells()
         out: list[Segment] = []
         for j, (k, probs) in enumerate(zip(indices.tolist(), cells)):
@@ -94,6 +96,24 @@ class Timeline:
         return out
 
 
+def window_and_hop(window_seconds: float, hop_seconds: float, rate: int) -> tuple[int, int]:
+    """Window and hop in samples, checked in one place for timeline and listen: a window from 0.5 s
+    to ``MAX_WINDOW_SECONDS`` and a hop above 0 and at most the window (NaN and infinity refused)."""
+    if not (math.isfinite(window_seconds) and 0.5 <= window_seconds <= MAX_WINDOW_SECONDS):
+        raise ConfigError(f"--window must be between 0.5 and {MAX_WINDOW_SECONDS:g} s, got {window_seconds:g}")
+    window = round(window_seconds * rate)
+    if not (math.isfinite(hop_seconds) and 0 < round(hop_seconds * rate) <= window):
+        raise ConfigError(f"--hop must be above 0 and at most the window ({window_seconds:g} s), got {hop_seconds:g}")
+    return window, round(hop_seconds * rate)
+
+
+def check_threshold(threshold: float) -> float:
+    """A segment's minimum probability, a number from 0 to 1 (NaN would silently label nothing)."""
+    if not 0.0 <= threshold <= 1.0:
+        raise ConfigError(f"--threshold must be between 0 and 1, got {threshold:g}")
+    return threshold
+
+
 def compute_timeline(predictor: Predictor, path: str | Path | None = None, window_seconds: float | None = TIMELINE_WINDOW, hop_seconds: float = TIMELINE_HOP,
                      batch_size: int | None = None, overview: bool = False, signal: np.ndarray | None = None) -> Timeline:
     """A file streamed from ``path``, or a ``signal`` already decoded at the model's rate.
@@ -101,13 +121,8 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     Windows shorter than the model's clip length localise better; the networks pool over time,
     so they accept any window length."""
     rate = predictor.extractor.sample_rate
-    window = round(window_seconds * rate) if window_seconds is not None else predictor.window_samples
+    window, hop = window_and_hop(window_seconds if window_seconds is not None else predictor.window_samples / rate, hop_seconds, rate)
     batch_size = predictor.batch_windows(window / rate) if batch_size is None else batch_size
-    hop = round(hop_seconds * rate)
-    if window < rate // 2:
-        raise ConfigError("--window must be at least 0.5 s")
-    if hop <= 0 or hop > window:
-        raise ConfigError(f"--hop must be between 0 and the window ({window / rate:g} s)")
     starts: list[int] = []
     probs: list[np.ndarray] = []
     distances: list[np.ndarray] = []
