@@ -45,6 +45,7 @@ def test_data_info_and_verify_on_real_esc50(esc50_root):
         (["train", "--out", "/tmp/x.pt", "--set", "lr"], "--set takes KEY=VALUE, got 'lr'"),
         (["cv", "--set", "head_init=imagenet"], "head_init must be 'random' or 'probe'"),
         (["predict", str(REPO / "examples" / "1-100032-A-0.flac"), "--top-k", "0"], "--top-k must be at least 1"),
+        (["serve", "--port", "70000"], "--port must be from 0 to 65535"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, message):
@@ -69,6 +70,15 @@ def test_usage_errors_are_a_usage_line_without_traceback(args, message):
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Usage:" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 4
+
+
+def test_an_output_the_machine_refuses_is_one_line(tmp_path):
+    """An OSError (no such folder, permission, disk full) is the machine's answer, not a bug: one line."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = envsound("show", REPO / "examples" / "1-100032-A-0.flac", "--out", blocker / "x.png")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ") and "a-file" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_train_then_predict_json(tone_dataset, tmp_path):

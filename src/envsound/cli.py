@@ -462,6 +462,8 @@ def augment(
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000), model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model).")) -> None:
     """Start the local web demo: upload or record a clip, see labels, spectrogram and timeline."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port must be from 0 to 65535, got {port}")
     try:
         from envsound.serve.app import serve as run
     except ImportError:
@@ -709,6 +711,10 @@ def main() -> None:
     except typer.Exit as exit_:
         sys.exit(exit_.exit_code)
     except typer.Abort:
+        sys.exit(1)
+    except OSError as err:  # the machine said no (permission, disk full, no such folder): one line, not a traceback
+        where = f": {err.filename}" if err.filename else ""
+        typer.echo(f"error: {err.strerror or err}{where}", err=True)
         sys.exit(1)
     except _usage_errors() as err:  # non-standalone mode hands usage errors to the caller
         err.show()

@@ -231,3 +231,13 @@ def test_a_bad_rate_or_a_resume_at_another_rate_is_one_clear_error(sine_manifest
     with pytest.raises(ConfigError, match="made at 32000 Hz, not 16000 Hz"):
         augment_dataset(sine_manifest, tmp_path / "aug", ("gain", "noise"), workers=1, show_progress=False)
     assert sorted(p.name for p in (tmp_path / "aug" / "audio").iterdir()) == before  # nothing written before the refusal
+
+
+def test_no_copies_to_make_is_refused_before_any_folder_is_made(sine_manifest, tmp_path):
+    """`--copies 0` or an empty `--transforms` used to write a manifest of the originals alone."""
+    from envsound.errors import ConfigError
+
+    for transforms, copies, rate in ((("gain",), 0, None), (("gain",), -1, None), ((), 1, None), (("gain",), 1, 0)):
+        with pytest.raises(ConfigError):
+            augment_dataset(sine_manifest, tmp_path / "aug", transforms, copies=copies, sample_rate=rate, workers=1, show_progress=False)
+    assert not (tmp_path / "aug").exists()

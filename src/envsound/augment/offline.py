@@ -118,6 +118,8 @@ def augment_dataset(
     from envsound.audio import audio_info
     from envsound.progress import progress_bar
 
+    if not transforms or copies < 1:  # either would write a manifest of the originals alone, looking finished
+        raise ConfigError(f"augment needs at least one transform and --copies of 1 or more, got {list(transforms)} and {copies}")
     unknown = set(transforms) - set(TRANSFORM_NAMES)
     if unknown:
         raise ConfigError(f"unknown transforms {sorted(unknown)}; choose from {', '.join(TRANSFORM_NAMES)}")
@@ -125,11 +127,11 @@ def augment_dataset(
         raise ConfigError("the background transform needs --background FOLDER of noise recordings")
     if "mix" in transforms and any(c.fold is None for c in manifest.clips):
         raise ConfigError("the mix transform needs a dataset with folds: its partner clip comes from the same fold, so it is never a test clip")
+    if sample_rate is not None and not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise ConfigError(f"--sample-rate {sample_rate}: choose a rate between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE} Hz")
     out_dir = Path(out_dir)
     audio_dir = out_dir / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
-    if sample_rate is not None and not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
-        raise ConfigError(f"--sample-rate {sample_rate}: choose a rate between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE} Hz")
     rate = sample_rate or audio_info(manifest.clips[0].path)[0]
     jobs: list[tuple[Clip, Job]] = []
     for clip in manifest.clips:
