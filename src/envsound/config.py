@@ -8,6 +8,7 @@ kind a model needs, and which training settings it uses at all, is the model's t
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -50,6 +51,15 @@ class TrainConfig:
             raise ConfigError("epochs, batch_size and lr must be positive")
         if self.warmup_epochs < 0:
             raise ConfigError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
+        for name in ("lr", "weight_decay", "warmup_epochs", "label_smoothing", "mixup_alpha", "gain_db", "ema_decay", "wise_alpha", "distill_weight"):
+            value = getattr(self, name)
+            if not math.isfinite(value):  # a JSON config may spell NaN or Infinity; either trains to garbage
+                raise ConfigError(f"{name} must be a finite number, got {value}")
+        for name in ("weight_decay", "mixup_alpha", "gain_db"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0 (0 turns it off), got {getattr(self, name)}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.head_init not in ("random", "probe"):
             raise ConfigError(f"head_init must be 'random' or 'probe', got {self.head_init!r}")
         if not 0.0 <= self.ema_decay < 1.0:

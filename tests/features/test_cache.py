@@ -6,7 +6,7 @@ import pytest
 
 from conftest import write_wav
 from envsound.data import load_folder
-from envsound.errors import AudioError
+from envsound.errors import AudioError, ConfigError
 from envsound.features import LogMelConfig, LogMelExtractor, load_or_compute
 from envsound.features.cache import cache_entries, clear_cache
 
@@ -77,6 +77,9 @@ def test_list_and_clear_touch_only_finished_entries(tone_dataset, tmp_path):
     entries = cache_entries(cache)
     assert [e.path for e in entries] == [old.path, new.path]  # oldest use first
     assert all(e.size_bytes > 0 for e in entries)
+    for nonsense in (-5.0, float("nan"), float("inf")):  # -5 used to clear everything, NaN nothing
+        with pytest.raises(ConfigError, match="--unused-days"):
+            clear_cache(cache, unused_days=nonsense)
     assert [e.path for e in clear_cache(cache, unused_days=3)] == [old.path]
     assert not old.path.exists() and new.path.exists()
     assert [e.path for e in clear_cache(cache)] == [new.path]

@@ -101,4 +101,7 @@ def test_bad_file_lists_and_a_missing_model_fail_in_one_line_before_any_work(esc
     assert corpus_paths([str(relative)]) == [str(tmp_path / "sub" / "a.wav")]
     with pytest.raises(ConfigError, match="model file not found"):
         run_corpus("predict", esc50_slice[:1], tmp_path / "out", model=str(tmp_path / "missing.pt"), verbose=False)
+    for cpus, gpus in ((float("nan"), 0), (0, 0), (1, -1), (1, float("inf"))):  # NaN was a ValueError traceback
+        with pytest.raises(ConfigError, match="per-actor"):
+            run_corpus("predict", esc50_slice[:1], tmp_path / "out", cpus=cpus, gpus=gpus, verbose=False)
     assert not (tmp_path / "out").exists()

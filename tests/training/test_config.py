@@ -2,7 +2,7 @@
 
 import pytest
 
-from envsound.config import RunConfig, parse_overrides
+from envsound.config import RunConfig, TrainConfig, parse_overrides
 from envsound.errors import ConfigError
 
 
@@ -54,3 +54,14 @@ def test_values_of_the_right_type_pass_including_ints_for_floats():
 def test_a_front_end_setting_of_the_wrong_type_is_one_config_error():
     with pytest.raises(ConfigError, match="n_mels must be an integer"):
         RunConfig.from_dict({"features": {"kind": "logmel", "n_mels": "many"}})
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("lr", float("inf"), "lr must be a finite number"), ("weight_decay", float("nan"), "weight_decay must be a finite number"),
+    ("weight_decay", -0.1, "weight_decay must be >= 0"), ("mixup_alpha", -1.0, "mixup_alpha must be >= 0"),
+    ("gain_db", -6.0, "gain_db must be >= 0"), ("label_smoothing", 1.0, "label_smoothing must be in"),
+])
+def test_values_out_of_range_are_one_config_error(key, value, message):
+    """A JSON config may spell NaN or Infinity, and `--set mixup_alpha=-1` used to train as if it were 0."""
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**{key: value})

@@ -20,7 +20,7 @@ import numpy as np
 
 from envsound.audio import load_audio
 from envsound.data.manifest import Manifest
-from envsound.errors import AudioError
+from envsound.errors import AudioError, ConfigError
 from envsound.progress import progress_bar, warn
 from envsound.utils import (
     read_json,
@@ -210,8 +210,12 @@ def clear_cache(cache_dir: str | Path | None = None, unused_days: float | None =
     Only folders that hold a cache index are touched, so a mistaken ENVSOUND_CACHE cannot wipe
     unrelated files; a process still reading a removed entry keeps its open memmap.
     """
+    import math
     import time
 
+    if unused_days is not None and not (math.isfinite(unused_days) and unused_days >= 0):
+        # -5 days used to mean "everything", NaN "nothing": neither is what anyone asked for
+        raise ConfigError(f"--unused-days must be 0 or more, got {unused_days:g}")
     cutoff = (now if now is not None else time.time()) - unused_days * 86400 if unused_days is not None else float("inf")
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     for leftover in remove_stale_temporaries(root):  # staging of a killed run: never an entry, never reused

@@ -15,6 +15,7 @@ the windows ``envsound embed`` cuts.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -152,6 +153,8 @@ def run_corpus(task: str, inputs: Sequence[str], out: str | Path, model: str | N
         raise ConfigError(f"unknown task '{task}'; choose {' or '.join(TASKS)}")
     if actors < 1 or batch_files < 1 or top_k < 1:
         raise ConfigError("--actors, --batch-files and --top-k must be at least 1")
+    if not (cpus > 0 and gpus >= 0 and math.isfinite(cpus + gpus)):  # NaN used to end in a ValueError traceback
+        raise ConfigError(f"--cpus-per-actor must be above 0 and --gpus-per-actor 0 or more, got {cpus:g} and {gpus:g}")
     if model is not None and not Path(model).is_file():  # before starting Ray, not as an actor's traceback
         raise ConfigError(f"{model}: model file not found")
     out = Path(out)
