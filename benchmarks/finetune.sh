@@ -20,7 +20,7 @@ $PY benchmarks/esc50_cv.py --name mn04_lpft --model mn04_finetune --epochs 20 \
   --set lr=0.0001 --set warmup_epochs=3 --set batch_size=32 --set mixup_alpha=0.3 --set weight_decay=0 \
   --set head_init='"probe"'
 # The same LP-FT with BatchNorm's pretrained statistics frozen (freeze_norm_stats): one change,
-# to test whether the first epoch's statistics shift is what LP-FT loses (see the README).
+# to test whether the first epoch's statistics shift is what LP-FT loses (see docs/results.md).
 $PY benchmarks/esc50_cv.py --name mn04_lpft_frozen_bn --model mn04_finetune --epochs 20 \
   --set lr=0.0001 --set warmup_epochs=3 --set batch_size=32 --set mixup_alpha=0.3 --set weight_decay=0 \
   --set head_init=probe --set freeze_norm_stats=true

@@ -7,7 +7,7 @@
 #                  at 0-15 dB (the label stays the foreground's)
 #   rw_probe_all   + one copy each of mix, room (simulated rooms, RT60 0.25-1.1 s, wet/dry), band
 #                  (random high/low-pass and tilt EQ) and codec (MP3 64/32/16 kbps)
-# Compared side by side (README "Can you trust an answer?"): clean 5-fold CV accuracy; ESC-50-C mean
+# Compared side by side (docs/trust.md): clean 5-fold CV accuracy; ESC-50-C mean
 # corruption accuracy (each fold's model on its own corrupted test fold); the outside set (top-1,
 # top-3, negatives accepted) with a model trained on all folds, calibrated on its own CV run.
 # Not run here (CPU time): fine-tune arms (about 45 min of CPU per 5-fold run and 5x that on 5x the clips).

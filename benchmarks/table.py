@@ -1,7 +1,8 @@
-"""The README's results table from benchmarks/results/*.json (cross-validation results only).
+"""The results tables from benchmarks/results/*.json (cross-validation results only).
 
-    python benchmarks/table.py            # print it
-    python benchmarks/table.py --readme   # rewrite it (and the augmentation table) in README.md between their markers
+    python benchmarks/table.py            # print the full table
+    python benchmarks/table.py --readme   # rewrite every table between its markers: the full one in
+                                          # docs/results.md, the headline rows and the augmentation arms in README.md
     python benchmarks/table.py --augmentation-chart docs/figures/augmentation.png   # the arms' bar chart
 
 Tables and chart read only the committed results, so they can be redrawn without the run folders.
@@ -18,6 +19,18 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+HEADLINE_START, HEADLINE_END = "<!-- headline:start -->", "<!-- headline:end -->"
+# The README's short table: what ships, the best measured, one network, and the study's own kinds of
+# model, so a reader sees the range before the full table in docs/results.md.
+HEADLINE = (
+    ("shipped model: linear probe + robust fine-tune, AudioSet mn04", "rw_probe_plus_finetune_all"),
+    ("best measured: probe + three fine-tune seeds", "mn04_probe_plus_finetune_3seeds"),
+    ("one network: distilled student, WiSE-FT", "wise_kd_student_lpft_fm_e60"),
+    ("linear probe on the frozen mn04 embedding", "mn04_linear_probe"),
+    ("compact CNN from scratch, offline + online augmentation", "aug_offline_plus_online"),
+    ("the study's 110 hand-crafted features, best classifier", "features_dense"),
+    ("the study's CNN", "study_cnn"),
+)
 AUG_START, AUG_END = "<!-- augmentation:start -->", "<!-- augmentation:end -->"
 # bash benchmarks/augmentation.sh: (arm in the table, arm in the chart, result name); the online arm
 # is the foundation benchmark
@@ -43,8 +56,21 @@ def table() -> str:
         folds = ",".join(map(str, r["folds"]))
         cells = [r["name"], r["method"], "yes" if r["pretrained"] else "no", r["augmentation"], folds,
                  f"**{r['mean_accuracy']:.1%}** ± {r['std_accuracy']:.1%}", wall_minutes(r), f"`{r['command']}`"]
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")  # a bare | would split the cell
+        lines.append(table_row(cells))
     return "\n".join(lines)
+
+
+def headline_table() -> str:
+    """The README's few rows (``HEADLINE``), each with its command, read from the same result files."""
+    lines = ["| model | 5-fold CV accuracy | command |", "|---|---|---|"]
+    for what, name in HEADLINE:
+        r = json.loads((RESULTS / f"{name}.json").read_text())
+        lines.append(table_row([what, f"**{r['mean_accuracy']:.1%}** ± {r['std_accuracy']:.1%}", f"`{r['command']}`"]))
+    return "\n".join(lines)
+
+
+def table_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"  # a bare | would split the cell
 
 
 def wall_minutes(result: dict) -> str:
@@ -96,7 +122,7 @@ def augmentation_chart(path: Path) -> Path:
 
 def replace_block(content: str, start: str, end: str, text: str) -> str:
     if start not in content or end not in content:
-        raise SystemExit(f"README.md has no {start} … {end} markers")
+        raise SystemExit(f"no {start} … {end} markers in the page to rewrite")
     head, rest = content.split(start, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{start}\n{text}\n{end}{tail}"
@@ -104,7 +130,7 @@ def replace_block(content: str, start: str, end: str, text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--readme", action="store_true", help="Rewrite both tables in README.md instead of printing")
+    parser.add_argument("--readme", action="store_true", help="Rewrite the tables in docs/results.md and README.md instead of printing")
     parser.add_argument("--augmentation-chart", type=Path, metavar="PNG", help="Also draw the augmentation arms' chart")
     args = parser.parse_args()
     if args.augmentation_chart:
@@ -113,8 +139,11 @@ def main() -> None:
     if not args.readme:
         print(text)
         return
-    readme = RESULTS.parent.parent / "README.md"
-    content = replace_block(readme.read_text(), START, END, text)
+    repo = RESULTS.parent.parent
+    results_page = repo / "docs" / "results.md"
+    results_page.write_text(replace_block(results_page.read_text(), START, END, text))
+    readme = repo / "README.md"
+    content = replace_block(readme.read_text(), HEADLINE_START, HEADLINE_END, headline_table())
     readme.write_text(replace_block(content, AUG_START, AUG_END, augmentation_table()))
 
 

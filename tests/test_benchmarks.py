@@ -56,6 +56,16 @@ def test_table_escapes_pipes_so_cells_stay_whole(monkeypatch, tmp_path) -> None:
     assert "none \\| mixup0.3" in row
 
 
+def test_readme_and_results_page_carry_the_current_tables() -> None:
+    """The README's headline rows and docs/results.md's full table are generated; stale copies fail
+    here (regenerate with python benchmarks/table.py --readme)."""
+    repo = table.RESULTS.parent.parent
+    readme, page = (repo / "README.md").read_text(), (repo / "docs" / "results.md").read_text()
+    assert table.replace_block(readme, table.HEADLINE_START, table.HEADLINE_END, table.headline_table()) == readme
+    assert table.replace_block(page, table.START, table.END, table.table()) == page
+    assert len(table.headline_table().splitlines()) == 2 + len(table.HEADLINE)
+
+
 def test_table_marks_single_thread_wall_times(monkeypatch, tmp_path) -> None:
     for name, threads in (("shared", 1), ("alone", 2)):
         result = {

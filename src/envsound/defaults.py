@@ -12,5 +12,5 @@ TIMELINE_THRESHOLD = 0.3
 # The longest window timeline and listen accept: the networks pool over time and were trained on 5 s,
 # so longer windows only blur events and cost memory (a window of 1e9 s was an allocation of 116 TiB).
 MAX_WINDOW_SECONDS = 60.0
-# Test-time augmentation's copies per window: each is a full forward pass; measured up to 4 (README).
+# Test-time augmentation's copies per window: each is a full forward pass; measured up to 4 (docs/trust.md).
 MAX_TTA = 16

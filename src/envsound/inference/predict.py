@@ -163,7 +163,7 @@ class Predictor:
             raise ConfigError(f"--tta must be from 0 to {MAX_TTA}, got {tta}")
         self.extractor = extractor
         self.tta = tta  # test-time augmentation: this many circularly shifted copies of each window, averaged
-        # Input treatments measured by benchmarks/noise_floor.py and kept off (neither helped outside ESC-50; README):
+        # Input treatments measured by benchmarks/noise_floor.py and kept off (neither helped outside ESC-50; docs/trust.md):
         self.gate = gate  # each window's noise floor set to zeros before the front end (features/gate.py)
         self.band_hz = band_hz  # input low-passed to this band before the front end (features/band.py); None: the full band
         self.score = score
