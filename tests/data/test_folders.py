@@ -79,3 +79,31 @@ def test_augmented_copy_must_stay_with_its_source(tmp_path):
     m = load_csv(tmp_path / "m.csv")
     with pytest.raises(DatasetError, match="leak"):
         assert_no_leak(m, np.array([1, 2]), np.array([0]))
+
+
+def test_files_that_share_a_name_in_two_folders_are_two_clips(tmp_path):
+    """dog/001.wav and cat/001.wav: one id used to make them one group, a false leak across folds
+    and one augmented copy written over the other."""
+    from envsound.augment.offline import augment_dataset
+
+    for label in ("dog", "cat"):
+        for k in range(2):
+            write_wav(tmp_path / label / f"00{k}.wav", tone(300 if label == "dog" else 900, seconds=0.5, seed=k))
+    (tmp_path / "m.csv").write_text("path,label,fold\ndog/000.wav,dog,1\ncat/000.wav,cat,2\ndog/001.wav,dog,2\ncat/001.wav,cat,1\n")
+    m = load_csv(tmp_path / "m.csv")
+    assert [c.clip_id for c in m.clips] == ["dog~000", "cat~000", "dog~001", "cat~001"]
+    assert len(set(m.groups)) == 4
+    train, test = split_indices(m.folds, 1)
+    assert_no_leak(m, train, test)  # used to raise: "000" on both sides
+    out = augment_dataset(m, tmp_path / "aug", ("gain",), workers=1, show_progress=False)
+    augmented = load_csv(out)
+    copies = [c for c in augmented.clips if c.source]
+    assert sorted(c.source for c in copies) == ["cat~000", "cat~001", "dog~000", "dog~001"]
+    assert len({c.path for c in copies}) == 4 and all(c.path.exists() for c in copies)
+    assert {c.source: c.label for c in copies} == {"dog~000": "dog", "dog~001": "dog", "cat~000": "cat", "cat~001": "cat"}
+    for fold in (1, 2):  # each copy sits with its own source, and the originals keep their ids
+        train, test = split_indices(augmented.folds, fold)
+        assert_no_leak(augmented, train, test)
+    assert [c.clip_id for c in augmented.clips if not c.source] == [c.clip_id for c in m.clips]
+    unique = load_csv(tmp_path / "m.csv").select([0, 2])
+    assert [c.clip_id for c in unique.clips] == ["dog~000", "dog~001"]  # ids are the dataset's, kept in subsets

@@ -6,7 +6,9 @@ cache, cross-validation, augmentation) reads only this.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -22,10 +24,36 @@ class Clip:
     fold: int | None = None
     group: str | None = None  # clips sharing a group (e.g. one source recording) never split apart
     source: str | None = None  # for augmented copies: the clip they were made from
+    name: str | None = None  # set by Manifest when the file's stem is not unique in its dataset
 
     @property
     def clip_id(self) -> str:
-        return self.path.stem
+        """The clip's id in its dataset (splits, leak checks, augmented copies' names and sources,
+        saved predictions): the file's stem, or, where two files share one, their paths below
+        the folder they share (``dog/001.wav`` and ``cat/001.wav`` are ``dog~001`` and ``cat~001``)."""
+        return self.name or self.path.stem
+
+
+def unique_ids(clips: tuple[Clip, ...]) -> tuple[Clip, ...]:
+    """Clips whose file stems collide get names from their paths below the folder they share, so
+    two recordings called 001.wav in two class folders are two clips, not one (before, they were
+    one group, a false "leak" across folds, and one augmented copy written over the other)."""
+    by_stem: dict[str, list[int]] = defaultdict(list)
+    for i, clip in enumerate(clips):
+        if clip.name is None:
+            by_stem[clip.path.stem].append(i)
+    out = list(clips)
+    for members in by_stem.values():
+        if len(members) < 2:
+            continue
+        paths = [clips[i].path.absolute() for i in members]
+        shared = Path(os.path.commonpath([p.parent for p in paths]))
+        names = ["~".join(p.with_suffix("").relative_to(shared).parts) for p in paths]
+        if len(set(names)) < len(names):  # x.wav and x.flac in one folder: keep the suffix
+            names = ["~".join(p.relative_to(shared).parts) for p in paths]
+        for i, name in zip(members, names):
+            out[i] = replace(clips[i], name=name)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -48,6 +76,7 @@ class Manifest:
             if first is not clip:  # twice in one dataset: counted twice, or in train and test at once
                 conflict = " with different labels" if first.label != clip.label else " in different folds" if first.fold != clip.fold else ""
                 raise DatasetError(f"dataset '{self.name}': {clip.path} is listed twice{conflict}")
+        object.__setattr__(self, "clips", unique_ids(self.clips))
 
     def __len__(self) -> int:
         return len(self.clips)
