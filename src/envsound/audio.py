@@ -231,6 +231,10 @@ def stream_pipe(fd: int, sample_rate: int, raw: RawFormat | None = None, block_s
     never seeked: a WAV stream (libsndfile accepts the unknown sizes ffmpeg writes when it
     streams) or, with ``raw``, headerless PCM."""
     where = "standard input"
+    if raw is not None:  # the user's numbers, named as the user gave them (libsndfile's own words were "SF_INFO struct")
+        _check_rate(raw.sample_rate, "--rate")
+        if not 1 <= raw.channels <= 1024:
+            raise AudioError(f"--channels: {raw.channels} is not a channel count from 1 to 1024")
     try:
         if raw is None:
             handle = sf.SoundFile(fd, closefd=False)

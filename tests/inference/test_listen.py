@@ -133,6 +133,11 @@ def test_stream_pipe_reads_streaming_wav_raw_pcm_and_refuses_garbage():
     with pytest.raises(AudioError, match="standard input: not a readable audio stream"):
         list(stream_pipe(fd, RATE))
     os.close(fd)
+    for bad, message in ((RawFormat(0, 1), "--rate"), (RawFormat(RATE, 0), "--channels"), (RawFormat(RATE, 100_000), "--channels")):
+        fd = _pipe(pcm)
+        with pytest.raises(AudioError, match=message):
+            list(stream_pipe(fd, RATE, bad))
+        os.close(fd)
 
 
 def test_microphone_without_sounddevice_is_one_clear_line(monkeypatch):
