@@ -134,7 +134,7 @@ def test_stream_pipe_reads_streaming_wav_raw_pcm_and_refuses_garbage():
         list(stream_pipe(fd, RATE))
     os.close(fd)
     for bad, message in ((RawFormat(0, 1), "--rate"), (RawFormat(RATE, 0), "--channels"), (RawFormat(RATE, 100_000), "--channels")):
-        fd = _pipe(pcm)
+        fd = _pipe(pcm[:100])  # refused before a byte is read: less than a pipe's buffer, so the writer never blocks
         with pytest.raises(AudioError, match=message):
             list(stream_pipe(fd, RATE, bad))
         os.close(fd)
