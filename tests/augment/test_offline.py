@@ -191,6 +191,39 @@ def test_noise_and_excerpt_copies_reach_what_they_record():
     assert colours == {"pink", "white"}
 
 
+def test_onset_copies_are_one_event_cut_from_just_before_it():
+    """onset: steps (20-ms bursts) on a quiet floor; each copy is 0.2-0.6 s long, starts 20 ms before
+    one of the steps, is cut from the clip itself and is the same for the same seed. A clip with no
+    onset but its start (steady noise) is cut from there; a silent one gets a stretch anyway."""
+    from envsound.augment.realworld import apply_realworld, onsets
+
+    sr = 16000
+    rng = np.random.default_rng(3)
+    signal = (0.001 * rng.standard_normal(sr * 5)).astype(np.float32)
+    steps = [0.5, 1.3, 2.2, 3.0, 4.1]
+    for t in steps:
+        at = int(t * sr)
+        signal[at : at + 320] += (0.5 * rng.standard_normal(320)).astype(np.float32)
+    found = onsets(signal, sr) / sr
+    assert len(found) == len(steps) and np.allclose(found, steps, atol=0.011)
+    starts = set()
+    for seed in range(12):
+        cut, params = apply_realworld("onset", signal, sr, np.random.default_rng(seed))
+        again, same = apply_realworld("onset", signal, sr, np.random.default_rng(seed))
+        assert same == params and np.array_equal(cut, again)
+        assert 0.2 <= params["seconds"] <= 0.6 and abs(len(cut) - params["seconds"] * sr) <= 1 and params["onsets"] == 5
+        assert min(abs(params["start"] + 0.02 - t) for t in steps) < 0.011
+        start = round(params["start"] * sr)
+        assert np.array_equal(signal[start : start + len(cut)], cut)
+        starts.add(round(params["start"], 1))
+    assert len(starts) >= 3  # the event is picked at random, not always the first
+    steady = (0.3 * rng.standard_normal(sr * 5)).astype(np.float32)
+    cut, params = apply_realworld("onset", steady, sr, np.random.default_rng(0))
+    assert params["onsets"] == 1 and params["start"] == 0 and 0.2 <= params["seconds"] <= 0.6 and len(cut) == round(params["seconds"] * sr)
+    cut, params = apply_realworld("onset", np.zeros(sr, dtype=np.float32), sr, np.random.default_rng(0))
+    assert params["onsets"] == 0 and len(cut) == round(params["seconds"] * sr)
+
+
 def test_floor_copies_sit_at_the_level_they_record_and_at_the_asked_rate(sine_manifest, tmp_path):
     """floor: noise at the absolute RMS level it records (not relative to the clip), in its colour,
     the same for the same seed; with sample_rate the copies are written at that rate, so at 32 kHz

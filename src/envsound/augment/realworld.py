@@ -15,6 +15,10 @@ ESC-50-C, drawn from continuous ranges instead of its three fixed severities.
   (``envsound augment --sample-rate 32000``) to put floor energy above the 16 kHz copy's 8 kHz.
 - ``excerpt``: a random 1-4 s stretch, which the front end zero-pads like any short recording
   (most sounds from elsewhere are shorter than a 5-s window).
+- ``onset``: one event: a 0.2-0.6 s stretch from just before an onset picked at random (a random
+  stretch where the clip has none), kept short so it is zero-padded after the sound, as `predict`
+  pads a short recording. ESC-50 teaches some classes only as sequences (footsteps: a median of 13
+  steps a clip, `benchmarks/footsteps.py`), while a recording from elsewhere is often one event.
 
 Each draw comes from a ``numpy`` generator seeded per copy, so a copy is the same on every run.
 """
@@ -27,11 +31,16 @@ import numpy as np
 
 from envsound.augment import corruptions as C
 
-REALWORLD_TRANSFORMS = ("mix", "room", "band", "codec", "noise_snr", "excerpt", "floor")
+REALWORLD_TRANSFORMS = ("mix", "room", "band", "codec", "noise_snr", "excerpt", "floor", "onset")
 ROOM_RT60S = (0.25, 0.5, 0.8, 1.1)
 MIX_SNR_DB = (0.0, 15.0)
 NOISE_SNR_DB = (0.0, 25.0)
 EXCERPT_SECONDS = (1.0, 4.0)
+ONSET_SECONDS = (0.2, 0.6)
+ONSET_FRAME_SECONDS = 0.01  # onset detection: 10-ms frames
+ONSET_LEAD_SECONDS = 0.02  # the event's stretch starts this long before its onset frame
+ONSET_RISE_DB = 6.0  # an onset: a frame this much louder than the mean of the 50 ms before it...
+ONSET_WITHIN_DB = 30.0  # ...and within this of the clip's loudest frame
 FLOOR_DBFS = (-80.0, -40.0)
 TILT_DB = 6.0
 
@@ -42,6 +51,27 @@ def _tilt(signal: np.ndarray, rate: int, tilt_db: float) -> np.ndarray:
     freqs = np.linspace(0.0, 1.0, len(spectrum))
     shaped = np.fft.irfft(spectrum * 10 ** (tilt_db * freqs / 20), n=len(signal))
     return (shaped * np.sqrt(max(C.power(signal), C.TINY) / max(C.power(shaped), C.TINY))).astype(np.float32)
+
+
+def onsets(signal: np.ndarray, rate: int) -> np.ndarray:
+    """Sample positions where an event starts: frames ``ONSET_RISE_DB`` louder than the 50 ms
+    before them and within ``ONSET_WITHIN_DB`` of the loudest frame, at least 50 ms apart; a clip
+    that sounds from its first frame starts with one. A plain energy-rise detector: enough to find
+    steps, knocks and barks, with no dependency. A silent clip has none."""
+    frame = max(1, round(ONSET_FRAME_SECONDS * rate))
+    n = len(signal) // frame
+    if n < 2:
+        return np.zeros(0, dtype=np.int64)
+    level = 10 * np.log10(np.mean(np.square(signal[: n * frame].reshape(n, frame), dtype=np.float64), axis=1) + 1e-12)
+    history = 5  # frames: 50 ms
+    before = np.array([level[max(0, i - history) : i].mean() if i else -120.0 for i in range(n)])
+    audible = level > -100.0  # digital silence (ESC-50's padding) is never an event
+    candidates = np.flatnonzero((level - before >= ONSET_RISE_DB) & (level >= level.max() - ONSET_WITHIN_DB) & audible)
+    kept: list[int] = []
+    for i in candidates.tolist():
+        if not kept or i - kept[-1] >= history:
+            kept.append(i)
+    return np.array(kept, dtype=np.int64) * frame
 
 
 def apply_realworld(name: str, signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
@@ -77,6 +107,16 @@ def apply_realworld(name: str, signal: np.ndarray, rate: int, rng: np.random.Gen
         noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
         noise = noise * (10 ** (level / 20) / np.sqrt(max(C.power(noise), C.TINY)))
         return (signal + noise).astype(np.float32), {"colour": colour, "floor_dbfs": round(level, 2)}
+    if name == "onset":
+        seconds = float(rng.uniform(*ONSET_SECONDS))
+        length = min(len(signal), round(seconds * rate))
+        found = onsets(signal, rate)
+        if len(found):
+            start = max(0, int(rng.choice(found)) - round(ONSET_LEAD_SECONDS * rate))
+        else:
+            start = int(rng.integers(0, len(signal) - length + 1))
+        start = min(start, len(signal) - length)
+        return signal[start : start + length].astype(np.float32), {"start": round(start / rate, 4), "seconds": round(length / rate, 4), "onsets": int(len(found))}
     if name == "excerpt":
         seconds = float(rng.uniform(*EXCERPT_SECONDS))
         cut = C.crop(signal, rate, seconds, rng)
