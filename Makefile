@@ -8,8 +8,9 @@ export ENVSOUND_ESC50
 ENVSOUND_WEIGHTS ?= ../shared/models/efficientat
 export ENVSOUND_WEIGHTS
 
-# pytest-xdist workers: the suite's tests are independent, and two workers keep both cores busy
-# through the many short, single-threaded tests (test-fast: 92 s serial, 69 s with two, this machine).
+# pytest-xdist workers for test-fast: its many short, single-threaded tests keep both cores busy
+# with two workers (92 s serial, 69 s with two, this machine). The whole suite gains nothing from
+# them (4:19 serial, 4:23 with two: its long tests already use both cores), so `test` runs serially.
 TEST_WORKERS ?= 2
 
 .PHONY: install browser lint test test-fast demo bench serve clean
@@ -35,7 +36,7 @@ lint: install
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 test: lint browser
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	$(PY) -m pytest -q
 
 test-fast: lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not slow"
