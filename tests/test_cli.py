@@ -81,6 +81,20 @@ def test_an_output_the_machine_refuses_is_one_line(tmp_path):
     assert result.stderr.startswith("error: ") and "a-file" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_card_reads_a_model_file_without_its_checkpoint(tmp_path):
+    """`envsound card`: what the shipped model is and its licence, from the file's metadata alone
+    (no pretrained checkpoint at hand, none downloaded)."""
+    env = {k: v for k, v in os.environ.items() if k != "ENVSOUND_WEIGHTS"} | {"ENVSOUND_WEIGHTS_CACHE": str(tmp_path / "empty")}
+    text = envsound("card", env=env)
+    assert text.returncode == 0, text.stderr
+    assert "2 networks averaged" in text.stdout and "CC BY-NC 3.0" in text.stdout and "'unknown' when calibrated top probability below" in text.stdout
+    card = json.loads(envsound("card", "--json", env=env).stdout)
+    assert len(card["classes"]) == 50 and card["members"] == 2 and card["calibration"]["temperature"] > 0 and card["novelty"]
+    assert not (tmp_path / "empty").exists()
+    refused = envsound("card", tmp_path / "model.onnx")
+    assert refused.returncode == 2 and "an ONNX export" in refused.stderr
+
+
 def test_train_then_predict_json(tone_dataset, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"features": {"clip_seconds": 1.0, "n_mels": 32}, "train": {"model_kwargs": {"width": 8}, "batch_size": 8, "warmup_epochs": 1, "mixup_alpha": 0.0, "seed": 5}}))
@@ -99,6 +113,8 @@ def test_train_then_predict_json(tone_dataset, tmp_path):
     out = json.loads(result.stdout)
     assert out[0]["top"][0]["label"] == "high" and len(out[0]["top"]) == 2
     assert "not a readable audio file" in out[1]["error"]
+    card = envsound("card", model).stdout
+    assert "compact" in card and "calibration: none" in card and "licence: not recorded" in card and "made by: envsound train" in card
 
 
 def test_cache_list_and_clear(tmp_path):

@@ -485,6 +485,42 @@ def export(
     _echo(str(export_onnx(model or default_model_path(), onnx, front_end=front_end, int8=int8)))
 
 
+@app.command()
+def card(
+    model: Optional[Path] = typer.Argument(None, help="A model file (default: the shipped model)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the whole card as JSON."),
+) -> None:
+    """What a model file is: network, classes, how it was made, its licence, its calibration."""
+    from envsound.inference.shipped import default_model_path
+    from envsound.models.model_file import model_card
+
+    path = model or default_model_path()
+    if path.suffix.lower() == ".onnx":
+        raise ConfigError(f"{path}: an ONNX export; its settings are in {path}.json, and its card is the model file it was exported from")
+    info = model_card(path)
+    if as_json:
+        _echo(json.dumps(info, indent=2))
+        return
+    details = info["info"]
+    members = f", {info['members']} networks averaged" if info["members"] > 1 else ""
+    _echo(f"{info['file']} ({info['megabytes']} MB): {info['model']}{members}, {info['sample_rate']} Hz input")
+    _echo(f"classes ({len(info['classes'])}): {', '.join(info['classes'])}")
+    for key, name in (("how", "how"), ("license", "licence"), ("cross_validation", "cross-validation"), ("command", "made by"), ("calibrated_from", "calibrated on")):
+        if details.get(key):
+            _echo(f"{name}: {details[key]}")
+    if not details.get("license"):
+        _echo("licence: not recorded in the file (a model follows its training data's and its pretrained backbone's)")
+    cal = info["calibration"]
+    if cal is None:
+        _echo("calibration: none (probabilities as trained; never answers 'unknown'; add one with `envsound calibrate`)")
+    else:
+        cuts = [f"calibrated top probability below {cal['abstain_below']:.3f}"] if cal["abstain_below"] is not None else []
+        cuts += [f"embedding distance above {cal['distance_above']:.0f}"] if cal["distance_above"] is not None else []
+        cuts += [f"exposure score above {cal['exposure_above']:.0f}"] if cal["exposure_above"] is not None else []
+        unknown = f"; 'unknown' when {' or '.join(cuts)}" if cuts else ""
+        _echo(f"calibration: temperature {cal['temperature']:.3f}{unknown}")
+
+
 @app.command("upgrade-model")
 def upgrade_model(old: Path = typer.Argument(..., help="A model file from envsound 0.1."), out: Path = typer.Option(..., help="The model file to write.")) -> None:
     """Convert an envsound 0.1 network model file to the current format (checksummed, loads without

@@ -87,14 +87,18 @@ def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str
     return save_artifact(path, artifact)
 
 
-def load_model(path: str | Path) -> LoadedModel:
-    path = Path(path)
+def _read(path: Path) -> Artifact:
     if not path.is_file():
         raise RunError(f"{path}: model file not found")
     payload = read_payload(path)
     if isinstance(payload, dict) and payload.get("format") == FORMAT:  # envsound 0.1: a plain pickle
         raise RunError(f"{path}: an envsound 0.1 model file (no checksum); convert it once with `envsound upgrade-model {path} --out NEW.pt`")
-    artifact = load_artifact(path, FORMAT, VERSION)
+    return load_artifact(path, FORMAT, VERSION)
+
+
+def load_model(path: str | Path) -> LoadedModel:
+    path = Path(path)
+    artifact = _read(path)
     novelty = None
     if NOVELTY_MEANS in artifact.tensors:
         outliers = artifact.tensors.pop(NOVELTY_OUTLIERS, None)
@@ -126,6 +130,37 @@ def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> Load
             raise RunError(f"{where}: model file has no estimator")
         model = estimator_from_bytes(estimator, where)
     return LoadedModel(spec, model, spec.extractor(cfg), classes, cfg, meta.get("info", {}), Calibration.from_dict(meta.get("calibration")))
+
+
+def model_card(path: str | Path) -> dict:
+    """What a model file is, read from its metadata alone (`envsound card`; no network is built
+    and no pretrained checkpoint is needed): the model, its classes, how and from what it was
+    made, its licence and its calibration, so a user can check a model (the licence above all)
+    before putting it in a product."""
+    from dataclasses import asdict
+
+    path = Path(path)
+    artifact = _read(path)
+    meta = artifact.meta
+    try:
+        spec = get_model(meta["model"])
+        cfg = resolve(RunConfig.from_dict(meta["run"]))
+        classes = list(meta["classes"])
+    except (KeyError, TypeError) as err:
+        raise RunError(f"{path}: model metadata incomplete ({err})") from None
+    calibration = Calibration.from_dict(meta.get("calibration"))
+    return {
+        "file": str(path),
+        "megabytes": round(path.stat().st_size / 1e6, 1),
+        "model": spec.name,
+        "description": spec.description,
+        "members": meta.get("ensemble_size") or 1,
+        "classes": classes,
+        "sample_rate": cfg.features.sample_rate,
+        "calibration": None if calibration is None else asdict(calibration),
+        "novelty": NOVELTY_MEANS in artifact.tensors,
+        "info": meta.get("info", {}),
+    }
 
 
 def upgrade_model(old: str | Path, new: str | Path) -> Path:
