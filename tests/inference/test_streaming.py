@@ -109,6 +109,25 @@ def test_predict_array_equals_predict_file(predictor):
     assert from_array.labels == from_file.labels and np.allclose(from_array.probabilities, from_file.probabilities, atol=1e-6)
     with pytest.raises(AudioError, match="NaN"):
         predictor.predict_array(np.full(100, np.nan), 16000)
+    with pytest.raises(AudioError, match="sample rate 0 Hz"):
+        predictor.predict_array(signal, 0)
+
+
+def test_a_long_array_is_scored_in_batches_like_a_file(tmp_path, predictor):
+    """predict_array used to put every window of the array through the model in one call."""
+    signal = tone(300, seconds=180, noise=0.05)
+    calls = []
+
+    def counting(features):
+        calls.append(len(features))
+        return predictor.score(features)
+
+    plain = Predictor(predictor.extractor, counting, predictor.classes)
+    from_array = plain.predict_array(signal, 16000, batch_size=4)
+    assert max(calls) <= 4 and sum(calls) == 71
+    sf.write(tmp_path / "long.wav", signal, 16000, subtype="FLOAT")  # the same samples, not 16-bit ones
+    from_file = plain.predict([tmp_path / "long.wav"], batch_size=4)[0]
+    assert from_array.labels == from_file.labels and np.allclose(from_array.probabilities, from_file.probabilities, atol=1e-6)
 
 
 def test_an_existing_file_with_glob_characters_is_that_file(tmp_path):

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 
 from envsound.audio import (
+    MAX_SAMPLE_RATE,
+    MIN_SAMPLE_RATE,
     iter_windows,
     load_audio,
     probe,
@@ -284,19 +286,30 @@ class Predictor:
         no calibration, novelty or TTA (what the latency benchmarks time)."""
         return self.window_probabilities(self.windows(signal)).mean(axis=0)
 
-    def predict_array(self, signal: np.ndarray, sample_rate: int, top_k: int = 5, name: str = "<array>") -> Prediction:
+    def predict_array(self, signal: np.ndarray, sample_rate: int, top_k: int = 5, name: str = "<array>", batch_size: int | None = None) -> Prediction:
         """Top-k labels of a waveform already in memory, mono ``(samples,)`` or ``(samples,
-        channels)``, at any rate: the Python way in for audio that never was a file."""
+        channels)``, at any rate: the Python way in for audio that never was a file. Scored
+        ``batch_size`` windows at a time, as files are, so an hour-long array costs the model no
+        more memory than a clip (it used to score every window in one call)."""
         signal = np.asarray(signal, dtype=np.float32)
         if signal.ndim == 2:
             signal = signal.mean(axis=1)
         if signal.ndim != 1 or not len(signal):
             raise AudioError(f"{name}: expected a non-empty (samples,) or (samples, channels) array, got shape {signal.shape}")
+        if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+            raise AudioError(f"{name}: sample rate {sample_rate} Hz is outside {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz")
         if not np.all(np.isfinite(signal)):
             raise AudioError(f"{name}: contains NaN or infinite samples")
+        batch_size = self.batch_windows() if batch_size is None else batch_size
         score = _FileScore(name)
-        windows = list(self._windows_of(score, [resample(signal, sample_rate, self.extractor.sample_rate)]))
-        score.add(*self.window_scores(np.stack(windows)))
+        batch: list[np.ndarray] = []
+        for window in self._windows_of(score, [resample(signal, sample_rate, self.extractor.sample_rate)]):
+            batch.append(window)
+            if len(batch) == batch_size:
+                score.add(*self.window_scores(np.stack(batch)))
+                batch.clear()
+        if batch:
+            score.add(*self.window_scores(np.stack(batch)))
         return self._result(score, top_k)
 
     def _result(self, score: _FileScore, top_k: int) -> Prediction:
