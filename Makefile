@@ -15,12 +15,14 @@ TEST_WORKERS ?= 2
 
 .PHONY: install browser lint test test-fast demo bench serve clean
 
-$(VENV)/.installed: pyproject.toml Makefile
+$(VENV)/.installed: pyproject.toml Makefile constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# pinned CPU build first: an unpinned torch would pull a multi-GB CUDA build
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	# constraints.txt: the versions the suite last passed with, so a new release upstream cannot
+	# turn CI red overnight (typer 0.29 once turned usage errors into tracebacks)
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
