@@ -250,3 +250,17 @@ $PY benchmarks/robustness.py runs/bench-rw_probe_onset --name robustness_rw_prob
 #   $PY scripts/build_default_model.py --probe runs/rw_probe_onset.pt --finetuned shipped --out runs/pair_onset.pt
 #   $PY benchmarks/outside.py runs/outside --model runs/pair_onset.pt --name pair_onset
 #   then, if top-1 is above 74.0 %: the CV ensemble, ESC-50-C and the calibrated outside run, as for rw_probe_floor above.
+# (declared session 19, before its run) Arm rw_probe_views: the probe on a richer frozen embedding
+# (configs/mn04_probe_views.json: the pooled features plus their time-max, the AudioSet head's hidden
+# layer and its logits), clean clips only. Its CV was measured in an early session (93.6 %,
+# mn04_probe_views.json) but never outside ESC-50. The hypothesis: time-max pooling keeps a short
+# event from being averaged away, and the AudioSet head, trained on two million varied clips, may
+# carry better outside. Rerun here with fold models (runs/ lost the old one), then trained on all
+# folds, calibrated on its CV run and measured outside, against rw_probe_none (top-1 / top-3 72.0 /
+# 90.0 %, 31 % of negatives accepted, footsteps 20 of 33). The same rule as rw_probe_onset: clean CV
+# >= 93.3 % and outside top-1 >= 72.0 % make it a candidate for the pair's probe half, measured by
+# item 8's rule as declared there.
+$PY benchmarks/esc50_cv.py --name rw_probe_views --config configs/mn04_probe_views.json --save-models
+[ -f runs/rw_probe_views.pt ] || $PY -m envsound.cli train --config configs/mn04_probe_views.json --out runs/rw_probe_views.pt
+$PY -m envsound.cli calibrate runs/bench-rw_probe_views --model runs/rw_probe_views.pt --out runs/rw_probe_views.pt --novelty
+$PY benchmarks/outside.py runs/outside --model runs/rw_probe_views.pt --name rw_probe_views
