@@ -264,3 +264,4 @@ $PY benchmarks/esc50_cv.py --name rw_probe_views --config configs/mn04_probe_vie
 [ -f runs/rw_probe_views.pt ] || $PY -m envsound.cli train --config configs/mn04_probe_views.json --out runs/rw_probe_views.pt
 $PY -m envsound.cli calibrate runs/bench-rw_probe_views --model runs/rw_probe_views.pt --out runs/rw_probe_views.pt --novelty
 $PY benchmarks/outside.py runs/outside --model runs/rw_probe_views.pt --name rw_probe_views
+# (result, session 19) It fails: clean CV 93.8 %, outside top-1 65.3 % (footsteps 13 of 33). No pair.
