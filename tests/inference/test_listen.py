@@ -137,7 +137,8 @@ def test_stream_pipe_reads_streaming_wav_raw_pcm_and_refuses_garbage():
         read, write = os.pipe()  # refused before the stream is opened: nothing needs to be written
         with pytest.raises(AudioError, match=message):
             list(stream_pipe(read, RATE, bad))
-        os.close(read), os.close(write)
+        os.close(read)
+        os.close(write)
 
 
 def test_microphone_without_sounddevice_is_one_clear_line(monkeypatch):
