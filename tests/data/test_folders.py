@@ -107,3 +107,16 @@ def test_files_that_share_a_name_in_two_folders_are_two_clips(tmp_path):
     assert [c.clip_id for c in augmented.clips if not c.source] == [c.clip_id for c in m.clips]
     unique = load_csv(tmp_path / "m.csv").select([0, 2])
     assert [c.clip_id for c in unique.clips] == ["dog~000", "dog~001"]  # ids are the dataset's, kept in subsets
+
+
+def test_a_spreadsheet_export_with_a_byte_order_mark_and_crlf_reads(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark, which used to become part of the first
+    column's name ("\\ufeffpath"): the manifest and a predict file list were refused."""
+    from envsound.inference.corpus import corpus_paths
+
+    for name in ("a.wav", "b.wav"):
+        write_wav(tmp_path / name, tone(440))
+    (tmp_path / "m.csv").write_bytes(b"\xef\xbb\xbfpath,label,fold\r\na.wav,dog,1\r\nb.wav,cat,2\r\n")
+    m = load_csv(tmp_path / "m.csv")
+    assert [c.label for c in m.clips] == ["dog", "cat"] and m.folds.tolist() == [1, 2]
+    assert corpus_paths([str(tmp_path / "m.csv")]) == [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")]

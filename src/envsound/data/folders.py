@@ -41,7 +41,7 @@ def load_csv(path: str | Path, name: str | None = None) -> Manifest:
 
 
 def _read_csv(path: Path, name: str | None) -> Manifest:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: a spreadsheet's "UTF-8 with BOM" export reads too
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
         if "path" not in columns or "label" not in columns:

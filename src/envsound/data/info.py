@@ -19,7 +19,7 @@ def read_metadata(meta: Path, required: tuple[str, ...], not_found: str) -> list
     if not meta.is_file():
         raise DatasetError(not_found)
     try:
-        with open(meta, newline="", encoding="utf-8") as handle:
+        with open(meta, newline="", encoding="utf-8-sig") as handle:  # a spreadsheet's byte-order mark is not a column name
             reader = csv.DictReader(handle)
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
