@@ -206,3 +206,17 @@ $PY benchmarks/wise_ft.py kd_student_lpft_fm_e60 --alpha 0.5 --curve 0 0.2 0.3 0
 #   $PY -m envsound.cli calibrate runs/bench-wise_kd_student_lpft_fm_e60 --model runs/wise_kd_student_lpft_fm_e60.pt \
 #     --out runs/wise_kd_student_lpft_fm_e60.pt --novelty
 #   $PY benchmarks/outside.py runs/outside --model runs/wise_kd_student_lpft_fm_e60.pt --name wise_kd_student_lpft_fm_e60_calibrated
+# (declared session 19, before it was built) A one-network built-in model now, while the student's
+# calibration chain runs: the linear probe alone (one mn04 forward pass), built by
+# build_default_model.py --probe-only, calibrated on the probe's CV run (rw_probe_none, fold models
+# kept), shipped as src/envsound/assets/esc50-fast.pt and chosen with `--model fast`; the pair stays
+# the default. Measured on the built file, not carried over: the outside set (its recipe's figures:
+# top-1 / top-3 72.0 / 90.0 %, 31 % of negatives accepted) and inference speed side by side with the
+# shipped pair on this machine, the chain paused for both timings. If the calibrated student, once
+# its chain finishes, beats it outside (top-1) with CV at least as high, the student replaces it as
+# `fast`; otherwise the probe stays.
+#   $PY scripts/build_default_model.py --probe-only --out src/envsound/assets/esc50-fast.pt
+#   $PY -m envsound.cli calibrate runs/bench-rw_probe_none --model src/envsound/assets/esc50-fast.pt --out src/envsound/assets/esc50-fast.pt --novelty
+#   $PY benchmarks/outside.py runs/outside --model src/envsound/assets/esc50-fast.pt --name fast
+#   $PY benchmarks/inference.py --model src/envsound/assets/esc50-fast.pt --name inference_fast
+#   $PY benchmarks/inference.py --name inference_shipped_s19
