@@ -13,6 +13,7 @@ import typer
 from envsound.defaults import DEFAULT_CHECKPOINT, MAX_TTA, MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError, EnvsoundError
 
+MODEL_HELP = "A model file, or a shipped model by name: default (the pair, most trustworthy on real recordings) or fast (one network, half the cost)."
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, help="Environmental sound classification: data, cross-validation, training, prediction.")
 data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Datasets: fetch, verify, inspect.")
 app.add_typer(data_app, name="data")
@@ -229,7 +230,7 @@ def train(
 @app.command()
 def predict(
     files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
-    model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped ESC-50 model)."),
+    model: Optional[Path] = typer.Option(None, help=MODEL_HELP),
     top_k: int = typer.Option(5, "--top-k", help="Labels to show per file."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     audioset: bool = typer.Option(False, "--audioset", help="Show the pretrained backbone's own AudioSet tags instead."),
@@ -257,7 +258,9 @@ def predict(
     if check_engine(engine) == "ray":
         if output is None or output.suffix:
             raise ConfigError("--engine ray writes Parquet shards into a folder: give --output FOLDER")
-        _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, model=str(model) if model else None, top_k=top_k)
+        from envsound.inference.shipped import resolve_model
+
+        _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, model=str(resolve_model(model)), top_k=top_k)
         return
     paths = expand_inputs(files)
     if not paths:
@@ -293,7 +296,7 @@ def predict(
 @app.command()
 def timeline(
     file: Path = typer.Argument(..., help="A recording of any length."),
-    model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model)."),
+    model: Optional[Path] = typer.Option(None, help=MODEL_HELP),
     window: float = typer.Option(TIMELINE_WINDOW, help=f"Window length in seconds, 0.5 to {MAX_WINDOW_SECONDS:g} (shorter localises better)."),
     hop: float = typer.Option(TIMELINE_HOP, help="Hop between windows in seconds: the time resolution."),
     threshold: float = typer.Option(TIMELINE_THRESHOLD, help="Minimum probability for a labelled segment."),
@@ -329,7 +332,7 @@ def _corpus(task: str, inputs: List[str], out: Path, address: Optional[str], act
 @app.command()
 def listen(
     source: Optional[str] = typer.Argument(None, help="'-' for a WAV (or, with --raw, PCM) stream on standard input; omitted: the default microphone."),
-    model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model)."),
+    model: Optional[Path] = typer.Option(None, help=MODEL_HELP),
     window: float = typer.Option(TIMELINE_WINDOW, help="Window length in seconds."),
     hop: float = typer.Option(TIMELINE_HOP, help="A new answer every HOP seconds."),
     top_k: int = typer.Option(3, "--top-k", help="Labels shown per window."),
@@ -460,7 +463,7 @@ def augment(
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000), model: Optional[Path] = typer.Option(None, help="Model file (default: the shipped model).")) -> None:
+def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000), model: Optional[Path] = typer.Option(None, help=MODEL_HELP)) -> None:
     """Start the local web demo: upload or record a clip, see labels, spectrogram and timeline."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port must be from 0 to 65535, got {port}")
@@ -473,28 +476,28 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
 
 @app.command()
 def export(
-    model: Optional[Path] = typer.Argument(None, help="Model file (default: the shipped model)."),
+    model: Optional[Path] = typer.Argument(None, help=MODEL_HELP),
     onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json)."),
     front_end: str = typer.Option("graph", help="graph: the STFT/mel front end inside the ONNX file (waveform in; mn04 models); numpy: outside it."),
     int8: bool = typer.Option(False, "--int8", help="Dynamic int8 quantisation of the weights (smaller; see benchmarks/onnx_int8.py for its accuracy)."),
 ) -> None:
     """Export a network to ONNX: waveform in, class scores out (mn04 models; others take NumPy features)."""
     from envsound.inference.onnx_export import export_onnx
-    from envsound.inference.shipped import default_model_path
+    from envsound.inference.shipped import resolve_model
 
-    _echo(str(export_onnx(model or default_model_path(), onnx, front_end=front_end, int8=int8)))
+    _echo(str(export_onnx(resolve_model(model), onnx, front_end=front_end, int8=int8)))
 
 
 @app.command()
 def card(
-    model: Optional[Path] = typer.Argument(None, help="A model file (default: the shipped model)."),
+    model: Optional[Path] = typer.Argument(None, help=MODEL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the whole card as JSON."),
 ) -> None:
     """What a model file is: network, classes, how it was made, its licence, its calibration."""
-    from envsound.inference.shipped import default_model_path
+    from envsound.inference.shipped import resolve_model
     from envsound.models.model_file import model_card
 
-    path = model or default_model_path()
+    path = resolve_model(model)
     if path.suffix.lower() == ".onnx":
         raise ConfigError(f"{path}: an ONNX export; its settings are in {path}.json, and its card is the model file it was exported from")
     info = model_card(path)

@@ -184,15 +184,16 @@ class Predictor:
     def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True, tta: int = 0,
                   gate: bool = False, band_hz: float | None = None) -> "Predictor":
         """An envsound model file (torch), or an exported ``.onnx`` with its ``.onnx.json``;
-        ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works.
+        ``None`` is the shipped ESC-50 model, so ``Predictor.from_file().predict_file(f)`` just works;
+        ``"fast"`` is the shipped one-network model (``inference/shipped.py``).
         ``device``: where a torch network runs (default: the GPU if torch sees one, else the CPU).
         ``abstain``: answer "unknown" below the model's abstention threshold (if it has one).
         ``tta``: shifted copies of each window to average (test-time augmentation; 0: none).
         ``gate``: set each window's noise floor to zeros before the front end (features/gate.py).
         ``band_hz``: low-pass the input to this band first (features/band.py)."""
-        from envsound.inference.shipped import default_model_path
+        from envsound.inference.shipped import resolve_model
 
-        path = Path(path) if path is not None else default_model_path()
+        path = resolve_model(path)
         if backend == "onnx" or path.suffix == ".onnx":
             predictor = cls.from_onnx(path)
             predictor.abstain, predictor.tta, predictor.gate, predictor.band_hz = abstain, tta, gate, band_hz
