@@ -58,6 +58,8 @@ def test_ensemble_refuses_runs_that_do_not_match(tmp_path):
     t, _, _ = _pair(tmp_path)
     with pytest.raises(RunError, match="at least two"):
         ensemble_runs([tmp_path / "a"], tmp_path / "one")
+    with pytest.raises(RunError, match="listed twice"):
+        ensemble_runs([tmp_path / "a", tmp_path / "b", tmp_path / "a"], tmp_path / "twice")
     other = np.array([1, 0, 1, 0])
     fake_run(tmp_path / "shuffled", ["x", "y"], [other, other], [_confident(other, np.ones(4, bool))] * 2, dataset="tones")
     with pytest.raises(RunError, match="tests other clips"):

@@ -29,6 +29,9 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str 
     members = [Path(r) for r in run_dirs]
     if len(members) < 2:
         raise RunError("an ensemble needs at least two runs")
+    twice = [str(run) for k, run in enumerate(members) if run.resolve() in {m.resolve() for m in members[:k]}]
+    if twice:  # it would be weighed double and still look like an ensemble of different runs
+        raise RunError(f"{twice[0]}: listed twice; an ensemble averages different runs")
     for run in members:
         if not (run / "metrics.json").exists():
             raise RunError(f"{run}: not a finished run (no metrics.json)")
