@@ -109,13 +109,16 @@ def load_model(path: str | Path) -> LoadedModel:
     return loaded
 
 
-def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> LoadedModel:
+def _described(meta: dict, where: str) -> tuple[ModelSpec, RunConfig, tuple[str, ...]]:
+    """The model type, run config and classes a file's metadata names (one clear error if not)."""
     try:
-        spec = get_model(meta["model"])
-        cfg = resolve(RunConfig.from_dict(meta["run"]))
-        classes = tuple(meta["classes"])
+        return get_model(meta["model"]), resolve(RunConfig.from_dict(meta["run"])), tuple(meta["classes"])
     except (KeyError, TypeError) as err:
         raise RunError(f"{where}: model metadata incomplete ({err})") from None
+
+
+def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> LoadedModel:
+    spec, cfg, classes = _described(meta, where)
     if spec.kind == "network":
         size = meta.get("ensemble_size")
         build = lambda: spec.build(len(classes), cfg, pretrained=False)  # noqa: E731
@@ -142,12 +145,7 @@ def model_card(path: str | Path) -> dict:
     path = Path(path)
     artifact = _read(path)
     meta = artifact.meta
-    try:
-        spec = get_model(meta["model"])
-        cfg = resolve(RunConfig.from_dict(meta["run"]))
-        classes = list(meta["classes"])
-    except (KeyError, TypeError) as err:
-        raise RunError(f"{path}: model metadata incomplete ({err})") from None
+    spec, cfg, classes = _described(meta, str(path))
     calibration = Calibration.from_dict(meta.get("calibration"))
     return {
         "file": str(path),
@@ -155,7 +153,7 @@ def model_card(path: str | Path) -> dict:
         "model": spec.name,
         "description": spec.description,
         "members": meta.get("ensemble_size") or 1,
-        "classes": classes,
+        "classes": list(classes),
         "sample_rate": cfg.features.sample_rate,
         "calibration": None if calibration is None else asdict(calibration),
         "novelty": NOVELTY_MEANS in artifact.tensors,
