@@ -1,0 +1,250 @@
+"""Train and measure: cv, train, augment, ensemble, calibrate, robustness, report, compare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from envsound.cli.options import ADDRESS_OPT, DATA_OPT, command_line, echo
+from envsound.errors import ConfigError
+
+SET_OPT = typer.Option(None, "--set", help="A training setting, KEY=VALUE (repeatable), e.g. --set lr=0.0001 --set head_init=probe.")
+TRAIN_DEVICE_OPT = typer.Option("cpu", help="Where networks train: cpu, cuda (under torchrun: each rank's own GPU, cuda:LOCAL_RANK, with nccl), cuda:N or auto.")
+
+
+def run_config(model: Optional[str], dataset: Optional[str], data: Optional[str], folds: Optional[str], epochs: Optional[int], seed: Optional[int], config: Optional[Path], settings: Optional[List[str]] = None):
+    """A --config file's settings, with what the command line gives explicitly on top."""
+    from dataclasses import replace
+
+    from envsound.config import RunConfig, parse_overrides
+    from envsound.data import dataset_info
+    from envsound.models.registry import resolve
+
+    cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
+    cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root)
+    info = dataset_info(cfg.dataset)
+    if info is not None and not config:  # a named corpus sets the clip length its features use
+        cfg = replace(cfg, features=replace(cfg.features, clip_seconds=info.clip_seconds))
+    changes = {key: value for key, value in (("model", model), ("seed", seed), ("epochs", epochs)) if value is not None}
+    cfg = cfg.with_train(**changes, **parse_overrides(settings or []))
+    if folds:
+        try:
+            cfg = replace(cfg, folds=tuple(int(f) for f in folds.split(",")))
+        except ValueError:
+            raise ConfigError(f"--folds takes comma-separated integers, got '{folds}'") from None
+    return resolve(cfg)  # the model's own front end, and its options checked before any work
+
+
+def cv(
+    model: Optional[str] = typer.Option(None, help="Model name (see `envsound models`); default: the config's, else compact."),
+    dataset: Optional[str] = typer.Option(None, help="esc50, esc10, a folder-per-class path or a CSV manifest; default: the config's, else esc50."),
+    data: Optional[str] = DATA_OPT,
+    out: Optional[Path] = typer.Option(None, help="Run folder to create (default runs/<dataset>-<model>)."),
+    folds: Optional[str] = typer.Option(None, help="Comma-separated folds to run (default: all)."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs per fold."),
+    seed: Optional[int] = typer.Option(None, help="Random seed (recorded in config.json); default: the config's, else 0."),
+    config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
+    settings: Optional[List[str]] = SET_OPT,
+    resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run folder."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html at the end."),
+    save_models: bool = typer.Option(False, "--save-models", help="Keep each fold's trained model (fold-K/model.pt) to score it again later (robustness, calibration)."),
+    engine: str = typer.Option("local", help="local: folds one after another here; ray: every fold a Ray task (pip install 'envsound[distributed]')."),
+    address: Optional[str] = ADDRESS_OPT,
+    seeds: Optional[str] = typer.Option(None, help="Comma-separated seeds: one run folder per seed (OUT-seedN), all folds of all of them as jobs."),
+    sweep: Optional[str] = typer.Option(None, help="KEY=V1,V2,...: one run folder per value of a training setting (OUT-KEYV), with --seeds too."),
+    cpus_per_fold: int = typer.Option(1, help="With --engine ray: CPUs (and torch threads) per fold task."),
+    device: str = TRAIN_DEVICE_OPT,
+) -> None:
+    """Cross-validate on official folds (or stratified group folds) and write metrics.json."""
+    from dataclasses import replace
+
+    from envsound.devices import use_training_device
+    from envsound.engines import check_engine
+    from envsound.training.crossval import cross_validate, cross_validate_runs
+    from envsound.training.distributed import finish, init_from_env
+
+    check_engine(engine)
+    if use_training_device(device).type != "cpu" and engine == "ray":
+        raise ConfigError("--engine ray trains its fold tasks on the CPU; use --engine local (or torchrun) with --device cuda")
+    world = init_from_env()  # under torchrun: this process's rank; one process otherwise
+    if resume:
+        runs = [(None, resume)]
+    else:
+        cfg = run_config(model, dataset, data, folds, epochs, seed, config, settings)
+        run_dir = out or Path("runs") / f"{Path(cfg.dataset).stem}-{cfg.train.model}"
+        runs = [(cfg, run_dir)]
+        if sweep:
+            from envsound.config import parse_sweep, run_name_part
+            from envsound.models.registry import resolve
+
+            key, values = parse_sweep(sweep)
+            runs = [(resolve(c.with_train(**{key: v})), d.with_name(f"{d.name}-{run_name_part(key, v)}")) for c, d in runs for v in values]
+        if seeds:
+            try:
+                chosen = [int(s) for s in seeds.split(",") if s.strip()]
+            except ValueError:
+                raise ConfigError(f"--seeds takes comma-separated integers, got '{seeds}'") from None
+            runs = [(replace(c, train=replace(c.train, seed=s)), d.with_name(f"{d.name}-seed{s}")) for c, d in runs for s in chosen]
+    if engine == "ray":
+        results = cross_validate_runs(runs, resume=bool(resume), command=command_line(), save_models=save_models, address=address, cpus_per_fold=cpus_per_fold)
+    else:
+        results = [cross_validate(c, d, resume=bool(resume), command=command_line(), save_models=save_models) for c, d in runs]
+    if not world.is_main:
+        finish()
+    for (_, run_dir), metrics in zip(runs, results):
+        echo(f"{metrics['mean_accuracy']:.4f} ± {metrics['std_accuracy']:.4f} mean accuracy; results in {run_dir}")
+        if not no_report:
+            from envsound.evaluation.report import build_report
+
+            echo(f"report: {build_report(run_dir)}")
+    finish()  # under torchrun: all ranks leave together (a no-op in one process)
+
+
+def train(
+    out: Path = typer.Option(..., help="Model file to write."),
+    model: Optional[str] = typer.Option(None, help="Model name (see `envsound models`); default: the config's, else compact."),
+    dataset: Optional[str] = typer.Option(None, help="Dataset; default: the config's, else esc50."),
+    data: Optional[str] = DATA_OPT,
+    epochs: Optional[int] = typer.Option(None),
+    seed: Optional[int] = typer.Option(None, help="Random seed; default: the config's, else 0."),
+    config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
+    settings: Optional[List[str]] = SET_OPT,
+    device: str = TRAIN_DEVICE_OPT,
+) -> None:
+    """Train on every clip of a dataset and write one model file (data-parallel under torchrun)."""
+    from envsound.devices import use_training_device
+    from envsound.training.distributed import finish, init_from_env
+    from envsound.training.fit import train as fit
+
+    use_training_device(device)
+    init_from_env()
+    fit(run_config(model, dataset, data, None, epochs, seed, config, settings), out, command=command_line())
+    finish()
+
+
+def augment(
+    dataset: str = typer.Argument(..., help="esc50, esc10, a folder-per-class path or a CSV manifest."),
+    out: Path = typer.Option(..., help="Folder for audio/ and manifest.csv (re-running resumes)."),
+    transforms: str = typer.Option("noise,shift,pitch,stretch", help="Comma-separated: noise, shift, pitch, stretch, gain, background; real-world: mix (another training clip of the same fold), room, band, codec, noise_snr, excerpt, floor, onset."),
+    copies: int = typer.Option(1, help="Copies per clip and transform."),
+    seed: int = typer.Option(0),
+    data: Optional[str] = DATA_OPT,
+    background: Optional[str] = typer.Option(None, help="Folder of noise recordings for the background transform."),
+    sample_rate: Optional[int] = typer.Option(None, help="Rate the copies are made and written at (default: the dataset's)."),
+    workers: int = typer.Option(2),
+) -> None:
+    """Write an augmented dataset: every copy keeps its source clip's fold and records its parameters."""
+    from envsound.augment.offline import augment_dataset
+    from envsound.data import load_dataset
+
+    manifest = load_dataset(dataset, data)
+    path = augment_dataset(manifest, out, tuple(t.strip() for t in transforms.split(",") if t.strip()), copies, seed, sample_rate=sample_rate,
+                           background=background, workers=workers, seconds=None if dataset not in ("esc50", "esc10") else 5.0)
+    echo(f"{path}  (train on it with: envsound cv --dataset {path})")
+
+
+def report(run_dir: Path = typer.Argument(..., help="A finished `envsound cv` run folder.")) -> None:
+    """Write RUN_DIR/report.html (self-contained) and the PNGs in RUN_DIR/report/."""
+    from envsound.evaluation.report import build_report
+
+    echo(str(build_report(run_dir)))
+
+
+def compare(
+    run_dirs: List[Path] = typer.Argument(..., help="Finished run folders."),
+    out: Path = typer.Option(Path("compare.png"), help="Bar chart to write."),
+    labels: Optional[str] = typer.Option(None, help="Comma-separated names for the runs (default: folder names)."),
+    baseline: Optional[str] = typer.Option(None, help="Name of the run to pair the others against, fold by fold (adds a gain panel)."),
+) -> None:
+    """A table and a bar chart of mean ± std accuracy across runs."""
+    from envsound.evaluation.compare import compare_runs
+
+    echo(compare_runs(list(run_dirs), out, labels=labels.split(",") if labels else None, baseline=baseline))
+    echo(f"chart: {out}")
+
+
+def robustness(
+    run_dirs: List[Path] = typer.Argument(..., help="Finished `envsound cv --save-models` runs (several: scored as their ensemble)."),
+    out: Path = typer.Option(..., "--out", "-o", help="JSON file to write."),
+    corruptions: Optional[str] = typer.Option(None, help="Comma-separated subset (default all): white_noise, pink_noise, background, reverb, band_limit, codec, clipping, crop."),
+    seed: int = typer.Option(0, help="Seed of the corruptions (recorded)."),
+) -> None:
+    """ESC-50-C: each fold's saved model(s) on that fold's test clips, corrupted at three severities."""
+    from envsound.augment.corruptions import CORRUPTIONS
+    from envsound.evaluation.robustness import robustness as measure
+    from envsound.utils import write_json
+
+    chosen = tuple(c.strip() for c in corruptions.split(",")) if corruptions else CORRUPTIONS
+    unknown = set(chosen) - set(CORRUPTIONS)
+    if unknown:
+        raise ConfigError(f"unknown corruptions {sorted(unknown)}; known: {', '.join(CORRUPTIONS)}")
+    result = measure(run_dirs, chosen, seed=seed)
+    write_json(out, {**result, "command": command_line()})
+    echo(f"clean {result['clean_accuracy']:.1%}, mean corruption accuracy {result['mean_corruption_accuracy']:.1%} "
+          f"(drop {result['drop_from_clean']:.1%}) over {result['clips']} clips → {out}")
+    for name, accs in result["accuracy"].items():
+        echo(f"  {name:12s} " + "  ".join(f"{a:6.1%}" for a in accs))
+
+
+def calibrate(
+    run_dir: Path = typer.Argument(..., help="A finished `envsound cv` or `envsound ensemble` run of the model's recipe."),
+    model: Optional[Path] = typer.Option(None, help="A model file trained on all folds with that recipe, to write with the calibration."),
+    out: Optional[Path] = typer.Option(None, help="Where to write the calibrated model file (with --model)."),
+    recall: float = typer.Option(0.95, help="Share of in-set clips the abstention threshold keeps answered."),
+    novelty: bool = typer.Option(True, help="With --model: also abstain on clips whose embedding is far from every class (Mahalanobis)."),
+    exposure: Optional[Path] = typer.Option(None, help="With --model: a folder of sounds that are none of the classes (music, speech, UI tones, ...); "
+                                            "a third cut then abstains on clips nearer them than the classes allow (outlier exposure)."),
+) -> None:
+    """Fit temperature scaling and an abstention threshold on a run's out-of-fold predictions.
+
+    Prints the cross-fitted figures (each fold calibrated from the other folds only); with --model
+    and --out, writes that model file with the calibration fitted on all folds' predictions, so
+    `predict` prints calibrated probabilities and answers "unknown" below the threshold."""
+    from envsound.evaluation.calibration import calibrate_run
+
+    if not 0.5 <= recall < 1.0:
+        raise ConfigError(f"--recall must be in [0.5, 1), got {recall}")
+    if (model is None) != (out is None):
+        raise ConfigError("--model and --out go together")
+    from envsound.models.model_file import load_model, save_model
+
+    if exposure is not None and (model is None or not novelty):
+        raise ConfigError("--exposure needs --model and --novelty")
+    if exposure is not None and not exposure.is_dir():
+        raise ConfigError(f"--exposure {exposure}: not a folder")
+    loaded = load_model(model) if model is not None else None
+    figures, final, stats = calibrate_run(run_dir, recall, loaded if novelty else None, exposure)
+    echo(f"cross-fitted: ECE {figures['ece']:.2%} -> {figures['ece_calibrated']:.2%}, NLL {figures['nll']:.3f} -> {figures['nll_calibrated']:.3f}; "
+          f"abstaining answers {figures['coverage']:.1%} of clips, {figures['accuracy_answered']:.1%} of those right (all: {figures['accuracy']:.1%})")
+    distance = f", or distance above {final.distance_above:.0f}" if final.distance_above is not None else ""
+    distance += f", or exposure score above {final.exposure_above:.0f}" if final.exposure_above is not None else ""
+    echo(f"fitted on all folds: temperature {final.temperature:.3f}, unknown below {final.abstain_below:.3f}{distance}")
+    if loaded is not None and out is not None:
+        info = {**loaded.info, "calibrated_from": str(run_dir)}
+        info.pop("exposure", None)
+        if exposure is not None:
+            info["exposure"] = str(exposure)
+        save_model(out, loaded.spec, loaded.model, loaded.classes, loaded.config, info, final, stats)
+        echo(f"calibrated model → {out}")
+
+
+def ensemble(
+    run_dirs: List[Path] = typer.Argument(..., help="Finished `envsound cv` runs on the same dataset and folds."),
+    out: Path = typer.Option(..., help="Run folder to write (metrics.json, per-fold predictions, report.html)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html."),
+) -> None:
+    """Average the runs' predicted probabilities fold by fold: an ensemble scored on the same test folds."""
+    from envsound.evaluation.ensemble import ensemble_runs
+
+    metrics = ensemble_runs(list(run_dirs), out, command=command_line())
+    echo(f"ensemble of {len(run_dirs)} runs: {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} over folds {metrics['folds']} → {out / 'metrics.json'}")
+    if not no_report:
+        from envsound.evaluation.report import build_report
+
+        echo(f"report: {build_report(out)}")
+
+
+COMMANDS = {"cv": cv, "train": train, "augment": augment, "ensemble": ensemble, "calibrate": calibrate, "robustness": robustness, "report": report, "compare": compare}

@@ -1,0 +1,255 @@
+"""Commands that use a model on audio: predict, timeline, listen, embed, export, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from envsound.cli.options import ADDRESS_OPT, MODEL_HELP, echo
+from envsound.defaults import DEFAULT_CHECKPOINT, MAX_TTA, MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.errors import ConfigError
+
+# --engine ray on a corpus (predict, embed): the same options for both
+CORPUS_ENGINE_OPT = typer.Option("local", help="local, or ray: a corpus on Ray Data into Parquet shards in the output FOLDER (pip install 'envsound[distributed]').")
+ACTORS_OPT = typer.Option(2, help="With --engine ray: model copies scoring in parallel.")
+CPUS_PER_ACTOR_OPT = typer.Option(1.0, help="With --engine ray: CPUs per actor (and its torch threads).")
+GPUS_PER_ACTOR_OPT = typer.Option(0.0, help="With --engine ray: GPUs per actor.")
+SHARD_FILES_OPT = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming).")
+BATCH_FILES_OPT = typer.Option(8, help="With --engine ray: files an actor scores per call.")
+
+
+def predict(
+    files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
+    model: Optional[Path] = typer.Option(None, help=MODEL_HELP),
+    top_k: int = typer.Option(5, "--top-k", help="Labels to show per file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    audioset: bool = typer.Option(False, "--audioset", help="Show the pretrained backbone's own AudioSet tags instead."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write results to a .csv or .json file."),
+    batch_size: Optional[int] = typer.Option(None, help="Windows per model call (peak memory grows with it); default: the fastest here, 8 with torch, 1 with an ONNX waveform graph."),
+    backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
+    device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),
+    tta: int = typer.Option(0, help=f"Test-time augmentation: also score N (at most {MAX_TTA}) circularly shifted copies of each window and average (N+1 times the work)."),
+    engine: str = CORPUS_ENGINE_OPT,
+    address: Optional[str] = ADDRESS_OPT,
+    actors: int = ACTORS_OPT,
+    cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
+    gpus_per_actor: float = GPUS_PER_ACTOR_OPT,
+    shard_files: int = SHARD_FILES_OPT,
+    batch_files: int = BATCH_FILES_OPT,
+) -> None:
+    """Top-k labels with probabilities for each file (any format, rate, channels, length).
+
+    A model with a calibration (the shipped one has) prints calibrated probabilities and answers
+    "unknown (closest: …)" when its top probability is under the threshold it was fitted with."""
+    from envsound.engines import check_engine
+    from envsound.inference.predict import Predictor, expand_inputs, write_predictions
+
+    if check_engine(engine) == "ray":
+        if output is None or output.suffix:
+            raise ConfigError("--engine ray writes Parquet shards into a folder: give --output FOLDER")
+        from envsound.inference.shipped import resolve_model
+
+        _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, model=str(resolve_model(model)), top_k=top_k)
+        return
+    paths = expand_inputs(files)
+    if not paths:
+        raise ConfigError(f"no audio files found in: {' '.join(files)}")
+    predictor = Predictor.from_file(model, backend=backend, device=device, abstain=not no_abstain, tta=tta)
+    if audioset:
+        results = [predictor.audioset_tags(f, top_k=top_k) for f in paths]
+    else:
+        results = predictor.predict(paths, top_k=top_k, batch_size=batch_size, progress=len(paths) > 20)
+    if output:
+        write_predictions(results, output)
+        failed = sum(1 for r in results if r.error)
+        echo(f"{len(results) - failed} files predicted, {failed} failed → {output}")
+        for r in results:
+            if r.error:
+                typer.echo(f"error: {r.error}", err=True)
+    elif as_json:
+        echo(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        for r in results:
+            if r.error:
+                typer.echo(f"error: {r.error}", err=True)
+                continue
+            echo(r.file + (f"  (warning: {r.warning})" if r.warning else ""))
+            if r.abstained:
+                echo(f"  unknown (closest: {r.labels[0]} {r.probabilities[0]:.1%}, under the model's confidence threshold)")
+            for label, p in zip(r.labels, r.probabilities):
+                echo(f"  {p:6.1%}  {label}")
+    if any(r.error for r in results):
+        raise typer.Exit(1)
+
+
+def timeline(
+    file: Path = typer.Argument(..., help="A recording of any length."),
+    model: Optional[Path] = typer.Option(None, help=MODEL_HELP),
+    window: float = typer.Option(TIMELINE_WINDOW, help=f"Window length in seconds, 0.5 to {MAX_WINDOW_SECONDS:g} (shorter localises better)."),
+    hop: float = typer.Option(TIMELINE_HOP, help="Hop between windows in seconds: the time resolution."),
+    threshold: float = typer.Option(TIMELINE_THRESHOLD, help="Minimum probability for a labelled segment."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write segments to .csv or .json."),
+    plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
+    device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Label every segment, even below the model's confidence threshold."),
+) -> None:
+    """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
+    from envsound.evaluation.plots import timeline_figure
+    from envsound.inference.predict import Predictor
+    from envsound.inference.timeline import check_threshold, compute_timeline, write_segments
+
+    check_threshold(threshold)  # before the recording is scored, not after
+    predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
+    result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
+    segments = result.segments(threshold)
+    if output:
+        write_segments(segments, output)
+    if plot:
+        timeline_figure(result, segments, plot)
+    for seg in segments:
+        echo(f"{seg.start:8.2f} {seg.end:8.2f}  {seg.confidence:5.1%}  {seg.label}")
+
+
+def _corpus(task: str, inputs: List[str], out: Path, address: Optional[str], actors: int, cpus: float, gpus: float, shard_files: int, batch_files: int, **settings) -> None:
+    from envsound.inference.corpus import run_corpus
+
+    done = run_corpus(task, inputs, out, address=address, actors=actors, cpus=cpus, gpus=gpus, shard_files=shard_files, batch_files=batch_files, **settings)
+    echo(f"{done.files} files in {done.shards} shards ({done.shards_written} written now, {done.errors} unreadable files reported as rows) → {done.out}")
+
+
+def listen(
+    source: Optional[str] = typer.Argument(None, help="'-' for a WAV (or, with --raw, PCM) stream on standard input; omitted: the default microphone."),
+    model: Optional[Path] = typer.Option(None, help=MODEL_HELP),
+    window: float = typer.Option(TIMELINE_WINDOW, help="Window length in seconds."),
+    hop: float = typer.Option(TIMELINE_HOP, help="A new answer every HOP seconds."),
+    top_k: int = typer.Option(3, "--top-k", help="Labels shown per window."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per window (and per skip, and at the end) on standard output."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="When the stream ends, write its segments to .csv or .json (as timeline does)."),
+    threshold: float = typer.Option(TIMELINE_THRESHOLD, help="Minimum probability for a labelled segment."),
+    every_window: bool = typer.Option(False, "--every-window", help="Score every window even when behind real time (a recording piped in faster than it plays)."),
+    max_lag: float = typer.Option(1.0, help="Seconds behind the stream before windows are skipped to catch up."),
+    raw: bool = typer.Option(False, "--raw", help="Standard input is headerless 16-bit PCM (with --rate and --channels)."),
+    rate: int = typer.Option(16000, help="With --raw: the stream's sample rate."),
+    channels: int = typer.Option(1, help="With --raw: the stream's channel count."),
+    input_device: Optional[str] = typer.Option(None, help="Microphone: a sounddevice device name or index (default: the system's)."),
+    device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Always name the closest class, even below the model's confidence threshold."),
+) -> None:
+    """Classify a live stream: a label every hop from the microphone or standard input (ffmpeg -i URL -f wav - | envsound listen -)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from envsound.audio import RawFormat, microphone_blocks, stream_pipe
+    from envsound.inference.listen import Heard, Listener, Skipped
+    from envsound.inference.predict import Predictor
+    from envsound.inference.timeline import write_segments
+
+    if source not in (None, "-"):
+        raise ConfigError(f"listen reads '-' (standard input) or, with no argument, the microphone; for a file use `envsound timeline {source}`")
+    if output is not None and output.suffix.lower() not in (".csv", ".json"):
+        raise ConfigError("--output must end in .csv or .json")
+    predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
+    listener = Listener(predictor, window, hop, top_k, keep_up=not every_window, max_lag=max_lag, threshold=threshold)
+    rate_in = predictor.extractor.sample_rate
+    if source == "-":
+        blocks = stream_pipe(sys.stdin.buffer.fileno(), rate_in, RawFormat(rate, channels) if raw else None)
+    else:
+        blocks = microphone_blocks(rate_in, int(input_device) if input_device and input_device.isdigit() else input_device)
+    console = Console(stderr=True)
+    live_line = console.is_terminal and not jsonl
+
+    def on_window(heard: Heard) -> None:
+        if jsonl:
+            print(json.dumps(heard.to_dict()), flush=True)
+            return
+        shown = " · ".join(f"{label} {p:.0%}" for label, p in zip(heard.labels, heard.probabilities))
+        line = f"{heard.end:8.1f} s  {heard.answer:<18}  {shown}"
+        if live_line:
+            console.print(Text(line), end="\r", overflow="crop", no_wrap=True)
+        else:
+            print(line, flush=True)
+
+    def on_skip(skip: Skipped) -> None:
+        if jsonl:
+            print(json.dumps(skip.to_dict()), flush=True)
+        console.print(Text(f"skipped {skip.seconds:.1f} s at {skip.at:.1f} s: scoring is slower than real time" + ("" if every_window else " (--every-window scores them all)")))
+
+    summary = listener.listen(blocks, on_window, on_skip)  # Ctrl-C ends the stream; what was heard is kept
+    if live_line:
+        console.print()
+    if output is not None:
+        write_segments(summary.segments, output)
+    if jsonl:
+        print(json.dumps(summary.to_dict()), flush=True)
+    console.print(Text(f"{summary.seconds:.1f} s heard, {summary.windows} windows, {summary.skipped_seconds:.1f} s skipped, "
+                       f"real-time factor {summary.real_time_factor:.3f}, slowest answer {summary.max_latency:.2f} s after its window"))
+
+
+def embed(
+    files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
+    out: Path = typer.Option(..., "--out", "-o", help="The .npz to write."),
+    views: str = typer.Option("mean", help="Comma-separated, concatenated in order: mean, time_max, hidden, audioset."),
+    checkpoint: str = typer.Option(DEFAULT_CHECKPOINT, help="Pretrained backbone (see `envsound weights list`)."),
+    engine: str = CORPUS_ENGINE_OPT,
+    address: Optional[str] = ADDRESS_OPT,
+    actors: int = ACTORS_OPT,
+    cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
+    gpus_per_actor: float = GPUS_PER_ACTOR_OPT,
+    shard_files: int = SHARD_FILES_OPT,
+    batch_files: int = BATCH_FILES_OPT,
+) -> None:
+    """Frozen AudioSet-backbone embeddings per file and per 5-s window, for your own classifier or search."""
+    from envsound.engines import check_engine
+    from envsound.inference.embed import check_output_path, embed_files
+    from envsound.inference.predict import expand_inputs
+
+    if check_engine(engine) == "ray":
+        if out.suffix:
+            raise ConfigError("--engine ray writes Parquet shards into a folder: give --out FOLDER")
+        _corpus("embed", files, out, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, checkpoint=checkpoint, views=tuple(v.strip() for v in views.split(",") if v.strip()))
+        return
+
+    check_output_path(out)  # before the work, not after it
+    paths = expand_inputs(files)
+    if not paths:
+        raise ConfigError(f"no audio files found in: {' '.join(files)}")
+    result = embed_files(paths, checkpoint, tuple(v.strip() for v in views.split(",") if v.strip()), progress=len(paths) > 20)
+    if result.files:
+        result.save(out)
+        echo(f"{len(result.files)} files ({len(result.window)} windows) × {result.clip.shape[1]} numbers → {out}")
+    for error in result.errors.values():
+        typer.echo(f"error: {error}", err=True)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000), model: Optional[Path] = typer.Option(None, help=MODEL_HELP)) -> None:
+    """Start the local web demo: upload or record a clip, see labels, spectrogram and timeline."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port must be from 0 to 65535, got {port}")
+    try:
+        from envsound.serve.app import serve as run
+    except ImportError:
+        raise ConfigError("the web demo needs its extras: pip install 'envsound[serve]'") from None
+    run(host, port, model)
+
+
+def export(
+    model: Optional[Path] = typer.Argument(None, help=MODEL_HELP),
+    onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json)."),
+    front_end: str = typer.Option("graph", help="graph: the STFT/mel front end inside the ONNX file (waveform in; mn04 models); numpy: outside it."),
+    int8: bool = typer.Option(False, "--int8", help="Dynamic int8 quantisation of the weights (smaller; see benchmarks/onnx_int8.py for its accuracy)."),
+) -> None:
+    """Export a network to ONNX: waveform in, class scores out (mn04 models; others take NumPy features)."""
+    from envsound.inference.onnx_export import export_onnx
+    from envsound.inference.shipped import resolve_model
+
+    echo(str(export_onnx(resolve_model(model), onnx, front_end=front_end, int8=int8)))
+
+
+COMMANDS = {"predict": predict, "timeline": timeline, "listen": listen, "embed": embed, "export": export, "serve": serve}

@@ -1,0 +1,64 @@
+"""The one entry point, ``envsound <command>``: assembles the commands, turns failures into one line.
+
+The commands live by what they do (``data``, ``experiments``, ``inference``, ``models``); each one
+builds configs and calls the Python API. This module only assembles them and turns every failure
+into one line and an exit status."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from envsound.cli import data, experiments, inference, models
+from envsound.errors import EnvsoundError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, help="Environmental sound classification: data, cross-validation, training, prediction.")
+for _module in (inference, models, experiments, data):  # the order `envsound --help` lists them in
+    for _name, _command in _module.COMMANDS.items():
+        app.command(_name)(_command)
+    for _name, _group in getattr(_module, "GROUPS", {}).items():
+        app.add_typer(_group, name=_name)
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's usage errors (unknown option, missing argument, bad value), as this typer raises
+    them: typer 0.2x vendors click (its errors subclass ``typer.TyperException``); older typer
+    raised click's own. Either way they carry ``show()`` and ``exit_code``."""
+    kinds: list[type[Exception]] = []
+    if hasattr(typer, "TyperException"):
+        kinds.append(typer.TyperException)
+    try:
+        import click
+
+        kinds.append(click.exceptions.ClickException)
+    except ImportError:
+        pass
+    return tuple(kinds)
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising
+        sys.exit(code if isinstance(code, int) else 0)
+    except EnvsoundError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; resume with `envsound cv --resume RUN_DIR`", err=True)
+        sys.exit(130)
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except OSError as err:  # the machine said no (permission, disk full, no such folder): one line, not a traceback
+        where = f": {err.filename}" if err.filename else ""
+        typer.echo(f"error: {err.strerror or err}{where}", err=True)
+        sys.exit(1)
+    except _usage_errors() as err:  # non-standalone mode hands usage errors to the caller
+        err.show()
+        sys.exit(err.exit_code)
+
+
+if __name__ == "__main__":
+    main()
