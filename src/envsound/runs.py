@@ -1,7 +1,8 @@
 """The run folder, envsound's unit of record: what cross-validation and ensembles write and what
 reports, comparisons and ensembles read. One module owns its layout.
 
-``config.json`` (what ran: config, seed, command, dataset with fingerprint, environment), then
+``config.json`` (what ran: config, seed, command and the folder it was typed in, dataset with
+fingerprint, environment), then
 ``fold-K/`` with ``history.json``, ``predictions.npz`` and ``result.json``, and ``metrics.json``
 written last: a folder without it is incomplete.
 """
@@ -20,6 +21,8 @@ import numpy as np
 import torch
 
 from envsound._version import __version__
+from envsound.data import load_dataset
+from envsound.data.manifest import Manifest
 from envsound.devices import training_device
 from envsound.errors import RunError
 from envsound.models.calibration import cross_fit, ece, nll
@@ -108,6 +111,22 @@ def load_run(run_dir: str | Path) -> RunResults:
     targets, probs, fold_of, clips = read_predictions(run_dir, metrics["folds"])
     histories = {fold: read_json(run_dir / f"fold-{fold}" / "history.json") for fold in metrics["folds"]}
     return RunResults(run_dir, config, metrics, config["dataset"]["classes"], metrics["folds"], targets, probs, clips, histories, fold_of)
+
+
+def recorded_path(path: str | None, working_directory: str | None) -> str | None:
+    """A dataset path a run recorded as typed, found again from another folder: a relative path
+    that does not exist from here is taken from the folder the run was started in, if it exists
+    there. Names (``esc50``) and absolute paths pass through."""
+    if path is None or working_directory is None or Path(path).is_absolute() or Path(path).exists():
+        return path
+    started_in = Path(working_directory) / path
+    return str(started_in) if started_in.exists() else path
+
+
+def run_dataset(config: dict[str, Any]) -> Manifest:
+    """The dataset a run (its ``config.json``) was made on, loadable from any working folder."""
+    run, started_in = config["run"], config.get("working_directory")
+    return load_dataset(recorded_path(run["dataset"], started_in) or run["dataset"], recorded_path(run.get("data_root"), started_in))
 
 
 def read_predictions(run_dir: Path, folds: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:

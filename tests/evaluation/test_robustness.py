@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from envsound.config import RunConfig, TrainConfig
 from envsound.errors import RunError
 from envsound.evaluation.robustness import robustness
 from envsound.features.logmel import LogMelConfig
+from envsound.runs import recorded_path
 from envsound.training.crossval import cross_validate
 
 
@@ -92,3 +94,30 @@ def test_members_listing_the_classes_in_another_order_are_averaged_by_class_name
     np.testing.assert_allclose(probs, [[0.0, 1.0, 0.0]] * 3)
     probs = _probabilities([member(["a", "b", "c"], "a"), member(["c", "b", "a"], "a")], signals, None, ("a", "b", "c"))
     np.testing.assert_allclose(probs, [[1.0, 0.0, 0.0]] * 3)
+
+
+@pytest.mark.slow
+def test_a_run_made_with_a_relative_dataset_path_is_found_from_another_folder(tone_dataset, tmp_path, monkeypatch):
+    """A run records --dataset as typed; scoring it again from another working folder used to fail."""
+    monkeypatch.chdir(tone_dataset.parent)
+    cfg = RunConfig(dataset=tone_dataset.name, n_folds=3, features=LogMelConfig(clip_seconds=1.0, n_mels=32),
+                    train=TrainConfig(model="compact", model_kwargs={"width": 4}, epochs=1, batch_size=8, warmup_epochs=0, mixup_alpha=0.0, ema_decay=0.0))
+    run = tmp_path / "run"
+    cross_validate(cfg, run, verbose=False, save_models=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert not Path(tone_dataset.name).exists()
+    assert robustness([run], corruptions=("crop",), show_progress=False)["clips"] == 30
+
+
+def test_recorded_paths_are_found_from_where_the_run_started(tmp_path, monkeypatch):
+    (tmp_path / "started" / "data").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    started = str(tmp_path / "started")
+    assert recorded_path("data", started) == str(tmp_path / "started" / "data")
+    assert recorded_path("esc50", started) == "esc50"  # a name, not a path: unchanged
+    assert recorded_path("missing", started) == "missing"  # the error names what was typed
+    assert recorded_path(None, started) is None and recorded_path("data", None) == "data"
+    (tmp_path / "data").mkdir()
+    assert recorded_path("data", started) == "data"  # existing from here: unchanged

@@ -19,12 +19,11 @@ import numpy as np
 import torch
 
 from envsound.audio import is_audio_file, iter_windows, stream_audio
-from envsound.data import load_dataset
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
 from envsound.models.calibration import EXPOSURE_CLUSTERS, Calibration, Novelty, cross_fit, exposure_centroids, fit_calibration, out_of_fold_novelty
 from envsound.models.model_file import LoadedModel
-from envsound.runs import RunResults, load_run
+from envsound.runs import RunResults, load_run, run_dataset
 
 
 def feature_embeddings(loaded: LoadedModel, features: np.ndarray, batch_size: int = 32) -> np.ndarray:
@@ -45,8 +44,7 @@ def feature_embeddings(loaded: LoadedModel, features: np.ndarray, batch_size: in
 def clip_embeddings(loaded: LoadedModel, results: RunResults, batch_size: int = 32) -> np.ndarray:
     """The model's embedding of every clip of the run, in the run's prediction order; features
     come from the feature cache."""
-    run = results.config["run"]
-    manifest = load_dataset(run["dataset"], run.get("data_root"))
+    manifest = run_dataset(results.config)
     features = load_or_compute(manifest, loaded.extractor, show_progress=False).features
     index = {c.clip_id: i for i, c in enumerate(manifest.clips)}
     rows = np.array([index[c] for c in results.clip_ids])

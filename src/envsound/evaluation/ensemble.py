@@ -62,6 +62,7 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str 
             "run": {key: configs[0]["run"].get(key) for key in ("dataset", "data_root", "folds", "n_folds")},
             "seed": None,
             "command": command,
+            "working_directory": configs[0].get("working_directory"),  # where the members' relative dataset paths lead
             "model": {
                 "name": "+".join(names),
                 "method": "ensemble",

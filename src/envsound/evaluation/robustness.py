@@ -26,12 +26,11 @@ import numpy as np
 from envsound.audio import fix_length, load_audio
 from envsound.augment import corruptions as corruptions_module
 from envsound.augment.corruptions import CORRUPTIONS, SEVERITIES, corrupt
-from envsound.data import load_dataset
 from envsound.errors import RunError
 from envsound.features.cache import file_identity, load_or_compute_array
 from envsound.inference.predict import Predictor
 from envsound.progress import progress_bar
-from envsound.runs import load_run
+from envsound.runs import load_run, run_dataset
 from envsound.utils import sha256_file, stable_hash
 
 
@@ -123,8 +122,7 @@ def robustness(run_dirs: Sequence[str | Path], corruptions: Sequence[str] = CORR
         if other.folds != first.folds or sorted(other.classes) != sorted(first.classes) or any(
                 _test_clips(other, f) != _test_clips(first, f) for f in first.folds):
             raise RunError("the runs differ in classes, folds or test clips; an ensemble needs the same ones")
-    run_cfg = first.config["run"]
-    manifest = load_dataset(run_cfg["dataset"], run_cfg.get("data_root"))
+    manifest = run_dataset(first.config)
     by_id = {c.clip_id: (i, c) for i, c in enumerate(manifest.clips)}
     targets_all = manifest.targets
     folds = list(folds or first.folds)
