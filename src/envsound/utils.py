@@ -117,6 +117,15 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+def table_format(path: str | Path) -> str:
+    """``csv`` or ``json`` from a results file's suffix; anything else is refused (checked before
+    the work, so an hour of scoring does not end in a file of the wrong kind)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise ConfigError(f"{path}: results are written as .csv or .json; choose one of those suffixes")
+    return suffix[1:]
+
+
 def write_json(path: str | Path, payload: Any) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(payload, indent=2, default=_json_default) + "\n")

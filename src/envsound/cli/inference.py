@@ -12,6 +12,7 @@ import typer
 from envsound.cli.options import ADDRESS_OPT, MODEL_HELP, echo
 from envsound.defaults import DEFAULT_CHECKPOINT, MAX_TTA, MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
+from envsound.utils import table_format
 
 # --engine ray on a corpus (predict, embed): the same options for both
 CORPUS_ENGINE_OPT = typer.Option("local", help="local, or ray: a corpus on Ray Data into Parquet shards in the output FOLDER (pip install 'envsound[distributed]').")
@@ -56,6 +57,8 @@ def predict(
 
         _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, model=str(resolve_model(model)), top_k=top_k)
         return
+    if output is not None:
+        table_format(output)  # before the work, not after it
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
@@ -104,6 +107,8 @@ def timeline(
     from envsound.inference.timeline import check_threshold, compute_timeline, write_segments
 
     check_threshold(threshold)  # before the recording is scored, not after
+    if output is not None:
+        table_format(output)
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.segments(threshold)
@@ -151,8 +156,8 @@ def listen(
 
     if source not in (None, "-"):
         raise ConfigError(f"listen reads '-' (standard input) or, with no argument, the microphone; for a file use `envsound timeline {source}`")
-    if output is not None and output.suffix.lower() not in (".csv", ".json"):
-        raise ConfigError("--output must end in .csv or .json")
+    if output is not None:
+        table_format(output)
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     listener = Listener(predictor, window, hop, top_k, keep_up=not every_window, max_lag=max_lag, threshold=threshold)
     rate_in = predictor.extractor.sample_rate

@@ -456,11 +456,12 @@ def write_predictions(results: list[Prediction], path: str | Path) -> None:
     import csv
     import json
 
-    from envsound.utils import atomic_path
+    from envsound.utils import atomic_path, table_format
 
     path = Path(path)
+    kind = table_format(path)
     with atomic_path(path) as tmp:
-        if path.suffix.lower() == ".json":
+        if kind == "json":
             tmp.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
             return
         with open(tmp, "w", newline="") as handle:

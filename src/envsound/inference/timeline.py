@@ -178,11 +178,12 @@ def write_segments(segments: list[Segment], path: str | Path) -> Path:
     import csv
     import json
 
-    from envsound.utils import atomic_path
+    from envsound.utils import atomic_path, table_format
 
     path = Path(path)
+    kind = table_format(path)
     with atomic_path(path) as tmp:
-        if path.suffix.lower() == ".json":
+        if kind == "json":
             tmp.write_text(json.dumps([s.to_dict() for s in segments], indent=2, allow_nan=False) + "\n")
         else:
             with open(tmp, "w", newline="") as handle:
