@@ -55,6 +55,7 @@ from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.model_file import load_model, save_model
 from envsound.models.pretrained import classifier_from_probe
 from envsound.models.registry import get_model, resolve
+from envsound.models.weights import license_note
 from envsound.runs import environment
 from envsound.training.fit import train
 
@@ -101,8 +102,7 @@ def main() -> None:
     diff = np.abs(ours - probe.predict_proba(features.features[:50])).max()
     assert diff < 1e-4, diff
     network = in_class_order(network, probe_classes, manifest.classes, args.probe or "the probe")
-    license_note = "weights derived from EfficientAT mn04_as (MIT, (c) 2022 Florian Schmid); trained on ESC-50 (CC BY-NC 3.0)"
-    probe_info = {"chosen_C": float(np.ravel(probe[-1].C_)[0]), "command": command_line(args), "license": license_note, "environment": environment()}
+    probe_info = {"chosen_C": float(np.ravel(probe[-1].C_)[0]), "command": command_line(args), "license": license_note("ESC-50", "CC BY-NC 3.0", "mn04_as"), "environment": environment()}
     if args.probe is not None:
         probe_info["probe_member"] = {"file": str(args.probe), **given.info}
     if args.probe_only:

@@ -131,3 +131,10 @@ def test_artifact_kind_and_version_are_checked(tmp_path):
     with pytest.raises(RunError, match="not a envsound-model file"):
         load_artifact(path, "envsound-model", 2)
     assert load_artifact(path, "something-else", 1).meta == {"x": 1}
+
+
+def test_a_trained_model_file_names_the_licences_it_follows():
+    from envsound.models.weights import license_note
+
+    assert license_note("esc50", "CC BY-NC 3.0", "mn04_as") == "weights derived from EfficientAT mn04_as (MIT, (c) 2022 Florian Schmid); trained on esc50 (CC BY-NC 3.0)"
+    assert license_note("mine", None, None) == "trained on mine (its licence is not known to envsound)"

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from envsound.config import RunConfig
-from envsound.data import fold_assignment, load_dataset
+from envsound.data import dataset_info, fold_assignment, load_dataset
 from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
 from envsound.models.registry import get_model, resolve, run_config_dict
+from envsound.models.weights import license_note
 from envsound.progress import console
 from envsound.runs import environment
 from envsound.training.distill import fold_teaching
@@ -68,7 +69,10 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world:
         return out
     checkpoint.unlink(missing_ok=True)
     model = fitted.model
-    info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment()}
+    known = dataset_info(cfg.dataset)
+    backbone = getattr(cfg.features, "checkpoint", None) if spec.pretrained else None
+    info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment(),
+            "license": license_note(manifest.name, known.license if known else None, backbone)}
     save_model(out, spec, model, manifest.classes, cfg, info)
     barrier()
     if verbose:
