@@ -46,6 +46,7 @@ def test_data_info_and_verify_on_real_esc50(esc50_root):
         (["cv", "--set", "head_init=imagenet"], "head_init must be 'random' or 'probe'"),
         (["predict", str(REPO / "examples" / "1-100032-A-0.flac"), "--top-k", "0"], "--top-k must be at least 1"),
         (["serve", "--port", "70000"], "--port must be from 0 to 65535"),
+        (["cv", "--dataset", "esc10", "--folds", "1,1"], "name each fold to score once"),  # fold 1 was trained twice, then a traceback
         # a results file of the wrong kind is refused before the work (it was written as CSV under any name)
         (["predict", str(REPO / "examples" / "1-100032-A-0.flac"), "-o", "/tmp/envsound-out.txt"], "written as .csv or .json"),
         (["timeline", str(REPO / "examples" / "1-100032-A-0.flac"), "-o", "/tmp/envsound-out.xlsx"], "written as .csv or .json"),

@@ -91,6 +91,14 @@ class RunConfig:
     features: FrontEndConfig = field(default_factory=LogMelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
+    def __post_init__(self) -> None:
+        if self.folds is not None and not self.folds:
+            raise ConfigError("folds is empty; leave it out (null) to score every fold")
+        if self.folds is not None and len(set(self.folds)) != len(self.folds):
+            raise ConfigError(f"folds {list(self.folds)}: name each fold to score once")
+        if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, int) or self.n_folds < 2:
+            raise ConfigError(f"n_folds must be an integer of at least 2, got {self.n_folds!r}")
+
     def to_dict(self) -> dict[str, Any]:
         return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("features", "train")},
                 "folds": list(self.folds) if self.folds is not None else None,

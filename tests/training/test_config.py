@@ -65,3 +65,15 @@ def test_values_out_of_range_are_one_config_error(key, value, message):
     """A JSON config may spell NaN or Infinity, and `--set mixup_alpha=-1` used to train as if it were 0."""
     with pytest.raises(ConfigError, match=message):
         TrainConfig(**{key: value})
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"folds": (1, 1)}, "name each fold to score once"),  # fold 1 was trained twice, then the summary failed with a traceback
+    ({"folds": ()}, "folds is empty"),
+    ({"n_folds": 1}, "n_folds must be an integer of at least 2"),
+])
+def test_fold_choices_that_cannot_make_a_cross_validation_are_refused(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        RunConfig(**changes)
+    with pytest.raises(ConfigError, match=message):  # and in a config file
+        RunConfig.from_dict({**RunConfig().to_dict(), **{k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}})
