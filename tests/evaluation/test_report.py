@@ -148,3 +148,18 @@ def test_show_writes_a_png(tmp_path):
     result = subprocess.run([sys.executable, "-m", "envsound.cli", "show", str(path), "-o", str(tmp_path / "a.png")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "a.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_names_and_fields_from_a_run_folder_reach_the_report_as_text(tmp_path):
+    """A run folder may come from someone else: its class names, clip ids and config fields are
+    data, never markup (and never mathtext in the figures)."""
+    hostile = ["<script>alert(1)</script>", "$\\alpha^{2}$", "a&b"]
+    t = np.array([0, 1, 2, 0])
+    fake_run(tmp_path / "r", hostile, [t, t], [np.eye(3)[[1, 2, 0, 0]].astype(np.float32)] * 2, dataset="<b>tones</b>")
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    config["seed"] = "<img src=x onerror=alert(2)>"
+    (tmp_path / "r" / "config.json").write_text(json.dumps(config))
+    page = build_report(tmp_path / "r").read_text()
+    for raw in ("<script>alert(1)", "<b>tones</b>", "<img src=x"):
+        assert raw not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(2)&gt;" in page

@@ -120,7 +120,7 @@ img {{ max-width: 100%; }} .big {{ font-size: 2em; font-weight: bold; }} pre {{ 
 <section><h2>Most frequent confusions</h2><table><tr><th>true</th><th>predicted</th><th>clips</th><th>examples</th></tr>{rows}</table></section>
 <section><h2>Reproduce</h2>
 <p>Command: <code>{esc(str(cfg.get('command')))}</code></p>
-<p>Seed {cfg.get('seed')} · training wall time {metrics['wall_seconds'] / 60:.1f} min · {esc(str(env.get('device')))} · torch {esc(str(env.get('torch')))} · envsound {esc(str(env.get('envsound')))} · started {esc(str(cfg.get('started')))}</p>
+<p>Seed {esc(str(cfg.get('seed')))} · training wall time {metrics['wall_seconds'] / 60:.1f} min · {esc(str(env.get('device')))} · torch {esc(str(env.get('torch')))} · envsound {esc(str(env.get('envsound')))} · started {esc(str(cfg.get('started')))}</p>
 <pre>{esc(json.dumps(cfg['run'], indent=2))}</pre></section>
 </body></html>
 """
