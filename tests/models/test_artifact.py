@@ -138,3 +138,13 @@ def test_a_trained_model_file_names_the_licences_it_follows():
 
     assert license_note("esc50", "CC BY-NC 3.0", "mn04_as") == "weights derived from EfficientAT mn04_as (MIT, (c) 2022 Florian Schmid); trained on esc50 (CC BY-NC 3.0)"
     assert license_note("mine", None, None) == "trained on mine (its licence is not known to envsound)"
+
+
+def test_the_backbone_a_config_starts_from():
+    from envsound.config import RunConfig
+    from envsound.models.registry import backbone_checkpoint
+
+    assert backbone_checkpoint(RunConfig().with_train(model="mn04_finetune")) == "mn04_as"
+    assert backbone_checkpoint(RunConfig().with_train(model="mn04_finetune", model_kwargs={"checkpoint": "mn10_as"})) == "mn10_as"
+    assert backbone_checkpoint(RunConfig().with_train(model="mn04_probe")) == "mn04_as"
+    assert backbone_checkpoint(RunConfig().with_train(model="compact")) is None

@@ -154,6 +154,17 @@ def _two_branch(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> An
 MODELS: dict[str, ModelSpec] = {}
 
 
+def backbone_checkpoint(cfg: RunConfig) -> str | None:
+    """The AudioSet checkpoint a config's model starts from (an embedding's front end names it, a
+    fine-tuned network its ``model_kwargs``), or None for a model trained from scratch."""
+    from envsound.defaults import DEFAULT_CHECKPOINT
+
+    cfg = resolve(cfg)
+    if not get_model(cfg.train.model).pretrained:
+        return None
+    return getattr(cfg.features, "checkpoint", None) or cfg.train.model_kwargs.get("checkpoint", DEFAULT_CHECKPOINT)
+
+
 def register(spec: ModelSpec) -> ModelSpec:
     MODELS[spec.name] = spec
     return spec

@@ -12,7 +12,7 @@ from envsound.data import dataset_info, fold_assignment, load_dataset
 from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
-from envsound.models.registry import get_model, resolve, run_config_dict
+from envsound.models.registry import backbone_checkpoint, get_model, resolve, run_config_dict
 from envsound.models.weights import license_note
 from envsound.progress import console
 from envsound.runs import environment
@@ -70,9 +70,8 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world:
     checkpoint.unlink(missing_ok=True)
     model = fitted.model
     known = dataset_info(cfg.dataset)
-    backbone = getattr(cfg.features, "checkpoint", None) if spec.pretrained else None
     info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment(),
-            "license": license_note(manifest.name, known.license if known else None, backbone)}
+            "license": license_note(manifest.name, known.license if known else None, backbone_checkpoint(cfg))}
     save_model(out, spec, model, manifest.classes, cfg, info)
     barrier()
     if verbose:
