@@ -25,7 +25,8 @@ def test_names_resolve_to_the_shipped_files_and_a_file_of_that_name_wins(tmp_pat
 
 def test_the_fast_model_is_one_calibrated_network_with_the_same_classes():
     fast, default = model_card(SHIPPED_MODELS["fast"]), model_card(SHIPPED_MODELS["default"])
-    assert fast["members"] == 1 and default["members"] == 2
+    assert fast["members"] == 1 and default["members"] == 2 and fast["model"] == "mn04_finetune"  # the distilled student
+    assert "EfficientAT mn04_as (MIT" in fast["info"]["license"] and fast["info"]["cross_validation"].startswith("benchmarks/results/")
     assert fast["classes"] == default["classes"] and fast["calibration"]["abstain_below"] is not None and fast["novelty"]
     assert "CC BY-NC 3.0" in fast["info"]["license"]
 
