@@ -229,3 +229,10 @@ $PY benchmarks/wise_ft.py kd_student_lpft_fm_e60 --alpha 0.5 --curve 0 0.2 0.3 0
 # replaces the probe as `--model fast` unless it accepts more than 3 points more of the outside
 # negatives than the probe (31.9 %; the same tolerance as #15 item 8) or answers fewer than 90 % as
 # many outside positives (the probe: 84 %). Its figures then replace the probe's in the README table.
+# (session 20, after the chain above finished; the rule met: 31.0 % of negatives accepted, 80.7 % of
+# positives answered) The calibrated student replaces the probe as `--model fast`, then is measured
+# on the built file:
+#   $PY scripts/ship_model.py runs/wise_kd_student_lpft_fm_e60.pt --out src/envsound/assets/esc50-fast.pt --how "..." --cross-validation "..."
+#   $PY benchmarks/outside.py runs/outside --model fast --name fast_student
+#   $PY benchmarks/inference.py --model src/envsound/assets/esc50-fast.pt --name inference_fast_student
+#   $PY benchmarks/inference.py --name inference_shipped_s20
