@@ -123,7 +123,7 @@ def test_train_then_predict_json(tone_dataset, tmp_path):
     assert "not a readable audio file" in out[1]["error"]
     card = envsound("card", model).stdout
     assert "compact" in card and "calibration: none" in card and "made by: envsound train" in card
-    assert f"licence: trained on {tone_dataset.name} (its licence is not known to envsound)" in card  # a user's folder; no backbone
+    assert f"licence: trained on {tone_dataset.name}, whose licence envsound cannot know" in card  # a user's folder; no backbone
 
 
 def test_cache_list_and_clear(tmp_path):

@@ -136,8 +136,8 @@ def test_artifact_kind_and_version_are_checked(tmp_path):
 def test_a_trained_model_file_names_the_licences_it_follows():
     from envsound.models.weights import license_note
 
-    assert license_note("esc50", "CC BY-NC 3.0", "mn04_as") == "weights derived from EfficientAT mn04_as (MIT, (c) 2022 Florian Schmid); trained on esc50 (CC BY-NC 3.0)"
-    assert license_note("mine", None, None) == "trained on mine (its licence is not known to envsound)"
+    assert license_note("esc50", "CC BY-NC 3.0", "mn04_as") == "weights derived from EfficientAT mn04_as (MIT, (c) 2022 Florian Schmid); trained on esc50, licensed CC BY-NC 3.0"
+    assert license_note("mine", None, None) == "trained on mine, whose licence envsound cannot know"
 
 
 def test_the_backbone_a_config_starts_from():

@@ -40,7 +40,7 @@ def license_note(dataset: str, dataset_license: str | None, checkpoint: str | No
     """What a trained model file's weights follow, for its card: the training data's licence and,
     with a pretrained backbone, EfficientAT's. A user's own folder or CSV has a licence envsound
     cannot know, and the note says so."""
-    data = f"trained on {dataset} ({dataset_license})" if dataset_license else f"trained on {dataset} (its licence is not known to envsound)"
+    data = f"trained on {dataset}, licensed {dataset_license}" if dataset_license else f"trained on {dataset}, whose licence envsound cannot know"
     return (f"weights derived from EfficientAT {checkpoint} ({EFFICIENTAT_LICENSE}); " if checkpoint else "") + data
 
 
