@@ -226,6 +226,20 @@ def _mono_blocks(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int, whe
             yield np.ascontiguousarray(tail, dtype=np.float32)
 
 
+def pcm_as_float(signal: np.ndarray, name: str) -> np.ndarray:
+    """Samples as float32 in [-1, 1]: floats as they are; signed integer PCM divided by its full
+    scale (int16 by 32768); unsigned (8-bit WAV's offset binary) centred first; anything else
+    (bool, complex, objects) refused with one line."""
+    if np.issubdtype(signal.dtype, np.floating):
+        return signal.astype(np.float32, copy=False)
+    if np.issubdtype(signal.dtype, np.signedinteger):
+        return (signal / float(-np.iinfo(signal.dtype).min)).astype(np.float32)
+    if np.issubdtype(signal.dtype, np.unsignedinteger):
+        half = (float(np.iinfo(signal.dtype).max) + 1) / 2
+        return ((signal - half) / half).astype(np.float32)
+    raise AudioError(f"{name}: expected audio samples (floats, or integer PCM), got an array of {signal.dtype}")
+
+
 def stream_pipe(fd: int, sample_rate: int, raw: RawFormat | None = None, block_seconds: float = LIVE_BLOCK_SECONDS) -> Iterator[np.ndarray]:
     """Mono float32 blocks at ``sample_rate`` from a pipe (standard input), read as they arrive and
     never seeked: a WAV stream (libsndfile accepts the unknown sizes ffmpeg writes when it

@@ -113,6 +113,19 @@ def test_predict_array_equals_predict_file(predictor):
         predictor.predict_array(signal, 0)
 
 
+def test_integer_pcm_arrays_are_scaled_like_decoded_audio(predictor):
+    """int16 from `wave` or a microphone used to be read as floats 32768 times too loud."""
+    clip = REPO / "examples" / "1-26806-A-1.flac"
+    as_int16, rate = sf.read(clip, dtype="int16")
+    as_float = predictor.predict_array(sf.read(clip, dtype="float32")[0], rate, top_k=3)
+    from_int16 = predictor.predict_array(as_int16, rate, top_k=3)
+    assert from_int16.labels == as_float.labels and np.allclose(from_int16.probabilities, as_float.probabilities, atol=1e-5)
+    as_uint8 = (as_int16.astype(np.int32) // 256 + 128).astype(np.uint8)  # 8-bit WAV: offset binary
+    assert predictor.predict_array(as_uint8, rate, top_k=1).labels[0] == as_float.labels[0]
+    with pytest.raises(AudioError, match="expected audio samples"):
+        predictor.predict_array(as_int16 > 0, rate)
+
+
 def test_a_long_array_is_scored_in_batches_like_a_file(tmp_path, predictor):
     """predict_array used to put every window of the array through the model in one call."""
     signal = tone(300, seconds=60, noise=0.05)

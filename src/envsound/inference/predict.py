@@ -15,6 +15,7 @@ from envsound.audio import (
     MIN_SAMPLE_RATE,
     iter_windows,
     load_audio,
+    pcm_as_float,
     probe,
     resample,
     shifted_copies,
@@ -291,8 +292,10 @@ class Predictor:
         """Top-k labels of a waveform already in memory, mono ``(samples,)`` or ``(samples,
         channels)``, at any rate: the Python way in for audio that never was a file. Scored
         ``batch_size`` windows at a time, as files are, so an hour-long array costs the model no
-        more memory than a clip (it used to score every window in one call)."""
-        signal = np.asarray(signal, dtype=np.float32)
+        more memory than a clip (it used to score every window in one call). Integer PCM (what
+        ``wave``, ``sounddevice`` or ``scipy.io.wavfile`` give) is scaled to [-1, 1] as a decoder
+        would; it used to be read as floats 32768 times too loud."""
+        signal = pcm_as_float(np.asarray(signal), name)
         if signal.ndim == 2:
             signal = signal.mean(axis=1)
         if signal.ndim != 1 or not len(signal):
