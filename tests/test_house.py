@@ -79,3 +79,22 @@ def test_readme_layout_is_the_tree():
     spec.loader.exec_module(layout)
     readme = (REPO / "README.md").read_text()
     assert layout.readme_with_layout(readme) == readme, "README layout is stale: run python scripts/layout.py --readme"
+
+
+def test_the_python_the_readme_shows_names_what_exists():
+    """The README's Python examples once called envsound.training.config.RunConfig, which had
+    moved: every envsound.NAME.NAME chain and method called on a Predictor there must resolve."""
+    import re
+
+    import envsound
+    from envsound.inference.predict import Predictor
+
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    assert blocks
+    for code in blocks:
+        for chain in re.findall(r"\benvsound((?:\.\w+)+)", code):
+            target = envsound
+            for part in chain.strip(".").split("."):
+                target = getattr(target, part)  # an AttributeError names what the README got wrong
+        for method in re.findall(r"\bpredictor\.(\w+)\(", code):
+            assert hasattr(Predictor, method), f"README calls Predictor.{method}, which does not exist"

@@ -1,7 +1,8 @@
 """envsound: environmental sound classification, leak-free and fast.
 
 The Python API mirrors the CLI: ``cross_validate`` (``envsound cv``), ``train`` (``envsound
-train``), ``Predictor`` (``envsound predict``), ``load_dataset`` (``envsound data``).
+train``), ``Predictor`` (``envsound predict``), ``load_dataset`` (``envsound data``), with ``RunConfig``
+the settings of the first two.
 """
 
 from envsound._version import __version__  # noqa: E402,F401
@@ -25,6 +26,10 @@ def __getattr__(name: str):  # lazy, so `import envsound` stays fast for the CLI
         from envsound.data import load_dataset
 
         return load_dataset
+    if name == "RunConfig":
+        from envsound.config import RunConfig
+
+        return RunConfig
     if name == "load_audio":
         from envsound.audio import load_audio
 
@@ -32,4 +37,4 @@ def __getattr__(name: str):  # lazy, so `import envsound` stays fast for the CLI
     raise AttributeError(name)
 
 
-__all__ = ["EnvsoundError", "cross_validate", "train", "Predictor", "load_dataset", "load_audio", "__version__"]
+__all__ = ["EnvsoundError", "RunConfig", "cross_validate", "train", "Predictor", "load_dataset", "load_audio", "__version__"]
