@@ -112,6 +112,28 @@ def test_augmentation_summary_names_offline_copies_for_scikit_learn_models(tmp_p
     assert esc50_cv.augmentation_summary(RunConfig(), get_model("mn04_probe")) == "none"
 
 
+def test_ship_model_keeps_weights_and_calibration_and_adds_the_card_fields(tmp_path) -> None:
+    """scripts/ship_model.py rewrites a model file as a shipped one: what it answers must not change."""
+    import subprocess
+
+    import torch
+
+    from envsound.inference.shipped import SHIPPED_MODELS
+    from envsound.models.model_file import load_model, model_card, save_model
+
+    source = load_model(SHIPPED_MODELS["fast"])
+    raw = save_model(tmp_path / "raw.pt", source.spec, source.model, source.classes, source.config, {"command": "envsound train ..."})
+    script = [sys.executable, str(REPO / "scripts" / "ship_model.py")]
+    refused = subprocess.run([*script, raw, "--out", tmp_path / "x.pt", "--how", "h", "--cross-validation", "c"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "not calibrated" in refused.stderr and not (tmp_path / "x.pt").exists()
+    done = subprocess.run([*script, SHIPPED_MODELS["fast"], "--out", tmp_path / "s.pt", "--how", "a test", "--cross-validation", "r.json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    shipped, card = load_model(tmp_path / "s.pt"), model_card(tmp_path / "s.pt")
+    assert all(torch.equal(a, b) for a, b in zip(source.model.state_dict().values(), shipped.model.state_dict().values()))
+    assert shipped.calibration == source.calibration and card["novelty"] and card["info"]["how"] == "a test"
+    assert card["info"]["cross_validation"] == "r.json" and "EfficientAT mn04_as" in card["info"]["license"] and "CC BY-NC 3.0" in card["info"]["license"]
+
+
 def test_the_shipped_builder_puts_a_member_trained_on_a_csv_in_esc50_class_order() -> None:
     """A fine-tune (or a probe, with --probe) trained on a CSV manifest knows the classes
     alphabetically; the ensemble's members must agree on what each output means, or every answer
