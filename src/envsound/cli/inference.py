@@ -102,13 +102,15 @@ def timeline(
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Label every segment, even below the model's confidence threshold."),
 ) -> None:
     """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
-    from envsound.evaluation.plots import timeline_figure
+    from envsound.evaluation.plots import check_png, timeline_figure
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import check_threshold, compute_timeline, write_segments
 
     check_threshold(threshold)  # before the recording is scored, not after
     if output is not None:
         table_format(output)
+    if plot is not None:
+        check_png(plot)
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.segments(threshold)

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from envsound.errors import ConfigError  # noqa: E402
 from envsound.utils import atomic_path  # noqa: E402
 
 if TYPE_CHECKING:
@@ -24,9 +25,18 @@ if TYPE_CHECKING:
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 
+def check_png(path: str | Path) -> Path:
+    """Figures are PNG files; another suffix is refused (a PNG used to be written under any name,
+    out.jpg included). Commands call it before their work, so a long scoring is not wasted."""
+    if Path(path).suffix.lower() != ".png":
+        raise ConfigError(f"{path}: figures are written as PNG; give a name ending in .png")
+    return Path(path)
+
+
 def save(fig: Figure, path: str | Path, tight: bool = True, dpi: int = 110) -> Path:
     """PNG, atomically. ``tight=False`` skips the second drawing pass a tight bounding box costs,
     for figures whose margins are set by hand (the web demo draws one per request)."""
+    check_png(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)  # a no-op for a bare Figure, which pyplot never held
