@@ -54,6 +54,7 @@ def test_data_info_and_verify_on_real_esc50(esc50_root):
         # figures are PNG: a PNG used to be written under any name, after the scoring
         (["timeline", str(REPO / "examples" / "1-100032-A-0.flac"), "--plot", "/tmp/envsound-out.jpg"], "figures are written as PNG"),
         (["show", str(REPO / "examples" / "1-100032-A-0.flac"), "-o", "/tmp/envsound-out.txt"], "figures are written as PNG"),
+        (["export", "fast", "--onnx", "/tmp/envsound-out.txt"], "an ONNX export's name ends in .onnx"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, message):

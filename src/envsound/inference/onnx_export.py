@@ -81,6 +81,8 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
 
     ``front_end="graph"`` puts the front end inside the graph where it can be (see module doc);
     ``"numpy"`` keeps it outside, as envsound 0.2 exported."""
+    if Path(out).suffix.lower() != ".onnx":  # predict and card know an export by its suffix
+        raise ConfigError(f"{out}: an ONNX export's name ends in .onnx")
     loaded = load_model(model_file)
     if loaded.spec.kind != "network":
         raise ConfigError(f"{model_file}: only network models export to ONNX (this one is '{loaded.spec.kind}')")
