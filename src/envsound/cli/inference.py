@@ -12,7 +12,6 @@ import typer
 from envsound.cli.options import ADDRESS_OPT, MODEL_HELP, echo
 from envsound.defaults import DEFAULT_CHECKPOINT, MAX_TTA, MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
-from envsound.utils import table_format
 
 # --engine ray on a corpus (predict, embed): the same options for both
 CORPUS_ENGINE_OPT = typer.Option("local", help="local, or ray: a corpus on Ray Data into Parquet shards in the output FOLDER (pip install 'envsound[distributed]').")
@@ -49,6 +48,7 @@ def predict(
     "unknown (closest: …)" when its top probability is under the threshold it was fitted with."""
     from envsound.engines import check_engine
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
+    from envsound.utils import table_format
 
     if check_engine(engine) == "ray":
         if output is None or output.suffix:
@@ -105,6 +105,7 @@ def timeline(
     from envsound.evaluation.plots import check_png, timeline_figure
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import check_threshold, compute_timeline, write_segments
+    from envsound.utils import table_format
 
     check_threshold(threshold)  # before the recording is scored, not after
     if output is not None:
@@ -155,6 +156,7 @@ def listen(
     from envsound.inference.listen import Heard, Listener, Skipped
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import write_segments
+    from envsound.utils import table_format
 
     if source not in (None, "-"):
         raise ConfigError(f"listen reads '-' (standard input) or, with no argument, the microphone; for a file use `envsound timeline {source}`")
