@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from envsound.data import dataset_info
 from envsound.models.model_file import load_model, save_model
-from envsound.models.registry import backbone_checkpoint
-from envsound.models.weights import license_note
+from envsound.models.registry import model_license
 
 
 def main() -> None:
@@ -30,10 +28,8 @@ def main() -> None:
     loaded = load_model(args.model)
     if loaded.calibration is None:
         raise SystemExit(f"{args.model}: not calibrated; a shipped model answers 'unknown' (run `envsound calibrate` first)")
-    known = dataset_info(loaded.config.dataset)
     info = {**loaded.info, "how": args.how, "cross_validation": args.cross_validation,
-            "license": license_note(known.name if known else loaded.config.dataset, known.license if known else None, backbone_checkpoint(loaded.config)),
-            "shipped_from": str(args.model)}
+            "license": model_license(loaded.config, loaded.info.get("dataset", loaded.config.dataset)), "shipped_from": str(args.model)}
     save_model(args.out, loaded.spec, loaded.model, loaded.classes, loaded.config, info, loaded.calibration, loaded.novelty)
     print(f"{args.model} → {args.out}")
 

@@ -165,6 +165,16 @@ def backbone_checkpoint(cfg: RunConfig) -> str | None:
     return getattr(cfg.features, "checkpoint", None) or cfg.train.model_kwargs.get("checkpoint", DEFAULT_CHECKPOINT)
 
 
+def model_license(cfg: RunConfig, dataset_name: str) -> str:
+    """The licence note a model file trained with ``cfg`` carries: its data's (known for named
+    corpora) and its pretrained backbone's."""
+    from envsound.data import dataset_info
+    from envsound.models.weights import license_note
+
+    known = dataset_info(cfg.dataset)
+    return license_note(dataset_name, known.license if known else None, backbone_checkpoint(cfg))
+
+
 def register(spec: ModelSpec) -> ModelSpec:
     MODELS[spec.name] = spec
     return spec

@@ -22,7 +22,6 @@ from envsound.data import (
     assert_no_leak,
     check_trainable,
     fold_assignment,
-    load_dataset,
     split_indices,
 )
 from envsound.data.manifest import Manifest
@@ -32,7 +31,7 @@ from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 from envsound.progress import console
-from envsound.runs import environment, recorded_path, save_fold, summarize
+from envsound.runs import environment, load_recorded_dataset, save_fold, summarize
 from envsound.training.distill import fold_signature, fold_teaching
 from envsound.training.distributed import World, barrier, current_world
 from envsound.training.fitting import Fitted, fit_model, predict_proba
@@ -111,8 +110,8 @@ def _prepare(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | 
     assert cfg is not None
     cfg = resolve(cfg)
     spec = get_model(cfg.train.model)
-    started_in = (saved or {}).get("working_directory")  # resuming from another folder finds relative paths again
-    manifest = load_dataset(recorded_path(cfg.dataset, started_in) or cfg.dataset, recorded_path(cfg.data_root, started_in))
+    # resuming from another folder finds relative paths again
+    manifest = load_recorded_dataset(cfg.dataset, cfg.data_root, (saved or {}).get("working_directory"))
     fingerprint = manifest.fingerprint()
     if saved is not None and saved.get("dataset", {}).get("fingerprint") not in (None, fingerprint):
         raise RunError(f"{run_dir}: the dataset changed since this run started (clips, labels, folds or file sizes differ); start a new run instead of resuming")

@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from envsound.config import RunConfig
-from envsound.data import dataset_info, fold_assignment, load_dataset
+from envsound.data import fold_assignment, load_dataset
 from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
-from envsound.models.registry import backbone_checkpoint, get_model, resolve, run_config_dict
-from envsound.models.weights import license_note
+from envsound.models.registry import get_model, model_license, resolve, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment
 from envsound.training.distill import fold_teaching
@@ -69,9 +68,8 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world:
         return out
     checkpoint.unlink(missing_ok=True)
     model = fitted.model
-    known = dataset_info(cfg.dataset)
     info = {"dataset": manifest.name, "clips": len(manifest), "train_seconds": time.perf_counter() - started, "command": command, "environment": environment(),
-            "license": license_note(manifest.name, known.license if known else None, backbone_checkpoint(cfg))}
+            "license": model_license(cfg, manifest.name)}
     save_model(out, spec, model, manifest.classes, cfg, info)
     barrier()
     if verbose:
