@@ -52,7 +52,7 @@ import numpy as np
 import torch
 
 from envsound.audio import fix_length, iter_windows, load_audio
-from envsound.augment.noise_beds import fit_beds, rms_db, test_beds
+from envsound.augment.noise_beds import fit_beds, rms_db, measurement_beds
 from envsound.data import load_dataset
 from envsound.inference.predict import Predictor
 from envsound.models.zero_shot import audioset_labels
@@ -134,7 +134,7 @@ def main() -> None:
     fit_short = evidence(predictor, np.stack([w for w in fit_windows if len(w) != clip]))
     fit = {key: np.concatenate([fit_long[key], fit_short[key]]) for key in fit_long}
 
-    tests = test_beds(rate)
+    tests = measurement_beds(rate)
     bed_windows = {b.name: np.stack([w for _, w in iter_windows([b.signal], round(WINDOW * rate), round(HOP * rate), tail="pad")]) for b in tests}
     bed_evidence = {name: evidence(predictor, w) for name, w in bed_windows.items()}
     print("evidence computed", flush=True)

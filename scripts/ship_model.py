@@ -30,7 +30,7 @@ def main() -> None:
         raise SystemExit(f"{args.model}: not calibrated; a shipped model answers 'unknown' (run `envsound calibrate` first)")
     info = {**loaded.info, "how": args.how, "cross_validation": args.cross_validation,
             "license": model_license(loaded.config, loaded.info.get("dataset", loaded.config.dataset)), "shipped_from": str(args.model)}
-    save_model(args.out, loaded.spec, loaded.model, loaded.classes, loaded.config, info, loaded.calibration, loaded.novelty)
+    save_model(args.out, loaded.spec, loaded.model, loaded.classes, loaded.config, info, loaded.calibration, loaded.novelty, loaded.background)
     print(f"{args.model} → {args.out}")
 
 

@@ -16,6 +16,7 @@ from envsound.errors import AudioError, ConfigError
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
 from envsound.inference.timeline import Timeline, compute_timeline
+from envsound.models.calibration import Calibration
 
 REPO_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "1-100032-A-0.flac"
 
@@ -127,13 +128,13 @@ def test_cells_far_from_every_class_are_unknown():
     mean are "unknown", as predict and listen answer, however confident the top label."""
     probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.9, 0.1]])
     near_far = np.array([10.0, 10.0, 500.0, 500.0])
-    tl = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, abstain_below=0.5, distances=near_far, distance_above=100.0)
+    tl = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, calibration=Calibration(1.0, 0.5, distance_above=100.0), distances=near_far)
     assert [(s.label, s.start, s.end) for s in tl.segments(0.3)] == [("a", 0.0, 2.0), ("unknown", 2.0, 4.0)]
-    without = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, abstain_below=0.5)
+    without = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, calibration=Calibration(1.0, 0.5))
     assert [s.label for s in without.segments(0.3)] == ["a"]
     # Calibrated with an exposure set: near the classes, yet nearer the sounds known to be none of them.
-    exposed = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, abstain_below=0.5, distances=np.full(4, 10.0), distance_above=100.0,
-                       exposures=np.array([-50.0, 30.0, 30.0, -50.0]), exposure_above=0.0)
+    exposed = Timeline("x", 1.0, 1.0, np.arange(4.0), probs, ("a", "b"), 4.0, calibration=Calibration(1.0, 0.5, distance_above=100.0, exposure_above=0.0),
+                       distances=np.full(4, 10.0), exposures=np.array([-50.0, 30.0, 30.0, -50.0]))
     assert [(s.label, s.start, s.end) for s in exposed.segments(0.3)] == [("a", 0.0, 1.0), ("unknown", 1.0, 3.0), ("a", 3.0, 4.0)]
 
 

@@ -1,7 +1,7 @@
 """Recordings with no event in them: coloured noise, mains hum and DC offset at a chosen level.
 
 What a microphone gives between events (hiss, room tone, hum) is the "background" a model must
-learn not to name. ``bed`` makes one such recording; ``test_beds`` is the fixed set that
+learn not to name. ``bed`` makes one such recording; ``measurement_beds`` is the fixed set that
 ``benchmarks/background.py`` and the tests measure on, and ``fit_beds`` draws the varied ones a
 background detector is fitted on, from seeds that never overlap the test set's.
 """
@@ -73,7 +73,7 @@ def bed(kind: str, level_db: float, seconds: float, rate: int, seed: int) -> Bed
     return Bed(f"{kind}{level_db:g}dB", signal.astype(np.float32))
 
 
-def test_beds(rate: int, seconds: float = 10.0) -> list[Bed]:
+def measurement_beds(rate: int, seconds: float = 10.0) -> list[Bed]:
     """The fixed measurement set: three noise colours at five levels, hum at two, DC under hiss."""
     plan = [(kind, level) for kind in SLOPES for level in TEST_LEVELS_DB]
     plan += [("hum50", -50.0), ("hum60", -30.0), ("dc", -65.0)]

@@ -45,7 +45,8 @@ def predict(
     """Top-k labels with probabilities for each file (any format, rate, channels, length).
 
     A model with a calibration (the shipped one has) prints calibrated probabilities and answers
-    "unknown (closest: …)" when its top probability is under the threshold it was fitted with."""
+    "unknown (closest: …)" when its top probability is under the threshold it was fitted with,
+    and "background" when its background detector hears no event (hiss, room tone, hum)."""
     from envsound.engines import check_engine
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
     from envsound.utils import table_format
@@ -82,7 +83,9 @@ def predict(
                 typer.echo(f"error: {r.error}", err=True)
                 continue
             echo(r.file + (f"  (warning: {r.warning})" if r.warning else ""))
-            if r.abstained:
+            if r.background:
+                echo(f"  background: no event heard (closest class: {r.labels[0]} {r.probabilities[0]:.1%})")
+            elif r.abstained:
                 echo(f"  unknown (closest: {r.labels[0]} {r.probabilities[0]:.1%}, under the model's confidence threshold)")
             for label, p in zip(r.labels, r.probabilities):
                 echo(f"  {p:6.1%}  {label}")

@@ -23,8 +23,8 @@ import numpy as np
 from envsound.audio import fix_length
 from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
-from envsound.inference.predict import UNKNOWN, Predictor
-from envsound.inference.timeline import Segment, Timeline, check_threshold, window_and_hop
+from envsound.inference.predict import Predictor
+from envsound.inference.timeline import Segment, check_threshold, timeline_of, window_and_hop
 
 MAX_LAG_SECONDS = 1.0
 QUEUE_BLOCKS = 64  # blocks the reader may run ahead of the scorer (6.4 s of 0.1-s blocks)
@@ -38,7 +38,7 @@ class Heard:
     end: float
     labels: list[str]
     probabilities: list[float]
-    answer: str  # the top label, or "unknown" when the model abstains
+    answer: str  # the top label, "unknown" when the model abstains, or "background" when it hears no event
     latency: float  # seconds from the window's last sample arriving to this answer
 
     def to_dict(self) -> dict:
@@ -103,19 +103,6 @@ class Listener:
         except BaseException as err:  # handed to the scorer, which raises it in the caller's thread
             inbox.put(err)
 
-    def _score(self, window: np.ndarray) -> tuple[np.ndarray, bool, float | None, float | None]:
-        """(calibrated probabilities, abstained, novelty distance, exposure score) of one window."""
-        p = self.predictor
-        probs, embeddings = p.window_scores(window[None])
-        abstained, distance, exposure = False, None, None
-        if p.calibration is not None:
-            probs = p.calibration.apply(probs)
-            if p.novelty is not None and embeddings is not None:
-                distance, exposure = p.novelty.scores(embeddings)
-            abstained = p.abstain and bool(p.calibration.abstains(probs, distance, exposure)[0])
-        first = lambda a: None if a is None else float(np.atleast_1d(a)[0])  # noqa: E731
-        return probs[0], abstained, first(distance), first(exposure)
-
     def listen(self, blocks: Iterable[np.ndarray], on_window: Callable[[Heard], None] = lambda h: None,
                on_skip: Callable[[Skipped], None] = lambda s: None) -> ListenSummary:
         """Score ``blocks`` (mono float32 at the model's rate) until the stream ends or the caller
@@ -129,9 +116,8 @@ class Listener:
         arrivals: deque[tuple[int, float]] = deque()  # (stream sample just past a block, its arrival time)
         read_samples, windows, skipped, busy, worst = 0, 0, 0, 0.0, 0.0
         starts: list[int] = []
-        probabilities: list[np.ndarray] = []
-        distances: list[float] = []
-        exposures: list[float] = []
+        probabilities: list[np.ndarray] = []  # the network's own, for the segments (decided per cell)
+        evidence: list[tuple[np.ndarray | None, ...]] = []
         finished = False
 
         def take(item: object) -> None:
@@ -154,20 +140,19 @@ class Listener:
         def emit(window: np.ndarray, start: int, arrived: float) -> None:
             nonlocal windows, busy, worst
             began = self.clock()
-            probs, abstained, distance, exposure = self._score(window)
+            raw, embeddings = self.predictor.window_scores(window[None])
+            window_evidence = self.predictor.evidence(embeddings)
+            decided = self.predictor.decide_scores(raw, *window_evidence)
+            probs, answer = decided.probabilities[0], decided.answers(self.predictor.classes)[0]
             order = np.argsort(probs)[::-1][: self.top_k]
             labels = [self.predictor.classes[i] for i in order]
-            answer = UNKNOWN if abstained else labels[0]
             done = self.clock()
             busy += done - began
             worst = max(worst, done - arrived)
             windows += 1
             starts.append(start)
-            probabilities.append(probs)
-            if distance is not None:
-                distances.append(distance)
-            if exposure is not None:
-                exposures.append(exposure)
+            probabilities.append(raw[0])
+            evidence.append(window_evidence)
             on_window(Heard(start / self.rate, (start + self.size) / self.rate, labels, [float(probs[i]) for i in order], answer, done - arrived))
 
         try:
@@ -202,13 +187,8 @@ class Listener:
         duration = read_samples / self.rate
         segments: list[Segment] = []
         if probabilities:
-            calibration = self.predictor.calibration if self.predictor.abstain else None
-            novel = calibration is not None and len(distances) == len(starts)
-            exposed = calibration is not None and len(exposures) == len(starts)
-            timeline = Timeline("<stream>", self.size / self.rate, self.hop / self.rate, np.array(starts) / self.rate, np.stack(probabilities),
-                                self.predictor.classes, duration, abstain_below=calibration.abstain_below if calibration is not None else None,
-                                distances=np.array(distances) if novel else None, distance_above=calibration.distance_above if novel else None,
-                                exposures=np.array(exposures) if exposed else None, exposure_above=calibration.exposure_above if exposed else None)
+            timeline = timeline_of(self.predictor, "<stream>", self.size / self.rate, self.hop / self.rate, np.array(starts) / self.rate,
+                                   np.stack(probabilities), duration, evidence)
             segments = timeline.segments(self.threshold)
         advanced = max(windows * self.hop / self.rate, 1e-9)
         return ListenSummary(duration, windows, skipped / self.rate, busy / advanced, worst, segments)

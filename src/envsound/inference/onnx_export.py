@@ -56,10 +56,13 @@ class WithWhitenedEmbedding(nn.Module):
 
 
 def _whitening(loaded: LoadedModel) -> np.ndarray | None:
-    """L with P = L L' (Cholesky), for a network model that carries novelty statistics; else None."""
-    if loaded.novelty is None or not hasattr(loaded.model, "forward_with_embedding"):
+    """L with P = L L' (Cholesky), for a network model that carries novelty statistics; the
+    identity for one with only a background detector (it still needs the embedding); else None."""
+    if not hasattr(loaded.model, "forward_with_embedding"):
         return None
-    return np.linalg.cholesky(loaded.novelty.precision)
+    if loaded.novelty is not None:
+        return np.linalg.cholesky(loaded.novelty.precision)
+    return None if loaded.background is None else np.eye(len(loaded.background.weight))
 
 
 def _graph(loaded: LoadedModel, front_end: str, whitening: np.ndarray | None) -> tuple[nn.Module, torch.Tensor, str]:
@@ -106,7 +109,10 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
                "int8": int8, "source": str(model_file)}
     if loaded.calibration is not None:
         sidecar["calibration"] = loaded.calibration.to_dict()
-    if whitening is not None:  # the class means in the whitened space the graph's "embedding" output lives in
+    if whitening is not None and loaded.background is not None:  # the background detector, on the same whitened embedding
+        detector = loaded.background.whitened(whitening)
+        sidecar["background_whitened"] = {"weight": detector.weight.astype(np.float32).tolist(), **detector.to_meta()}
+    if whitening is not None and loaded.novelty is not None:  # the class means in the whitened space the graph's "embedding" output lives in
         sidecar["novelty_whitened_means"] = (loaded.novelty.means @ whitening).astype(np.float32).tolist()
         if loaded.novelty.outliers is not None:  # exposure-set centroids, in the same space
             sidecar["novelty_whitened_outliers"] = (loaded.novelty.outliers @ whitening).astype(np.float32).tolist()

@@ -27,7 +27,9 @@ from envsound.devices import choose_device
 from envsound.errors import AudioError, ConfigError
 from envsound.features.band import band_limit
 from envsound.features.gate import gate_quiet_frames
+from envsound.models.background import BackgroundDetector
 from envsound.models.calibration import Calibration, Novelty
+from envsound.models.decision import BACKGROUND, UNKNOWN, Decisions, decide
 from envsound.models.model_file import LoadedModel, load_model
 
 
@@ -41,11 +43,13 @@ class Prediction:
     abstained: bool = False  # the top probability is under the model's abstention threshold
     calibrated: bool = False  # probabilities are temperature-scaled (the model file carries a calibration)
     novelty: float | None = None  # embedding distance to the nearest known class (large: none of these)
+    background: bool = False  # no event: hiss, room tone, hum or silence (the model's background detector)
 
     @property
     def answer(self) -> str:
-        """The label a user should read: the top one, or "unknown" when the model abstained."""
-        return UNKNOWN if self.abstained else self.labels[0]
+        """The label a user should read: the top one, "unknown" when the model abstained, or
+        "background" when it heard no event."""
+        return BACKGROUND if self.background else UNKNOWN if self.abstained else self.labels[0]
 
     def to_dict(self) -> dict:
         if self.error:
@@ -53,7 +57,10 @@ class Prediction:
         out = {"file": self.file, "label": self.answer, "top": [{"label": label, "probability": round(p, 4)} for label, p in zip(self.labels, self.probabilities)]}
         if self.abstained:
             out["abstained"] = True
+        if self.abstained or self.background:
             out["closest"] = self.labels[0]
+        if self.background:
+            out["background"] = True
         if self.calibrated:
             out["calibrated"] = True
         if self.novelty is not None:
@@ -63,7 +70,6 @@ class Prediction:
         return out
 
 
-UNKNOWN = "unknown"
 SILENCE_PEAK = 1e-4  # below -80 dBFS nothing is audible; the label would be noise
 # Windows per model call. Peak memory grows with it (a 60-min recording: 448 MB at 8, 682 MB at 32)
 # and on this CPU 4-16 are also faster than 32 (about 110 vs 64 files/s), so small it is.
@@ -124,9 +130,9 @@ EmbeddingScorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # featu
 
 
 def embedding_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") -> EmbeddingScorer | None:
-    """Probabilities and the embedding novelty is measured on, in one pass; None when the model
-    carries no novelty statistics. A probe's features are that embedding already."""
-    if loaded.novelty is None:
+    """Probabilities and the embedding novelty and background are measured on, in one pass; None
+    when the model carries neither. A probe's features are that embedding already."""
+    if loaded.novelty is None and loaded.background is None:
         return None
     if loaded.spec.kind != "network":
         return lambda features: (loaded.model.predict_proba(features), features)
@@ -176,10 +182,11 @@ class Predictor:
         self.calibration = calibration if calibration is not None else (loaded.calibration if loaded is not None else None)
         self.abstain = abstain  # False: always answer with the top label (--no-abstain)
         self.novelty = loaded.novelty if loaded is not None else None
+        self.background: BackgroundDetector | None = loaded.background if loaded is not None else None
         self.batch_seconds = BATCH_SECONDS  # audio per model call when not told (predict, timeline)
         self.score_with_embedding = embedding_scorer(loaded, self.device) if loaded is not None else None
         if self.score_with_embedding is None:
-            self.novelty = None
+            self.novelty = self.background = None
 
     @classmethod
     def from_file(cls, path: str | Path | None = None, backend: str = "torch", device: str | None = None, abstain: bool = True, tta: int = 0,
@@ -228,6 +235,8 @@ class Predictor:
             means = None if means is None else np.asarray(means, dtype=np.float64).reshape(len(means), -1)
             outliers = meta.get("novelty_whitened_outliers")
             outliers = None if outliers is None else np.asarray(outliers, dtype=np.float64).reshape(len(outliers), -1)
+            background = meta.get("background_whitened")
+            background = None if background is None else BackgroundDetector.from_parts(background["weight"], background, None if means is None else means.shape[1], str(sidecar))
         except (ValueError, KeyError, TypeError) as err:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
         scorer = OnnxScorer(path)
@@ -236,6 +245,9 @@ class Predictor:
             predictor.batch_seconds = ONNX_WAVEFORM_BATCH_SECONDS
         if scorer.has_embedding and means is not None:
             predictor.novelty = Novelty(means, np.eye(means.shape[1]), outliers)
+        if scorer.has_embedding and background is not None:
+            predictor.background = background
+        if predictor.novelty is not None or predictor.background is not None:
             predictor.score_with_embedding = scorer.with_embedding
         return predictor
 
@@ -316,20 +328,39 @@ class Predictor:
             score.add(*self.window_scores(np.stack(batch)))
         return self._result(score, top_k)
 
+    def evidence(self, embeddings: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """(novelty distance, exposure score, background score) per row of ``embeddings``; None
+        for what this model does not measure."""
+        distance = exposure = background = None
+        if embeddings is not None:
+            if self.novelty is not None:
+                distance, exposure = self.novelty.scores(embeddings)
+            if self.background is not None:
+                background = self.background.scores(embeddings)
+        return distance, exposure, background
+
+    def decide(self, probs: np.ndarray, embeddings: np.ndarray | None = None) -> Decisions:
+        """Raw probabilities of n rows (windows, cells or files) and their mean embeddings -> the
+        outcomes: the one decision rule (``models/decision.py``) with this model's evidence."""
+        return self.decide_scores(probs, *self.evidence(embeddings))
+
+    def decide_scores(self, probs: np.ndarray, distance: np.ndarray | None = None, exposure: np.ndarray | None = None,
+                      background: np.ndarray | None = None) -> Decisions:
+        """``decide`` from evidence already reduced to scores (a timeline averages them per cell)."""
+        return decide(probs, self.calibration, self.abstain, distance, exposure, background,
+                      self.background.threshold if self.background is not None else None)
+
     def _result(self, score: _FileScore, top_k: int) -> Prediction:
         if score.error is not None:
             return Prediction(str(score.path), [], [], error=score.error)
-        probs = score.mean()
-        abstained, distance, exposure = False, None, None
-        if self.calibration is not None:
-            probs = self.calibration.apply(probs)
-            if self.novelty is not None and score.embedding is not None:
-                distance, exposure = self.novelty.scores((score.embedding / score.windows)[None])
-            abstained = self.abstain and bool(self.calibration.abstains(probs, distance, exposure)[0])
+        mean_embedding = None if score.embedding is None else (score.embedding / score.windows)[None]
+        decision = self.decide(score.mean()[None], mean_embedding)
+        probs = decision.probabilities[0]
         order = np.argsort(probs)[::-1][:top_k]
         warning = input_warning(score.peak, score.samples / self.extractor.sample_rate, self.extractor.clip_seconds)
         return Prediction(str(score.path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning,
-                          abstained=abstained, calibrated=self.calibration is not None, novelty=None if distance is None else float(distance[0]))
+                          abstained=bool(decision.abstained[0]), calibrated=self.calibration is not None,
+                          novelty=None if decision.distance is None else float(decision.distance[0]), background=bool(decision.background[0]))
 
     def _windows_of(self, score: _FileScore, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """The one windowing policy of predict, embed and serve, over a file's blocks."""
@@ -454,8 +485,8 @@ def expand_inputs(items: list[str | Path]) -> list[Path]:
 
 
 def write_predictions(results: list[Prediction], path: str | Path) -> None:
-    """``.json`` or ``.csv`` (file, rank, label, probability, answer: the top label or "unknown",
-    warning, error), written atomically."""
+    """``.json`` or ``.csv`` (file, rank, label, probability, answer: the top label, "unknown" or
+    "background", then why: abstained, background, closest, novelty; warning, error), written atomically."""
     import csv
     import json
 
@@ -469,9 +500,10 @@ def write_predictions(results: list[Prediction], path: str | Path) -> None:
             return
         with open(tmp, "w", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["file", "rank", "label", "probability", "answer", "warning", "error"])
+            writer.writerow(["file", "rank", "label", "probability", "answer", "abstained", "background", "closest", "novelty", "warning", "error"])
             for r in results:
                 if r.error:
-                    writer.writerow([r.file, "", "", "", "", "", r.error])
+                    writer.writerow([r.file, "", "", "", "", "", "", "", "", "", r.error])
+                why = [str(r.abstained).lower(), str(r.background).lower(), r.labels[0] if r.labels else "", "" if r.novelty is None else f"{r.novelty:.1f}"]
                 for rank, (label, p) in enumerate(zip(r.labels, r.probabilities), start=1):
-                    writer.writerow([r.file, rank, label, f"{p:.4f}", r.answer, r.warning or "", ""])
+                    writer.writerow([r.file, rank, label, f"{p:.4f}", r.answer, *why, r.warning or "", ""])

@@ -15,7 +15,9 @@ import numpy as np
 from envsound.audio import iter_windows, probe, stream_audio
 from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
-from envsound.inference.predict import UNKNOWN, Predictor
+from envsound.inference.predict import Predictor
+from envsound.models.calibration import Calibration
+from envsound.models.decision import BACKGROUND, Decisions, decide
 
 
 @dataclass
@@ -35,57 +37,63 @@ class Timeline:
     window_seconds: float
     hop_seconds: float
     starts: np.ndarray  # (n_windows,) window start times in seconds
-    probabilities: np.ndarray  # (n_windows, n_classes)
+    probabilities: np.ndarray  # (n_windows, n_classes), the network's own (calibration is applied per cell, by decide)
     classes: tuple[str, ...]
     duration: float
     overview: np.ndarray | None = None  # (n_mels, n_windows·k) coarse spectrogram for plotting
-    abstain_below: float | None = None  # cells whose calibrated top probability is under this are "unknown"
+    calibration: Calibration | None = None  # the model's temperature and "unknown" thresholds
+    abstain: bool = True  # False (--no-abstain): every labelled cell names its top class
     distances: np.ndarray | None = None  # (n_windows,) embedding distance to the nearest class (models with novelty)
-    distance_above: float | None = None  # cells whose mean distance is over this are "unknown" too
     exposures: np.ndarray | None = None  # (n_windows,) exposure-relative scores (models calibrated with an exposure set)
-    exposure_above: float | None = None  # cells whose mean exposure score is over this are "unknown" too
+    background: np.ndarray | None = None  # (n_windows,) background detector scores (models with one)
+    background_above: float | None = None  # cells whose mean background score reaches this are "background"
 
     def frame_probabilities(self) -> np.ndarray:
         """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
-        return self._cells()[1]
+        return self._cells()[1]["probabilities"]
 
-    def _cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """(indices of the hop-long cells some window covers, their mean probabilities, their mean
-        embedding distances and exposure scores, or None); a stream whose scorer skipped ahead
-        (``listen``) leaves cells no window covers, which are dropped."""
+    def _cells(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(indices of the hop-long cells some window covers, each per-window array averaged over
+        the windows covering a cell); a stream whose scorer skipped ahead (``listen``) leaves
+        cells no window covers, which are dropped."""
         per_window = max(1, round(self.window_seconds / self.hop_seconds))
         last = round(float(self.starts.max()) / self.hop_seconds) if len(self.starts) else 0
         n_cells = max(last + per_window, int(np.ceil(self.duration / self.hop_seconds - 1e-9)))
-        total = np.zeros((n_cells, self.probabilities.shape[1]))
-        distance = np.zeros(n_cells)
-        exposure = np.zeros(n_cells)
+        arrays = {"probabilities": self.probabilities, "distances": self.distances, "exposures": self.exposures, "background": self.background}
+        arrays = {k: np.asarray(v, dtype=np.float64).reshape(len(self.starts), -1) for k, v in arrays.items() if v is not None}
+        totals = {k: np.zeros((n_cells, v.shape[1])) for k, v in arrays.items()}
         count = np.zeros(n_cells)
         for i, start in enumerate(self.starts):
             first = round(start / self.hop_seconds)
-            total[first : first + per_window] += self.probabilities[i]
-            if self.distances is not None:
-                distance[first : first + per_window] += self.distances[i]
-            if self.exposures is not None:
-                exposure[first : first + per_window] += self.exposures[i]
+            for k, v in arrays.items():
+                totals[k][first : first + per_window] += v[i]
             count[first : first + per_window] += 1
         used = count > 0
-        distances = distance[used] / count[used] if self.distances is not None else None
-        exposures = exposure[used] / count[used] if self.exposures is not None else None
-        return np.flatnonzero(used), total[used] / count[used, None], distances, exposures
+        means = {k: v[used] / count[used, None] for k, v in totals.items()}
+        return np.flatnonzero(used), {k: (v if k == "probabilities" else v[:, 0]) for k, v in means.items()}
+
+    def decisions(self) -> tuple[np.ndarray, Decisions]:
+        """(cell indices, each cell's outcome by the one decision rule)."""
+        indices, cells = self._cells()
+        return indices, decide(cells["probabilities"], self.calibration, self.abstain, cells.get("distances"), cells.get("exposures"),
+                               cells.get("background"), self.background_above)
 
     def segments(self, threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
-        """Label each hop-long cell by its averaged probabilities; equal neighbours merge."""
+        """Label each hop-long cell by its averaged scores (a class, "unknown" or "background");
+        cells under ``threshold`` stay unlabelled; equal neighbours merge."""
         check_threshold(threshold)
-        indices, cells, distances, exposures = self._cells()
+        indices, decided = self.decisions()
+        answers = decided.answers(self.classes)
+        background_scores = self._cells()[1].get("background")
         out: list[Segment] = []
-        for j, (k, probs) in enumerate(zip(indices.tolist(), cells)):
+        for j, k in enumerate(indices.tolist()):
             lo, hi = k * self.hop_seconds, min(self.duration, (k + 1) * self.hop_seconds)
-            label, p = int(probs.argmax()), float(probs.max())
-            if p < threshold or lo >= self.duration:
+            if lo >= self.duration:
                 continue
-            novel = self.distance_above is not None and distances is not None and distances[j] > self.distance_above
-            novel = novel or (self.exposure_above is not None and exposures is not None and exposures[j] > self.exposure_above)
-            name = UNKNOWN if novel or (self.abstain_below is not None and p < self.abstain_below) else self.classes[label]
+            name = answers[j]
+            p = float(background_scores[j]) if name == BACKGROUND and background_scores is not None else float(decided.probabilities[j].max())
+            if name != BACKGROUND and p < threshold:
+                continue
             if out and out[-1].label == name and abs(out[-1].end - lo) < 1e-6:
                 prev = out[-1]
                 n = round((prev.end - prev.start) / self.hop_seconds) or 1
@@ -125,9 +133,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     batch_size = predictor.batch_windows(window / rate) if batch_size is None else batch_size
     starts: list[int] = []
     probs: list[np.ndarray] = []
-    distances: list[np.ndarray] = []
-    exposures: list[np.ndarray] = []
-    novelty = predictor.novelty if predictor.abstain and predictor.score_with_embedding is not None else None
+    evidence: list[tuple[np.ndarray | None, ...]] = []
     columns: list[np.ndarray] = []
     batch: list[np.ndarray] = []
 
@@ -135,15 +141,12 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
         if batch:
             waves = np.stack(batch)
             features = predictor.features(waves)
-            if novelty is not None:  # the embedding the model's "none of these" reads, from the same pass
+            if predictor.score_with_embedding is not None:  # the embedding novelty and background read, from the same pass
                 scored, embedding = predictor.score_with_embedding(features)
-                distance, exposure = novelty.scores(embedding)
-                distances.append(np.atleast_1d(distance))
-                if exposure is not None:
-                    exposures.append(np.atleast_1d(exposure))
+                evidence.append(predictor.evidence(embedding))  # scores only: memory stays flat in length
             else:
                 scored = predictor.score(features)
-            probs.append(predictor.calibration.apply(scored) if predictor.calibration is not None else scored)
+            probs.append(scored)
             if overview:  # the first hop of each window, pooled 4x in time: a coarse spectrogram
                 frames = max(1, int(features.shape[-1] * hop / window))
                 head = features[:, 0, :, :frames]
@@ -165,13 +168,18 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
             flush()
     flush()
     image = np.concatenate(columns, axis=1) if columns else None
-    calibration = predictor.calibration if predictor.abstain else None
-    return Timeline(name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), predictor.classes, duration, image,
-                    abstain_below=calibration.abstain_below if calibration is not None else None,
-                    distances=np.concatenate(distances) if distances else None,
-                    distance_above=calibration.distance_above if calibration is not None and distances else None,
-                    exposures=np.concatenate(exposures) if exposures else None,
-                    exposure_above=calibration.exposure_above if calibration is not None and exposures else None)
+    return timeline_of(predictor, name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), duration, evidence, image)
+
+
+def timeline_of(predictor: Predictor, name: str, window_seconds: float, hop_seconds: float, starts: np.ndarray, probabilities: np.ndarray,
+                duration: float, evidence: list[tuple[np.ndarray | None, ...]] | None = None, overview: np.ndarray | None = None) -> Timeline:
+    """A Timeline of scored windows with the model's evidence per window (``Predictor.evidence``
+    of each batch: novelty distance, exposure score, background score): what timeline and listen share."""
+    joined = [None if not evidence or any(e[k] is None for e in evidence) else np.concatenate([np.atleast_1d(e[k]) for e in evidence]) for k in range(3)]
+    distances, exposures, background = (j if j is not None and len(j) == len(starts) else None for j in joined)
+    return Timeline(name, window_seconds, hop_seconds, starts, probabilities, predictor.classes, duration, overview,
+                    calibration=predictor.calibration, abstain=predictor.abstain, distances=distances, exposures=exposures, background=background,
+                    background_above=predictor.background.threshold if predictor.background is not None else None)
 
 
 def write_segments(segments: list[Segment], path: str | Path) -> Path:

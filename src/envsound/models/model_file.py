@@ -28,6 +28,7 @@ from envsound.models.artifact import (
     read_payload,
     save_artifact,
 )
+from envsound.models.background import BackgroundDetector
 from envsound.models.calibration import Calibration, Novelty
 from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.inference_copy import inference_copy
@@ -37,6 +38,7 @@ FORMAT = "envsound-model"
 VERSION = 2
 NOVELTY_MEANS, NOVELTY_PRECISION = "novelty/means", "novelty/precision"  # beside the weights, never in a state dict
 NOVELTY_OUTLIERS = "novelty/outliers"  # exposure-set centroids, when the novelty is relative to them
+BACKGROUND_WEIGHT = "background/weight"  # the background detector's weight on the embedding (models/background.py)
 
 
 @dataclass
@@ -49,6 +51,7 @@ class LoadedModel:
     info: dict
     calibration: Calibration | None = None  # temperature and abstention threshold(s), when fitted
     novelty: Novelty | None = None  # class statistics of the embedding, for "none of these"
+    background: BackgroundDetector | None = None  # "no event here", on the same embedding
     _scoring: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def scoring_network(self, device: torch.device | str = "cpu") -> torch.nn.Module:
@@ -68,7 +71,7 @@ class LoadedModel:
 
 
 def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str, ...], cfg: RunConfig, info: dict | None = None,
-               calibration: Calibration | None = None, novelty: Novelty | None = None) -> Path:
+               calibration: Calibration | None = None, novelty: Novelty | None = None, background: BackgroundDetector | None = None) -> Path:
     meta = {"envsound": __version__, "model": spec.name, "classes": list(classes), "run": run_config_dict(cfg), "info": info or {}}
     if calibration is not None:
         meta["calibration"] = calibration.to_dict()
@@ -84,6 +87,9 @@ def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str
         artifact.tensors[NOVELTY_PRECISION] = torch.from_numpy(novelty.precision.astype("float32"))
         if novelty.outliers is not None:
             artifact.tensors[NOVELTY_OUTLIERS] = torch.from_numpy(novelty.outliers.astype("float32"))
+    if background is not None:
+        meta["background"] = background.to_meta()
+        artifact.tensors[BACKGROUND_WEIGHT] = torch.from_numpy(background.weight.astype("float32"))
     return save_artifact(path, artifact)
 
 
@@ -104,8 +110,14 @@ def load_model(path: str | Path) -> LoadedModel:
         outliers = artifact.tensors.pop(NOVELTY_OUTLIERS, None)
         novelty = Novelty(artifact.tensors.pop(NOVELTY_MEANS).double().numpy(), artifact.tensors.pop(NOVELTY_PRECISION).double().numpy(),
                           None if outliers is None else outliers.double().numpy())
+    background_weight = artifact.tensors.pop(BACKGROUND_WEIGHT, None)
+    if (background_weight is None) != ("background" not in artifact.meta):
+        raise RunError(f"{path}: background detector incomplete (its weight and its metadata come together)")
     loaded = _build(artifact.meta, artifact.tensors, artifact.blobs.get("estimator"), str(path))
     loaded.novelty = novelty
+    if background_weight is not None:
+        dim = None if novelty is None else novelty.means.shape[1]
+        loaded.background = BackgroundDetector.from_parts(background_weight.double().numpy(), artifact.meta["background"], dim, str(path))
     return loaded
 
 
@@ -157,6 +169,7 @@ def model_card(path: str | Path) -> dict:
         "sample_rate": cfg.features.sample_rate,
         "calibration": None if calibration is None else asdict(calibration),
         "novelty": NOVELTY_MEANS in artifact.tensors,
+        "background": meta.get("background"),
         "info": meta.get("info", {}),
     }
 
@@ -169,4 +182,4 @@ def upgrade_model(old: str | Path, new: str | Path) -> Path:
         raise RunError(f"{old}: not an envsound 0.1 network model file")
     meta = {k: payload[k] for k in ("model", "classes", "run", "info", "ensemble_size") if k in payload}
     loaded = _build(meta, payload["state_dict"], None, str(old))  # proves the weights fit before writing
-    return save_model(new, loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration, loaded.novelty)
+    return save_model(new, loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration, loaded.novelty, loaded.background)

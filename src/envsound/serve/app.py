@@ -118,7 +118,7 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
             except AudioError as err:
                 raise HTTPException(422, str(err).replace(str(path), name)) from None
         top = [{"label": label, "probability": round(p, 4)} for label, p in zip(result.labels, result.probabilities)]
-        return {"file": name, "seconds": round(seconds, 2), "label": result.answer, "abstained": result.abstained, "top": top,
+        return {"file": name, "seconds": round(seconds, 2), "label": result.answer, "abstained": result.abstained, "background": result.background, "top": top,
                 "warning": result.warning, "segments": segments, "spectrogram_png": image}
 
     @app.get("/", response_class=HTMLResponse)

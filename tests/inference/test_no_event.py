@@ -1,0 +1,104 @@
+"""Recordings with no event: the shipped models answer "background" on noise beds, in predict,
+timeline, the CSV and the ONNX path, and still name the events placed on such a bed."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import REPO
+from envsound.audio import load_audio
+from envsound.augment.noise_beds import bed
+from envsound.inference.onnx_export import export_onnx
+from envsound.inference.predict import Predictor, write_predictions
+from envsound.inference.shipped import shipped_model_path
+from envsound.inference.timeline import compute_timeline
+
+RATE = 32000
+BEDS = [("white", -55.0), ("pink", -40.0), ("brown", -75.0), ("hum50", -45.0), ("dc", -65.0)]
+EVENTS = {"dog": "1-100032-A-0.flac", "rooster": "1-26806-A-1.flac", "chainsaw": "1-47250-B-41.flac"}
+
+
+@pytest.fixture(scope="module")
+def beds(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("beds")
+    paths = []
+    for i, (kind, level) in enumerate(BEDS):  # seeds unlike the fit and test sets'
+        path = folder / f"{kind}{level:g}.wav"
+        sf.write(path, bed(kind, level, 6.0, RATE, 20_000 + i).signal, RATE)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def soundscape(tmp_path_factory):
+    signal = bed("pink", -55.0, 40.0, RATE, 20_100).signal.copy()
+    for i, name in enumerate(EVENTS.values()):
+        clip = load_audio(REPO / "examples" / name, RATE)
+        at = (5 + 12 * i) * RATE
+        signal[at : at + len(clip)] += clip
+    path = tmp_path_factory.mktemp("scape") / "scape.wav"
+    sf.write(path, signal, RATE)
+    return path
+
+
+@pytest.mark.parametrize("model", ["default", "fast"])
+def test_noise_beds_are_background(model, beds):
+    predictor = Predictor.from_file(model)
+    results = predictor.predict(beds, top_k=2)
+    assert [r.answer for r in results] == ["background"] * len(beds)
+    assert all(r.background and r.to_dict()["closest"] == r.labels[0] for r in results)
+    for path in beds[:2]:
+        segments = compute_timeline(predictor, path).segments()
+        assert [s.label for s in segments] == ["background"]
+
+
+@pytest.mark.parametrize("model", ["default", "fast"])
+def test_events_on_a_bed_are_found_with_background_between(model, soundscape):
+    segments = compute_timeline(Predictor.from_file(model), soundscape).segments()
+    labels = [s.label for s in segments]
+    order = [labels.index(name) for name in EVENTS]
+    assert order == sorted(order)  # each event found, in order
+    quiet = sum(s.end - s.start for s in segments if s.label == "background")
+    assert quiet >= 25.0, segments  # of 40 s, about 26 hold no event
+    assert segments[0].label == "background" and segments[-1].label == "background"
+
+
+def test_no_abstain_names_a_class_even_on_background(beds):
+    result = Predictor.from_file("default", abstain=False).predict_file(beds[0])
+    assert result.answer == result.labels[0] and not result.background
+
+
+def test_csv_says_why(beds, tmp_path):
+    results = Predictor.from_file("default").predict([beds[0], REPO / "examples" / EVENTS["dog"]], top_k=2)
+    out = tmp_path / "x.csv"
+    write_predictions(results, out)
+    rows = list(csv.DictReader(out.open()))
+    assert rows[0]["answer"] == "background" and rows[0]["background"] == "true" and rows[0]["closest"] == results[0].labels[0]
+    assert rows[2]["answer"] == "dog" and rows[2]["background"] == "false" and rows[2]["abstained"] == "false"
+    assert float(rows[2]["novelty"]) > 0
+
+
+@pytest.mark.slow
+def test_background_travels_to_onnx(beds, tmp_path):
+    exported = export_onnx(shipped_model_path("fast"), tmp_path / "fast.onnx")
+    sidecar = json.loads((tmp_path / "fast.onnx.json").read_text())
+    assert len(sidecar["background_whitened"]["weight"]) == len(sidecar["novelty_whitened_means"][0])
+    torch_p, onnx_p = Predictor.from_file("fast"), Predictor.from_file(exported)
+    for path in [*beds[:2], REPO / "examples" / EVENTS["rooster"]]:
+        a, b = torch_p.predict_file(path), onnx_p.predict_file(path)
+        assert (a.answer, a.background) == (b.answer, b.background)
+    assert onnx_p.predict_file(beds[0]).answer == "background"
+
+
+def test_cli_timeline_json_on_a_bed(beds, tmp_path):
+    out = tmp_path / "t.json"
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(beds[1]), "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    segments = json.loads(out.read_text())
+    assert [s["label"] for s in segments] == ["background"]
+    assert np.isclose(segments[0]["end"], 6.0)
