@@ -52,7 +52,7 @@ import numpy as np
 import torch
 
 from envsound.audio import fix_length, iter_windows, load_audio
-from envsound.augment.noise_beds import fit_beds, rms_db, measurement_beds
+from envsound.augment.noise_beds import fit_beds, measurement_beds, rms_db
 from envsound.data import load_dataset
 from envsound.inference.predict import Predictor
 from envsound.models.zero_shot import audioset_labels

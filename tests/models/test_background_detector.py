@@ -4,7 +4,7 @@ and a file that lies about it is refused."""
 import numpy as np
 import pytest
 
-from envsound.augment.noise_beds import TEST_SEED_BASE, bed, fit_beds, rms_db, measurement_beds
+from envsound.augment.noise_beds import TEST_SEED_BASE, bed, fit_beds, measurement_beds, rms_db
 from envsound.errors import RunError
 from envsound.models.background import QUANTILE, BackgroundDetector, fit_background
 from envsound.models.calibration import Calibration
