@@ -41,3 +41,187 @@ segment-F1 by more than 0.02. The kept arm becomes what ``timeline`` and ``liste
 targets (event-F1 >= 0.60 and >= baseline + 0.25, segment-F1 >= 0.85, <= 5 % background
 labelled) are then judged on the kept arm's no-overlap figures.
 """
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from envsound.audio import load_audio
+from envsound.augment.soundscapes import Soundscape, make_soundscape
+from envsound.config import RunConfig
+from envsound.data import load_esc50
+from envsound.evaluation.calibration import bed_embeddings
+from envsound.features.cache import load_or_compute
+from envsound.inference.predict import Predictor
+from envsound.inference.timeline import Segment, compute_timeline
+from envsound.models.background import fit_background
+from envsound.models.calibration import Novelty, fit_calibration, out_of_fold_novelty
+from envsound.models.decision import BACKGROUND, UNKNOWN
+from envsound.models.model_file import load_model, save_model
+from envsound.models.pretrained import classifier_from_probe
+from envsound.models.registry import get_model
+from envsound.runs import device_name
+from envsound.utils import write_json
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from esc50_cv import git_commit, result_path  # noqa: E402
+
+RATE = 32000
+SECONDS = 30.0
+PER_FOLD = 40
+SETS = ("no-overlap", "overlap")
+ARMS = ("baseline", "background", "refined")
+RUNS = REPO / "runs" / "sed"
+
+
+def fold_model(k: int, manifest, embeddings: np.ndarray) -> Path:
+    """runs/sed/fold-k/model.pt: the probe recipe from folds other than k (made once, then reused)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    path = RUNS / f"fold-{k}" / "model.pt"
+    if path.exists():
+        return path
+    folds, targets, n = manifest.folds, manifest.targets, len(manifest.classes)
+    train = folds != k
+    x, y, f = embeddings[train], targets[train], folds[train]
+    cfg = RunConfig(dataset="esc50").with_train(model="mn04_probe")
+    probe = get_model("mn04_probe").build(n, cfg)
+    probe.fit(x, y)
+    chosen_c = float(np.ravel(probe[-1].C_)[0])
+    oof = np.zeros((len(y), n))
+    for j in np.unique(f):  # inner folds, C fixed to the outer choice
+        inner = make_pipeline(StandardScaler(), LogisticRegression(C=chosen_c, max_iter=3000)).fit(x[f != j], y[f != j])
+        oof[np.ix_(f == j, inner[-1].classes_)] = inner.predict_proba(x[f == j])
+    distance, _ = out_of_fold_novelty(x, y, f, n)
+    calibration = fit_calibration(oof, y, 0.95, fitted_on=f"inner out-of-fold predictions of folds {sorted(set(f.tolist()))}", distance=distance)
+    novelty = Novelty.fit(x, y, n)
+    network = classifier_from_probe(probe, n)
+    ship_cfg = RunConfig(dataset="esc50").with_train(model="mn04_finetune")
+    info = {"sed_fold": k, "trained_on_folds": sorted(set(f.tolist())), "chosen_C": chosen_c}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_model(path, get_model("mn04_finetune"), network, manifest.classes, ship_cfg, info, calibration, novelty)
+    loaded = load_model(path)
+    detector = fit_background(bed_embeddings(loaded), x, f, fitted_on=f"noise beds against folds {sorted(set(f.tolist()))}")
+    save_model(path, loaded.spec, loaded.model, loaded.classes, loaded.config, info, calibration, novelty, detector)
+    return path
+
+
+def soundscapes(k: int, manifest, overlap: bool) -> list[Soundscape]:
+    clips = [c for c in manifest.clips if c.fold == k]
+    out = []
+    for i in range(PER_FOLD):
+        rng = np.random.default_rng([k, int(overlap), i])
+        chosen = rng.choice(len(clips), size=int(rng.integers(1, 5)), replace=False)
+        picked = [(load_audio(clips[j].path, RATE), clips[j].label) for j in chosen]
+        out.append(make_soundscape(picked, RATE, rng, SECONDS, overlap))
+    return out
+
+
+def arm_events(timeline, arm: str) -> list[Segment]:
+    if arm == "baseline":
+        timeline.background = None
+        timeline.background_above = None
+        return [s for s in timeline.segments() if s.label not in (UNKNOWN, BACKGROUND)]
+    if arm == "background":
+        return [s for s in timeline.segments() if s.label not in (UNKNOWN, BACKGROUND)]
+    return [s for s in timeline.events() if s.label not in (UNKNOWN, BACKGROUND)]
+
+
+def merged_length(spans: list[tuple[float, float]]) -> float:
+    total, edge = 0.0, -1.0
+    for a, b in sorted(spans):
+        a = max(a, edge)
+        if b > a:
+            total += b - a
+            edge = b
+    return total
+
+
+def background_labelled(reference: list[dict], estimated: list[dict], seconds: float) -> tuple[float, float]:
+    """(seconds outside every reference event that some estimated event covers, seconds outside every reference event)."""
+    grid = np.arange(0.0, seconds, 0.01) + 0.005
+    inside = np.zeros(len(grid), dtype=bool)
+    for e in reference:
+        inside |= (grid >= e["onset"]) & (grid < e["offset"])
+    labelled = np.zeros(len(grid), dtype=bool)
+    for e in estimated:
+        labelled |= (grid >= e["onset"]) & (grid < e["offset"])
+    return float((labelled & ~inside).sum() * 0.01), float((~inside).sum() * 0.01)
+
+
+def score(pairs: list[tuple[list[dict], list[dict]]], classes: tuple[str, ...]) -> dict:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import sed_eval
+    out = {}
+    for collar in (0.2, 0.5):
+        metric = sed_eval.sound_event.EventBasedMetrics(event_label_list=list(classes), t_collar=collar, percentage_of_length=0.2)
+        for ref, est in pairs:
+            metric.evaluate(ref, est)
+        overall = metric.results_overall_metrics()
+        out[f"event_f1_{int(collar * 1000)}ms"] = overall["f_measure"]["f_measure"]
+        out[f"event_precision_{int(collar * 1000)}ms"] = overall["f_measure"]["precision"]
+        out[f"event_recall_{int(collar * 1000)}ms"] = overall["f_measure"]["recall"]
+    segment = sed_eval.sound_event.SegmentBasedMetrics(event_label_list=list(classes), time_resolution=1.0)
+    for ref, est in pairs:
+        segment.evaluate(ref, est)
+    out["segment_f1_1s"] = segment.results_overall_metrics()["f_measure"]["f_measure"]
+    labelled = [background_labelled(ref, est, SECONDS) for ref, est in pairs]
+    out["background_labelled"] = sum(a for a, _ in labelled) / max(1e-9, sum(b for _, b in labelled))
+    out["reference_events"] = sum(len(ref) for ref, _ in pairs)
+    out["estimated_events"] = sum(len(est) for _, est in pairs)
+    return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in out.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", default="1,2,3,4,5")
+    args = parser.parse_args()
+    commit, began = git_commit(), time.time()
+    torch.manual_seed(0)
+    manifest = load_esc50()
+    cfg = RunConfig(dataset="esc50").with_train(model="mn04_probe")
+    embeddings = np.asarray(load_or_compute(manifest, get_model("mn04_probe").extractor(cfg)).features, dtype=np.float64)
+    pairs: dict[tuple[str, str], list] = {(arm, s): [] for arm in ARMS for s in SETS}
+    scoring_seconds = 0.0
+    folds = [int(k) for k in args.folds.split(",")]
+    for k in folds:
+        predictor = Predictor.from_file(fold_model(k, manifest, embeddings), device="cpu")
+        for overlap, set_name in zip((False, True), SETS):
+            for scape in soundscapes(k, manifest, overlap):
+                ref = [{"file": "x", "event_label": e.label, "onset": e.onset, "offset": e.offset} for e in scape.events]
+                t0 = time.perf_counter()
+                timeline = compute_timeline(predictor, signal=scape.signal)
+                scoring_seconds += time.perf_counter() - t0
+                for arm in ("refined", "background", "baseline"):  # baseline last: it strips the detector
+                    est = [{"file": "x", "event_label": s.label, "onset": s.start, "offset": s.end} for s in arm_events(timeline, arm)]
+                    pairs[(arm, set_name)].append((ref, est))
+        print(f"fold {k} scored", flush=True)
+    hours = len(folds) * len(SETS) * PER_FOLD * SECONDS / 3600
+    for arm in ARMS:
+        result = {"name": f"sed_{arm}", "arm": arm, "command": "python " + shlex.join(sys.argv), "commit": commit, "machine": device_name(),
+                  "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "folds": folds, "soundscapes_per_fold_and_set": PER_FOLD,
+                  "seconds_per_soundscape": SECONDS, "timeline_seconds_per_audio_hour": round(scoring_seconds / hours, 1),
+                  "sets": {s: score(pairs[(arm, s)], manifest.classes) for s in SETS}}
+        write_json(result_path(f"sed_{arm}"), result)
+        figures = result["sets"]["no-overlap"]
+        print(f"{arm:10s} no-overlap: event-F1 200ms {figures['event_f1_200ms']:.3f}, 500ms {figures['event_f1_500ms']:.3f}, "
+              f"segment-F1 {figures['segment_f1_1s']:.3f}, background labelled {figures['background_labelled']:.1%}", flush=True)
+    print(f"took {time.time() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

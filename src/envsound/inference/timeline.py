@@ -12,12 +12,17 @@ from pathlib import Path
 
 import numpy as np
 
-from envsound.audio import iter_windows, probe, stream_audio
+from envsound.audio import FRAME_SECONDS, LevelTrack, iter_windows, probe, stream_audio
 from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 from envsound.models.calibration import Calibration
-from envsound.models.decision import BACKGROUND, Decisions, decide
+from envsound.models.decision import BACKGROUND, UNKNOWN, Decisions, decide
+
+# Event boundaries from the level above the recording's own noise floor (benchmarks/sed.py, declared there):
+FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms frame levels
+ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
+MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 
 
 @dataclass
@@ -47,6 +52,7 @@ class Timeline:
     exposures: np.ndarray | None = None  # (n_windows,) exposure-relative scores (models calibrated with an exposure set)
     background: np.ndarray | None = None  # (n_windows,) background detector scores (models with one)
     background_above: float | None = None  # cells whose mean background score reaches this are "background"
+    levels: np.ndarray | None = None  # 20-ms frame levels in dBFS (audio.LevelTrack), for event boundaries
 
     def frame_probabilities(self) -> np.ndarray:
         """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
@@ -101,6 +107,58 @@ class Timeline:
                 prev.end = hi
             else:
                 out.append(Segment(name, lo, hi, p))
+        return out
+
+    def events(self, threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
+        """``segments`` as sound events: an "unknown" fragment touching a class segment joins it
+        (a window half over an event is less sure of it), each event's outer edges move to the
+        first and last 20-ms frame ``ABOVE_FLOOR_DB`` over the recording's noise floor, searched up
+        to one window beyond them (an event whose level never rises is dropped), events under
+        ``MIN_EVENT_SECONDS`` are dropped, and what lies between events is background."""
+        merged: list[Segment] = []
+        for seg in (s for s in self.segments(threshold) if s.label != BACKGROUND):
+            prev = merged[-1] if merged else None
+            if prev is not None and abs(prev.end - seg.start) < 1e-6 and UNKNOWN in (prev.label, seg.label) and prev.label != seg.label:
+                keep = seg.label if prev.label == UNKNOWN else prev.label
+                merged[-1] = Segment(keep, prev.start, seg.end, prev.confidence if keep == prev.label else seg.confidence)
+            else:
+                merged.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
+        if self.levels is not None and len(self.levels):
+            merged = self._to_levels(merged)
+        return self._with_background(merged) if self.background_above is not None else merged
+
+    def _to_levels(self, events: list[Segment]) -> list[Segment]:
+        active = self.levels >= np.percentile(self.levels, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB
+        out: list[Segment] = []
+        for i, seg in enumerate(events):
+            touches_prev = i > 0 and abs(events[i - 1].end - seg.start) < 1e-6
+            touches_next = i + 1 < len(events) and abs(events[i + 1].start - seg.end) < 1e-6
+            lo = seg.start if touches_prev else max(seg.start - self.window_seconds, out[-1].end if out else 0.0)
+            hi = seg.end if touches_next else min(seg.end + self.window_seconds, events[i + 1].start if i + 1 < len(events) else self.duration)
+            a, b = int(lo / FRAME_SECONDS), int(math.ceil(hi / FRAME_SECONDS))
+            found = np.flatnonzero(active[a:b])
+            if not len(found):
+                continue
+            start = seg.start if touches_prev else (a + found[0]) * FRAME_SECONDS
+            end = seg.end if touches_next else min(self.duration, (a + found[-1] + 1) * FRAME_SECONDS)
+            if end - start >= MIN_EVENT_SECONDS:
+                out.append(Segment(seg.label, start, end, seg.confidence))
+        return out
+
+    def _with_background(self, events: list[Segment]) -> list[Segment]:
+        """``events`` with background segments in the gaps, each with its cells' mean background score."""
+        indices, cells = self._cells()
+        scores = cells.get("background")
+        out: list[Segment] = []
+        edge = 0.0
+        for seg in [*events, Segment(BACKGROUND, self.duration, self.duration, 0.0)]:
+            if seg.start - edge > 1e-6:
+                inside = (indices * self.hop_seconds < seg.start) & ((indices + 1) * self.hop_seconds > edge)
+                confidence = float(scores[inside].mean()) if scores is not None and inside.any() else 0.0
+                out.append(Segment(BACKGROUND, edge, seg.start, confidence))
+            if seg.end > seg.start:
+                out.append(seg)
+            edge = max(edge, seg.end)
         return out
 
 
@@ -161,14 +219,17 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
         blocks, duration, name = stream_audio(path, rate, info=info), info.duration, str(path)
     else:
         raise ConfigError("compute_timeline needs a path or a signal")
-    for start, wave in iter_windows(blocks, window, hop, tail="pad"):
+    track = LevelTrack(rate)
+    for start, wave in iter_windows(track.watch(blocks), window, hop, tail="pad"):
         starts.append(start)
         batch.append(wave)
         if len(batch) >= batch_size:
             flush()
     flush()
     image = np.concatenate(columns, axis=1) if columns else None
-    return timeline_of(predictor, name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), duration, evidence, image)
+    timeline = timeline_of(predictor, name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), duration, evidence, image)
+    timeline.levels = track.levels
+    return timeline
 
 
 def timeline_of(predictor: Predictor, name: str, window_seconds: float, hop_seconds: float, starts: np.ndarray, probabilities: np.ndarray,
