@@ -109,12 +109,24 @@ class Timeline:
                 out.append(Segment(name, lo, hi, p))
         return out
 
-    def events(self, threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
-        """``segments`` as sound events: an "unknown" fragment touching a class segment joins it
-        (a window half over an event is less sure of it), each event's outer edges move to the
-        first and last 20-ms frame ``ABOVE_FLOOR_DB`` over the recording's noise floor, searched up
-        to one window beyond them (an event whose level never rises is dropped), events under
-        ``MIN_EVENT_SECONDS`` are dropped, and what lies between events is background."""
+    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True) -> list[Segment]:
+        """Sound events with background between them (``segments`` itself for a model with no
+        background detector). ``pooled`` (the default, chosen by benchmarks/sed.py): an event is a
+        run of cells that are not background, answered once by the decision rule on the run's mean
+        scores, so one sound is not split between neighbouring classes; else (``refined``) the
+        cells' own labels, an "unknown" fragment joined to the class segment it touches. Either
+        way each event's outer edges move to the first and last 20-ms frame ``ABOVE_FLOOR_DB``
+        over the recording's noise floor, searched up to one window beyond them (an event whose
+        level never rises is dropped), and events under ``MIN_EVENT_SECONDS`` are dropped."""
+        if self.background_above is None:
+            return self.segments(threshold)
+        check_threshold(threshold)
+        found = self._pooled(threshold) if pooled else self._joined(threshold)
+        if self.levels is not None and len(self.levels):
+            found = self._to_levels(found)
+        return self._with_background(found)
+
+    def _joined(self, threshold: float) -> list[Segment]:
         merged: list[Segment] = []
         for seg in (s for s in self.segments(threshold) if s.label != BACKGROUND):
             prev = merged[-1] if merged else None
@@ -123,9 +135,26 @@ class Timeline:
                 merged[-1] = Segment(keep, prev.start, seg.end, prev.confidence if keep == prev.label else seg.confidence)
             else:
                 merged.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
-        if self.levels is not None and len(self.levels):
-            merged = self._to_levels(merged)
-        return self._with_background(merged) if self.background_above is not None else merged
+        return merged
+
+    def _pooled(self, threshold: float) -> list[Segment]:
+        indices, cells = self._cells()
+        quiet = decide(cells["probabilities"], self.calibration, True, None, None, cells.get("background"), self.background_above).background
+        out: list[Segment] = []
+        run: list[int] = []
+        for j in [*range(len(indices)), -1]:
+            if j >= 0 and not quiet[j] and (not run or indices[j] == indices[run[-1]] + 1):
+                run.append(j)
+                continue
+            if run:
+                mean = {k: v[run].mean(axis=0, keepdims=True) for k, v in cells.items()}
+                decided = decide(mean["probabilities"], self.calibration, self.abstain, mean.get("distances"), mean.get("exposures"))
+                p = float(decided.probabilities[0].max())
+                lo, hi = indices[run[0]] * self.hop_seconds, min(self.duration, (indices[run[-1]] + 1) * self.hop_seconds)
+                if p >= threshold and lo < self.duration:
+                    out.append(Segment(decided.answers(self.classes)[0], lo, hi, p))
+            run = [j] if j >= 0 and not quiet[j] else []
+        return out
 
     def _to_levels(self, events: list[Segment]) -> list[Segment]:
         active = self.levels >= np.percentile(self.levels, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB
