@@ -308,3 +308,21 @@ def test_noise_floor_names_a_missing_run_in_one_line(tmp_path) -> None:
     noise_floor = pytest.importorskip("noise_floor")
     with pytest.raises(SystemExit, match="not a finished run"):
         noise_floor.accuracy_by_condition([tmp_path / "nope"], (0.0,))
+
+
+def test_sed_scores_match_the_definitions() -> None:
+    """benchmarks/sed.py's metrics through sed_eval: a perfect detection scores 1, one 0.3 s late
+    fails the 200-ms collar but passes the 500-ms one, and background time labelled is counted."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sed = importlib.import_module("sed")
+    ref = [{"file": "x", "event_label": "dog", "onset": 2.0, "offset": 4.0}]
+    late = [{"file": "x", "event_label": "dog", "onset": 2.3, "offset": 4.0}, {"file": "x", "event_label": "cat", "onset": 10.0, "offset": 13.0}]
+    perfect = sed.score([(ref, ref)], ("dog", "cat"))
+    assert perfect["event_f1_200ms"] == 1.0 and perfect["segment_f1_1s"] == 1.0 and perfect["background_labelled"] == 0.0
+    shifted = sed.score([(ref, late)], ("dog", "cat"))
+    assert shifted["event_f1_200ms"] == 0.0
+    assert shifted["event_f1_500ms"] == pytest.approx(2 / 3)  # one of two detections right, the one reference found
+    assert shifted["background_labelled"] == pytest.approx(3.0 / 28.0)

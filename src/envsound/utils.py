@@ -12,7 +12,7 @@ import typing
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -117,13 +117,36 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def table_format(path: str | Path) -> str:
-    """``csv`` or ``json`` from a results file's suffix; anything else is refused (checked before
-    the work, so an hour of scoring does not end in a file of the wrong kind)."""
+def table_format(path: str | Path, allowed: tuple[str, ...] = ("csv", "json")) -> str:
+    """``csv`` or ``json`` (or another of ``allowed``) from a results file's suffix; anything else
+    is refused (checked before the work, so an hour of scoring does not end in a file of the wrong kind)."""
     suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".json"):
-        raise ConfigError(f"{path}: results are written as .csv or .json; choose one of those suffixes")
+    if suffix[1:] not in allowed:
+        raise ConfigError(f"{path}: results are written as {' or '.join('.' + a for a in allowed)}; choose one of those suffixes")
     return suffix[1:]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SafeCsvWriter:
+    """``csv.writer`` whose text cells are spreadsheet-safe: every CSV a command writes uses it."""
+
+    def __init__(self, handle: Any) -> None:
+        import csv
+
+        self._writer = csv.writer(handle)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A table cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a
+    leading apostrophe (OWASP's advice for CSV injection); numbers pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def write_json(path: str | Path, payload: Any) -> None:

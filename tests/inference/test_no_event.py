@@ -102,3 +102,42 @@ def test_cli_timeline_json_on_a_bed(beds, tmp_path):
     segments = json.loads(out.read_text())
     assert [s["label"] for s in segments] == ["background"]
     assert np.isclose(segments[0]["end"], 6.0)
+
+
+def test_timeline_exports_audacity_and_raven(soundscape, tmp_path):
+    for fmt, name in (("audacity", "labels.txt"), ("raven", "table.txt")):
+        out = tmp_path / name
+        result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(soundscape), "-o", str(out), "--format", fmt], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        rows = [line.split("\t") for line in out.read_text().splitlines()]
+        if fmt == "raven":
+            assert rows[0][:5] == ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)"]
+            rows = [[r[3], r[4], r[7]] for r in rows[1:]]
+        labels = [r[2] for r in rows]
+        assert "background" not in labels and {"dog", "rooster", "chainsaw"} <= set(labels)
+        assert all(float(a) < float(b) for a, b, _ in rows)
+
+
+def test_a_wrong_format_or_suffix_is_one_line_before_scoring(soundscape, tmp_path):
+    for args, message in ((["--format", "audacity", "-o", str(tmp_path / "x.csv")], ".txt"), (["--format", "praat", "-o", str(tmp_path / "x.txt")], "--format must be"),
+                          (["--format", "json"], "--format needs --output")):
+        result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(soundscape), *args], capture_output=True, text=True, timeout=120)
+        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_no_events_is_one_line_and_success(beds):
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(beds[0])], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines() == ["no events: 6.0 s of background"]
+
+
+def test_csv_cells_cannot_be_formulas(tmp_path):
+    from envsound.inference.predict import Prediction
+    from envsound.inference.timeline import Segment, write_segments
+
+    out = tmp_path / "p.csv"
+    write_predictions([Prediction("=HYPERLINK(1).wav", ["+cmd|calc", "@x"], [0.6, 0.4])], out)
+    cells = [cell for row in csv.reader(out.open()) for cell in row]
+    assert "'=HYPERLINK(1).wav" in cells and "'+cmd|calc" in cells and not any(c[:1] in "=+-@" for c in cells if c)
+    write_segments([Segment("-2+3", 0.0, 1.0, 0.5)], tmp_path / "s.csv")
+    assert list(csv.reader((tmp_path / "s.csv").open()))[1][0] == "'-2+3"

@@ -99,29 +99,35 @@ def timeline(
     window: float = typer.Option(TIMELINE_WINDOW, help=f"Window length in seconds, 0.5 to {MAX_WINDOW_SECONDS:g} (shorter localises better)."),
     hop: float = typer.Option(TIMELINE_HOP, help="Hop between windows in seconds: the time resolution."),
     threshold: float = typer.Option(TIMELINE_THRESHOLD, help="Minimum probability for a labelled segment."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write segments to .csv or .json."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write segments to .csv or .json (or .txt with --format audacity/raven)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv, json, audacity (a label track: File > Import > Labels) or raven (a selection table); default: by --output's suffix."),
     plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Label every segment, even below the model's confidence threshold."),
 ) -> None:
-    """Label a long recording: sliding windows -> merged segments (label, start, end, confidence)."""
+    """Label a long recording: sliding windows -> sound events (label, start, end, confidence),
+    with "background" where no event is heard (models with a background detector, the shipped ones)."""
     from envsound.evaluation.plots import check_png, timeline_figure
     from envsound.inference.predict import Predictor
-    from envsound.inference.timeline import check_threshold, compute_timeline, write_segments
-    from envsound.utils import table_format
+    from envsound.inference.timeline import check_threshold, compute_timeline, segments_format, write_segments
 
     check_threshold(threshold)  # before the recording is scored, not after
     if output is not None:
-        table_format(output)
+        segments_format(output, fmt)
+    elif fmt is not None:
+        raise ConfigError("--format needs --output FILE")
     if plot is not None:
         check_png(plot)
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
-    segments = result.segments(threshold)
+    segments = result.events(threshold)
     if output:
-        write_segments(segments, output)
+        write_segments(segments, output, fmt)
     if plot:
         timeline_figure(result, segments, plot)
+    if not any(seg.label != "background" for seg in segments):
+        echo(f"no events: {result.duration:.1f} s of background" if segments else "no events")
+        return
     for seg in segments:
         echo(f"{seg.start:8.2f} {seg.end:8.2f}  {seg.confidence:5.1%}  {seg.label}")
 

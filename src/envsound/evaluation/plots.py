@@ -241,6 +241,8 @@ def timeline_figure(timeline: "Timeline", segments: "list[Segment]", out: str | 
         ax_spec.imshow(timeline.overview, origin="lower", aspect="auto", cmap="magma", extent=(0, timeline.starts[-1] + timeline.hop_seconds, 0, timeline.overview.shape[0]))
     ax_spec.set_ylabel("mel band")
     ax_spec.set_title(f"{Path(timeline.file).name}: {len(segments)} segments (window {timeline.window_seconds:g} s, hop {timeline.hop_seconds:g} s)")
+    # background is shown as what it is, nothing: only events get a bar
+    segments = [seg for seg in segments if seg.label != "background"]
     # order of first appearance, so neighbours differ; past 8 labels the palette must repeat
     first_seen = list(dict.fromkeys(seg.label for seg in segments))
     colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(first_seen)}

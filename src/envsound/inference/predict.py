@@ -487,10 +487,9 @@ def expand_inputs(items: list[str | Path]) -> list[Path]:
 def write_predictions(results: list[Prediction], path: str | Path) -> None:
     """``.json`` or ``.csv`` (file, rank, label, probability, answer: the top label, "unknown" or
     "background", then why: abstained, background, closest, novelty; warning, error), written atomically."""
-    import csv
     import json
 
-    from envsound.utils import atomic_path, table_format
+    from envsound.utils import SafeCsvWriter, atomic_path, table_format
 
     path = Path(path)
     kind = table_format(path)
@@ -499,7 +498,7 @@ def write_predictions(results: list[Prediction], path: str | Path) -> None:
             tmp.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
             return
         with open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = SafeCsvWriter(handle)
             writer.writerow(["file", "rank", "label", "probability", "answer", "abstained", "background", "closest", "novelty", "warning", "error"])
             for r in results:
                 if r.error:

@@ -18,6 +18,7 @@ from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 from envsound.models.calibration import Calibration
 from envsound.models.decision import BACKGROUND, UNKNOWN, Decisions, decide
+from envsound.utils import table_format
 
 # Event boundaries from the level above the recording's own noise floor (benchmarks/sed.py, declared there):
 FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms frame levels
@@ -272,22 +273,53 @@ def timeline_of(predictor: Predictor, name: str, window_seconds: float, hop_seco
                     background_above=predictor.background.threshold if predictor.background is not None else None)
 
 
-def write_segments(segments: list[Segment], path: str | Path) -> Path:
-    import csv
+SEGMENT_FORMATS = ("csv", "json", "audacity", "raven")
+
+
+def segments_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format segments are written in: ``fmt`` when given (audacity and raven write .txt),
+    else csv or json by the suffix; checked before any scoring."""
+    if fmt is None:
+        return table_format(path)
+    if fmt not in SEGMENT_FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(SEGMENT_FORMATS)}, got {fmt!r}")
+    table_format(path, ("txt", "tsv") if fmt in ("audacity", "raven") else (fmt,))
+    return fmt
+
+
+def write_segments(segments: list[Segment], path: str | Path, fmt: str | None = None) -> Path:
+    """Segments as csv or json (label, start, end, confidence), an Audacity label track (start,
+    end, label: File > Import > Labels), or a Raven selection table, written atomically. Text
+    cells are made spreadsheet-safe in CSV."""
     import json
 
-    from envsound.utils import atomic_path, table_format
+    from envsound.utils import SafeCsvWriter, atomic_path
 
     path = Path(path)
-    kind = table_format(path)
+    kind = segments_format(path, fmt)
     with atomic_path(path) as tmp:
         if kind == "json":
             tmp.write_text(json.dumps([s.to_dict() for s in segments], indent=2, allow_nan=False) + "\n")
-        else:
-            with open(tmp, "w", newline="") as handle:
-                writer = csv.writer(handle)
+            return path
+        with open(tmp, "w", newline="") as handle:
+            if kind == "audacity":
+                for s in segments:
+                    if s.label != BACKGROUND:  # a label track marks what is there; background is the gaps
+                        handle.write(f"{s.start:.6f}\t{s.end:.6f}\t{_one_line(s.label)}\n")
+            elif kind == "raven":
+                handle.write("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\tConfidence\n")
+                events = [s for s in segments if s.label != BACKGROUND]
+                for i, s in enumerate(events, start=1):
+                    handle.write(f"{i}\tSpectrogram 1\t1\t{s.start:.6f}\t{s.end:.6f}\t0\t0\t{_one_line(s.label)}\t{s.confidence:.4f}\n")
+            else:
+                writer = SafeCsvWriter(handle)
                 writer.writerow(["label", "start", "end", "confidence"])
                 for s in segments:
                     d = s.to_dict()
                     writer.writerow([d["label"], d["start"], d["end"], d["confidence"]])
     return path
+
+
+def _one_line(text: str) -> str:
+    """A label as one field of a tab-separated line (a model's class names are its author's)."""
+    return " ".join(str(text).replace("\t", " ").splitlines())
