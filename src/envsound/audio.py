@@ -179,10 +179,15 @@ def iter_windows(blocks: Iterable[np.ndarray], size: int, hop: int, tail: Tail =
 FRAME_SECONDS = 0.02  # level frames: short enough to place an onset within 20 ms
 
 
-def frame_levels(signal: np.ndarray, rate: int, frame_seconds: float = FRAME_SECONDS) -> np.ndarray:
-    """RMS level in dBFS of consecutive non-overlapping frames (a last, partial one dropped)."""
+def frame_levels(signal: np.ndarray, rate: int, frame_seconds: float = FRAME_SECONDS, emphasis: float = 0.0, previous: float = 0.0) -> np.ndarray:
+    """RMS level in dBFS of consecutive non-overlapping frames (a last, partial one dropped).
+    ``emphasis``: measured on y[n] = x[n] - emphasis * x[n-1] (``previous``: the sample before
+    ``signal``), which flattens brown and pink noise so their slow swings do not read as events."""
+    signal = np.asarray(signal, dtype=np.float64)
+    if emphasis:
+        signal = signal - emphasis * np.concatenate([[previous], signal[:-1]])
     size = max(1, round(frame_seconds * rate))
-    frames = np.asarray(signal[: len(signal) // size * size], dtype=np.float64).reshape(-1, size)
+    frames = signal[: len(signal) // size * size].reshape(-1, size)
     return 10 * np.log10(np.maximum(np.mean(frames**2, axis=1), 1e-20))
 
 
@@ -190,10 +195,12 @@ class LevelTrack:
     """20-ms frame levels of a stream, gathered as its blocks pass by (``watch``): 50 numbers a
     second, so an hour costs 1.4 MB, where the audio would cost 460 MB."""
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, emphasis: float = 0.0) -> None:
         self.rate = rate
+        self.emphasis = emphasis
         self.size = max(1, round(FRAME_SECONDS * rate))
         self._carry = np.zeros(0, dtype=np.float32)
+        self._previous = 0.0
         self._levels: list[np.ndarray] = []
 
     def watch(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
@@ -201,7 +208,8 @@ class LevelTrack:
             joined = np.concatenate([self._carry, block]) if len(self._carry) else np.asarray(block, dtype=np.float32)
             whole = len(joined) // self.size * self.size
             if whole:
-                self._levels.append(frame_levels(joined[:whole], self.rate))
+                self._levels.append(frame_levels(joined[:whole], self.rate, emphasis=self.emphasis, previous=self._previous))
+                self._previous = float(joined[whole - 1])
             self._carry = joined[whole:]
             yield block
 
