@@ -59,7 +59,10 @@ def probe(path: str | Path, max_seconds: float | None = None) -> AudioInfo:
     if path.is_dir():
         raise AudioError(f"{path}: is a folder, not an audio file")
     try:
-        info = sf.info(str(path))
+        with open(path, "rb") as handle:  # by handle: libsndfile cannot open a name that is not UTF-8
+            info = sf.info(handle)
+    except OSError as err:
+        raise AudioError(f"{path}: cannot be opened ({err.strerror})") from None
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
         raise AudioError(f"{path}: not a readable audio file ({_short(err)})") from None
     if info.frames <= 0:
@@ -82,7 +85,7 @@ def stream_audio(path: str | Path, sample_rate: int, block_seconds: float = BLOC
     resampler = None if info.sample_rate == sample_rate else soxr.ResampleStream(info.sample_rate, sample_rate, 1, dtype="float32", quality="HQ")
     done = 0
     try:
-        with sf.SoundFile(str(info.path)) as handle:
+        with open(info.path, "rb") as raw, sf.SoundFile(raw) as handle:
             while True:
                 data = handle.read(block, dtype="float32", always_2d=True)
                 done += len(data)

@@ -129,6 +129,12 @@ def table_format(path: str | Path, allowed: tuple[str, ...] = ("csv", "json")) -
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def shown_name(path: str | Path) -> str:
+    """A file name as text every output can hold: bytes that are not UTF-8 (kept by Python as
+    surrogates) become ``\\xNN`` escapes instead of crashing a writer after the work is done."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
 class SafeCsvWriter:
     """``csv.writer`` whose text cells are spreadsheet-safe: every CSV a command writes uses it."""
 

@@ -141,3 +141,21 @@ def test_csv_cells_cannot_be_formulas(tmp_path):
     assert "'=HYPERLINK(1).wav" in cells and "'+cmd|calc" in cells and not any(c[:1] in "=+-@" for c in cells if c)
     write_segments([Segment("-2+3", 0.0, 1.0, 0.5)], tmp_path / "s.csv")
     assert list(csv.reader((tmp_path / "s.csv").open()))[1][0] == "'-2+3"
+
+
+def test_a_name_that_is_not_utf8_is_scored_and_written(tmp_path):
+    """predict $'bad\\xff.wav' good.wav -o x.csv crashed the CSV writer after all the scoring."""
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bad = os.path.join(os.fsencode(folder), b"bad\xff.flac")
+    with open(bad, "wb") as handle:
+        handle.write((REPO / "examples" / EVENTS["dog"]).read_bytes())
+    out = tmp_path / "x.csv"
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(folder), str(REPO / "examples" / EVENTS["rooster"]), "-o", str(out), "--top-k", "1"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert [r["answer"] for r in rows] == ["dog", "rooster"]
+    assert rows[0]["file"].endswith("bad\\xff.flac")

@@ -351,14 +351,16 @@ class Predictor:
                       self.background.threshold if self.background is not None else None)
 
     def _result(self, score: _FileScore, top_k: int) -> Prediction:
+        from envsound.utils import shown_name
+
         if score.error is not None:
-            return Prediction(str(score.path), [], [], error=score.error)
+            return Prediction(shown_name(score.path), [], [], error=shown_name(score.error))
         mean_embedding = None if score.embedding is None else (score.embedding / score.windows)[None]
         decision = self.decide(score.mean()[None], mean_embedding)
         probs = decision.probabilities[0]
         order = np.argsort(probs)[::-1][:top_k]
         warning = input_warning(score.peak, score.samples / self.extractor.sample_rate, self.extractor.clip_seconds)
-        return Prediction(str(score.path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning,
+        return Prediction(shown_name(score.path), [self.classes[i] for i in order], [float(probs[i]) for i in order], warning=warning,
                           abstained=bool(decision.abstained[0]), calibrated=self.calibration is not None,
                           novelty=None if decision.distance is None else float(decision.distance[0]), background=bool(decision.background[0]))
 
