@@ -52,7 +52,7 @@ def main() -> None:
     positive = np.array([r["set"] == "positive" for r in rows])
     labels = [r["label"] for r in rows]
     confidence = np.array([p.probabilities[0] for p in results])
-    abstained = np.array([p.abstained for p in results])
+    abstained = np.array([p.abstained or p.background for p in results])  # not answered with a class: "unknown" or "background"
     top1 = np.array([p.labels[0] == label for p, label in zip(results, labels)])
     top3 = np.array([label in p.labels[:3] for p, label in zip(results, labels)])
     answered = positive & ~abstained
@@ -98,7 +98,7 @@ def main() -> None:
         "coverage_accuracy": [[round(float(c), 4), round(float(a), 4)] for c, a in zip(coverage, curve_accuracy)],
         "auroc_positive_vs_negative": float(roc_auc_score(positive, confidence)),  # by the top (calibrated) probability
         "auroc_novelty_positive_vs_negative": float(roc_auc_score(positive, -np.array([p.novelty for p in results]))) if all(p.novelty is not None for p in results) else None,
-        "per_recording": [{"path": r["path"], "label": r["label"], "top": p.labels, "probabilities": [round(x, 4) for x in p.probabilities], "abstained": p.abstained}
+        "per_recording": [{"path": r["path"], "label": r["label"], "top": p.labels, "probabilities": [round(x, 4) for x in p.probabilities], "abstained": p.abstained, "background": p.background}
                           for r, p in zip(rows, results)],
         "command": "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]]),
         "commit": git_commit(),

@@ -77,7 +77,7 @@ from envsound.data import load_esc50
 from envsound.evaluation.calibration import bed_embeddings
 from envsound.features.cache import load_or_compute
 from envsound.inference.predict import Predictor
-from envsound.inference.timeline import Segment, compute_timeline
+from envsound.inference.timeline import EMPHASIS, Segment, compute_timeline
 from envsound.models.background import fit_background
 from envsound.models.calibration import Novelty, fit_calibration, out_of_fold_novelty
 from envsound.models.decision import BACKGROUND, UNKNOWN
@@ -96,7 +96,7 @@ SECONDS = 30.0
 PER_FOLD = 40
 SETS = ("no-overlap", "overlap")
 ARMS = ("baseline", "background", "refined", "pooled", "emphasis")
-EMPHASIS = 0.97
+
 RUNS = REPO / "runs" / "sed"
 
 
@@ -146,10 +146,10 @@ def soundscapes(k: int, manifest, overlap: bool) -> list[Soundscape]:
 
 
 def arm_events(timeline, arm: str, signal: np.ndarray) -> list[Segment]:
-    if arm == "emphasis":
-        plain, timeline.levels = timeline.levels, frame_levels(signal, RATE, emphasis=EMPHASIS)
-        found = [s for s in timeline.events(pooled=True) if s.label not in (UNKNOWN, BACKGROUND)]
-        timeline.levels = plain
+    if arm in ("emphasis", "pooled", "refined"):  # timeline's own levels are pre-emphasised (the kept arm); the earlier arms' are plain
+        kept, timeline.levels = timeline.levels, frame_levels(signal, RATE, emphasis=EMPHASIS if arm == "emphasis" else 0.0)
+        found = [s for s in timeline.events(pooled=arm != "refined") if s.label not in (UNKNOWN, BACKGROUND)]
+        timeline.levels = kept
         return found
     if arm == "baseline":
         timeline.background = None
@@ -157,7 +157,7 @@ def arm_events(timeline, arm: str, signal: np.ndarray) -> list[Segment]:
         return [s for s in timeline.segments() if s.label not in (UNKNOWN, BACKGROUND)]
     if arm == "background":
         return [s for s in timeline.segments() if s.label not in (UNKNOWN, BACKGROUND)]
-    return [s for s in timeline.events(pooled=arm == "pooled") if s.label not in (UNKNOWN, BACKGROUND)]
+    raise ValueError(arm)
 
 
 def merged_length(spans: list[tuple[float, float]]) -> float:

@@ -24,6 +24,7 @@ from envsound.utils import table_format
 FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms frame levels
 ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
+EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
 
 
 @dataclass
@@ -112,7 +113,8 @@ class Timeline:
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). ``pooled`` (the default, chosen by benchmarks/sed.py): an event is a
+        background detector). ``pooled`` (the default, with levels measured on the pre-emphasised
+        signal: the arm ``emphasis`` that benchmarks/sed.py's declared rule kept): an event is a
         run of cells that are not background, answered once by the decision rule on the run's mean
         scores, so one sound is not split between neighbouring classes; else (``refined``) the
         cells' own labels, an "unknown" fragment joined to the class segment it touches. Either
@@ -249,7 +251,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
         blocks, duration, name = stream_audio(path, rate, info=info), info.duration, str(path)
     else:
         raise ConfigError("compute_timeline needs a path or a signal")
-    track = LevelTrack(rate)
+    track = LevelTrack(rate, EMPHASIS)
     for start, wave in iter_windows(track.watch(blocks), window, hop, tail="pad"):
         starts.append(start)
         batch.append(wave)
