@@ -189,7 +189,7 @@ class Listener:
         if probabilities:
             timeline = timeline_of(self.predictor, "<stream>", self.size / self.rate, self.hop / self.rate, np.array(starts) / self.rate,
                                    np.stack(probabilities), duration, evidence)
-            segments = timeline.segments(self.threshold)
+            segments = timeline.events(self.threshold)
         advanced = max(windows * self.hop / self.rate, 1e-9)
         return ListenSummary(duration, windows, skipped / self.rate, busy / advanced, worst, segments)
 

@@ -111,7 +111,7 @@ class Timeline:
                 out.append(Segment(name, lo, hi, p))
         return out
 
-    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True) -> list[Segment]:
+    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = False) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). ``pooled`` (the default, with levels measured on the pre-emphasised
         signal: the arm ``emphasis`` that benchmarks/sed.py's declared rule kept): an event is a
@@ -124,7 +124,7 @@ class Timeline:
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
-        found = self._pooled(threshold) if pooled else self._joined(threshold)
+        found = self._pooled(threshold, split) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
             found = self._to_levels(found)
         return self._with_background(found)
@@ -140,7 +140,7 @@ class Timeline:
                 merged.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
         return merged
 
-    def _pooled(self, threshold: float) -> list[Segment]:
+    def _pooled(self, threshold: float, split: bool) -> list[Segment]:
         indices, cells = self._cells()
         quiet = decide(cells["probabilities"], self.calibration, True, None, None, cells.get("background"), self.background_above).background
         out: list[Segment] = []
@@ -149,15 +149,47 @@ class Timeline:
             if j >= 0 and not quiet[j] and (not run or indices[j] == indices[run[-1]] + 1):
                 run.append(j)
                 continue
-            if run:
-                mean = {k: v[run].mean(axis=0, keepdims=True) for k, v in cells.items()}
+            for part in self._sustained(run, cells["probabilities"]) if split else ([run] if run else []):
+                mean = {k: v[part].mean(axis=0, keepdims=True) for k, v in cells.items()}
                 decided = decide(mean["probabilities"], self.calibration, self.abstain, mean.get("distances"), mean.get("exposures"))
                 p = float(decided.probabilities[0].max())
-                lo, hi = indices[run[0]] * self.hop_seconds, min(self.duration, (indices[run[-1]] + 1) * self.hop_seconds)
+                lo, hi = indices[part[0]] * self.hop_seconds, min(self.duration, (indices[part[-1]] + 1) * self.hop_seconds)
                 if p >= threshold and lo < self.duration:
                     out.append(Segment(decided.answers(self.classes)[0], lo, hi, p))
             run = [j] if j >= 0 and not quiet[j] else []
         return out
+
+    def _sustained(self, run: list[int], probabilities: np.ndarray) -> list[list[int]]:
+        """``run`` cut where the cells' top class changes and the new class lasts at least one
+        window; a shorter stretch of another class joins its longer neighbour (one sound that
+        ends looking like a neighbouring class stays one event; two sounds in a row stay two)."""
+        if not run:
+            return []
+        top = probabilities[run].argmax(axis=1)
+        parts = [[run[0]]]
+        labels = [top[0]]
+        for j, label in zip(run[1:], top[1:]):
+            if label == labels[-1]:
+                parts[-1].append(j)
+            else:
+                parts.append([j])
+                labels.append(label)
+        shortest = max(1, round(self.window_seconds / self.hop_seconds))
+        while len(parts) > 1:
+            k = min(range(len(parts)), key=lambda i: len(parts[i]))
+            if len(parts[k]) >= shortest:
+                break
+            if k == 0 or (k + 1 < len(parts) and len(parts[k + 1]) > len(parts[k - 1])):
+                parts[k + 1][:0] = parts.pop(k)
+                labels.pop(k)
+            else:
+                parts[k - 1].extend(parts.pop(k))
+                labels.pop(k)
+            for i in range(len(parts) - 1, 0, -1):  # neighbours that now agree become one
+                if labels[i] == labels[i - 1]:
+                    parts[i - 1].extend(parts.pop(i))
+                    labels.pop(i)
+        return parts
 
     def _to_levels(self, events: list[Segment]) -> list[Segment]:
         active = self.levels >= np.percentile(self.levels, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB

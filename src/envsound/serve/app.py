@@ -112,7 +112,7 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
                 seconds = len(signal) / rate
                 segments = []
                 if seconds > predictor.extractor.clip_seconds * 1.5:
-                    segments = [s.to_dict() for s in compute_timeline(predictor, signal=signal).segments()]
+                    segments = [s.to_dict() for s in compute_timeline(predictor, signal=signal).events()]
                 png = figures.submit(clip_figure_png, signal, rate, f"{name} ({seconds:.1f} s)").result()
                 image = base64.b64encode(png).decode()
             except AudioError as err:
