@@ -179,12 +179,12 @@ class Timeline:
             k = min(range(len(parts)), key=lambda i: len(parts[i]))
             if len(parts[k]) >= shortest:
                 break
-            if k == 0 or (k + 1 < len(parts) and len(parts[k + 1]) > len(parts[k - 1])):
-                parts[k + 1][:0] = parts.pop(k)
-                labels.pop(k)
+            moved = parts.pop(k)
+            labels.pop(k)
+            if k == 0 or (k < len(parts) and len(parts[k]) > len(parts[k - 1])):
+                parts[k][:0] = moved  # into the next part, the longer neighbour
             else:
-                parts[k - 1].extend(parts.pop(k))
-                labels.pop(k)
+                parts[k - 1].extend(moved)
             for i in range(len(parts) - 1, 0, -1):  # neighbours that now agree become one
                 if labels[i] == labels[i - 1]:
                     parts[i - 1].extend(parts.pop(i))
