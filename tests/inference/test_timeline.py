@@ -161,3 +161,45 @@ def test_window_and_hop_out_of_range_are_one_config_error():
     for threshold in (float("nan"), -0.1, 1.5):
         with pytest.raises(ConfigError, match="--threshold"):
             compute_timeline(predictor, REPO_EXAMPLE).segments(threshold)
+
+
+def _events_timeline(labels, background, levels=None, window=0.5):
+    probs = np.full((len(labels), 3), 0.05)
+    for i, label in enumerate(labels):
+        probs[i, label] = 0.9
+    return Timeline("x", window, 0.5, np.arange(len(labels)) * 0.5, probs, ("a", "b", "c"), len(labels) * 0.5,
+                    calibration=Calibration(1.0, 0.5), background=np.asarray(background, dtype=float), background_above=0.5, levels=levels)
+
+
+def test_events_are_runs_of_non_background_answered_once_and_cut_at_sustained_changes():
+    # cells: background x2, "a" x5, background x2, "b" x3 then "c" x4 (no gap), background x1
+    labels = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0]
+    quiet = [1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1]
+    tl = _events_timeline(labels, quiet)
+    pooled = [(s.label, s.start, s.end) for s in tl.events(split=False)]
+    split = [(s.label, s.start, s.end) for s in tl.events(split=True)]
+    assert pooled[1] == ("a", 1.0, 3.5)
+    assert [s[0] for s in pooled] == ["background", "a", "background", "c", "background"]  # b and c pooled: the b sound is lost
+    assert [s[0] for s in split] == ["background", "a", "background", "b", "c", "background"]  # two sounds in a row stay two
+    assert split[3][2] == split[4][1] == 6.0
+    assert split[0][1] == 0.0 and split[-1][2] == tl.duration  # background fills the rest
+
+
+def test_a_stretch_shorter_than_a_window_joins_its_longer_neighbour():
+    labels = [0] * 6 + [1] + [0] * 2 + [2] * 5  # window 2 s at a 0.5-s hop: a part lasts 4 cells or joins
+    tl = _events_timeline(labels, [0] * len(labels), window=2.0)
+    probs = tl.probabilities
+    parts = tl._sustained(list(range(len(labels))), probs)
+    assert [[labels[j] for j in part] for part in parts] == [[0, 0, 0, 0, 0, 0, 1, 0, 0], [2, 2, 2, 2, 2]]
+
+
+def test_event_edges_move_to_the_level_above_the_floor():
+    labels = [0] * 8
+    quiet = [1, 1, 0, 0, 0, 0, 1, 1]
+    levels = np.full(int(4.5 / 0.02), -70.0)
+    levels[int(1.3 / 0.02) : int(2.7 / 0.02)] = -30.0  # the sound itself: 1.3 to 2.7 s
+    tl = _events_timeline(labels, quiet, levels)
+    event = [s for s in tl.events() if s.label != "background"]
+    assert len(event) == 1 and abs(event[0].start - 1.3) < 0.021 and abs(event[0].end - 2.7) < 0.021
+    tl.levels = np.full(len(levels), -70.0)  # a level that never rises: no event
+    assert [s.label for s in tl.events()] == ["background"]

@@ -148,3 +148,45 @@ def test_the_backbone_a_config_starts_from():
     assert backbone_checkpoint(RunConfig().with_train(model="mn04_finetune", model_kwargs={"checkpoint": "mn10_as"})) == "mn10_as"
     assert backbone_checkpoint(RunConfig().with_train(model="mn04_probe")) == "mn04_as"
     assert backbone_checkpoint(RunConfig().with_train(model="compact")) is None
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m["calibration"].update(temperature=0.0), "temperature"),
+    (lambda m: m["calibration"].update(temperature=-1.0), "temperature"),
+    (lambda m: m["calibration"].update(abstain_below=2.0), "abstain_below"),
+    (lambda m: m["calibration"].update(surprise=1), "unknown fields"),
+    (lambda m: m.update(classes=m["classes"][:-1] + [m["classes"][0]]), "one twice"),
+    (lambda m: m.update(classes=[]), "no classes"),
+    (lambda m: m["background"].update(threshold=1.5), "background detector"),
+])
+def test_metadata_that_lies_is_refused_even_with_a_recomputed_checksum(tmp_path, change, message):
+    """The checksum proves a file is intact, not that it is sane: every field is checked on load."""
+    from envsound.inference.shipped import shipped_model_path
+    from envsound.models.artifact import load_artifact, save_artifact
+    from envsound.models.model_file import FORMAT, VERSION, load_model, model_card
+
+    artifact = load_artifact(shipped_model_path("fast"), FORMAT, VERSION)
+    change(artifact.meta)
+    path = save_artifact(tmp_path / "lying.pt", artifact)
+    with pytest.raises(RunError, match=message):
+        load_model(path)
+    if message != "background detector":
+        with pytest.raises(RunError, match=message):
+            model_card(path)
+
+
+@pytest.mark.parametrize("content, words", [(b'{"classes": []}', "JSON"), (b"hello\n", "a text file"), (b"", "an empty file")])
+def test_a_file_that_is_not_a_model_says_what_it_is(tmp_path, content, words):
+    from envsound.models.model_file import load_model
+
+    path = tmp_path / "x.pt"
+    path.write_bytes(content)
+    with pytest.raises(RunError, match=f"not an envsound model file; it looks like {words}"):
+        load_model(path)
+
+
+def test_a_calibration_of_nan_is_refused():
+    from envsound.models.calibration import Calibration
+
+    with pytest.raises(ValueError, match="temperature"):
+        Calibration.from_dict({"temperature": float("nan")})

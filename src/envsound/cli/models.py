@@ -46,6 +46,11 @@ def card(
         cuts += [f"exposure score above {cal['exposure_above']:.0f}"] if cal["exposure_above"] is not None else []
         unknown = f"; 'unknown' when {' or '.join(cuts)}" if cuts else ""
         echo(f"calibration: temperature {cal['temperature']:.3f}{unknown}")
+    background = info.get("background")
+    if background is None:
+        echo("background: no detector (never answers 'background'; add one with `envsound calibrate --model` or scripts/fit_background.py)")
+    else:
+        echo(f"background: when the detector's score reaches {background['threshold']:.3f} ({background.get('fitted_on', '')})")
 
 
 def upgrade_model(old: Path = typer.Argument(..., help="A model file from envsound 0.1."), out: Path = typer.Option(..., help="The model file to write.")) -> None:

@@ -237,10 +237,11 @@ class Predictor:
             outliers = None if outliers is None else np.asarray(outliers, dtype=np.float64).reshape(len(outliers), -1)
             background = meta.get("background_whitened")
             background = None if background is None else BackgroundDetector.from_parts(background["weight"], background, None if means is None else means.shape[1], str(sidecar))
+            calibration = Calibration.from_dict(meta.get("calibration"))
         except (ValueError, KeyError, TypeError) as err:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
         scorer = OnnxScorer(path)
-        predictor = cls(front_end, scorer, classes, calibration=Calibration.from_dict(meta.get("calibration")))
+        predictor = cls(front_end, scorer, classes, calibration=calibration)
         if isinstance(front_end, WaveformInput):
             predictor.batch_seconds = ONNX_WAVEFORM_BATCH_SECONDS
         if scorer.has_embedding and means is not None:

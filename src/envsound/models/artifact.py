@@ -60,6 +60,10 @@ def read_payload(path: str | Path) -> Any:
     path = Path(path)
     if not path.is_file():
         raise RunError(f"{path}: file not found")
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if not head.startswith((b"PK\x03\x04", b"\x80")):  # a torch zip file, or a pickle (envsound 0.1)
+        raise RunError(f"{path}: not an envsound model file; it looks like {what_it_looks_like(head)}")
     try:
         # TorchVersion is a str subclass that envsound 0.1 files hold in their metadata
         with torch.serialization.safe_globals([torch.torch_version.TorchVersion]):
@@ -70,6 +74,21 @@ def read_payload(path: str | Path) -> Any:
             raise RunError(f"{path}: holds pickled Python objects, which envsound never loads (they could run code); "
                            "a model file from envsound 0.1 with a classic model must be retrained with `envsound train`") from None
         raise RunError(f"{path}: not a readable envsound file ({type(err).__name__}: {text.splitlines()[0] if text else ''})") from None
+
+
+def what_it_looks_like(head: bytes) -> str:
+    """A few words on what a file's first bytes are, for the one line that refuses it."""
+    if not head:
+        return "an empty file"
+    if head.lstrip()[:1] in (b"{", b"["):
+        return "JSON (an ONNX export's sidecar? pass the .onnx file itself)"
+    if head.startswith((b"RIFF", b"fLaC", b"OggS", b"ID3", b"\xff\xfb", b"FORM")):
+        return "audio, not a model"
+    try:
+        head.decode("utf-8")
+        return "a text file"
+    except UnicodeDecodeError:
+        return "a binary file of another kind"
 
 
 def load_artifact(path: str | Path, kind: str, version: int) -> Artifact:

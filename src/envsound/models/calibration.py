@@ -49,7 +49,26 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Calibration | None":
-        return None if not data else cls(**data)
+        """Read back from a file's metadata, every field checked: a file whose checksum was
+        recomputed can still lie (a temperature of 0 or NaN, a threshold of 2)."""
+        if not data:
+            return None
+        known = {f for f in cls.__dataclass_fields__}
+        if not isinstance(data, dict) or set(data) - known:
+            raise ValueError(f"calibration has unknown fields: {sorted(set(data) - known) if isinstance(data, dict) else type(data).__name__}")
+        out = cls(**data)
+        number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)  # noqa: E731
+        if not (number(out.temperature) and 0.01 <= out.temperature <= 100):
+            raise ValueError(f"calibration temperature must be a number from 0.01 to 100, got {out.temperature!r}")
+        if out.abstain_below is not None and not (number(out.abstain_below) and 0.0 <= out.abstain_below <= 1.0):
+            raise ValueError(f"calibration abstain_below must be a probability, got {out.abstain_below!r}")
+        for name in ("distance_above", "exposure_above"):
+            value = getattr(out, name)
+            if value is not None and not number(value):
+                raise ValueError(f"calibration {name} must be a finite number, got {value!r}")
+        if out.in_set_recall is not None and not (number(out.in_set_recall) and 0.0 < out.in_set_recall <= 1.0):
+            raise ValueError(f"calibration in_set_recall must be in (0, 1], got {out.in_set_recall!r}")
+        return out
 
 
 def scale(probs: np.ndarray, temperature: float) -> np.ndarray:

@@ -124,9 +124,22 @@ def load_model(path: str | Path) -> LoadedModel:
 def _described(meta: dict, where: str) -> tuple[ModelSpec, RunConfig, tuple[str, ...]]:
     """The model type, run config and classes a file's metadata names (one clear error if not)."""
     try:
-        return get_model(meta["model"]), resolve(RunConfig.from_dict(meta["run"])), tuple(meta["classes"])
+        spec, cfg, classes = get_model(meta["model"]), resolve(RunConfig.from_dict(meta["run"])), tuple(meta["classes"])
     except (KeyError, TypeError) as err:
         raise RunError(f"{where}: model metadata incomplete ({err})") from None
+    if not classes or not all(isinstance(c, str) and c.strip() for c in classes) or len(set(classes)) != len(classes):
+        raise RunError(f"{where}: model metadata names no classes, an empty one, or one twice")
+    size = meta.get("ensemble_size")
+    if size is not None and not (isinstance(size, int) and not isinstance(size, bool) and 2 <= size <= 64):
+        raise RunError(f"{where}: ensemble_size must be a whole number from 2 to 64, got {size!r}")
+    return spec, cfg, classes
+
+
+def _calibration(meta: dict, where: str) -> Calibration | None:
+    try:
+        return Calibration.from_dict(meta.get("calibration"))
+    except (TypeError, ValueError) as err:
+        raise RunError(f"{where}: {err}") from None
 
 
 def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> LoadedModel:
@@ -144,7 +157,7 @@ def _build(meta: dict, state: dict, estimator: bytes | None, where: str) -> Load
         if estimator is None:
             raise RunError(f"{where}: model file has no estimator")
         model = estimator_from_bytes(estimator, where)
-    return LoadedModel(spec, model, spec.extractor(cfg), classes, cfg, meta.get("info", {}), Calibration.from_dict(meta.get("calibration")))
+    return LoadedModel(spec, model, spec.extractor(cfg), classes, cfg, meta.get("info", {}), _calibration(meta, where))
 
 
 def model_card(path: str | Path) -> dict:
@@ -158,7 +171,7 @@ def model_card(path: str | Path) -> dict:
     artifact = _read(path)
     meta = artifact.meta
     spec, cfg, classes = _described(meta, str(path))
-    calibration = Calibration.from_dict(meta.get("calibration"))
+    calibration = _calibration(meta, str(path))
     return {
         "file": str(path),
         "megabytes": round(path.stat().st_size / 1e6, 1),
