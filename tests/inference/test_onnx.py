@@ -152,3 +152,25 @@ def test_an_exposure_cut_travels_to_onnx(tmp_path):
     heard = []
     summary = Listener(torch_p, window_seconds=5.0, hop_seconds=2.5, keep_up=False).listen([load_audio(EXAMPLES[0], 32000, seconds=5.0)], heard.append)
     assert heard[0].answer == "unknown" and summary.segments[0].label == "unknown"
+
+
+@pytest.mark.parametrize("tamper, message", [
+    (lambda m: m.update(classes=[m["classes"][1], m["classes"][0], *m["classes"][2:]]), "changed after export"),
+    (lambda m: m.update(classes=m["classes"][:-1], n_classes=len(m["classes"]) - 1), "changed after export"),
+    (lambda m: m.pop("graph_sha256"), "not bound to its graph"),
+    (lambda m: m.update(graph_sha256="0" * 64), "belongs to another graph"),
+])
+def test_a_sidecar_is_bound_to_its_graph(exported, tmp_path, tamper, message):
+    """Swapping two class names in the sidecar once made a dog 'rooster 100 %'; a 49-class sidecar
+    was accepted for a 50-class graph."""
+    import shutil
+
+    from envsound.errors import RunError
+
+    copy = tmp_path / "x.onnx"
+    shutil.copy(exported, copy)
+    meta = json.loads(exported.with_name(exported.name + ".json").read_text())
+    tamper(meta)
+    (tmp_path / "x.onnx.json").write_text(json.dumps(meta))
+    with pytest.raises(RunError, match=message):
+        Predictor.from_file(copy)

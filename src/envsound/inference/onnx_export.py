@@ -98,15 +98,8 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
     outputs = ["logits"] if whitening is None else ["logits", "embedding"]
     # The TorchScript-based exporter needs no extra packages (the torch.export one needs onnxscript)
     # and handles this network; its deprecation notice is not actionable for a user.
-    with atomic_path(out) as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.filterwarnings("ignore", message="Constant folding")  # strided slices of the STFT padding; harmless
-        torch.onnx.export(module, (example,), str(tmp), input_names=[input_name], output_names=outputs,
-                          dynamic_axes={**axes, **{name: {0: "batch"} for name in outputs}}, opset_version=opset, dynamo=False)
-        if int8:
-            _quantize(tmp)
-    sidecar = {"classes": list(loaded.classes), "input": input_name, "features": loaded.extractor.describe(), "model": loaded.spec.name,
-               "int8": int8, "source": str(model_file)}
+    sidecar = {"classes": list(loaded.classes), "n_classes": len(loaded.classes), "input": input_name, "features": loaded.extractor.describe(),
+               "model": loaded.spec.name, "int8": int8, "source": str(model_file)}
     if loaded.calibration is not None:
         sidecar["calibration"] = loaded.calibration.to_dict()
     if whitening is not None and loaded.background is not None:  # the background detector, on the same whitened embedding
@@ -116,9 +109,67 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
         sidecar["novelty_whitened_means"] = (loaded.novelty.means @ whitening).astype(np.float32).tolist()
         if loaded.novelty.outliers is not None:  # exposure-set centroids, in the same space
             sidecar["novelty_whitened_outliers"] = (loaded.novelty.outliers @ whitening).astype(np.float32).tolist()
+    # The TorchScript-based exporter needs no extra packages (the torch.export one needs onnxscript)
+    # and handles this network; its deprecation notice is not actionable for a user.
+    with atomic_path(out) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message="Constant folding")  # strided slices of the STFT padding; harmless
+        torch.onnx.export(module, (example,), str(tmp), input_names=[input_name], output_names=outputs,
+                          dynamic_axes={**axes, **{name: {0: "batch"} for name in outputs}}, opset_version=opset, dynamo=False)
+        if int8:
+            _quantize(tmp)
+        _stamp(tmp, sidecar_digest(sidecar))
+        sidecar["graph_sha256"] = file_sha256(tmp)
     with atomic_path(out.with_name(out.name + SIDECAR_SUFFIX)) as tmp:
         tmp.write_text(json.dumps(sidecar, indent=2) + "\n")
     return out
+
+
+SIDECAR_DIGEST_KEY = "envsound_sidecar_sha256"
+
+
+def sidecar_digest(sidecar: dict) -> str:
+    """sha256 of a sidecar's content (all but the graph's own hash), in a canonical JSON form."""
+    import hashlib
+
+    content = {k: v for k, v in sidecar.items() if k != "graph_sha256"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stamp(path: Path, digest: str) -> None:
+    """Write the sidecar's digest into the graph's metadata, so each names the other: the sidecar
+    holds the graph's sha256, the graph the sidecar's."""
+    import onnx
+
+    graph = onnx.load(str(path))
+    entry = graph.metadata_props.add()
+    entry.key, entry.value = SIDECAR_DIGEST_KEY, digest
+    onnx.save(graph, str(path))
+
+
+def check_binding(path: Path, sidecar_path: Path, meta: dict, stamped: str | None) -> None:
+    """The sidecar and the graph name each other, and the class count agrees (one line if not):
+    swapping two class names in a sidecar once made a dog "rooster 100 %"."""
+    from envsound.errors import RunError
+
+    if "graph_sha256" not in meta or stamped is None:
+        raise RunError(f"{sidecar_path}: not bound to its graph (exported by an older envsound); export the model again")
+    if file_sha256(path) != meta["graph_sha256"]:
+        raise RunError(f"{sidecar_path}: belongs to another graph than {path.name} (sha256 differs); export the model again")
+    if sidecar_digest(meta) != stamped:
+        raise RunError(f"{sidecar_path}: was changed after export (it no longer matches the digest inside {path.name})")
+    if meta.get("n_classes") != len(meta.get("classes", ())):
+        raise RunError(f"{sidecar_path}: names {len(meta.get('classes', ()))} classes for a graph of {meta.get('n_classes')}")
 
 
 def _quantize(path: Path) -> None:

@@ -218,7 +218,7 @@ class Predictor:
 
         from envsound.errors import RunError
         from envsound.features.numpy_frontend import numpy_front_end
-        from envsound.inference.onnx_export import SIDECAR_SUFFIX, OnnxScorer, WaveformInput
+        from envsound.inference.onnx_export import SIDECAR_DIGEST_KEY, SIDECAR_SUFFIX, OnnxScorer, WaveformInput, check_binding
 
         path = Path(path)
         sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
@@ -241,6 +241,10 @@ class Predictor:
         except (ValueError, KeyError, TypeError) as err:
             raise RunError(f"{sidecar}: not a valid export sidecar ({type(err).__name__}: {err})") from None
         scorer = OnnxScorer(path)
+        check_binding(path, sidecar, meta, scorer.session.get_modelmeta().custom_metadata_map.get(SIDECAR_DIGEST_KEY))
+        width = scorer.session.get_outputs()[0].shape[-1]
+        if isinstance(width, int) and width != len(classes):
+            raise RunError(f"{sidecar}: names {len(classes)} classes, the graph scores {width}")
         predictor = cls(front_end, scorer, classes, calibration=calibration)
         if isinstance(front_end, WaveformInput):
             predictor.batch_seconds = ONNX_WAVEFORM_BATCH_SECONDS
