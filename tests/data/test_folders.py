@@ -120,3 +120,40 @@ def test_a_spreadsheet_export_with_a_byte_order_mark_and_crlf_reads(tmp_path):
     m = load_csv(tmp_path / "m.csv")
     assert [c.label for c in m.clips] == ["dog", "cat"] and m.folds.tolist() == [1, 2]
     assert corpus_paths([str(tmp_path / "m.csv")]) == [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")]
+
+
+def test_one_file_under_two_names_is_listed_twice(tmp_path):
+    """A CSV row by relative path and one by absolute path, or a folder linked into itself, named one
+    clip twice and passed the check."""
+    import soundfile as sf
+
+    from envsound.data.folders import load_csv, load_folder
+    from envsound.errors import DatasetError
+
+    (tmp_path / "dog").mkdir()
+    (tmp_path / "cat").mkdir()
+    sf.write(tmp_path / "dog" / "a.wav", np.zeros(1600, dtype=np.float32), 16000)
+    sf.write(tmp_path / "cat" / "b.wav", np.zeros(1600, dtype=np.float32), 16000)
+    csv_path = tmp_path / "m.csv"
+    csv_path.write_text(f"path,label\ndog/a.wav,dog\n{tmp_path / 'dog' / 'a.wav'},cat\n")
+    with pytest.raises(DatasetError, match="listed twice with different labels"):
+        load_csv(csv_path)
+    (tmp_path / "all").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(DatasetError, match="listed twice"):
+        load_folder(tmp_path)
+
+
+def test_augment_refuses_to_write_into_the_dataset(tmp_path):
+    import soundfile as sf
+
+    from envsound.augment.offline import augment_dataset
+    from envsound.data.folders import load_folder
+    from envsound.errors import DatasetError
+
+    for label in ("dog", "cat"):
+        (tmp_path / label).mkdir()
+        sf.write(tmp_path / label / f"{label}.wav", np.zeros(1600, dtype=np.float32), 16000)
+    manifest = load_folder(tmp_path)
+    with pytest.raises(DatasetError, match="inside the dataset"):
+        augment_dataset(manifest, tmp_path / "dog" / "augmented", ("noise",), show_progress=False)
+    assert not (tmp_path / "dog" / "augmented").exists()

@@ -118,6 +118,7 @@ def augment_dataset(
     from envsound.audio import audio_info
     from envsound.progress import progress_bar
 
+    manifest.check_output_outside(out_dir)
     if not transforms or copies < 1:  # either would write a manifest of the originals alone, looking finished
         raise ConfigError(f"augment needs at least one transform and --copies of 1 or more, got {list(transforms)} and {copies}")
     unknown = set(transforms) - set(TRANSFORM_NAMES)

@@ -23,7 +23,7 @@ def load_folder(root: str | Path, name: str | None = None) -> Manifest:
     ]
     if not clips:
         raise DatasetError(f"{root}: no audio files found in class subfolders (expected ROOT/<label>/<file>.wav)")
-    return Manifest(name or root.name, tuple(clips))
+    return Manifest(name or root.name, tuple(clips), folder=root)
 
 
 def load_csv(path: str | Path, name: str | None = None) -> Manifest:

@@ -61,6 +61,7 @@ class Manifest:
     name: str
     clips: tuple[Clip, ...]
     classes: tuple[str, ...] = field(default=())
+    folder: Path | None = None  # a folder-per-class dataset's root: audio anywhere under it is a clip
 
     def __post_init__(self) -> None:
         if not self.clips:
@@ -71,8 +72,8 @@ class Manifest:
         if unknown:
             raise DatasetError(f"dataset '{self.name}': labels not in class list: {sorted(unknown)[:5]}")
         seen: dict[Path, Clip] = {}
-        for clip in self.clips:
-            first = seen.setdefault(clip.path, clip)
+        for clip in self.clips:  # by the file itself: a relative and an absolute path, or a link, name one file
+            first = seen.setdefault(clip.path.resolve(), clip)
             if first is not clip:  # twice in one dataset: counted twice, or in train and test at once
                 conflict = " with different labels" if first.label != clip.label else " in different folds" if first.fold != clip.fold else ""
                 raise DatasetError(f"dataset '{self.name}': {clip.path} is listed twice{conflict}")
@@ -80,6 +81,19 @@ class Manifest:
 
     def __len__(self) -> int:
         return len(self.clips)
+
+    def check_output_outside(self, out: str | Path) -> None:
+        """Refuse an output folder inside a folder-per-class dataset (audio written there becomes
+        clips on its next read: augment into DATA/dog/augmented made the copies clips of "dog"),
+        or, for a listed dataset, one that holds any of its clips (they could be written over)."""
+        target = Path(out).resolve()
+        if self.folder is not None:
+            root = self.folder.resolve()
+            if target == root or root in target.parents:
+                raise DatasetError(f"{out}: inside the dataset it reads ({root}); write the output somewhere else")
+        held = next((c.path for c in self.clips if target in c.path.resolve().parents), None)
+        if held is not None:
+            raise DatasetError(f"{out}: holds {held}, a clip of the dataset it reads; write the output somewhere else")
 
     @property
     def targets(self) -> np.ndarray:
@@ -112,4 +126,4 @@ class Manifest:
         return stable_hash({"classes": list(self.classes), "clips": rows})
 
     def select(self, indices: Sequence[int] | np.ndarray, name: str | None = None) -> "Manifest":
-        return Manifest(name or self.name, tuple(self.clips[int(i)] for i in indices), self.classes)
+        return Manifest(name or self.name, tuple(self.clips[int(i)] for i in indices), self.classes, self.folder)
