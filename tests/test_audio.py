@@ -59,3 +59,18 @@ def test_bad_input_gives_one_line_naming_the_file(tmp_path, make, message):
 def test_folder_is_not_audio(tmp_path):
     with pytest.raises(AudioError, match="is a folder"):
         load_audio(tmp_path, 16000)
+
+
+def test_channels_that_cancel_are_not_mixed_to_silence(tmp_path):
+    """A loud stereo file whose right channel is the left inverted was called "silent"."""
+    import soundfile as sf
+
+    from envsound.audio import load_audio
+
+    left = (0.5 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)).astype(np.float32)
+    path = tmp_path / "phase.wav"
+    sf.write(path, np.stack([left, -left], axis=1), 16000)
+    mono = load_audio(path, 16000)
+    assert np.sqrt(np.mean(mono**2)) > 0.3
+    sf.write(path, np.stack([left, left * 0.5], axis=1), 16000)  # ordinary stereo: still the mean
+    np.testing.assert_allclose(load_audio(path, 16000), left * 0.75, atol=1e-3)

@@ -90,7 +90,7 @@ def stream_audio(path: str | Path, sample_rate: int, block_seconds: float = BLOC
                 data = handle.read(block, dtype="float32", always_2d=True)
                 done += len(data)
                 last = len(data) < block or done >= info.frames
-                mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+                mono = to_mono(data)
                 if not np.all(np.isfinite(mono)):
                     raise AudioError(f"{info.path}: contains NaN or infinite samples (near {done / info.sample_rate:.1f} s)")
                 out = resampler.resample_chunk(mono, last=last) if resampler is not None else mono
@@ -253,12 +253,28 @@ def _check_rate(rate: int, where: str) -> None:
         raise AudioError(f"{where}: sample rate {rate} Hz is outside {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz")
 
 
+CANCELLED_DB = 30.0  # a mix this far under its channels' mean power has cancelled out
+
+
+def to_mono(data: np.ndarray) -> np.ndarray:
+    """(frames, channels) -> (frames,): the channels' mean, unless they cancel (a right channel that
+    is the left inverted mixed to silence, and a loud file was called "silent"): then the loudest
+    channel alone."""
+    if data.shape[1] == 1:
+        return data[:, 0]
+    mono = data.mean(axis=1)
+    channel_power = np.mean(np.square(data, dtype=np.float64), axis=0)
+    if channel_power.max() > 1e-10 and np.mean(np.square(mono, dtype=np.float64)) < channel_power.mean() * 10 ** (-CANCELLED_DB / 10):
+        return np.ascontiguousarray(data[:, int(np.argmax(channel_power))])
+    return mono
+
+
 def _mono_blocks(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int, where: str) -> Iterator[np.ndarray]:
     """(frames, channels) float32 blocks -> mono blocks at ``to_rate``, resampled as a stream."""
     resampler = None if from_rate == to_rate else soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32", quality="HQ")
     seen = 0
     for data in blocks:
-        mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+        mono = to_mono(data)
         seen += len(mono)
         if not np.all(np.isfinite(mono)):
             raise AudioError(f"{where}: NaN or infinite samples near {seen / from_rate:.1f} s")

@@ -68,9 +68,11 @@ def test_events_on_a_bed_are_found_with_background_between(model, soundscape):
     assert segments[0].label == "background" and segments[-1].label == "background"
 
 
-def test_no_abstain_names_a_class_even_on_background(beds):
+def test_no_abstain_never_says_unknown_but_background_stays(beds, soundscape):
     result = Predictor.from_file("default", abstain=False).predict_file(beds[0])
-    assert result.answer == result.labels[0] and not result.background
+    assert result.answer == "background" and result.background and not result.abstained
+    labels = [s.label for s in compute_timeline(Predictor.from_file("default", abstain=False), soundscape).events()]
+    assert "unknown" not in labels and "background" in labels
 
 
 def test_csv_says_why(beds, tmp_path):

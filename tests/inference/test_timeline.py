@@ -112,8 +112,8 @@ def test_cli_timeline_outputs_and_plot(minute, tmp_path):
     out, png = tmp_path / "segments.json", tmp_path / "timeline.png"
     result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(minute), "--output", str(out), "--plot", str(png)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    segments = json.loads(out.read_text())
-    assert segments[0]["label"] == "rain" and segments[-1]["label"] == "insects"
+    events = [s for s in json.loads(out.read_text()) if s["label"] != "background"]
+    assert events[0]["label"] == "rain" and events[-1]["label"] == "insects"
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
@@ -143,9 +143,10 @@ def test_shipped_timeline_measures_novelty():
     predictor = Predictor.from_file(default_model_path())
     tl = compute_timeline(predictor, REPO_EXAMPLE, window_seconds=2.0, hop_seconds=1.0)
     assert tl.distances is not None and len(tl.distances) == len(tl.starts)
-    assert tl.distance_above == predictor.calibration.distance_above
+    assert tl.calibration.distance_above == predictor.calibration.distance_above
+    assert tl.background is not None and tl.background_above == predictor.background.threshold
     off = compute_timeline(Predictor.from_file(default_model_path(), abstain=False), REPO_EXAMPLE, window_seconds=2.0, hop_seconds=1.0)
-    assert off.distances is None and off.abstain_below is None
+    assert off.abstain is False and "unknown" not in [s.label for s in off.events()]
 
 
 def test_window_and_hop_out_of_range_are_one_config_error():

@@ -58,7 +58,7 @@ def test_decide_background_wins_and_no_abstain_names_the_class():
     assert decided.answers(("a", "b")) == ["a", "b", BACKGROUND]
     decided = decide(probs, Calibration(1.0, 0.7), True, background=np.array([0.0, 0.0, 0.9]), background_above=0.5)
     assert decided.answers(("a", "b")) == ["a", UNKNOWN, BACKGROUND]
-    assert decide(probs, cal, False, background=np.ones(3), background_above=0.5).answers(("a", "b")) == ["a", "b", "a"]
+    assert decide(probs, Calibration(1.0, 0.7), False, background=np.array([0.0, 0.0, 0.9]), background_above=0.5).answers(("a", "b")) == ["a", "b", BACKGROUND]
     # background needs no calibration
     assert decide(probs, None, True, background=np.array([1.0, 0.0, 0.0]), background_above=0.5).answers(("a", "b"))[0] == BACKGROUND
 

@@ -13,6 +13,8 @@ from envsound.cli.options import ADDRESS_OPT, MODEL_HELP, echo
 from envsound.defaults import DEFAULT_CHECKPOINT, MAX_TTA, MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 
+SILENT_DB = -80.0  # no frame above this: nothing audible (predict's SILENCE_PEAK, as a level)
+
 # --engine ray on a corpus (predict, embed): the same options for both
 CORPUS_ENGINE_OPT = typer.Option("local", help="local, or ray: a corpus on Ray Data into Parquet shards in the output FOLDER (pip install 'envsound[distributed]').")
 ACTORS_OPT = typer.Option(2, help="With --engine ray: model copies scoring in parallel.")
@@ -32,7 +34,7 @@ def predict(
     batch_size: Optional[int] = typer.Option(None, help="Windows per model call (peak memory grows with it); default: the fastest here, 8 with torch, 1 with an ONNX waveform graph."),
     backend: str = typer.Option("torch", help="torch, or onnx (needs --model FILE.onnx from `envsound export`)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
-    no_abstain: bool = typer.Option(False, "--no-abstain", help="Always answer with the top label, even below the model's confidence threshold."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Never answer 'unknown': name the closest class, even below the model's confidence threshold ('background' stays)."),
     tta: int = typer.Option(0, help=f"Test-time augmentation: also score N (at most {MAX_TTA}) circularly shifted copies of each window and average (N+1 times the work)."),
     engine: str = CORPUS_ENGINE_OPT,
     address: Optional[str] = ADDRESS_OPT,
@@ -103,7 +105,7 @@ def timeline(
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, json, audacity (a label track: File > Import > Labels) or raven (a selection table); default: by --output's suffix."),
     plot: Optional[Path] = typer.Option(None, help="Draw the spectrogram with the segments under it (PNG)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
-    no_abstain: bool = typer.Option(False, "--no-abstain", help="Label every segment, even below the model's confidence threshold."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Never label an event 'unknown': name its closest class (background stays background)."),
 ) -> None:
     """Label a long recording: sliding windows -> sound events (label, start, end, confidence),
     with "background" where no event is heard (models with a background detector, the shipped ones)."""
@@ -121,6 +123,8 @@ def timeline(
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.events(threshold)
+    if result.levels is not None and (not len(result.levels) or result.levels.max() < SILENT_DB):
+        typer.echo("warning: the recording is silent (no 20-ms frame above -80 dBFS); any label is not meaningful", err=True)
     if output:
         write_segments(segments, output, fmt)
     if plot:
@@ -155,7 +159,7 @@ def listen(
     channels: int = typer.Option(1, help="With --raw: the stream's channel count."),
     input_device: Optional[str] = typer.Option(None, help="Microphone: a sounddevice device name or index (default: the system's)."),
     device: str = typer.Option("auto", help="Where the torch network runs: auto, cpu, cuda, cuda:N."),
-    no_abstain: bool = typer.Option(False, "--no-abstain", help="Always name the closest class, even below the model's confidence threshold."),
+    no_abstain: bool = typer.Option(False, "--no-abstain", help="Never answer 'unknown': name the closest class ('background' stays)."),
 ) -> None:
     """Classify a live stream: a label every hop from the microphone or standard input (ffmpeg -i URL -f wav - | envsound listen -)."""
     from rich.console import Console

@@ -21,6 +21,7 @@ from envsound.audio import (
     shifted_copies,
     split_windows,
     stream_audio,
+    to_mono,
 )
 from envsound.defaults import MAX_TTA
 from envsound.devices import choose_device
@@ -314,7 +315,7 @@ class Predictor:
         would; it used to be read as floats 32768 times too loud."""
         signal = pcm_as_float(np.asarray(signal), name)
         if signal.ndim == 2:
-            signal = signal.mean(axis=1)
+            signal = to_mono(signal)
         if signal.ndim != 1 or not len(signal):
             raise AudioError(f"{name}: expected a non-empty (samples,) or (samples, channels) array, got shape {signal.shape}")
         if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:

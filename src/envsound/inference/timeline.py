@@ -142,7 +142,7 @@ class Timeline:
 
     def _pooled(self, threshold: float, split: bool) -> list[Segment]:
         indices, cells = self._cells()
-        quiet = decide(cells["probabilities"], self.calibration, True, None, None, cells.get("background"), self.background_above).background
+        quiet = decide(cells["probabilities"], self.calibration, self.abstain, None, None, cells.get("background"), self.background_above).background
         out: list[Segment] = []
         run: list[int] = []
         for j in [*range(len(indices)), -1]:

@@ -42,14 +42,13 @@ def decide(probs: np.ndarray, calibration: Calibration | None, abstain: bool = T
     """Raw probabilities (n, classes) and the evidence beside them -> calibrated probabilities and
     each row's outcome. ``background``: the background detector's score per row
     (``models/background.py``), background at or above ``background_above``; it needs no
-    calibration. ``abstain=False`` (``--no-abstain``) always names the top class."""
+    calibration. ``abstain=False`` (``--no-abstain``) never answers "unknown": an event always
+    gets its closest class (background stays background: it says there is no event to name)."""
     probs = np.atleast_2d(np.asarray(probs, dtype=np.float64))
     calibrated = calibration.apply(probs) if calibration is not None else probs
     distance = None if distance is None else np.atleast_1d(distance)
     none = np.zeros(len(probs), dtype=bool)
-    if not abstain:
-        return Decisions(calibrated, none, none, distance)
-    abstained = calibration.abstains(calibrated, distance, exposure) if calibration is not None else none
+    abstained = calibration.abstains(calibrated, distance, exposure) if calibration is not None and abstain else none
     quiet = none
     if background is not None and background_above is not None:
         quiet = np.atleast_1d(background) >= background_above
