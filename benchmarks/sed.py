@@ -83,11 +83,10 @@ from envsound.audio import frame_levels, load_audio
 from envsound.augment.soundscapes import Soundscape, make_soundscape
 from envsound.config import RunConfig
 from envsound.data import load_esc50
-from envsound.evaluation.calibration import bed_embeddings
 from envsound.features.cache import load_or_compute
 from envsound.inference.predict import Predictor
 from envsound.inference.timeline import EMPHASIS, Segment, compute_timeline
-from envsound.models.background import fit_background
+from envsound.models.background import bed_embeddings, fit_background
 from envsound.models.calibration import Novelty, fit_calibration, out_of_fold_novelty
 from envsound.models.decision import BACKGROUND, UNKNOWN
 from envsound.models.model_file import load_model, save_model

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from envsound.data import load_dataset
-from envsound.evaluation.calibration import fit_model_background
+from envsound.models.background import fit_model_background
 from envsound.models.model_file import load_model, save_model
 
 

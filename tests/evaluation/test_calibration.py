@@ -220,13 +220,17 @@ def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path):
     too_few = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "y.pt", "--exposure", few)
     assert too_few.returncode != 0 and "at least 8 sounds, found 3" in too_few.stderr and "Traceback" not in too_few.stderr
     assert not (tmp_path / "y.pt").exists()
-    done = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "oe.pt", "--exposure", exposure)
+    done = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "oe.pt", "--exposure", exposure, "--no-background")
     assert done.returncode == 0, done.stderr[-1500:]
     loaded = load_model(tmp_path / "oe.pt")
     assert loaded.novelty.outliers.shape == (8, loaded.novelty.means.shape[1]) and loaded.info["exposure"] == str(exposure)
     assert loaded.calibration.exposure_above is not None and loaded.calibration.distance_above is not None
     answer = json.loads(cli("predict", tmp_path / "new-noise.wav", "--model", tmp_path / "oe.pt", "--json").stdout)[0]
     assert answer["abstained"] is True and answer["label"] == "unknown" and "novelty" in answer
+    # by default the calibrated file also gets a background detector, fitted on the run's dataset
+    with_background = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "bg.pt")
+    assert with_background.returncode == 0, with_background.stderr[-1500:]
+    assert load_model(tmp_path / "bg.pt").background is not None and load_model(tmp_path / "oe.pt").background is None
 
 
 def test_exposure_embeddings_stream_long_files_and_equal_the_whole_file_mean(tmp_path):

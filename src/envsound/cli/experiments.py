@@ -197,6 +197,7 @@ def calibrate(
     novelty: bool = typer.Option(True, help="With --model: also abstain on clips whose embedding is far from every class (Mahalanobis)."),
     exposure: Optional[Path] = typer.Option(None, help="With --model: a folder of sounds that are none of the classes (music, speech, UI tones, ...); "
                                             "a third cut then abstains on clips nearer them than the classes allow (outlier exposure)."),
+    background: bool = typer.Option(True, help="With --model: also fit its background detector (answers 'background' on hiss, room tone, hum) on the run's dataset."),
 ) -> None:
     """Fit temperature scaling and an abstention threshold on a run's out-of-fold predictions.
 
@@ -227,7 +228,15 @@ def calibrate(
         info.pop("exposure", None)
         if exposure is not None:
             info["exposure"] = str(exposure)
-        save_model(out, loaded.spec, loaded.model, loaded.classes, loaded.config, info, final, stats)
+        detector = loaded.background
+        if background and (loaded.spec.kind != "network" or hasattr(loaded.model, "forward_with_embedding")):
+            from envsound.models.background import fit_model_background
+            from envsound.runs import load_run, run_dataset
+
+            detector = fit_model_background(loaded, run_dataset(load_run(run_dir).config))
+            info["background"] = detector.fitted_on
+            echo(f"background when the detector's score reaches {detector.threshold:.3f}")
+        save_model(out, loaded.spec, loaded.model, loaded.classes, loaded.config, info, final, stats, detector)
         echo(f"calibrated model → {out}")
 
 

@@ -16,31 +16,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
 from envsound.audio import is_audio_file, iter_windows, stream_audio
-from envsound.data.manifest import Manifest
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
-from envsound.models.background import FIT_BEDS, BackgroundDetector, fit_background
 from envsound.models.calibration import EXPOSURE_CLUSTERS, Calibration, Novelty, cross_fit, exposure_centroids, fit_calibration, out_of_fold_novelty
 from envsound.models.model_file import LoadedModel
 from envsound.runs import RunResults, load_run, run_dataset
-
-
-def feature_embeddings(loaded: LoadedModel, features: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """The model's embedding (what its novelty statistics use) of front-end ``features``: a
-    network's pooled embedding, a probe's features as they are."""
-    if loaded.spec.kind != "network":
-        return np.asarray(features, dtype=np.float64)
-    model = loaded.model
-    if not hasattr(model, "forward_with_embedding"):
-        raise RunError(f"model '{loaded.spec.name}' exposes no embedding for novelty")
-    out = []
-    with torch.inference_mode():
-        for i in range(0, len(features), batch_size):
-            out.append(model.forward_with_embedding(torch.from_numpy(np.array(features[i : i + batch_size], dtype=np.float32)))[1].numpy())
-    return np.concatenate(out).astype(np.float64)
 
 
 def clip_embeddings(loaded: LoadedModel, results: RunResults, batch_size: int = 32) -> np.ndarray:
@@ -50,35 +32,7 @@ def clip_embeddings(loaded: LoadedModel, results: RunResults, batch_size: int = 
     features = load_or_compute(manifest, loaded.extractor, show_progress=False).features
     index = {c.clip_id: i for i, c in enumerate(manifest.clips)}
     rows = np.array([index[c] for c in results.clip_ids])
-    return feature_embeddings(loaded, np.asarray(features[rows]), batch_size)
-
-
-def bed_embeddings(loaded: LoadedModel, count: int = FIT_BEDS, batch_size: int = 32) -> np.ndarray:
-    """The model's embeddings of ``count`` drawn background beds, each as a whole window and as a
-    2-s one (what ``timeline`` scores): the positives a background detector is fitted on."""
-    from envsound.augment.noise_beds import fit_beds
-
-    extractor = loaded.extractor
-    size = round(extractor.clip_seconds * extractor.sample_rate)
-    beds = np.stack([bed.signal for bed in fit_beds(count, extractor.sample_rate, seconds=extractor.clip_seconds)])[:, :size]
-    short = beds[:, : min(size, round(2.0 * extractor.sample_rate))]
-    out = [feature_embeddings(loaded, extractor(part[i : i + batch_size]), batch_size) for part in (beds, short) for i in range(0, len(part), batch_size)]
-    return np.concatenate(out)
-
-
-def dataset_groups(manifest: Manifest) -> np.ndarray:
-    """Folds where the dataset has them, else its groups (one source stays on one side)."""
-    if manifest.folds is not None:
-        return manifest.folds
-    return np.array(manifest.groups)
-
-
-def fit_model_background(loaded: LoadedModel, manifest: Manifest, beds: int = FIT_BEDS) -> BackgroundDetector:
-    """A background detector for ``loaded``: drawn beds against the embeddings of the clips of
-    ``manifest`` (the model's training data), thresholded on clips each fit did not see."""
-    features = load_or_compute(manifest, loaded.extractor, show_progress=False).features
-    clips = feature_embeddings(loaded, np.asarray(features))
-    return fit_background(bed_embeddings(loaded, beds), clips, dataset_groups(manifest), fitted_on=f"{beds} noise beds against the {len(manifest)} clips of {manifest.name}")
+    return loaded.embeddings(np.asarray(features[rows]), batch_size)
 
 
 def exposure_embeddings(folder: str | Path, extractor: Any, embed: Callable[[np.ndarray], np.ndarray], batch_windows: int = 8) -> np.ndarray:
@@ -112,7 +66,7 @@ def calibrate_run(run_dir: str | Path, recall: float = 0.95, model: LoadedModel 
     embeddings = clip_embeddings(model, results) if model is not None else None
     outliers = None
     if exposure is not None:
-        shown = exposure_embeddings(exposure, model.extractor, lambda features: feature_embeddings(model, features))
+        shown = exposure_embeddings(exposure, model.extractor, model.embeddings)
         if len(shown) < EXPOSURE_CLUSTERS:
             raise RunError(f"{exposure}: an exposure set needs at least {EXPOSURE_CLUSTERS} sounds, found {len(shown)}")
         outliers = exposure_centroids(shown)

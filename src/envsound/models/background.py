@@ -16,8 +16,13 @@ keeps it exactly as a weight vector in the graph's whitened embedding space.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from envsound.data.manifest import Manifest
+    from envsound.models.model_file import LoadedModel
 
 QUANTILE = 99.7  # of training clips' out-of-fold scores: declared in benchmarks/background.py
 FIT_BEDS = 400  # background beds drawn for a fit (each gives a whole window and a 2-s one)
@@ -92,3 +97,30 @@ def fit_background(beds: np.ndarray, clips: np.ndarray, groups: np.ndarray, fitt
     weight, bias = _logistic(beds, clips)
     threshold = float(np.clip(np.percentile(held_scores, QUANTILE), 1e-6, 1 - 1e-6))
     return BackgroundDetector(weight, bias, threshold, fitted_on)
+
+
+def bed_embeddings(loaded: "LoadedModel", count: int = FIT_BEDS, batch_size: int = 32) -> np.ndarray:
+    """The model's embeddings of ``count`` drawn background beds, each as a whole window and as a
+    2-s one (what ``timeline`` scores): the positives a background detector is fitted on."""
+    from envsound.augment.noise_beds import fit_beds
+
+    extractor = loaded.extractor
+    size = round(extractor.clip_seconds * extractor.sample_rate)
+    beds = np.stack([bed.signal for bed in fit_beds(count, extractor.sample_rate, seconds=extractor.clip_seconds)])[:, :size]
+    short = beds[:, : min(size, round(2.0 * extractor.sample_rate))]
+    return np.concatenate([loaded.embeddings(extractor(part[i : i + batch_size]), batch_size) for part in (beds, short) for i in range(0, len(part), batch_size)])
+
+
+def dataset_groups(manifest: "Manifest") -> np.ndarray:
+    """Folds where the dataset has them, else its groups (one source stays on one side)."""
+    return manifest.folds if manifest.folds is not None else np.array(manifest.groups)
+
+
+def fit_model_background(loaded: "LoadedModel", manifest: "Manifest", beds: int = FIT_BEDS) -> BackgroundDetector:
+    """A background detector for ``loaded``: drawn beds against the embeddings of the clips of
+    ``manifest`` (the model's training data), thresholded on clips each fit did not see."""
+    from envsound.features.cache import load_or_compute
+
+    features = load_or_compute(manifest, loaded.extractor, show_progress=False).features
+    clips = loaded.embeddings(np.asarray(features))
+    return fit_background(bed_embeddings(loaded, beds), clips, dataset_groups(manifest), fitted_on=f"{beds} noise beds against the {len(manifest)} clips of {manifest.name}")

@@ -62,6 +62,19 @@ class LoadedModel:
             self._scoring[key] = inference_copy(self.model).to(device)
         return self._scoring[key]
 
+    def embeddings(self, features: np.ndarray, batch_size: int = 32) -> np.ndarray:
+        """The embedding novelty and background read, of front-end ``features``: a network's
+        pooled embedding, a probe's features as they are."""
+        if self.spec.kind != "network":
+            return np.asarray(features, dtype=np.float64)
+        if not hasattr(self.model, "forward_with_embedding"):
+            raise RunError(f"model '{self.spec.name}' exposes no embedding (novelty and background need one)")
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(features), batch_size):
+                out.append(self.model.forward_with_embedding(torch.from_numpy(np.array(features[i : i + batch_size], dtype=np.float32)))[1].numpy())
+        return np.concatenate(out).astype(np.float64)
+
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """(n, classes) probabilities of front-end ``features``, on the CPU."""
         if self.spec.kind != "network":
