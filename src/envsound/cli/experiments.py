@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import List, Optional
 
@@ -104,24 +105,47 @@ def cv(
 
 
 def train(
+    data_arg: Optional[str] = typer.Argument(None, metavar="[DATA]", help="What to learn: a folder with one subfolder of audio per class "
+                                             "(a 'background' or '_none' subfolder of other sounds is not a class), a CSV with path and label columns "
+                                             "(optional fold, group; paths relative to the CSV), or esc50 / esc10 / urbansound8k."),
     out: Path = typer.Option(..., help="Model file to write."),
-    model: Optional[str] = typer.Option(None, help="Model name (see `envsound models`); default: the config's, else compact."),
-    dataset: Optional[str] = typer.Option(None, help="Dataset; default: the config's, else esc50."),
+    model: Optional[str] = typer.Option(None, help="Model name (see `envsound models`); default: the recipe for your data (the pretrained probe, calibrated)."),
+    dataset: Optional[str] = typer.Option(None, help="The same as DATA (kept for scripts); default: the config's, else esc50."),
     data: Optional[str] = DATA_OPT,
     epochs: Optional[int] = typer.Option(None),
     seed: Optional[int] = typer.Option(None, help="Random seed; default: the config's, else 0."),
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
     settings: Optional[List[str]] = SET_OPT,
     device: str = TRAIN_DEVICE_OPT,
+    calibrate: bool = typer.Option(True, help="With the default recipe: fit calibration, 'unknown' and 'background' inside training (--no-calibrate: raw probabilities)."),
 ) -> None:
-    """Train on every clip of a dataset and write one model file (data-parallel under torchrun)."""
+    """Train on every clip of a dataset and write one model file.
+
+    With no --model and no --config, the default recipe: the AudioSet backbone's linear probe,
+    written as a network that answers "unknown" for sounds of none of your classes and
+    "background" where there is no event (calibrated on held-out folds of your clips, files of
+    one source kept together). A named model trains as configured (data-parallel under torchrun)."""
     from envsound.devices import use_training_device
     from envsound.training.distributed import finish, init_from_env
     from envsound.training.fit import train as fit
 
+    if data_arg is not None and dataset is not None and data_arg != dataset:
+        raise ConfigError(f"DATA ({data_arg}) and --dataset ({dataset}) name two datasets; give one")
+    dataset = data_arg or dataset
+    cfg = run_config(model, dataset, data, None, epochs, seed, config, settings)
+    if model is None and config is None and not settings:
+        from envsound.data import load_dataset
+        from envsound.training.recipe import train_default
+
+        started = time.perf_counter()
+        manifest = load_dataset(cfg.dataset, cfg.data_root)
+        train_default(manifest, out, cfg, command=command_line(), calibrate=calibrate, say=lambda line: typer.echo(line, err=True))
+        echo(f"model written to {out} ({len(manifest)} clips, {len(manifest.classes)} classes, {time.perf_counter() - started:.1f} s); "
+             f"check it with `envsound card {out}`, measure it with held-out clips")
+        return
     use_training_device(device)
     init_from_env()
-    fit(run_config(model, dataset, data, None, epochs, seed, config, settings), out, command=command_line())
+    fit(cfg, out, command=command_line())
     finish()
 
 

@@ -9,15 +9,18 @@ from envsound.audio import is_audio_file
 from envsound.data.manifest import Clip, Manifest
 from envsound.errors import DatasetError
 
+NEGATIVE_FOLDERS = ("background", "_none")  # "none of these" sounds a user may keep beside the classes: never a class
+
 
 def load_folder(root: str | Path, name: str | None = None) -> Manifest:
-    """``root/<label>/**/<audio files>``; the subfolder name is the label."""
+    """``root/<label>/**/<audio files>``; the subfolder name is the label. A ``background`` or
+    ``_none`` subfolder holds sounds that are none of the classes and is not read as a class."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: folder not found")
     clips = [
         Clip(path=path, label=class_dir.name)
-        for class_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        for class_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in NEGATIVE_FOLDERS)
         for path in sorted(class_dir.rglob("*"))
         if is_audio_file(path)
     ]
