@@ -37,27 +37,30 @@ TEMPERATURE_BOUNDS = (0.06, 18.0)  # fit_temperature searches 0.05-20; this clos
 CONSERVATIVE_TEMPERATURE = 1.0  # the probe's own probabilities, which logistic regression keeps honest
 CONSERVATIVE_ABSTAIN_BELOW = 0.5  # with no usable held-out errors: answer only when one class has most of the mass
 RECALL = 0.95
+PROBE_CV_FOLDS = 3  # the probe's inner CV for C (models/classic.linear_probe)
+SMALL_DATA_C = 0.1  # C when there are too few clips to choose it: what the probe chose on all of ESC-50
 
 
 @dataclass
 class Trust:
     calibration: Calibration
-    novelty: Novelty
+    novelty: Novelty | None
     background: BackgroundDetector
     warnings: list[str] = field(default_factory=list)
     held_out_accuracy: float | None = None
     inner_folds: int = 0
 
 
-def inner_folds(manifest: Manifest, seed: int = 0) -> np.ndarray:
-    """Group-aware stratified folds of the training clips (as many as the smallest class allows, 2-5)."""
+def inner_folds(manifest: Manifest, seed: int = 0) -> np.ndarray | None:
+    """Group-aware stratified folds of the training clips (as many as the smallest class allows,
+    2-5); None when a class has one clip (or one source) and nothing can be held out."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     counts = np.bincount(manifest.targets, minlength=len(manifest.classes))
     groups = manifest.groups
     k = int(min(MAX_INNER_FOLDS, counts.min(), len(set(groups))))
     if k < 2:
-        raise DatasetError(f"dataset '{manifest.name}': every class needs at least two clips (of two sources) to be calibrated; add clips or pass --no-calibrate")
+        return None
     folds = np.zeros(len(manifest), dtype=np.int64)
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     for fold, (_, test) in enumerate(splitter.split(np.zeros(len(manifest)), manifest.targets, groups), start=1):
@@ -100,6 +103,16 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
     return Trust(calibration, novelty, background, notes, accuracy, int(len(np.unique(folds))))
 
 
+def unmeasured_trust(x: np.ndarray, y: np.ndarray, n_classes: int, bed_x: np.ndarray) -> Trust:
+    """One clip in some class: nothing can be held out, so the conservative setting, said aloud."""
+    note = (f"a class has a single clip: calibration cannot be measured; using temperature {CONSERVATIVE_TEMPERATURE:g}, 'unknown' below "
+            f"{CONSERVATIVE_ABSTAIN_BELOW:g} and no novelty cut. Answers from one example per class are a guess: add clips")
+    calibration = Calibration(CONSERVATIVE_TEMPERATURE, CONSERVATIVE_ABSTAIN_BELOW, None, "conservative: one clip in a class (see the warning at training)")
+    groups = np.arange(len(y)) % min(MAX_INNER_FOLDS, len(y))
+    background = fit_background(bed_x, x, groups, fitted_on=f"noise beds against the {len(y)} training clips")
+    return Trust(calibration, None, background, [note], None, 0)  # no spread to measure a distance against
+
+
 def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: str | None = None, calibrate: bool = True,
                   say=print) -> Path:
     """The default recipe on ``manifest``: probe, network form, calibration, novelty, background."""
@@ -116,16 +129,27 @@ def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: 
     y, n = manifest.targets, len(manifest.classes)
     if len(set(y.tolist())) < 2:
         raise DatasetError(f"dataset '{manifest.name}' has clips of one class; a classifier needs at least two")
-    probe = spec.build(n, probe_cfg)
-    probe.fit(x, y)
-    chosen_c = float(np.ravel(probe[-1].C_)[0])
+    counts = np.bincount(y, minlength=n)
+    if counts.min() >= PROBE_CV_FOLDS:
+        probe = spec.build(n, probe_cfg)
+        probe.fit(x, y)
+        chosen_c = float(np.ravel(probe[-1].C_)[0])
+    else:  # too few clips for the probe's inner 3-fold choice of C: the value ESC-50's probe chose
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        chosen_c = SMALL_DATA_C
+        probe = make_pipeline(StandardScaler(), LogisticRegression(C=chosen_c, max_iter=3000)).fit(x, y)
+        say(f"warning: a class has fewer than {PROBE_CV_FOLDS} clips: the probe's regularisation is fixed (C {chosen_c:g}) instead of chosen on your clips")
     network = classifier_from_probe(probe, n).eval()
     trust = None
     if calibrate:
         rate = extractor.sample_rate
         beds = np.stack([b.signal for b in fit_beds(FIT_BEDS // 2, rate, seconds=extractor.clip_seconds)])
         bed_x = np.concatenate([extractor(beds), extractor(beds[:, : round(2.0 * rate)])]).astype(np.float64)
-        trust = fit_trust(x, y, inner_folds(manifest, cfg.train.seed), n, chosen_c, bed_x, manifest.classes)
+        folds = inner_folds(manifest, cfg.train.seed)
+        trust = fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes) if folds is not None else unmeasured_trust(x, y, n, bed_x)
         for note in trust.warnings:
             say(f"warning: {note}")
     net_cfg = resolve(cfg.with_train(model="mn04_finetune"))

@@ -1,0 +1,66 @@
+"""The plain `envsound train DATA`: the pretrained probe as a network, calibrated on held-out
+folds of the user's clips, abstaining, with a background detector; warnings where data is thin."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import soundfile as sf
+
+from conftest import tone, write_wav
+from envsound.augment.noise_beds import bed
+from envsound.inference.predict import Predictor
+from envsound.models.model_file import load_model
+
+
+def _cli(*args, env_weights):
+    import os
+
+    env = {**os.environ, "ENVSOUND_WEIGHTS": str(env_weights)}
+    return subprocess.run([sys.executable, "-m", "envsound.cli", *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_plain_train_writes_a_calibrated_network_that_says_background(tone_dataset, shared_weights, tmp_path):
+    (tone_dataset / "background").mkdir(exist_ok=True)  # other sounds beside the classes: never a class
+    write_wav(tone_dataset / "background" / "hiss.wav", (np.random.default_rng(0).normal(0, 0.01, 16000)).astype(np.float32))
+    out = tmp_path / "mine.pt"
+    result = _cli("train", tone_dataset, "--out", out, env_weights=shared_weights)
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = load_model(out)
+    assert loaded.spec.kind == "network" and loaded.classes == ("high", "low", "mid")
+    assert loaded.calibration is not None and loaded.novelty is not None and loaded.background is not None
+    assert loaded.info["recipe"] == "mn04_probe" and loaded.info["calibration_folds"] >= 2
+    path = tmp_path / "hiss.wav"
+    sf.write(path, bed("pink", -50.0, 4.0, 16000, 31_000).signal, 16000)
+    predictor = Predictor.from_file(out)
+    assert predictor.predict_file(path).answer == "background"
+    clip = tone_dataset / "mid" / "mid-3.wav"
+    assert predictor.predict_file(clip).answer == "mid"
+    card = _cli("card", out, env_weights=shared_weights)
+    assert "calibration: temperature" in card.stdout and "background: when" in card.stdout
+
+
+def test_thin_data_warns_in_one_line_and_still_abstains(tmp_path, shared_weights):
+    for label, base in (("a", 400.0), ("b", 2500.0)):
+        for i in range(3):
+            write_wav(tmp_path / "data" / label / f"{label}{i}.wav", tone(base * (1 + 0.02 * i), seconds=1.0, noise=0.02, seed=i))
+    result = _cli("train", tmp_path / "data", "--out", tmp_path / "thin.pt", env_weights=shared_weights)
+    assert result.returncode == 0, result.stderr[-2000:]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert any("fewer than 5 clips" in w for w in warnings), result.stderr
+    calibration = load_model(tmp_path / "thin.pt").calibration
+    assert 0.06 <= calibration.temperature <= 18.0 and calibration.abstain_below < 0.999  # never the degenerate setting
+
+
+def test_one_clip_per_class_trains_with_a_warning_and_a_conservative_setting(tmp_path, shared_weights):
+    for label in ("a", "b"):
+        write_wav(tmp_path / "data" / label / "only.wav", tone(500 if label == "a" else 3000, seconds=1.0))
+    result = _cli("train", tmp_path / "data", "--out", tmp_path / "x.pt", env_weights=shared_weights)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "a class has a single clip" in result.stderr and "fixed (C 0.1)" in result.stderr
+    calibration = load_model(tmp_path / "x.pt").calibration
+    assert (calibration.temperature, calibration.abstain_below) == (1.0, 0.5)
+    assert _cli("train", tmp_path / "data", "--out", tmp_path / "y.pt", "--no-calibrate", env_weights=shared_weights).returncode == 0
+    assert load_model(tmp_path / "y.pt").calibration is None
