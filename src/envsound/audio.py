@@ -194,6 +194,16 @@ def frame_levels(signal: np.ndarray, rate: int, frame_seconds: float = FRAME_SEC
     return 10 * np.log10(np.maximum(np.mean(frames**2, axis=1), 1e-20))
 
 
+def loudest_window(signal: np.ndarray, rate: int, seconds: float) -> np.ndarray:
+    """The ``seconds`` of ``signal`` centred on its loudest 20-ms frame (zero-padded if shorter):
+    where a clip's event is, wherever it sits in the clip."""
+    size = round(seconds * rate)
+    levels = frame_levels(signal, rate)
+    centre = int(np.argmax(levels)) * max(1, round(FRAME_SECONDS * rate)) if len(levels) else 0
+    start = int(np.clip(centre - size // 2, 0, max(0, len(signal) - size)))
+    return fix_length(np.asarray(signal[start : start + size], dtype=np.float32), size)
+
+
 class LevelTrack:
     """20-ms frame levels of a stream, gathered as its blocks pass by (``watch``): 50 numbers a
     second, so an hour costs 1.4 MB, where the audio would cost 460 MB."""

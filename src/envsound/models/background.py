@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 QUANTILE = 99.7  # of training clips' out-of-fold scores: declared in benchmarks/background.py
 FIT_BEDS = 400  # background beds drawn for a fit (each gives a whole window and a 2-s one)
+EVENT_WINDOW_SECONDS = 2.0  # each training clip also gives its loudest 2-s window as an event (benchmarks/background_windows.py)
 C = 1.0
 
 
@@ -111,6 +112,14 @@ def bed_embeddings(loaded: "LoadedModel", count: int = FIT_BEDS, batch_size: int
     return np.concatenate([loaded.embeddings(extractor(part[i : i + batch_size]), batch_size) for part in (beds, short) for i in range(0, len(part), batch_size)])
 
 
+def event_windows(manifest: "Manifest", rate: int) -> np.ndarray:
+    """Each clip's loudest ``EVENT_WINDOW_SECONDS`` (what ``timeline`` sees of an event): without
+    them among the negatives, a siren's 2-s windows were called background."""
+    from envsound.audio import load_audio, loudest_window
+
+    return np.stack([loudest_window(load_audio(c.path, rate), rate, EVENT_WINDOW_SECONDS) for c in manifest.clips])
+
+
 def dataset_groups(manifest: "Manifest") -> np.ndarray:
     """Folds where the dataset has them, else its groups (one source stays on one side)."""
     return manifest.folds if manifest.folds is not None else np.array(manifest.groups)
@@ -122,5 +131,9 @@ def fit_model_background(loaded: "LoadedModel", manifest: "Manifest", beds: int 
     from envsound.features.cache import load_or_compute
 
     features = load_or_compute(manifest, loaded.extractor, show_progress=False).features
-    clips = loaded.embeddings(np.asarray(features))
-    return fit_background(bed_embeddings(loaded, beds), clips, dataset_groups(manifest), fitted_on=f"{beds} noise beds against the {len(manifest)} clips of {manifest.name}")
+    windows = event_windows(manifest, loaded.extractor.sample_rate)
+    clips = np.concatenate([loaded.embeddings(np.asarray(features)),
+                            np.concatenate([loaded.embeddings(loaded.extractor(windows[i : i + 32])) for i in range(0, len(windows), 32)])])
+    groups = np.concatenate([dataset_groups(manifest)] * 2)
+    return fit_background(bed_embeddings(loaded, beds), clips, groups,
+                          fitted_on=f"{beds} noise beds against the {len(manifest)} clips of {manifest.name} and their loudest {EVENT_WINDOW_SECONDS:g}-s windows")

@@ -25,7 +25,7 @@ from envsound.config import RunConfig
 from envsound.data.manifest import Manifest
 from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
-from envsound.models.background import BackgroundDetector, fit_background
+from envsound.models.background import BackgroundDetector, event_windows, fit_background
 from envsound.models.calibration import Calibration, Novelty, fit_calibration, out_of_fold_novelty
 from envsound.models.model_file import save_model
 from envsound.models.registry import get_model, model_license, resolve
@@ -68,7 +68,8 @@ def inner_folds(manifest: Manifest, seed: int = 0) -> np.ndarray | None:
     return folds
 
 
-def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, chosen_c: float, bed_x: np.ndarray, classes: tuple[str, ...]) -> Trust:
+def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, chosen_c: float, bed_x: np.ndarray, classes: tuple[str, ...],
+              event_x: np.ndarray) -> Trust:
     """Calibration, novelty and background for a probe on embeddings ``x``, from its out-of-fold predictions."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -99,17 +100,19 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
         calibration = Calibration(CONSERVATIVE_TEMPERATURE, max(CONSERVATIVE_ABSTAIN_BELOW, float(np.quantile(scaled.max(axis=1), 1 - RECALL))), RECALL,
                                   fitted_on + " (conservative: see the warning at training)", float(-keep))
     novelty = Novelty.fit(x, y, n_classes)
-    background = fit_background(bed_x, x, folds, fitted_on=f"noise beds against the {len(y)} training clips")
+    background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([folds, folds]),
+                                fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
     return Trust(calibration, novelty, background, notes, accuracy, int(len(np.unique(folds))))
 
 
-def unmeasured_trust(x: np.ndarray, y: np.ndarray, n_classes: int, bed_x: np.ndarray) -> Trust:
+def unmeasured_trust(x: np.ndarray, y: np.ndarray, n_classes: int, bed_x: np.ndarray, event_x: np.ndarray) -> Trust:
     """One clip in some class: nothing can be held out, so the conservative setting, said aloud."""
     note = (f"a class has a single clip: calibration cannot be measured; using temperature {CONSERVATIVE_TEMPERATURE:g}, 'unknown' below "
             f"{CONSERVATIVE_ABSTAIN_BELOW:g} and no novelty cut. Answers from one example per class are a guess: add clips")
     calibration = Calibration(CONSERVATIVE_TEMPERATURE, CONSERVATIVE_ABSTAIN_BELOW, None, "conservative: one clip in a class (see the warning at training)")
     groups = np.arange(len(y)) % min(MAX_INNER_FOLDS, len(y))
-    background = fit_background(bed_x, x, groups, fitted_on=f"noise beds against the {len(y)} training clips")
+    background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([groups, groups]),
+                                fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
     return Trust(calibration, None, background, [note], None, 0)  # no spread to measure a distance against
 
 
@@ -148,8 +151,9 @@ def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: 
         rate = extractor.sample_rate
         beds = np.stack([b.signal for b in fit_beds(FIT_BEDS // 2, rate, seconds=extractor.clip_seconds)])
         bed_x = np.concatenate([extractor(beds), extractor(beds[:, : round(2.0 * rate)])]).astype(np.float64)
+        event_x = extractor(event_windows(manifest, rate)).astype(np.float64)  # each clip's loudest 2 s: an event too
         folds = inner_folds(manifest, cfg.train.seed)
-        trust = fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes) if folds is not None else unmeasured_trust(x, y, n, bed_x)
+        trust = fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x) if folds is not None else unmeasured_trust(x, y, n, bed_x, event_x)
         for note in trust.warnings:
             say(f"warning: {note}")
     net_cfg = resolve(cfg.with_train(model="mn04_finetune"))
