@@ -111,7 +111,7 @@ class Timeline:
                 out.append(Segment(name, lo, hi, p))
         return out
 
-    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = False) -> list[Segment]:
+    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = False, reach: float | None = None) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). ``pooled`` (the default, with levels measured on the pre-emphasised
         signal: the arm ``emphasis`` that benchmarks/sed.py's declared rule kept): an event is a
@@ -126,7 +126,7 @@ class Timeline:
         check_threshold(threshold)
         found = self._pooled(threshold, split) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
-            found = self._to_levels(found)
+            found = self._to_levels(found, self.window_seconds if reach is None else reach)
         return self._with_background(found)
 
     def _joined(self, threshold: float) -> list[Segment]:
@@ -191,14 +191,14 @@ class Timeline:
                     labels.pop(i)
         return parts
 
-    def _to_levels(self, events: list[Segment]) -> list[Segment]:
+    def _to_levels(self, events: list[Segment], reach: float) -> list[Segment]:
         active = self.levels >= np.percentile(self.levels, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB
         out: list[Segment] = []
         for i, seg in enumerate(events):
             touches_prev = i > 0 and abs(events[i - 1].end - seg.start) < 1e-6
             touches_next = i + 1 < len(events) and abs(events[i + 1].start - seg.end) < 1e-6
-            lo = seg.start if touches_prev else max(seg.start - self.window_seconds, out[-1].end if out else 0.0)
-            hi = seg.end if touches_next else min(seg.end + self.window_seconds, events[i + 1].start if i + 1 < len(events) else self.duration)
+            lo = seg.start if touches_prev else max(seg.start - reach, out[-1].end if out else 0.0)
+            hi = seg.end if touches_next else min(seg.end + reach, events[i + 1].start if i + 1 < len(events) else self.duration)
             a, b = int(lo / FRAME_SECONDS), int(math.ceil(hi / FRAME_SECONDS))
             found = np.flatnonzero(active[a:b])
             if not len(found):
