@@ -55,6 +55,7 @@ class Timeline:
     background: np.ndarray | None = None  # (n_windows,) background detector scores (models with one)
     background_above: float | None = None  # cells whose mean background score reaches this are "background"
     levels: np.ndarray | None = None  # 20-ms frame levels in dBFS (audio.LevelTrack), for event boundaries
+    background_cells: str = "min"  # a cell is background when every window over it is ("min"), or by their mean ("mean")
 
     def frame_probabilities(self) -> np.ndarray:
         """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
@@ -78,6 +79,12 @@ class Timeline:
             count[first : first + per_window] += 1
         used = count > 0
         means = {k: v[used] / count[used, None] for k, v in totals.items()}
+        if self.background is not None and self.background_cells == "min":
+            lowest = np.full(n_cells, np.inf)
+            for i, start in enumerate(self.starts):
+                first = round(start / self.hop_seconds)
+                lowest[first : first + per_window] = np.minimum(lowest[first : first + per_window], arrays["background"][i, 0])
+            means["background"] = lowest[used, None]
         return np.flatnonzero(used), {k: (v if k == "probabilities" else v[:, 0]) for k, v in means.items()}
 
     def decisions(self) -> tuple[np.ndarray, Decisions]:
@@ -111,22 +118,23 @@ class Timeline:
                 out.append(Segment(name, lo, hi, p))
         return out
 
-    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = False, reach: float | None = None) -> list[Segment]:
+    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). ``pooled`` (the default, with levels measured on the pre-emphasised
-        signal: the arm ``emphasis`` that benchmarks/sed.py's declared rule kept): an event is a
-        run of cells that are not background, answered once by the decision rule on the run's mean
-        scores, so one sound is not split between neighbouring classes; else (``refined``) the
-        cells' own labels, an "unknown" fragment joined to the class segment it touches. Either
-        way each event's outer edges move to the first and last 20-ms frame ``ABOVE_FLOOR_DB``
-        over the recording's noise floor, searched up to one window beyond them (an event whose
-        level never rises is dropped), and events under ``MIN_EVENT_SECONDS`` are dropped."""
+        background detector). The defaults are the arm ``tight`` that benchmarks/sed.py's declared
+        rules kept: an event is a run of cells that are not background (``pooled``), cut where
+        the cells' top class changes for at least a window (``split``), each part answered once by
+        the decision rule on its mean scores; its outer edges move to the first and last 20-ms
+        frame ``ABOVE_FLOOR_DB`` over the recording's noise floor (levels of the pre-emphasised
+        signal), searched inside the run and up to ``reach`` seconds beyond it (an event whose
+        level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped.
+        ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
+        segment it touches (the arm ``refined``)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
         found = self._pooled(threshold, split) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
-            found = self._to_levels(found, self.window_seconds if reach is None else reach)
+            found = self._to_levels(found, reach)
         return self._with_background(found)
 
     def _joined(self, threshold: float) -> list[Segment]:
