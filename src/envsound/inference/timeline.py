@@ -118,7 +118,7 @@ class Timeline:
                 out.append(Segment(name, lo, hi, p))
         return out
 
-    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0) -> list[Segment]:
+    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = False) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``tight`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (``pooled``), cut where
@@ -132,7 +132,7 @@ class Timeline:
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
-        found = self._pooled(threshold, split) if pooled else self._joined(threshold)
+        found = self._pooled(threshold, split, inside) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
             found = self._to_levels(found, reach)
         return self._with_background(found)
@@ -148,8 +148,9 @@ class Timeline:
                 merged.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
         return merged
 
-    def _pooled(self, threshold: float, split: bool) -> list[Segment]:
+    def _pooled(self, threshold: float, split: bool, inside: bool = False) -> list[Segment]:
         indices, cells = self._cells()
+        active = self._active() if inside else None
         quiet = decide(cells["probabilities"], self.calibration, self.abstain, None, None, cells.get("background"), self.background_above).background
         out: list[Segment] = []
         run: list[int] = []
@@ -158,6 +159,13 @@ class Timeline:
                 run.append(j)
                 continue
             for part in self._sustained(run, cells["probabilities"]) if split else ([run] if run else []):
+                if active is not None:  # answer from the cells where the sound is, not the bed around it
+                    lo, hi = indices[part[0]] * self.hop_seconds, (indices[part[-1]] + 1) * self.hop_seconds
+                    a, b = int(lo / FRAME_SECONDS), int(math.ceil(hi / FRAME_SECONDS))
+                    on = np.flatnonzero(active[a:b])
+                    if len(on):
+                        first, last = (a + on[0]) * FRAME_SECONDS, (a + on[-1] + 1) * FRAME_SECONDS
+                        part = [j for j in part if indices[j] * self.hop_seconds < last and (indices[j] + 1) * self.hop_seconds > first] or part
                 mean = {k: v[part].mean(axis=0, keepdims=True) for k, v in cells.items()}
                 decided = decide(mean["probabilities"], self.calibration, self.abstain, mean.get("distances"), mean.get("exposures"))
                 p = float(decided.probabilities[0].max())
@@ -199,8 +207,14 @@ class Timeline:
                     labels.pop(i)
         return parts
 
+    def _active(self) -> np.ndarray | None:
+        """Per 20-ms frame: is the level ``ABOVE_FLOOR_DB`` over the recording's noise floor?"""
+        if self.levels is None or not len(self.levels):
+            return None
+        return self.levels >= np.percentile(self.levels, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB
+
     def _to_levels(self, events: list[Segment], reach: float) -> list[Segment]:
-        active = self.levels >= np.percentile(self.levels, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB
+        active = self._active()
         out: list[Segment] = []
         for i, seg in enumerate(events):
             touches_prev = i > 0 and abs(events[i - 1].end - seg.start) < 1e-6
