@@ -118,12 +118,13 @@ class Timeline:
                 out.append(Segment(name, lo, hi, p))
         return out
 
-    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = False) -> list[Segment]:
+    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). The defaults are the arm ``tight`` that benchmarks/sed.py's declared
-        rules kept: an event is a run of cells that are not background (``pooled``), cut where
-        the cells' top class changes for at least a window (``split``), each part answered once by
-        the decision rule on its mean scores; its outer edges move to the first and last 20-ms
+        background detector). The defaults are the arm ``inside`` that benchmarks/sed.py's declared
+        rules kept: an event is a run of cells that are not background (a cell is background only
+        when every window over it is), cut where the cells' top class changes for at least a
+        window (``split``), each part answered once by the decision rule on the mean scores of
+        its cells where the level is above the floor (``inside``); its outer edges move to the first and last 20-ms
         frame ``ABOVE_FLOOR_DB`` over the recording's noise floor (levels of the pre-emphasised
         signal), searched inside the run and up to ``reach`` seconds beyond it (an event whose
         level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped.
