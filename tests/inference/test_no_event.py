@@ -59,7 +59,7 @@ def test_noise_beds_are_background(model, beds):
 
 @pytest.mark.parametrize("model", ["default", "fast"])
 def test_events_on_a_bed_are_found_with_background_between(model, soundscape):
-    segments = compute_timeline(Predictor.from_file(model), soundscape).segments()
+    segments = compute_timeline(Predictor.from_file(model), soundscape).events()
     labels = [s.label for s in segments]
     order = [labels.index(name) for name in EVENTS]
     assert order == sorted(order)  # each event found, in order
