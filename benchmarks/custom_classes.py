@@ -100,7 +100,7 @@ def main() -> None:
                 with open(listing, "w", newline="") as handle:
                     writer = csv.writer(handle)
                     writer.writerow(["path", "label", "group"])
-                    writer.writerows([str(c.path), c.label, c.group] for c in train)
+                    writer.writerows([str(c.path.resolve()), c.label, c.group] for c in train)
                 model = tmp / f"task{draw}.pt"
                 began = time.perf_counter()
                 cfg = RunConfig(dataset=str(listing))
