@@ -223,8 +223,10 @@ class Novelty:
         means = np.stack([embeddings[targets == c].mean(axis=0) if (targets == c).any() else np.full(embeddings.shape[1], np.inf) for c in range(n_classes)])
         known = np.isfinite(means[:, 0])
         centred = embeddings - means[targets]
-        cov = np.cov(centred.T)
-        cov += cls.SHRINKAGE * np.trace(cov) / len(cov) * np.eye(len(cov))
+        cov = np.atleast_2d(np.cov(centred.T))
+        spread = np.trace(cov) / len(cov)
+        # one clip per class leaves no spread to measure: unit variance then, so the distance is still defined
+        cov += (cls.SHRINKAGE * spread if spread > 0 else 1.0) * np.eye(len(cov))
         return cls(means[known], np.linalg.inv(cov), None if outliers is None else np.asarray(outliers, dtype=np.float64))
 
     def __post_init__(self) -> None:
