@@ -32,6 +32,7 @@ from envsound.models.registry import get_model, model_license, resolve
 
 DEFAULT_RECIPE = "mn04_probe"
 MIN_CLIPS_PER_CLASS = 5  # fewer: a warning (answers of that class are a guess at its spread)
+MIN_CLIPS_TO_CALIBRATE = 3  # fewer: held-out folds would train on one clip of a class, and thresholds fitted there reject everything
 MAX_INNER_FOLDS = 5
 TEMPERATURE_BOUNDS = (0.06, 18.0)  # fit_temperature searches 0.05-20; this close to an end it found no optimum
 CONSERVATIVE_TEMPERATURE = 1.0  # the probe's own probabilities, which logistic regression keeps honest
@@ -59,7 +60,7 @@ def inner_folds(manifest: Manifest, seed: int = 0) -> np.ndarray | None:
     counts = np.bincount(manifest.targets, minlength=len(manifest.classes))
     groups = manifest.groups
     k = int(min(MAX_INNER_FOLDS, counts.min(), len(set(groups))))
-    if k < 2:
+    if k < 2 or counts.min() < MIN_CLIPS_TO_CALIBRATE:
         return None
     folds = np.zeros(len(manifest), dtype=np.int64)
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
@@ -106,10 +107,10 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
 
 
 def unmeasured_trust(x: np.ndarray, y: np.ndarray, n_classes: int, bed_x: np.ndarray, event_x: np.ndarray) -> Trust:
-    """One clip in some class: nothing can be held out, so the conservative setting, said aloud."""
-    note = (f"a class has a single clip: calibration cannot be measured; using temperature {CONSERVATIVE_TEMPERATURE:g}, 'unknown' below "
-            f"{CONSERVATIVE_ABSTAIN_BELOW:g} and no novelty cut. Answers from one example per class are a guess: add clips")
-    calibration = Calibration(CONSERVATIVE_TEMPERATURE, CONSERVATIVE_ABSTAIN_BELOW, None, "conservative: one clip in a class (see the warning at training)")
+    """Fewer than 3 clips in some class: nothing useful can be held out, so the conservative setting, said aloud."""
+    note = (f"a class has fewer than {MIN_CLIPS_TO_CALIBRATE} clips: calibration cannot be measured; using temperature {CONSERVATIVE_TEMPERATURE:g}, 'unknown' below "
+            f"{CONSERVATIVE_ABSTAIN_BELOW:g} and no novelty cut. Answers from one or two examples per class are a guess: add clips")
+    calibration = Calibration(CONSERVATIVE_TEMPERATURE, CONSERVATIVE_ABSTAIN_BELOW, None, "conservative: too few clips in a class (see the warning at training)")
     groups = np.arange(len(y)) % min(MAX_INNER_FOLDS, len(y))
     background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([groups, groups]),
                                 fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
