@@ -74,3 +74,60 @@ def test_channels_that_cancel_are_not_mixed_to_silence(tmp_path):
     assert np.sqrt(np.mean(mono**2)) > 0.3
     sf.write(path, np.stack([left, left * 0.5], axis=1), 16000)  # ordinary stereo: still the mean
     np.testing.assert_allclose(load_audio(path, 16000), left * 0.75, atol=1e-3)
+
+
+def _encode(path, signal, rate, codec, layout="stereo"):
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=rate)
+        stream.layout = layout
+        planes = np.stack([signal] * (2 if layout == "stereo" else 1)).astype(np.float32)
+        for i in range(0, planes.shape[1], 1024):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planes[:, i : i + 1024]), format="fltp", layout=layout)
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
+@pytest.mark.parametrize("suffix", [".m4a", ".mp4"])
+def test_phone_and_video_audio_is_decoded_and_labelled_like_the_original(tmp_path, suffix):
+    """m4a/AAC (what phones record) and an mp4's audio were not decoded at all."""
+    from conftest import REPO
+    from envsound.audio import is_audio_file, load_audio, probe
+    from envsound.inference.predict import Predictor
+
+    original = REPO / "examples" / "1-26806-A-1.flac"
+    path = tmp_path / f"rooster{suffix}"
+    _encode(path, load_audio(original, 44100), 44100, "aac")
+    assert is_audio_file(path)
+    info = probe(path)
+    assert info.sample_rate == 44100 and info.channels == 2 and abs(info.duration - 5.0) < 0.1
+    assert abs(len(load_audio(path, 16000)) / 16000 - 5.0) < 0.1
+    predictor = Predictor.from_file("fast")
+    assert predictor.predict_file(path).labels[0] == predictor.predict_file(original).labels[0] == "rooster"
+
+
+def test_a_container_without_audio_is_one_line(tmp_path):
+    from envsound.audio import probe
+    from envsound.errors import AudioError
+
+    path = tmp_path / "x.m4a"
+    path.write_bytes(b"not a container at all")
+    with pytest.raises(AudioError, match="not a readable audio file"):
+        probe(path)
+
+
+def test_without_pyav_the_format_names_its_extra(tmp_path, monkeypatch):
+    import builtins
+
+    from envsound.audio import probe
+    from envsound.errors import AudioError
+
+    real_import = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name)) if name == "av" else real_import(name, *a, **k))
+    (tmp_path / "x.m4a").write_bytes(b"\x00" * 100)
+    with pytest.raises(AudioError, match=r"envsound\[formats\]"):
+        probe(tmp_path / "x.m4a")

@@ -21,7 +21,12 @@ import soxr
 
 from envsound.errors import AudioError
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".au", ".opus")
+SNDFILE_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".au", ".opus")
+# What libsndfile does not read: phone recordings (AAC in .m4a), the audio of videos, WMA; decoded
+# by PyAV (FFmpeg in its wheels), the `formats` extra: pip install 'envsound[formats]'
+FFMPEG_EXTENSIONS = (".m4a", ".aac", ".mp4", ".m4v", ".mov", ".3gp", ".webm", ".mkv", ".wma", ".wmv")
+AUDIO_EXTENSIONS = SNDFILE_EXTENSIONS + FFMPEG_EXTENSIONS
+SHORT_DECODE_TOLERANCE = 0.05  # decoding this much short of the header's length is said in a warning
 # Below 1 kHz nothing a classifier hears survives, and resampling a 1 Hz header to 16 kHz turns
 # a 1 KB file into gigabytes; above 768 kHz no real recorder writes.
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1_000, 768_000
@@ -58,18 +63,22 @@ def probe(path: str | Path, max_seconds: float | None = None) -> AudioInfo:
         raise AudioError(f"{path}: file not found")
     if path.is_dir():
         raise AudioError(f"{path}: is a folder, not an audio file")
-    try:
-        with open(path, "rb") as handle:  # by handle: libsndfile cannot open a name that is not UTF-8
-            info = sf.info(handle)
-    except OSError as err:
-        raise AudioError(f"{path}: cannot be opened ({err.strerror})") from None
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
-        raise AudioError(f"{path}: not a readable audio file ({_short(err)})") from None
-    if info.frames <= 0:
+    if path.suffix.lower() in FFMPEG_EXTENSIONS:
+        rate, channels, frames = _probe_ffmpeg(path)
+    else:
+        try:
+            with open(path, "rb") as handle:  # by handle: libsndfile cannot open a name that is not UTF-8
+                info = sf.info(handle)
+        except OSError as err:
+            raise AudioError(f"{path}: cannot be opened ({err.strerror})") from None
+        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
+            raise AudioError(f"{path}: not a readable audio file ({_short(err)})") from None
+        rate, channels, frames = int(info.samplerate), int(info.channels), int(info.frames)
+    if frames <= 0:
         raise AudioError(f"{path}: contains no audio samples")
-    if not MIN_SAMPLE_RATE <= info.samplerate <= MAX_SAMPLE_RATE:
-        raise AudioError(f"{path}: sample rate {info.samplerate} Hz is outside {MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz; the header is probably wrong")
-    found = AudioInfo(path, int(info.samplerate), int(info.channels), int(info.frames))
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise AudioError(f"{path}: sample rate {rate} Hz is outside {MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz; the header is probably wrong")
+    found = AudioInfo(path, rate, channels, frames)
     cap = max_seconds_default() if max_seconds is None else max_seconds
     if found.duration > cap:
         raise AudioError(f"{path}: {found.duration:.0f} s long, over the {cap:g} s limit (raise it with ${MAX_SECONDS_ENV})")
@@ -84,24 +93,92 @@ def stream_audio(path: str | Path, sample_rate: int, block_seconds: float = BLOC
     block = max(1, int(block_seconds * info.sample_rate))
     resampler = None if info.sample_rate == sample_rate else soxr.ResampleStream(info.sample_rate, sample_rate, 1, dtype="float32", quality="HQ")
     done = 0
+    ffmpeg = info.path.suffix.lower() in FFMPEG_EXTENSIONS
     try:
-        with open(info.path, "rb") as raw, sf.SoundFile(raw) as handle:
-            while True:
-                data = handle.read(block, dtype="float32", always_2d=True)
-                done += len(data)
-                last = len(data) < block or done >= info.frames
-                mono = to_mono(data)
-                if not np.all(np.isfinite(mono)):
-                    raise AudioError(f"{info.path}: contains NaN or infinite samples (near {done / info.sample_rate:.1f} s)")
-                out = resampler.resample_chunk(mono, last=last) if resampler is not None else mono
-                if len(out):
-                    yield np.ascontiguousarray(out, dtype=np.float32)
-                if last:
-                    break
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
+        for data, last in (_ffmpeg_blocks(info.path, block) if ffmpeg else _sndfile_blocks(info, block)):
+            done += len(data)
+            mono = to_mono(data)
+            if not np.all(np.isfinite(mono)):
+                raise AudioError(f"{info.path}: contains NaN or infinite samples (near {done / info.sample_rate:.1f} s)")
+            out = resampler.resample_chunk(mono, last=last) if resampler is not None else mono
+            if len(out):
+                yield np.ascontiguousarray(out, dtype=np.float32)
+            if last:
+                break
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError) as err:
         raise AudioError(f"{info.path}: decoding failed after {done / info.sample_rate:.1f} s ({_short(err)}); the file is damaged or truncated") from None
     if done == 0:
         raise AudioError(f"{info.path}: contains no audio samples")
+    if done < info.frames * (1 - SHORT_DECODE_TOLERANCE):
+        import warnings
+
+        warnings.warn(f"{info.path}: decoded {done / info.sample_rate:.1f} s of the {info.duration:.1f} s its header states; the file may be truncated", stacklevel=2)
+
+
+def _sndfile_blocks(info: AudioInfo, block: int) -> Iterator[tuple[np.ndarray, bool]]:
+    """(frames, channels) float32 blocks from libsndfile, and whether each is the last."""
+    done = 0
+    with open(info.path, "rb") as raw, sf.SoundFile(raw) as handle:
+        while True:
+            data = handle.read(block, dtype="float32", always_2d=True)
+            done += len(data)
+            yield data, len(data) < block or done >= info.frames
+            if len(data) < block or done >= info.frames:
+                return
+
+
+def _av():
+    try:
+        import av
+    except ImportError:
+        raise AudioError("this format is decoded by PyAV: pip install 'envsound[formats]'") from None
+    return av
+
+
+def _probe_ffmpeg(path: Path) -> tuple[int, int, int]:
+    """(rate, channels, frames) of the first audio stream, from the container's header."""
+    av = _av()
+    try:
+        with av.open(str(path)) as container:
+            streams = container.streams.audio
+            if not streams:
+                raise AudioError(f"{path}: has no audio stream")
+            stream = streams[0]
+            rate, channels = int(stream.rate or 0), int(stream.channels or 0)
+            if stream.duration is not None and stream.time_base is not None:
+                seconds = float(stream.duration * stream.time_base)
+            else:
+                seconds = (container.duration or 0) / 1_000_000
+    except AudioError:
+        raise
+    except (av.FFmpegError, OSError, ValueError) as err:
+        raise AudioError(f"{path}: not a readable audio file ({_short(err)})") from None
+    return rate, channels, round(seconds * rate)
+
+
+def _ffmpeg_blocks(path: Path, block: int) -> Iterator[tuple[np.ndarray, bool]]:
+    """(frames, channels) float32 blocks decoded by FFmpeg, about ``block`` frames each: one block
+    and one decoded packet are held at a time, so memory stays flat in the file's length."""
+    av = _av()
+    pending: list[np.ndarray] = []
+    held = 0
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=stream.rate)
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    pending.append(out.to_ndarray().T.astype(np.float32, copy=False))
+                    held += len(pending[-1])
+                    if held >= block:
+                        yield np.concatenate(pending), False
+                        pending, held = [], 0
+            for out in resampler.resample(None):
+                pending.append(out.to_ndarray().T.astype(np.float32, copy=False))
+    except av.FFmpegError as err:
+        raise ValueError(str(err)) from None
+    channels = len(stream.layout.channels) if stream.layout is not None else 1
+    yield (np.concatenate(pending) if pending else np.zeros((0, channels), dtype=np.float32)), True
 
 
 def load_audio(path: str | Path, sample_rate: int, seconds: float | None = None, max_seconds: float | None = None) -> np.ndarray:
