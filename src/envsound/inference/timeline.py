@@ -166,7 +166,7 @@ class Timeline:
                     on = np.flatnonzero(active[a:b])
                     if len(on):
                         first, last = (a + on[0]) * FRAME_SECONDS, (a + on[-1] + 1) * FRAME_SECONDS
-                        part = [j for j in part if indices[j] * self.hop_seconds < last and (indices[j] + 1) * self.hop_seconds > first] or part
+                        part = [c for c in part if indices[c] * self.hop_seconds < last and (indices[c] + 1) * self.hop_seconds > first] or part
                 mean = {k: v[part].mean(axis=0, keepdims=True) for k, v in cells.items()}
                 decided = decide(mean["probabilities"], self.calibration, self.abstain, mean.get("distances"), mean.get("exposures"))
                 p = float(decided.probabilities[0].max())
