@@ -8,9 +8,10 @@ export ENVSOUND_ESC50
 ENVSOUND_WEIGHTS ?= ../shared/models/efficientat
 export ENVSOUND_WEIGHTS
 
-# pytest-xdist workers for test-fast: its many short, single-threaded tests keep both cores busy
-# with two workers (92 s serial, 69 s with two, this machine). The whole suite gains nothing from
-# them (4:19 serial, 4:23 with two: its long tests already use both cores), so `test` runs serially.
+# pytest-xdist workers: the short, single-threaded tests keep both cores busy with two workers
+# (test-fast: 92 s serial, 69 s with two, this machine). The whole suite gained nothing from them
+# at 4:19, but with the recipe, SED and format tests of 2026-12-07 it takes 7:51 serially and
+# 6:13 with two (before the trims made with that measurement), so `test` uses them too.
 TEST_WORKERS ?= 2
 
 .PHONY: install browser lint test test-fast demo bench serve clean
@@ -38,7 +39,7 @@ lint: install
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 test: lint browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 test-fast: lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not slow"

@@ -227,10 +227,7 @@ def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path):
     assert loaded.calibration.exposure_above is not None and loaded.calibration.distance_above is not None
     answer = json.loads(cli("predict", tmp_path / "new-noise.wav", "--model", tmp_path / "oe.pt", "--json").stdout)[0]
     assert answer["abstained"] is True and answer["label"] == "unknown" and "novelty" in answer
-    # by default the calibrated file also gets a background detector, fitted on the run's dataset
-    with_background = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "bg.pt")
-    assert with_background.returncode == 0, with_background.stderr[-1500:]
-    assert load_model(tmp_path / "bg.pt").background is not None and load_model(tmp_path / "oe.pt").background is None
+    assert load_model(tmp_path / "oe.pt").background is None  # --no-background (without it, calibrate also fits a detector: fit_model_background)
 
 
 def test_exposure_embeddings_stream_long_files_and_equal_the_whole_file_mean(tmp_path):

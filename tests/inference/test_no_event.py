@@ -97,40 +97,42 @@ def test_background_travels_to_onnx(beds, tmp_path):
     assert onnx_p.predict_file(beds[0]).answer == "background"
 
 
-def test_cli_timeline_json_on_a_bed(beds, tmp_path):
+def test_cli_timeline_on_a_bed_says_no_events_and_writes_background(beds, tmp_path):
     out = tmp_path / "t.json"
     result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(beds[1]), "-o", str(out)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines() == ["no events: 6.0 s of background"]
     segments = json.loads(out.read_text())
     assert [s["label"] for s in segments] == ["background"]
     assert np.isclose(segments[0]["end"], 6.0)
 
 
 def test_timeline_exports_audacity_and_raven(soundscape, tmp_path):
-    for fmt, name in (("audacity", "labels.txt"), ("raven", "table.txt")):
-        out = tmp_path / name
-        result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(soundscape), "-o", str(out), "--format", fmt], capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stderr
-        rows = [line.split("\t") for line in out.read_text().splitlines()]
-        if fmt == "raven":
-            assert rows[0][:5] == ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)"]
-            rows = [[r[3], r[4], r[7]] for r in rows[1:]]
-        labels = [r[2] for r in rows]
-        assert "background" not in labels and {"dog", "rooster", "chainsaw"} <= set(labels)
-        assert all(float(a) < float(b) for a, b, _ in rows)
+    from envsound.inference.timeline import write_segments
+
+    out = tmp_path / "labels.txt"
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(soundscape), "-o", str(out), "--format", "audacity"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in out.read_text().splitlines()]
+    assert "background" not in [r[2] for r in rows] and {"dog", "rooster", "chainsaw"} <= {r[2] for r in rows}
+    assert all(float(a) < float(b) for a, b, _ in rows)
+    events = compute_timeline(Predictor.from_file("default"), soundscape).events()
+    write_segments(events, tmp_path / "table.txt", "raven")
+    table = [line.split("\t") for line in (tmp_path / "table.txt").read_text().splitlines()]
+    assert table[0][:5] == ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)"]
+    assert [r[7] for r in table[1:]] == [e.label for e in events if e.label != "background"]
 
 
 def test_a_wrong_format_or_suffix_is_one_line_before_scoring(soundscape, tmp_path):
-    for args, message in ((["--format", "audacity", "-o", str(tmp_path / "x.csv")], ".txt"), (["--format", "praat", "-o", str(tmp_path / "x.txt")], "--format must be"),
-                          (["--format", "json"], "--format needs --output")):
-        result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(soundscape), *args], capture_output=True, text=True, timeout=120)
-        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    from envsound.errors import ConfigError
+    from envsound.inference.timeline import segments_format
 
-
-def test_no_events_is_one_line_and_success(beds):
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(beds[0])], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines() == ["no events: 6.0 s of background"]
+    with pytest.raises(ConfigError, match=r"\.txt"):
+        segments_format(tmp_path / "x.csv", "audacity")
+    with pytest.raises(ConfigError, match="--format must be"):
+        segments_format(tmp_path / "x.txt", "praat")
+    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(soundscape), "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "--format needs --output" in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_csv_cells_cannot_be_formulas(tmp_path):
