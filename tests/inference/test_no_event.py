@@ -46,7 +46,7 @@ def soundscape(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("model", ["default", "fast"])
+@pytest.mark.parametrize("model", ["default", pytest.param("fast", marks=pytest.mark.slow)])
 def test_noise_beds_are_background(model, beds):
     predictor = Predictor.from_file(model)
     results = predictor.predict(beds, top_k=2)
@@ -57,7 +57,7 @@ def test_noise_beds_are_background(model, beds):
         assert [s.label for s in segments] == ["background"]
 
 
-@pytest.mark.parametrize("model", ["default", "fast"])
+@pytest.mark.parametrize("model", ["default", pytest.param("fast", marks=pytest.mark.slow)])
 def test_events_on_a_bed_are_found_with_background_between(model, soundscape):
     segments = compute_timeline(Predictor.from_file(model), soundscape).events()
     labels = [s.label for s in segments]
@@ -68,6 +68,7 @@ def test_events_on_a_bed_are_found_with_background_between(model, soundscape):
     assert segments[0].label == "background" and segments[-1].label == "background"
 
 
+@pytest.mark.slow
 def test_no_abstain_never_says_unknown_but_background_stays(beds, soundscape):
     result = Predictor.from_file("default", abstain=False).predict_file(beds[0])
     assert result.answer == "background" and result.background and not result.abstained
@@ -97,6 +98,7 @@ def test_background_travels_to_onnx(beds, tmp_path):
     assert onnx_p.predict_file(beds[0]).answer == "background"
 
 
+@pytest.mark.slow
 def test_cli_timeline_on_a_bed_says_no_events_and_writes_background(beds, tmp_path):
     out = tmp_path / "t.json"
     result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(beds[1]), "-o", str(out)], capture_output=True, text=True, timeout=300)
@@ -107,6 +109,7 @@ def test_cli_timeline_on_a_bed_says_no_events_and_writes_background(beds, tmp_pa
     assert np.isclose(segments[0]["end"], 6.0)
 
 
+@pytest.mark.slow
 def test_timeline_exports_audacity_and_raven(soundscape, tmp_path):
     from envsound.inference.timeline import write_segments
 
@@ -123,6 +126,7 @@ def test_timeline_exports_audacity_and_raven(soundscape, tmp_path):
     assert [r[7] for r in table[1:]] == [e.label for e in events if e.label != "background"]
 
 
+@pytest.mark.slow
 def test_a_wrong_format_or_suffix_is_one_line_before_scoring(soundscape, tmp_path):
     from envsound.errors import ConfigError
     from envsound.inference.timeline import segments_format
@@ -147,6 +151,7 @@ def test_csv_cells_cannot_be_formulas(tmp_path):
     assert list(csv.reader((tmp_path / "s.csv").open()))[1][0] == "'-2+3"
 
 
+@pytest.mark.slow
 def test_a_name_that_is_not_utf8_is_scored_and_written(tmp_path):
     """predict $'bad\\xff.wav' good.wav -o x.csv crashed the CSV writer after all the scoring."""
     import os

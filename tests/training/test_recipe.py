@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from conftest import tone, write_wav
@@ -22,6 +23,7 @@ def _cli(*args, env_weights):
     return subprocess.run([sys.executable, "-m", "envsound.cli", *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
 
 
+@pytest.mark.slow
 def test_plain_train_writes_a_calibrated_network_that_says_background(tone_dataset, shared_weights, tmp_path):
     (tone_dataset / "background").mkdir(exist_ok=True)  # other sounds beside the classes: never a class
     write_wav(tone_dataset / "background" / "hiss.wav", (np.random.default_rng(0).normal(0, 0.01, 16000)).astype(np.float32))
@@ -42,6 +44,7 @@ def test_plain_train_writes_a_calibrated_network_that_says_background(tone_datas
     assert "calibration: temperature" in card.stdout and "background: when" in card.stdout
 
 
+@pytest.mark.slow
 def test_thin_data_warns_in_one_line_and_still_abstains(tmp_path, shared_weights):
     for label, base in (("a", 400.0), ("b", 2500.0)):
         for i in range(3):
@@ -54,6 +57,7 @@ def test_thin_data_warns_in_one_line_and_still_abstains(tmp_path, shared_weights
     assert 0.06 <= calibration.temperature <= 18.0 and calibration.abstain_below < 0.999  # never the degenerate setting
 
 
+@pytest.mark.slow
 def test_one_clip_per_class_trains_with_a_warning_and_a_conservative_setting(tmp_path, shared_weights):
     for label in ("a", "b"):
         write_wav(tmp_path / "data" / label / "only.wav", tone(500 if label == "a" else 3000, seconds=1.0))
