@@ -105,7 +105,7 @@ def cv(
 
 
 def train(
-    data_arg: Optional[str] = typer.Argument(None, metavar="[DATA]", help="What to learn: a folder with one subfolder of audio per class "
+    data_arg: Optional[str] = typer.Argument(None, metavar="DATA", help="What to learn: a folder with one subfolder of audio per class "
                                              "(a 'background' or '_none' subfolder of other sounds is not a class), a CSV with path and label columns "
                                              "(optional fold, group; paths relative to the CSV), or esc50 / esc10 / urbansound8k."),
     out: Path = typer.Option(..., help="Model file to write."),
