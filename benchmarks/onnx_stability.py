@@ -3,7 +3,7 @@
     python benchmarks/onnx_stability.py                      # the shipped pair
     python benchmarks/onnx_stability.py --model fast --name onnx_stability_fast
 
-Declared (session 20) before any figure: session 19 measured the pair's waveform-in ONNX latency
+Declared (2026-11-27) before any figure: 2026-11-27 measured the pair's waveform-in ONNX latency
 at 10.5, 11.3 and 5.0 ms per 5-s clip in three runs of the same benchmark, where scripts that
 timed only onnxruntime gave 4.6-5.1 ms. Two suspects, each an arm, every arm measured in a fresh
 process, interleaved, REPEATS times:

@@ -2,7 +2,7 @@
 
     python benchmarks/open_set.py [--splits 5] [--seed 0]     -> benchmarks/results/open_set.json
 
-Declared before its run (session 11). The outside negatives must only measure, so the rule is
+Declared before its run (2026-11-26). The outside negatives must only measure, so the rule is
 chosen here, on a proxy built from ESC-50: the 50 classes are shuffled (seed) into 5 groups of 10;
 for each group g and each official test fold k, the linear probe (the shipped ensemble's first
 member, the one whose embedding novelty reads) and the novelty statistics are fitted on folds != k
@@ -16,32 +16,32 @@ compared on equal terms; shipping still fits thresholds on training folds only):
   rmd             relative Mahalanobis (Ren et al. 2021): md minus the distance to one Gaussian
                   fitted on all training clips, which discounts what is merely unusual audio
   rmd_joint       rmd and confidence, cut at the same quantile
-Added in session 12, declared before their run, the AudioSet head's own evidence (issue #15 item 7:
+Added on 2026-11-26, declared before their run, the AudioSet head's own evidence (issue #15 item 7:
 "AudioSet-tag evidence"): a clip's known-tag score is the highest sigmoid of the AudioSet names
 that the hand-made map (assets/esc50_audioset.json) gives the 40 *known* classes; a low score means
 the AudioSet head hears none of the sounds the model was trained on.
   tags            the known-tag score alone
   md_tags         md and the known-tag score, cut at the same quantile
   tags_joint      confidence, md and the known-tag score, cut at the same quantile
-Added in session 13, declared before their run, nearest-neighbour distance (Sun et al. 2022, "Out-of-
+Added on 2026-11-26, declared before their run, nearest-neighbour distance (Sun et al. 2022, "Out-of-
 distribution detection with deep nearest neighbors"): no Gaussian assumed, the distance of the
 L2-normalised embedding to its K-th nearest training embedding (K = 1 here: 1600 training clips,
 32 per class, where the paper's K is a small fraction of the training set).
   knn             the nearest-neighbour distance alone
   knn_joint       confidence and the nearest-neighbour distance, cut at the same quantile
-Added in session 14, declared before their run (benchmarks/trust.sh, item 9), with ``--exposure
+Added on 2026-11-26, declared before their run (benchmarks/trust.sh, item 9), with ``--exposure
 runs/exposure`` (an exposure set: music, speech and UI tones from Debian packages the outside set
 does not use): outlier exposure, the exposure embeddings' k-means centroids as outlier means.
   oe              md minus the squared distance to the nearest exposure centroid (Novelty's
                   relative score) alone
   oe_joint        oe and confidence, cut at the same quantile
-  oe_md_joint     confidence, md and oe, cut at the same quantile (declared later in session 14,
+  oe_md_joint     confidence, md and oe, cut at the same quantile (declared later on 2026-11-26,
                   after the proxy's first cells showed oe alone accepting more unknown ESC-50
                   classes than md and before any outside result of either: exposure as a third
                   cut beside today's two rather than in place of the distance)
 Reported per rule, averaged over the 25 cells: unknowns accepted (false-accept rate), in-set
 accuracy on the clips answered, and each score's AUROC (in-set vs unknown).
-Decision declared with it (and for the session-12 rules alike): a rule replaces md_joint only if it accepts >= 2 points fewer unknowns
+Decision declared with it (and for 2026-11-26 rules alike): a rule replaces md_joint only if it accepts >= 2 points fewer unknowns
 with answered accuracy within 1 point; the outside set then measures the change once.
 """
 

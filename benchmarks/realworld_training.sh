@@ -42,7 +42,7 @@ finetune_arm() {
   $PY -m envsound.cli calibrate runs/bench-rw_probe_plus_finetune_$arm --model runs/rw_ship_$arm.pt --out runs/rw_ship_$arm.pt --novelty
   $PY benchmarks/outside.py runs/outside --model runs/rw_ship_$arm.pt --name rw_probe_plus_finetune_$arm
 }
-# (declared before its run, session 11) item 4 for the fine-tune, one arm: rw_finetune_mix, the
+# (declared before its run, 2026-11-26) item 4 for the fine-tune, one arm: rw_finetune_mix, the
 # shipped fine-tune recipe (configs/mn04_finetune.json) on clean clips + the mix copies above, for
 # 10 epochs with warmup 1.5 (twice the clips, so the same 1000 optimiser steps and schedule as the
 # recipe's 20 epochs on clean clips). Compared with the recipe without copies (kd_teacher_finetune:
@@ -50,7 +50,7 @@ finetune_arm() {
 # + this arm (CV ensemble, ESC-50-C of both fold models, and the outside set with both trained on
 # all folds, calibrated on the ensemble's CV run) against the shipped model (94.9 / 77.8 / 66.7 %).
 finetune_arm mix 10 1.5
-# (declared before its run, session 12) item 4 for the fine-tune, the second arm: rw_finetune_all,
+# (declared before its run, 2026-11-26) item 4 for the fine-tune, the second arm: rw_finetune_all,
 # the shipped fine-tune recipe on clean clips + one copy each of mix, room, band and codec (the
 # rw_probe_all copies above), for 4 epochs with warmup 0.6 (five times the clips: the same 1000
 # optimiser steps and schedule as the recipe's 20 epochs on clean clips). Compared like
@@ -59,11 +59,11 @@ finetune_arm mix 10 1.5
 # ESC-50-C of both fold models, outside set with both trained on all folds and calibrated on the
 # ensemble's CV run) against the shipped model (94.9 / 77.8 / 66.7 %) by item 8.
 finetune_arm all 4 0.6
-# (declared before its run, session 13) int8 on the shipped fine-tune half's recipe: each
+# (declared before its run, 2026-11-26) int8 on the shipped fine-tune half's recipe: each
 # rw_finetune_all fold model exported fp32 and --int8, both scored on that fold's test clips through
 # onnxruntime (the previous figure, onnx_int8_mn04_finetune.json, is the previous recipe's).
 $PY benchmarks/onnx_int8.py runs/bench-rw_finetune_all --name onnx_int8_rw_finetune_all
-# (declared before its run, session 14) item 4, the third fine-tune arm: rw_finetune_all6, the
+# (declared before its run, 2026-11-26) item 4, the third fine-tune arm: rw_finetune_all6, the
 # shipped fine-tune half's recipe (rw_finetune_all) with two more copies per clip: noise_snr (white
 # or pink noise at 0-25 dB SNR) and excerpt (a random 1-4 s stretch, zero-padded by the front end
 # like any short recording; 214 of the 263 outside recordings are shorter than a 5-s window). Seven
@@ -76,7 +76,7 @@ $PY benchmarks/onnx_int8.py runs/bench-rw_finetune_all --name onnx_int8_rw_finet
 # (>= 94.1 %) and it accepts at most 3 points more of the negatives (<= 34 %).
 $PY -m envsound.cli augment esc50 --out runs/esc50-rw-all6 --transforms mix,room,band,codec,noise_snr,excerpt
 finetune_arm all6 3 0.45
-# (declared session 17, before its run) Where a sound sits in the window. benchmarks/position.py,
+# (declared 2026-11-26, before its run) Where a sound sits in the window. benchmarks/position.py,
 # read before this was declared: the shipped model names 65 % of the outside set's positives shorter
 # than 1 s right when the sound starts the window (where `predict` puts it) and 45.7 % when it sits
 # 0.25 s or more into it (where `timeline` and `listen` meet most short sounds); the clean probe
@@ -107,7 +107,7 @@ $PY -m envsound.cli calibrate runs/bench-rw_probe_shift --model runs/rw_probe_sh
 $PY benchmarks/position.py --outside runs/outside --model runs/rw_probe_shift.pt --run runs/bench-rw_probe_shift --name position_rw_probe_shift
 $PY benchmarks/outside.py runs/outside --model runs/rw_probe_shift.pt --name rw_probe_shift
 $PY benchmarks/robustness.py runs/bench-rw_probe_shift --name robustness_rw_probe_shift
-# (declared session 18, before its run) Is the start effect ESC-50's digital silence? ESC-50 pads
+# (declared 2026-11-27, before its run) Is the start effect ESC-50's digital silence? ESC-50 pads
 # its short clips with zeros at the end, so the networks never heard exact zeros *before* a sound;
 # outside recordings and users' streams have a noise floor instead. position.py --floor DB puts the
 # same short outside positives on seeded white noise of that RMS (the window filled, the sound added
@@ -119,7 +119,7 @@ $PY benchmarks/robustness.py runs/bench-rw_probe_shift --name robustness_rw_prob
 for floor in -70 -50; do
   $PY benchmarks/position.py --outside runs/outside --floor $floor --name position_shipped_floor${floor#-}
 done
-# (declared session 18, before its run; after the floor figures above) The silence gate
+# (declared 2026-11-27, before its run; after the floor figures above) The silence gate
 # (features/gate.py; `predict/timeline/listen --gate`): in each window, 20-ms frames within 6 dB of
 # the window's floor (the 10th percentile of its audible frames' levels) and at least 20 dB under
 # its loudest frame are set to zeros before the front end, so a floor looks like the digital
@@ -147,7 +147,7 @@ for floor in -70 -50; do
   $PY benchmarks/position.py --outside runs/outside --floor $floor --gate --name position_shipped_floor${floor#-}_gate
 done
 $PY benchmarks/outside.py runs/outside --gate --name shipped_gate
-# (declared session 18, before its run) Result of the gate check above: it fails on the probe
+# (declared 2026-11-27, before its run) Result of the gate check above: it fails on the probe
 # alone, which the rule allows when the fine-tune half is not rerun (noise_floor_rw_probe_none.json:
 # clean 93.75 % → 88.7 % with the gate; floors -70/-50 dBFS 89.9/84.8 % → 86.95/81.15 %), so the
 # fine-tune rerun was stopped and the gate stays off. Those figures point elsewhere: a floor at
@@ -169,7 +169,7 @@ $PY benchmarks/position.py --outside runs/outside --band-hz 8000 --name position
 for floor in -70 -50; do
   $PY benchmarks/position.py --outside runs/outside --floor $floor --band-hz 8000 --name position_shipped_floor${floor#-}_band8k
 done
-# (declared session 18, before its run) Arm rw_probe_floor: training with a floor, the lead left by
+# (declared 2026-11-27, before its run) Arm rw_probe_floor: training with a floor, the lead left by
 # the two inference-only fixes above. The probe on the clean clips plus one `floor` copy of each
 # (envsound augment: white or pink noise at an absolute -80 to -40 dBFS RMS under the whole clip,
 # made and written at 32 kHz so the floor also fills the bands above 8 kHz), every copy in its
@@ -192,7 +192,7 @@ for arm in none floor; do
   done
 done
 $PY benchmarks/outside.py runs/outside --model runs/rw_probe_floor.pt --name rw_probe_floor
-# (declared session 18, before its run) rw_probe_floor passed, so the pair is measured by item 8's
+# (declared 2026-11-27, before its run) rw_probe_floor passed, so the pair is measured by item 8's
 # rule as written for rw_finetune_all6 above (ship if mCA above 80.3 %, outside top-1 above 74.0 %,
 # CV >= 94.1 %, negatives accepted <= 34 %): rw_probe_floor + rw_finetune_all (its fold models
 # rerun), the CV ensemble, ESC-50-C, and the outside set with the pair built from both members
@@ -202,7 +202,7 @@ $PY benchmarks/outside.py runs/outside --model runs/rw_probe_floor.pt --name rw_
   --dataset runs/esc50-rw-all/manifest.csv --epochs 4 --set warmup_epochs=0.6 --save-models
 $PY benchmarks/ensemble.py --name rw_probe_floor_plus_finetune_all rw_probe_floor rw_finetune_all
 $PY benchmarks/robustness.py runs/bench-rw_probe_floor runs/bench-rw_finetune_all --name robustness_rw_probe_floor_plus_finetune_all
-# (run in session 18, after the declaration above) The outside part went first, being the cheapest:
+# (run on 2026-11-27, after the declaration above) The outside part went first, being the cheapest:
 # the pair built from rw_probe_floor and the shipped model's own fine-tuned member (the all-fold
 # rw_finetune_all), uncalibrated (a temperature does not move top-1), with a control that pairs the
 # clean probe the same way and must give the shipped model's 74.0 % back. The pair's top-1 is 74.0 %,
@@ -211,16 +211,16 @@ $PY benchmarks/robustness.py runs/bench-rw_probe_floor runs/bench-rw_finetune_al
 $PY scripts/build_default_model.py --finetuned shipped --out runs/pair_clean.pt
 $PY scripts/build_default_model.py --probe runs/rw_probe_floor.pt --finetuned shipped --out runs/pair_floor.pt
 for m in pair_clean pair_floor; do $PY benchmarks/outside.py runs/outside --model runs/$m.pt --name $m; done
-# (session 18, measured after the verdict above, for #15's "every arm on all three": nothing
+# (2026-11-27, measured after the verdict above, for #15's "every arm on all three": nothing
 # depends on it) ESC-50-C of rw_probe_floor's fold models, against robustness_rw_probe_none.json.
 $PY benchmarks/robustness.py runs/bench-rw_probe_floor --name robustness_rw_probe_floor
-# (session 18, later) With time left, the pair's CV and ESC-50-C were run after all (the verdict
+# (2026-11-27, later) With time left, the pair's CV and ESC-50-C were run after all (the verdict
 # above stands; nothing rests on these): rw_finetune_all rerun with its fold models (identical folds
 # to the recorded run, whose file is kept), the pair's CV ensemble and ESC-50-C (the declared lines
 # above), and the pair calibrated on its CV ensemble, on the outside set.
 $PY -m envsound.cli calibrate runs/bench-rw_probe_floor_plus_finetune_all --model runs/pair_floor.pt --out runs/pair_floor_calibrated.pt --novelty
 $PY benchmarks/outside.py runs/outside --model runs/pair_floor_calibrated.pt --name pair_floor_calibrated
-# (declared session 19, before the transform was written or run) Arm rw_probe_onset: single events.
+# (declared 2026-11-27, before the transform was written or run) Arm rw_probe_onset: single events.
 # benchmarks/footsteps.py found that ESC-50 teaches footsteps only as sequences (median 13 onsets,
 # sounding the whole clip) while 29 of the 33 outside footsteps are one or two steps (median 0.3 s
 # sounding), and footsteps are 14 of the shipped model's 39 outside mistakes. The new `onset`
@@ -244,13 +244,13 @@ $PY benchmarks/esc50_cv.py --name rw_probe_onset --model mn04_probe --dataset ru
 $PY -m envsound.cli calibrate runs/bench-rw_probe_onset --model runs/rw_probe_onset.pt --out runs/rw_probe_onset.pt --novelty
 $PY benchmarks/outside.py runs/outside --model runs/rw_probe_onset.pt --name rw_probe_onset
 $PY benchmarks/robustness.py runs/bench-rw_probe_onset --name robustness_rw_probe_onset
-# (result, session 19) It fails: clean CV 92.3 %, outside top-1 66.7 % (footsteps 16 of 33 right,
+# (result, 2026-11-27) It fails: clean CV 92.3 %, outside top-1 66.7 % (footsteps 16 of 33 right,
 # against 20). The pair was not built, and robustness_rw_probe_onset was not run (the line above).
 # if it passes:
 #   $PY scripts/build_default_model.py --probe runs/rw_probe_onset.pt --finetuned shipped --out runs/pair_onset.pt
 #   $PY benchmarks/outside.py runs/outside --model runs/pair_onset.pt --name pair_onset
 #   then, if top-1 is above 74.0 %: the CV ensemble, ESC-50-C and the calibrated outside run, as for rw_probe_floor above.
-# (declared session 19, before its run) Arm rw_probe_views: the probe on a richer frozen embedding
+# (declared 2026-11-27, before its run) Arm rw_probe_views: the probe on a richer frozen embedding
 # (configs/mn04_probe_views.json: the pooled features plus their time-max, the AudioSet head's hidden
 # layer and its logits), clean clips only. Its CV was measured in an early session (93.6 %,
 # mn04_probe_views.json) but never outside ESC-50. The hypothesis: time-max pooling keeps a short
@@ -264,4 +264,4 @@ $PY benchmarks/esc50_cv.py --name rw_probe_views --config configs/mn04_probe_vie
 [ -f runs/rw_probe_views.pt ] || $PY -m envsound.cli train --config configs/mn04_probe_views.json --out runs/rw_probe_views.pt
 $PY -m envsound.cli calibrate runs/bench-rw_probe_views --model runs/rw_probe_views.pt --out runs/rw_probe_views.pt --novelty
 $PY benchmarks/outside.py runs/outside --model runs/rw_probe_views.pt --name rw_probe_views
-# (result, session 19) It fails: clean CV 93.8 %, outside top-1 65.3 % (footsteps 13 of 33). No pair.
+# (result, 2026-11-27) It fails: clean CV 93.8 %, outside top-1 65.3 % (footsteps 13 of 33). No pair.

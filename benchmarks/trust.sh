@@ -40,7 +40,7 @@ $PY benchmarks/zero_shot.py runs/bench-mn04_linear_probe runs/bench-mn04_probe_p
 # 8. (declared before its run) test-time augmentation: each fold's probe model on its test fold with
 #    N = 0, 2, 4 circularly shifted copies of each clip averaged in; every N reported, none chosen here.
 $PY benchmarks/tta.py runs/bench-rw_probe_none --shifts 0,2,4 --name tta_rw_probe_none
-# 9. (declared before its run, session 14) Outlier exposure for "none of these" (Hendrycks et al.
+# 9. (declared before its run, 2026-11-26) Outlier exposure for "none of these" (Hendrycks et al.
 #    2019, "Deep anomaly detection with outlier exposure", here in its generative form: known
 #    classes against outliers in the same shared Mahalanobis metric). An exposure set of 197 sounds
 #    of none of the 50 classes, the kinds the issue names for its negative set: music (drum samples,
@@ -65,7 +65,7 @@ $PY benchmarks/open_set.py --exposure runs/exposure
 $PY -m envsound.cli calibrate runs/bench-rw_probe_plus_finetune_all --model src/envsound/assets/esc50-default.pt \
   --exposure runs/exposure --out runs/ship_exposure.pt
 $PY benchmarks/outside.py runs/outside --model runs/ship_exposure.pt --name shipped_exposure
-# 9b. (declared in session 14 after the proxy's first cells showed oe and oe_joint accepting more
+# 9b. (declared on 2026-11-26 after the proxy's first cells showed oe and oe_joint accepting more
 #    unknown ESC-50 classes than md_joint, before any outside result) oe_md_joint: confidence, the
 #    plain distance and the exposure-relative score, all three cut at the same quantile (exposure as
 #    a third cut beside today's rule, not in its place). Same decision rule as item 9; if it passes

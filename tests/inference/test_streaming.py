@@ -21,7 +21,7 @@ from envsound.inference.timeline import compute_timeline
 @pytest.fixture(scope="module")
 def predictor():
     # On the CPU even where a GPU is seen: cuDNN's TF32 convolutions give other batch sizes
-    # probabilities ~1e-3 apart (an H100, session 12), which is test_device's tolerance, not this test's
+    # probabilities ~1e-3 apart (an H100, 2026-11-26), which is test_device's tolerance, not this test's
     return Predictor.from_file(device="cpu")
 
 

@@ -95,7 +95,7 @@ def test_segments_recover_the_assembled_minute(minute):
     for k in range(1, len(SEQUENCE)):  # boundary between sound k-1 and k at 5k seconds
         starts = [s.start for s in segments if s.label == SEQUENCE[k]]
         within += any(abs(start - 5 * k) <= hop + 1e-6 for start in starts)
-    # 9 with the pair shipped until session 12, 8 with today's (it calls 2.5 s after the engine
+    # 9 with the pair shipped until 2026-11-26, 8 with today's (it calls 2.5 s after the engine
     # "unknown" before the helicopter): a boundary lost to abstention, not to the mechanics
     assert within >= 8, f"only {within} of 11 boundaries within one hop"
     assert segments[0].start == 0.0 and abs(segments[-1].end - 60.0) < 1e-6
