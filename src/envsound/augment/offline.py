@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -23,6 +22,7 @@ from envsound.augment.realworld import REALWORLD_TRANSFORMS, apply_realworld
 from envsound.data.manifest import Clip, Manifest
 from envsound.errors import AudioError, ConfigError
 from envsound.utils import atomic_path, stable_hash
+from envsound.workers import process_pool
 
 
 def _transforms(background: str | None) -> dict[str, Callable[[], Any]]:
@@ -148,7 +148,7 @@ def augment_dataset(
     if made_at != rate:  # a resumed folder must not mix rates without saying so (checked before any work)
         raise ConfigError(f"{out_dir}: its copies were made at {made_at} Hz, not {rate} Hz; resume with that rate or write to another folder")
     failures: list[str] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool, progress_bar("augment", len(todo), show_progress) as advance:
+    with process_pool(workers) as pool, progress_bar("augment", len(todo), show_progress) as advance:
         futures = [pool.submit(_run, job) for job in todo]
         for future in futures:
             try:

@@ -15,7 +15,8 @@ import base64
 import multiprocessing
 import os
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from fastapi.responses import HTMLResponse
 
 from envsound.audio import AUDIO_EXTENSIONS
 from envsound.errors import AudioError
+from envsound.workers import process_pool
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_SECONDS = 600.0
@@ -95,9 +97,18 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envsound-model")
     # spawned, not forked: a fork of a process with torch threads and an event loop is unsafe;
     # the figure workers import NumPy and matplotlib only
-    figures = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    figures = process_pool(workers, multiprocessing.get_context("spawn"))
     waiting = {"count": 0}
-    app = FastAPI(title="envsound")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        """On SIGTERM/SIGINT uvicorn ends the app here: the pools go with it, and the figure
+        workers exit with the process even when it is killed outright."""
+        yield
+        pool.shutdown(wait=False, cancel_futures=True)
+        figures.shutdown(wait=True, cancel_futures=True)
+
+    app = FastAPI(title="envsound", lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
 
     def classify(data: bytes, suffix: str, name: str) -> dict:
