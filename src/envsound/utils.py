@@ -112,9 +112,30 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         if tmp.exists():  # mkstemp makes it owner-only; give results the permissions of any new file
             os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
+    except OSError as err:
+        if err.filename not in (None, str(tmp), tmp):
+            raise
+        # the user named the target, not our temporary file: say what could not be written
+        raise OSError(err.errno, err.strerror or str(err), str(target)) from None
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def check_writable(target: str | Path) -> Path:
+    """Can a file be written at ``target``? Asked before the work (an hour of scoring must not end
+    in "permission denied"), by creating and removing a temporary file beside it."""
+    target = Path(target)
+    if target.is_dir():
+        raise ConfigError(f"{target}: is a folder; give a file name")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=temporary_prefix(target.name), suffix=TMP_SUFFIX, dir=target.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise ConfigError(f"{target}: cannot be written ({err.strerror or err})") from None
+    return target
 
 
 def table_format(path: str | Path, allowed: tuple[str, ...] = ("csv", "json")) -> str:

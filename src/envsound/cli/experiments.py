@@ -128,17 +128,20 @@ def train(
     from envsound.devices import use_training_device
     from envsound.training.distributed import finish, init_from_env
     from envsound.training.fit import train as fit
+    from envsound.utils import check_writable
 
     if data_arg is not None and dataset is not None and data_arg != dataset:
         raise ConfigError(f"DATA ({data_arg}) and --dataset ({dataset}) name two datasets; give one")
     dataset = data_arg or dataset
     cfg = run_config(model, dataset, data, None, epochs, seed, config, settings)
+    check_writable(out)  # before the training, not after it
     if model is None and config is None and not settings:
         from envsound.data import load_dataset
         from envsound.training.recipe import train_default
 
         started = time.perf_counter()
         manifest = load_dataset(cfg.dataset, cfg.data_root)
+        manifest.check_output_outside(out)
         train_default(manifest, out, cfg, command=command_line(), calibrate=calibrate, say=lambda line: typer.echo(line, err=True))
         echo(f"model written to {out} ({len(manifest)} clips, {len(manifest.classes)} classes, {time.perf_counter() - started:.1f} s); "
              f"check it with `envsound card {out}`, measure it with held-out clips")

@@ -51,7 +51,7 @@ def predict(
     and "background" when its background detector hears no event (hiss, room tone, hum)."""
     from envsound.engines import check_engine
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
-    from envsound.utils import table_format
+    from envsound.utils import check_writable, table_format
 
     if check_engine(engine) == "ray":
         if output is None or output.suffix:
@@ -61,7 +61,8 @@ def predict(
         _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, model=str(resolve_model(model)), top_k=top_k)
         return
     if output is not None:
-        table_format(output)  # before the work, not after it
+        check_writable(output)  # before the work, not after it
+        table_format(output)
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
@@ -112,14 +113,16 @@ def timeline(
     from envsound.evaluation.plots import check_png, timeline_figure
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import check_threshold, compute_timeline, segments_format, write_segments
+    from envsound.utils import check_writable
 
     check_threshold(threshold)  # before the recording is scored, not after
     if output is not None:
         segments_format(output, fmt)
+        check_writable(output)
     elif fmt is not None:
         raise ConfigError("--format needs --output FILE")
     if plot is not None:
-        check_png(plot)
+        check_writable(check_png(plot))
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
     segments = result.events(threshold)
@@ -169,11 +172,12 @@ def listen(
     from envsound.inference.listen import Heard, Listener, Skipped
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import write_segments
-    from envsound.utils import table_format
+    from envsound.utils import check_writable, table_format
 
     if source not in (None, "-"):
         raise ConfigError(f"listen reads '-' (standard input) or, with no argument, the microphone; for a file use `envsound timeline {source}`")
     if output is not None:
+        check_writable(output)
         table_format(output)
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     listener = Listener(predictor, window, hop, top_k, keep_up=not every_window, max_lag=max_lag, threshold=threshold)
@@ -229,6 +233,7 @@ def embed(
     from envsound.engines import check_engine
     from envsound.inference.embed import check_output_path, embed_files
     from envsound.inference.predict import expand_inputs
+    from envsound.utils import check_writable
 
     if check_engine(engine) == "ray":
         if out.suffix:
@@ -236,7 +241,10 @@ def embed(
         _corpus("embed", files, out, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, checkpoint=checkpoint, views=tuple(v.strip() for v in views.split(",") if v.strip()))
         return
 
-    check_output_path(out)  # before the work, not after it
+    check_writable(check_output_path(out))  # before the work, not after it
+    inside = next((f for f in files if Path(f).is_dir() and Path(f).resolve() in out.resolve().parents), None)
+    if inside is not None:
+        raise ConfigError(f"{out}: inside the folder it reads ({inside}); write the embeddings somewhere else")
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
@@ -270,7 +278,9 @@ def export(
     """Export a network to ONNX: waveform in, class scores out (mn04 models; others take NumPy features)."""
     from envsound.inference.onnx_export import export_onnx
     from envsound.inference.shipped import resolve_model
+    from envsound.utils import check_writable
 
+    check_writable(onnx)
     echo(str(export_onnx(resolve_model(model), onnx, front_end=front_end, int8=int8)))
 
 

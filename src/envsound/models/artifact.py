@@ -9,8 +9,10 @@ fails with one line instead of predicting with damaged weights.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,8 +52,21 @@ def save_artifact(path: str | Path, artifact: Artifact) -> Path:
     tensors = {f"t/{k}": v.detach().cpu() for k, v in artifact.tensors.items()}
     tensors.update({f"b/{k}": torch.frombuffer(bytearray(v), dtype=torch.uint8) for k, v in artifact.blobs.items()})
     payload = {"container": CONTAINER, "kind": artifact.kind, "version": artifact.version, "meta": meta_text, "tensors": tensors, "sha256": digest(meta_text, tensors)}
+    return save_torch(payload, path)
+
+
+def save_torch(obj: Any, path: str | Path) -> Path:
+    """``torch.save``, atomically. torch's C++ writer reports a failed write (a full disk, a file
+    size limit) as a RuntimeError about its zip container; it is said here as an OSError naming
+    the user's file, so the CLI prints one line, and nothing half-written is left."""
     with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+        try:
+            torch.save(obj, tmp)
+        except RuntimeError as err:
+            if "inline_container" not in str(err) and "PytorchStreamWriter" not in str(err):
+                raise
+            full = shutil.disk_usage(Path(path).resolve().parent).free < 64 * 2**20
+            raise OSError(errno.ENOSPC if full else errno.EIO, "no space left on the device" if full else "the write failed", str(path)) from None
     return Path(path)
 
 

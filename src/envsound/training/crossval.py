@@ -112,6 +112,7 @@ def _prepare(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | 
     spec = get_model(cfg.train.model)
     # resuming from another folder finds relative paths again
     manifest = load_recorded_dataset(cfg.dataset, cfg.data_root, (saved or {}).get("working_directory"))
+    manifest.check_output_outside(run_dir)
     fingerprint = manifest.fingerprint()
     if saved is not None and saved.get("dataset", {}).get("fingerprint") not in (None, fingerprint):
         raise RunError(f"{run_dir}: the dataset changed since this run started (clips, labels, folds or file sizes differ); start a new run instead of resuming")

@@ -39,6 +39,7 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world:
     cfg = resolve(cfg)
     spec = get_model(cfg.train.model)
     manifest = load_dataset(cfg.dataset, cfg.data_root)
+    manifest.check_output_outside(out)
     if len(manifest.classes) < 2 or len(set(manifest.targets.tolist())) < 2:
         raise DatasetError(f"dataset '{manifest.name}' has clips of one class; a classifier needs at least two")
     seed_everything(cfg.train.seed)

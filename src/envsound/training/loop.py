@@ -27,10 +27,10 @@ from envsound.config import TrainConfig
 from envsound.devices import training_device
 from envsound.errors import ConfigError, RunError
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
+from envsound.models.artifact import save_torch
 from envsound.progress import warn
 from envsound.training.distributed import check_batch, current_world, gather_to_all, rank_batch, sum_across, unwrap_sync_batchnorm, wrap
 from envsound.training.ema import WeightAverage, interpolate_weights
-from envsound.utils import atomic_path
 
 EpochCallback = Callable[[int, dict], None]
 
@@ -255,25 +255,24 @@ def train_network(
         rng_states = gather_to_all((torch.get_rng_state(), augment_gen.get_state())) if world.active else None
         cuda_rng = gather_to_all(torch.cuda.get_rng_state(device)) if device.type == "cuda" else None
         if checkpoint is not None and world.is_main:
-            with atomic_path(checkpoint) as tmp:
-                torch.save(
-                    {
-                        "epoch": epoch + 1,
-                        "model": model.state_dict(),
-                        "optimizer": optimizer.state_dict(),
-                        "schedule": schedule.state_dict(),
-                        "generator": gen.get_state(),
-                        "torch_rng": [r[0] for r in rng_states] if rng_states else torch.get_rng_state(),
-                        "augment_generator": [r[1] for r in rng_states] if rng_states else None,
-                        "cuda_rng": cuda_rng,
-                        "world_size": world.size,
-                        "history": history.to_dict(),
-                        "average": average.state_dict() if average else None,
-                        "wise_start": start,
-                        "identity": identity,
-                    },
-                    tmp,
-                )
+            save_torch(
+                {
+                    "epoch": epoch + 1,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(),
+                    "generator": gen.get_state(),
+                    "torch_rng": [r[0] for r in rng_states] if rng_states else torch.get_rng_state(),
+                    "augment_generator": [r[1] for r in rng_states] if rng_states else None,
+                    "cuda_rng": cuda_rng,
+                    "world_size": world.size,
+                    "history": history.to_dict(),
+                    "average": average.state_dict() if average else None,
+                    "wise_start": start,
+                    "identity": identity,
+                },
+                checkpoint,
+            )
         if on_epoch and world.is_main:
             on_epoch(epoch + 1, history.last())
     if average is not None:
