@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from envsound.errors import ConfigError
+from envsound.features.efficientat import EfficientATFrontEndConfig
 from envsound.features.frontends import FrontEndConfig, front_end_from_dict
+from envsound.features.limits import check_backbone_front_end, check_front_end
 from envsound.features.logmel import LogMelConfig
 from envsound.utils import check_field_types
 
@@ -98,6 +100,9 @@ class RunConfig:
             raise ConfigError(f"folds {list(self.folds)}: name each fold to score once")
         if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, int) or self.n_folds < 2:
             raise ConfigError(f"n_folds must be an integer of at least 2, got {self.n_folds!r}")
+        if isinstance(self.features, EfficientATFrontEndConfig):
+            check_backbone_front_end(self.features)
+        check_front_end(self.features)
 
     def to_dict(self) -> dict[str, Any]:
         return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("features", "train")},

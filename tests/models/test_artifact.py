@@ -150,6 +150,10 @@ def test_the_backbone_a_config_starts_from():
     assert backbone_checkpoint(RunConfig().with_train(model="compact")) is None
 
 
+def _features(run: dict, **changes: object) -> dict:
+    return {**run, "features": {**run["features"], **changes}}
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda m: m["calibration"].update(temperature=0.0), "temperature"),
     (lambda m: m["calibration"].update(temperature=-1.0), "temperature"),
@@ -158,6 +162,12 @@ def test_the_backbone_a_config_starts_from():
     (lambda m: m.update(classes=m["classes"][:-1] + [m["classes"][0]]), "one twice"),
     (lambda m: m.update(classes=[]), "no classes"),
     (lambda m: m["background"].update(threshold=1.5), "background detector"),
+    (lambda m: m.update(ensemble_size=1), "ensemble_size"),
+    (lambda m: m.update(run=_features(m["run"], sample_rate=16000)), "trained with sample_rate 32000"),
+    (lambda m: m.update(run=_features(m["run"], n_mels=64)), "trained with n_mels 128"),
+    (lambda m: m.update(run=_features(m["run"], sample_rate=0)), "sample_rate 32000, not 0"),
+    (lambda m: m.update(run=_features(m["run"], clip_seconds=0.001)), "clip_seconds must be from"),
+    (lambda m: m.update(run=_features(m["run"], clip_seconds="5")), "clip_seconds must be a"),
 ])
 def test_metadata_that_lies_is_refused_even_with_a_recomputed_checksum(tmp_path, change, message):
     """The checksum proves a file is intact, not that it is sane: every field is checked on load."""

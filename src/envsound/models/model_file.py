@@ -18,7 +18,7 @@ import torch
 
 from envsound._version import __version__
 from envsound.config import RunConfig
-from envsound.errors import RunError
+from envsound.errors import ConfigError, RunError
 from envsound.features.cache import Extractor
 from envsound.models.artifact import (
     Artifact,
@@ -140,6 +140,8 @@ def _described(meta: dict, where: str) -> tuple[ModelSpec, RunConfig, tuple[str,
         spec, cfg, classes = get_model(meta["model"]), resolve(RunConfig.from_dict(meta["run"])), tuple(meta["classes"])
     except (KeyError, TypeError) as err:
         raise RunError(f"{where}: model metadata incomplete ({err})") from None
+    except ConfigError as err:
+        raise RunError(f"{where}: model metadata out of range ({err})") from None
     if not classes or not all(isinstance(c, str) and c.strip() for c in classes) or len(set(classes)) != len(classes):
         raise RunError(f"{where}: model metadata names no classes, an empty one, or one twice")
     size = meta.get("ensemble_size")
