@@ -3,7 +3,7 @@ import pytest
 import soundfile as sf
 
 from conftest import tone, write_wav
-from envsound.audio import fix_length, load_audio
+from envsound.audio import fix_length, load_audio, probe
 from envsound.errors import AudioError
 
 
@@ -54,6 +54,26 @@ def test_bad_input_gives_one_line_naming_the_file(tmp_path, make, message):
         load_audio(path, 16000)
     text = str(err.value)
     assert message in text and str(path) in text and "\n" not in text
+
+
+def test_pipes_fifos_and_devices_are_refused_in_one_line_without_blocking(tmp_path):
+    """`predict <(cat x.flac)` once spilled libsndfile's seek errors; a FIFO nobody writes to
+    would block forever, and /dev/urandom never ends."""
+    import os
+
+    fifo = tmp_path / "stream.wav"
+    os.mkfifo(fifo)
+    with pytest.raises(AudioError, match="a pipe, not an audio file"):
+        probe(fifo)  # returns at once: the FIFO is never opened
+    read_end, write_end = os.pipe()
+    try:
+        with pytest.raises(AudioError, match="a pipe, not an audio file.*envsound listen -"):
+            load_audio(f"/dev/fd/{read_end}", 16000)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    with pytest.raises(AudioError, match="a device, not an audio file"):
+        probe("/dev/urandom")
 
 
 def test_folder_is_not_audio(tmp_path):

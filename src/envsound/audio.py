@@ -11,6 +11,7 @@ one ``AudioError`` line, also when the damage is found halfway through decoding.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Literal
@@ -63,6 +64,10 @@ def probe(path: str | Path, max_seconds: float | None = None) -> AudioInfo:
         raise AudioError(f"{path}: file not found")
     if path.is_dir():
         raise AudioError(f"{path}: is a folder, not an audio file")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # decoders seek; a pipe would fail deep inside them, a FIFO or device could block or never end
+        kind = "a pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+        raise AudioError(f"{path}: {kind}, not an audio file; save the stream to a file first, or pipe WAV or raw PCM into `envsound listen -`")
     if path.suffix.lower() in FFMPEG_EXTENSIONS:
         rate, channels, frames = _probe_ffmpeg(path)
     else:
