@@ -130,6 +130,19 @@ def test_phone_and_video_audio_is_decoded_and_labelled_like_the_original(tmp_pat
     assert predictor.predict_file(path).labels[0] == predictor.predict_file(original).labels[0] == "rooster"
 
 
+def test_opus_is_labelled_like_the_original(tmp_path):
+    import soundfile as sf
+
+    from conftest import REPO
+    from envsound.inference.predict import Predictor
+
+    original = REPO / "examples" / "1-26806-A-1.flac"
+    path = tmp_path / "rooster.opus"
+    sf.write(path, load_audio(original, 48000), 48000, format="OGG", subtype="OPUS")
+    predictor = Predictor.from_file("fast")
+    assert predictor.predict_file(path).labels[0] == predictor.predict_file(original).labels[0] == "rooster"
+
+
 def test_a_container_without_audio_is_one_line(tmp_path):
     from envsound.audio import probe
     from envsound.errors import AudioError
