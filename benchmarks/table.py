@@ -2,7 +2,7 @@
 
     python benchmarks/table.py            # print the full table
     python benchmarks/table.py --readme   # rewrite every table between its markers: the full one in
-                                          # docs/results.md, the headline rows and the augmentation arms in README.md
+                                          # docs/results.md, the headline rows in README.md, the augmentation arms in docs/experiments.md
     python benchmarks/table.py --augmentation-chart docs/figures/augmentation.png   # the arms' bar chart
 
 Tables and chart read only the committed results, so they can be redrawn without the run folders.
@@ -130,7 +130,7 @@ def replace_block(content: str, start: str, end: str, text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--readme", action="store_true", help="Rewrite the tables in docs/results.md and README.md instead of printing")
+    parser.add_argument("--readme", action="store_true", help="Rewrite the tables in README.md, docs/results.md and docs/experiments.md instead of printing")
     parser.add_argument("--augmentation-chart", type=Path, metavar="PNG", help="Also draw the augmentation arms' chart")
     args = parser.parse_args()
     if args.augmentation_chart:
@@ -143,8 +143,9 @@ def main() -> None:
     results_page = repo / "docs" / "results.md"
     results_page.write_text(replace_block(results_page.read_text(), START, END, text))
     readme = repo / "README.md"
-    content = replace_block(readme.read_text(), HEADLINE_START, HEADLINE_END, headline_table())
-    readme.write_text(replace_block(content, AUG_START, AUG_END, augmentation_table()))
+    readme.write_text(replace_block(readme.read_text(), HEADLINE_START, HEADLINE_END, headline_table()))
+    experiments = repo / "docs" / "experiments.md"
+    experiments.write_text(replace_block(experiments.read_text(), AUG_START, AUG_END, augmentation_table()))
 
 
 if __name__ == "__main__":

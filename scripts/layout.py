@@ -1,10 +1,10 @@
 """Print the package layout with each module's one-line purpose (its docstring's first sentence).
 
     python scripts/layout.py            # print it
-    python scripts/layout.py --readme   # write it into README.md between the layout markers
+    python scripts/layout.py --docs     # write it into docs/contributing.md between the layout markers
 
-The README's "Layout" section is this output, so it cannot name a file that does not exist;
-tests/test_house.py fails when they differ.
+The "Layout" section of the contributing page is this output, so it cannot name a file that does
+not exist; tests/test_house.py fails when they differ.
 """
 
 from __future__ import annotations
@@ -37,15 +37,17 @@ def layout() -> str:
     return "\n".join(lines)
 
 
-def readme_with_layout(text: str) -> str:
+PAGE = REPO / "docs" / "contributing.md"
+
+
+def page_with_layout(text: str) -> str:
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{START}\n{layout()}\n{END}{tail}"
 
 
 if __name__ == "__main__":
-    if "--readme" in sys.argv:
-        readme = REPO / "README.md"
-        readme.write_text(readme_with_layout(readme.read_text()))
+    if "--docs" in sys.argv:
+        PAGE.write_text(page_with_layout(PAGE.read_text()))
     else:
         print(layout())

@@ -63,6 +63,8 @@ def test_readme_and_results_page_carry_the_current_tables() -> None:
     readme, page = (repo / "README.md").read_text(), (repo / "docs" / "results.md").read_text()
     assert table.replace_block(readme, table.HEADLINE_START, table.HEADLINE_END, table.headline_table()) == readme
     assert table.replace_block(page, table.START, table.END, table.table()) == page
+    experiments = (repo / "docs" / "experiments.md").read_text()
+    assert table.replace_block(experiments, table.AUG_START, table.AUG_END, table.augmentation_table()) == experiments
     assert len(table.headline_table().splitlines()) == 2 + len(table.HEADLINE)
 
 

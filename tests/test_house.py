@@ -69,16 +69,16 @@ def test_a_planted_back_edge_is_caught(tmp_path):
     assert result.returncode != 0 and "envsound.features.planted" in result.stdout, result.stdout[-2000:]
 
 
-def test_readme_layout_is_the_tree():
-    """The README's layout is generated from the modules' docstrings; regenerate it with
-    `python scripts/layout.py --readme` after adding, moving or redescribing a module."""
+def test_the_documented_layout_is_the_tree():
+    """The contributing page's layout is generated from the modules' docstrings; regenerate it
+    with `python scripts/layout.py --docs` after adding, moving or redescribing a module."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("layout", REPO / "scripts" / "layout.py")
     layout = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(layout)
-    readme = (REPO / "README.md").read_text()
-    assert layout.readme_with_layout(readme) == readme, "README layout is stale: run python scripts/layout.py --readme"
+    page = layout.PAGE.read_text()
+    assert layout.page_with_layout(page) == page, "the layout in docs/contributing.md is stale: run python scripts/layout.py --docs"
 
 
 def test_the_python_the_readme_shows_names_what_exists():
@@ -89,7 +89,8 @@ def test_the_python_the_readme_shows_names_what_exists():
     import envsound
     from envsound.inference.predict import Predictor
 
-    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    blocks = [block for page in pages for block in re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)]
     assert blocks
     for code in blocks:
         for chain in re.findall(r"\benvsound((?:\.\w+)+)", code):
@@ -98,3 +99,24 @@ def test_the_python_the_readme_shows_names_what_exists():
                 target = getattr(target, part)  # an AttributeError names what the README got wrong
         for method in re.findall(r"\bpredictor\.(\w+)\(", code):
             assert hasattr(Predictor, method), f"README calls Predictor.{method}, which does not exist"
+
+
+def test_the_site_home_is_the_readme_and_the_readme_is_short():
+    """docs/index.md is generated from README.md (one text to edit); the README is a front page,
+    not a lab notebook: at most 250 lines, the rest lives on the docs site."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_index", REPO / "scripts" / "site_index.py")
+    site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(site)
+    readme = (REPO / "README.md").read_text()
+    assert site.site_index(readme) == site.INDEX.read_text(), "docs/index.md is stale: run python scripts/site_index.py"
+    assert len(readme.splitlines()) <= 250
+
+
+def test_every_page_is_in_the_site_navigation():
+    import re
+
+    nav = set(re.findall(r":\s*(\S+\.md)\s*$", (REPO / "mkdocs.yml").read_text(), flags=re.M))
+    pages = {p.name for p in (REPO / "docs").glob("*.md")}
+    assert pages == nav, f"pages outside the navigation: {sorted(pages - nav)}; missing pages: {sorted(nav - pages)}"
