@@ -56,7 +56,7 @@ def test_kill_9_then_resume_completes_the_run(tone_dataset, tmp_path):
     cfg_path = tmp_path / "cfg.json"
     cfg_path.write_text(json.dumps(_cfg(tone_dataset, epochs=20).to_dict()))
     cli = [sys.executable, "-m", "envsound.cli"]
-    proc = subprocess.Popen([*cli, "cv", "--config", str(cfg_path), "--dataset", str(tone_dataset), "--epochs", "20", "--out", str(run)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen([*cli, "cv", "--config", str(cfg_path), "--dataset", str(tone_dataset), "--epochs", "20", "--out", str(run), "--no-report"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while not (run / "fold-1" / "checkpoint.pt").exists() and time.time() < deadline:
         time.sleep(0.05)
@@ -67,7 +67,7 @@ def test_kill_9_then_resume_completes_the_run(tone_dataset, tmp_path):
 
     done_epochs = torch.load(run / "fold-1" / "checkpoint.pt", weights_only=False)["epoch"]
     assert 1 <= done_epochs < 20
-    result = subprocess.run([*cli, "cv", "--resume", str(run)], capture_output=True, text=True, timeout=600)
+    result = subprocess.run([*cli, "cv", "--resume", str(run), "--no-report"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     metrics = json.loads((run / "metrics.json").read_text())
     assert len(metrics["fold_accuracy"]) == 3
