@@ -26,7 +26,8 @@ from pathlib import Path
 import torch
 
 from envsound.data import load_esc50
-from envsound.inference.onnx_export import OnnxScorer, export_onnx
+from envsound.inference.onnx_export import export_onnx
+from envsound.inference.onnx_runtime import OnnxScorer
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
 from envsound.utils import write_json

@@ -104,7 +104,7 @@ def test_card_reads_a_model_file_without_its_checkpoint(tmp_path):
     assert len(card["classes"]) == 50 and card["members"] == 2 and card["calibration"]["temperature"] > 0 and card["novelty"]
     assert not (tmp_path / "empty").exists()
     refused = envsound("card", tmp_path / "model.onnx")
-    assert refused.returncode == 2 and "an ONNX export" in refused.stderr
+    assert refused.returncode == 2 and "model.onnx.json not found" in refused.stderr
 
 
 def test_train_then_predict_json(tone_dataset, tmp_path):

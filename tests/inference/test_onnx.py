@@ -11,7 +11,8 @@ from envsound.audio import load_audio
 from envsound.features.efficientat import EfficientATLogMelExtractor
 from envsound.features.logmel import LogMelConfig, LogMelExtractor
 from envsound.features.numpy_frontend import numpy_front_end
-from envsound.inference.onnx_export import OnnxScorer, export_onnx
+from envsound.inference.onnx_export import export_onnx
+from envsound.inference.onnx_runtime import OnnxScorer
 from envsound.inference.predict import Predictor
 from envsound.inference.shipped import default_model_path
 from envsound.models.model_file import load_model

@@ -110,7 +110,6 @@ def timeline(
 ) -> None:
     """Label a long recording: sliding windows -> sound events (label, start, end, confidence),
     with "background" where no event is heard (models with a background detector, the shipped ones)."""
-    from envsound.evaluation.plots import check_png, timeline_figure
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import check_threshold, compute_timeline, segments_format, write_segments
     from envsound.utils import check_writable
@@ -122,6 +121,8 @@ def timeline(
     elif fmt is not None:
         raise ConfigError("--format needs --output FILE")
     if plot is not None:
+        from envsound.evaluation.plots import check_png  # matplotlib: only for a plot
+
         check_writable(check_png(plot))
     predictor = Predictor.from_file(model, device=device, abstain=not no_abstain)
     result = compute_timeline(predictor, file, window, hop, overview=plot is not None)
@@ -131,6 +132,8 @@ def timeline(
     if output:
         write_segments(segments, output, fmt)
     if plot:
+        from envsound.evaluation.plots import timeline_figure
+
         timeline_figure(result, segments, plot)
     if not any(seg.label != "background" for seg in segments):
         echo(f"no events: {result.duration:.1f} s of background" if segments else "no events")

@@ -21,6 +21,13 @@ for _module in (inference, models, experiments, data):  # the order `envsound --
         app.add_typer(_group, name=_name)
 
 
+# What the runtime install (`pip install envsound`: predict, timeline, listen, card on ONNX models)
+# leaves out, and the extra that brings it.
+EXTRAS_OF = {"torch": "train", "sklearn": "train", "matplotlib": "train", "audiomentations": "train", "skops": "train", "openpyxl": "train", "scipy": "train",
+             "onnx": "train", "fastapi": "serve", "uvicorn": "serve", "multipart": "serve", "pyroomacoustics": "robust", "sounddevice": "live", "ray": "distributed",
+             "av": "formats"}
+
+
 def _usage_errors() -> tuple[type[Exception], ...]:
     """Click's usage errors (unknown option, missing argument, bad value), as this typer raises
     them: typer 0.2x vendors click (its errors subclass ``typer.TyperException``); older typer
@@ -51,6 +58,12 @@ def main() -> None:
         sys.exit(exit_.exit_code)
     except typer.Abort:
         sys.exit(1)
+    except ModuleNotFoundError as err:  # the runtime install (no torch) running a command of the full one
+        top = (err.name or "").split(".")[0]
+        if top not in EXTRAS_OF:
+            raise
+        typer.echo(f"error: this needs {top}, which this install does not have: pip install 'envsound[{EXTRAS_OF[top]}]'", err=True)
+        sys.exit(2)
     except OSError as err:  # the machine said no (permission, disk full, no such folder): one line, not a traceback
         where = f": {err.filename}" if err.filename else ""
         typer.echo(f"error: {err.strerror or err}{where}", err=True)

@@ -10,7 +10,6 @@ import typer
 
 from envsound.cli.options import MODEL_HELP, echo
 from envsound.defaults import DEFAULT_CHECKPOINT
-from envsound.errors import ConfigError
 
 
 def card(
@@ -19,18 +18,24 @@ def card(
 ) -> None:
     """What a model file is: network, classes, how it was made, its licence, its calibration."""
     from envsound.inference.shipped import resolve_model
-    from envsound.models.model_file import model_card
 
     path = resolve_model(model)
     if path.suffix.lower() == ".onnx":
-        raise ConfigError(f"{path}: an ONNX export; its settings are in {path}.json, and its card is the model file it was exported from")
-    info = model_card(path)
+        from envsound.inference.onnx_runtime import onnx_card
+
+        info = onnx_card(path)
+    else:
+        from envsound.models.model_file import model_card
+
+        info = model_card(path)
     if as_json:
         echo(json.dumps(info, indent=2))
         return
     details = info["info"]
     members = f", {info['members']} networks averaged" if info["members"] > 1 else ""
-    echo(f"{info['file']} ({info['megabytes']} MB): {info['model']}{members}, {info['sample_rate']} Hz input")
+    exported = info.get("export")
+    how = f" (ONNX export of {exported['source']}{', int8' if exported.get('int8') else ''})" if exported else ""
+    echo(f"{info['file']} ({info['megabytes']} MB): {info['model']}{members}, {info['sample_rate']} Hz input{how}")
     echo(f"classes ({len(info['classes'])}): {', '.join(info['classes'])}")
     for key, name in (("how", "how"), ("license", "licence"), ("cross_validation", "cross-validation"), ("command", "made by"), ("calibrated_from", "calibrated on")):
         if details.get(key):

@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from envsound.errors import ConfigError
-from envsound.models.model_file import LoadedModel, load_model
+from envsound.inference.onnx_runtime import SIDECAR_DIGEST_KEY, SIDECAR_SUFFIX, file_sha256, sidecar_digest
+from envsound.models.model_file import LoadedModel, load_model, model_card
 from envsound.utils import atomic_path
 
-SIDECAR_SUFFIX = ".json"
 IN_GRAPH_FRONT_ENDS = ("efficientat-logmel",)
 
 
@@ -98,8 +98,9 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
     outputs = ["logits"] if whitening is None else ["logits", "embedding"]
     # The TorchScript-based exporter needs no extra packages (the torch.export one needs onnxscript)
     # and handles this network; its deprecation notice is not actionable for a user.
+    card = {k: v for k, v in model_card(model_file).items() if k not in ("file", "megabytes", "calibration", "background")}  # those two are below, in the graph's space
     sidecar = {"classes": list(loaded.classes), "n_classes": len(loaded.classes), "input": input_name, "features": loaded.extractor.describe(),
-               "model": loaded.spec.name, "int8": int8, "source": str(model_file)}
+               "model": loaded.spec.name, "int8": int8, "source": Path(model_file).name, "source_sha256": file_sha256(model_file), "card": card}
     if loaded.calibration is not None:
         sidecar["calibration"] = loaded.calibration.to_dict()
     if whitening is not None and loaded.background is not None:  # the background detector, on the same whitened embedding
@@ -125,27 +126,6 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
     return out
 
 
-SIDECAR_DIGEST_KEY = "envsound_sidecar_sha256"
-
-
-def sidecar_digest(sidecar: dict) -> str:
-    """sha256 of a sidecar's content (all but the graph's own hash), in a canonical JSON form."""
-    import hashlib
-
-    content = {k: v for k, v in sidecar.items() if k != "graph_sha256"}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def file_sha256(path: str | Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _stamp(path: Path, digest: str) -> None:
     """Write the sidecar's digest into the graph's metadata, so each names the other: the sidecar
     holds the graph's sha256, the graph the sidecar's."""
@@ -155,21 +135,6 @@ def _stamp(path: Path, digest: str) -> None:
     entry = graph.metadata_props.add()
     entry.key, entry.value = SIDECAR_DIGEST_KEY, digest
     onnx.save(graph, str(path))
-
-
-def check_binding(path: Path, sidecar_path: Path, meta: dict, stamped: str | None) -> None:
-    """The sidecar and the graph name each other, and the class count agrees (one line if not):
-    swapping two class names in a sidecar once made a dog "rooster 100 %"."""
-    from envsound.errors import RunError
-
-    if "graph_sha256" not in meta or stamped is None:
-        raise RunError(f"{sidecar_path}: not bound to its graph (exported by an older envsound); export the model again")
-    if file_sha256(path) != meta["graph_sha256"]:
-        raise RunError(f"{sidecar_path}: belongs to another graph than {path.name} (sha256 differs); export the model again")
-    if sidecar_digest(meta) != stamped:
-        raise RunError(f"{sidecar_path}: was changed after export (it no longer matches the digest inside {path.name})")
-    if meta.get("n_classes") != len(meta.get("classes", ())):
-        raise RunError(f"{sidecar_path}: names {len(meta.get('classes', ()))} classes for a graph of {meta.get('n_classes')}")
 
 
 def _quantize(path: Path) -> None:
@@ -193,51 +158,3 @@ def _quantize(path: Path) -> None:
     finally:
         root.setLevel(level)
         quantized.unlink(missing_ok=True)
-
-
-class WaveformInput:
-    """The 'front end' of a waveform-in graph: windows pass through as they are."""
-
-    def __init__(self, description: dict) -> None:
-        self.sample_rate = int(description["sample_rate"])
-        self.clip_seconds = float(description["clip_seconds"])
-
-    def __call__(self, waves: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(waves, dtype=np.float32)
-
-
-class OnnxScorer:
-    """Graph input (waveforms, or front-end features) -> class probabilities with onnxruntime."""
-
-    def __init__(self, path: str | Path, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        try:
-            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as err:  # noqa: BLE001 - onnxruntime raises its own untyped errors for bad files
-            from envsound.errors import RunError
-
-            raise RunError(f"{path}: not a loadable ONNX model ({str(err).strip().splitlines()[0][:200]})") from None
-        self.input_name = self.session.get_inputs()[0].name  # "waveform" or "logmel"
-
-        self.has_embedding = [o.name for o in self.session.get_outputs()][1:2] == ["embedding"]
-
-    def logits(self, features: np.ndarray) -> np.ndarray:
-        return self.session.run(["logits"], {self.input_name: features.astype(np.float32, copy=False)})[0]
-
-    def __call__(self, features: np.ndarray) -> np.ndarray:
-        return _softmax(self.logits(features))
-
-    def with_embedding(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(probabilities, whitened novelty embedding) in one run, for a graph exported with novelty."""
-        logits, embedding = self.session.run(["logits", "embedding"], {self.input_name: features.astype(np.float32, copy=False)})
-        return _softmax(logits), embedding
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    logits = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(logits)
-    return exp / exp.sum(axis=1, keepdims=True)

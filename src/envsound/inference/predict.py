@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
-import torch
 
 from envsound.audio import (
     MAX_SAMPLE_RATE,
@@ -24,14 +23,17 @@ from envsound.audio import (
     to_mono,
 )
 from envsound.defaults import MAX_TTA
-from envsound.devices import choose_device
 from envsound.errors import AudioError, ConfigError
 from envsound.features.band import band_limit
 from envsound.features.gate import gate_quiet_frames
 from envsound.models.background import BackgroundDetector
 from envsound.models.calibration import Calibration, Novelty
 from envsound.models.decision import BACKGROUND, UNKNOWN, Decisions, decide
-from envsound.models.model_file import LoadedModel, load_model
+
+if TYPE_CHECKING:  # torch and model files are imported where a torch model is used: the ONNX path never needs them
+    import torch
+
+    from envsound.models.model_file import LoadedModel
 
 
 @dataclass
@@ -133,6 +135,8 @@ EmbeddingScorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # featu
 def embedding_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") -> EmbeddingScorer | None:
     """Probabilities and the embedding novelty and background are measured on, in one pass; None
     when the model carries neither. A probe's features are that embedding already."""
+    import torch
+
     if loaded.novelty is None and loaded.background is None:
         return None
     if loaded.spec.kind != "network":
@@ -151,6 +155,8 @@ def embedding_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") ->
 
 def torch_scorer(loaded: LoadedModel, device: torch.device | str = "cpu") -> Scorer:
     """Front-end features (NumPy, on the CPU) -> class probabilities; a network runs on ``device``."""
+    import torch
+
     if loaded.spec.kind != "network":
         return loaded.model.predict_proba
     model = loaded.scoring_network(device)
@@ -179,7 +185,7 @@ class Predictor:
         self.score = score
         self.classes = tuple(classes)
         self.loaded = loaded  # the torch model, when there is one (AudioSet tags need it)
-        self.device = torch.device(device)
+        self.device = device  # a torch.device for a torch model; unused by onnxruntime
         self.calibration = calibration if calibration is not None else (loaded.calibration if loaded is not None else None)
         self.abstain = abstain  # False: always answer with the top label (--no-abstain)
         self.novelty = loaded.novelty if loaded is not None else None
@@ -202,13 +208,16 @@ class Predictor:
         ``band_hz``: low-pass the input to this band first (features/band.py)."""
         from envsound.inference.shipped import resolve_model
 
-        path = resolve_model(path)
+        path = resolve_model(path, onnx=True if backend == "onnx" else None)
         if backend == "onnx" or path.suffix == ".onnx":
             predictor = cls.from_onnx(path)
             predictor.abstain, predictor.tta, predictor.gate, predictor.band_hz = abstain, tta, gate, band_hz
             return predictor
         if backend != "torch":
             raise ConfigError(f"unknown backend '{backend}'; choose torch or onnx")
+        from envsound.devices import choose_device
+        from envsound.models.model_file import load_model
+
         loaded = load_model(path)
         chosen = choose_device(device)
         return cls(loaded.extractor, torch_scorer(loaded, chosen), loaded.classes, loaded, chosen, abstain=abstain, tta=tta, gate=gate, band_hz=band_hz)
@@ -219,7 +228,7 @@ class Predictor:
 
         from envsound.errors import RunError
         from envsound.features.numpy_frontend import numpy_front_end
-        from envsound.inference.onnx_export import SIDECAR_DIGEST_KEY, SIDECAR_SUFFIX, OnnxScorer, WaveformInput, check_binding
+        from envsound.inference.onnx_runtime import SIDECAR_DIGEST_KEY, SIDECAR_SUFFIX, OnnxScorer, WaveformInput, check_binding
 
         path = Path(path)
         sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
@@ -380,6 +389,8 @@ class Predictor:
 
     def audioset_tags(self, path: str | Path, top_k: int = 5, batch_size: int | None = None) -> Prediction:
         """The pretrained backbone's own AudioSet tags (sigmoid scores, multi-label, max over windows)."""
+        import torch
+
         from envsound.models.zero_shot import audioset_labels
 
         batch_size = self.batch_windows() if batch_size is None else batch_size

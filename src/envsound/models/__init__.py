@@ -1,5 +1,17 @@
-"""Models: torch networks (plain nn.Module) and classic estimators, looked up by name."""
+"""Models: torch networks (plain nn.Module) and classic estimators, looked up by name.
 
-from envsound.models.registry import MODELS, ModelSpec, get_model
+Names resolve lazily, so a light submodule (``calibration``, ``decision``, ``background``) loads
+without the registry, and so without torch: an ONNX-only install reads its sidecar with them.
+"""
 
-__all__ = ["MODELS", "ModelSpec", "get_model"]
+from importlib import import_module
+
+_HOMES = {"MODELS": "registry", "ModelSpec": "registry", "get_model": "registry"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(import_module(f"envsound.models.{_HOMES[name]}"), name)
+    raise AttributeError(name)
