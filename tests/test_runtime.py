@@ -71,3 +71,15 @@ def test_the_shipped_onnx_forms_are_exports_of_the_shipped_files(name):
     sidecar = json.loads(onnx_file.with_name(onnx_file.name + ".json").read_text())
     assert sidecar["source"] == torch_file.name
     assert sidecar["source_sha256"] == hashlib.sha256(torch_file.read_bytes()).hexdigest(), "stale: python scripts/export_shipped.py"
+
+
+def test_serve_on_the_runtime_answers_without_a_figure():
+    """`envsound serve` with its extra but no train stack: labels, no spectrogram (no matplotlib)."""
+    blocked = tuple(name for name in TRAIN_STACK if name not in ("fastapi",))
+    code = (f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
+            "from fastapi.testclient import TestClient\nfrom envsound.serve.app import create_app\n"
+            f"client = TestClient(create_app('fast', workers=1))\n"
+            f"r = client.post('/api/predict', files={{'file': ('rooster.flac', open({str(CLIP)!r}, 'rb').read())}}).json()\n"
+            "print(r['label'], r['spectrogram_png'])\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.stdout.split() == ["rooster", "None"], result.stderr[-2000:]

@@ -86,8 +86,9 @@ class _TooLarge(Exception):
 def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD_BYTES, max_seconds: float = MAX_UPLOAD_SECONDS,
                workers: int | None = None, max_queued: int = MAX_QUEUED) -> FastAPI:
     """FastAPI's annotations are resolved at module level, hence its imports up top (``serve`` extra)."""
+    import importlib.util
+
     from envsound.audio import load_audio, probe
-    from envsound.evaluation.plots import clip_figure_png
     from envsound.inference.predict import Predictor
     from envsound.inference.timeline import compute_timeline
 
@@ -96,8 +97,8 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
     workers = workers or os.cpu_count() or 1
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envsound-model")
     # spawned, not forked: a fork of a process with torch threads and an event loop is unsafe;
-    # the figure workers import NumPy and matplotlib only
-    figures = process_pool(workers, multiprocessing.get_context("spawn"))
+    # the figure workers import NumPy and matplotlib only (none on the runtime install: no figure)
+    figures = process_pool(workers, multiprocessing.get_context("spawn")) if importlib.util.find_spec("matplotlib") else None
     waiting = {"count": 0}
 
     @asynccontextmanager
@@ -106,7 +107,8 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
         workers exit with the process even when it is killed outright."""
         yield
         pool.shutdown(wait=False, cancel_futures=True)
-        figures.shutdown(wait=True, cancel_futures=True)
+        if figures is not None:
+            figures.shutdown(wait=True, cancel_futures=True)
 
     app = FastAPI(title="envsound", lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
@@ -124,8 +126,11 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
                 segments = []
                 if seconds > predictor.extractor.clip_seconds * 1.5:
                     segments = [s.to_dict() for s in compute_timeline(predictor, signal=signal).events()]
-                png = figures.submit(clip_figure_png, signal, rate, f"{name} ({seconds:.1f} s)").result()
-                image = base64.b64encode(png).decode()
+                image = None
+                if figures is not None:
+                    from envsound.evaluation.plots import clip_figure_png
+
+                    image = base64.b64encode(figures.submit(clip_figure_png, signal, rate, f"{name} ({seconds:.1f} s)").result()).decode()
             except AudioError as err:
                 raise HTTPException(422, str(err).replace(str(path), name)) from None
         top = [{"label": label, "probability": round(p, 4)} for label, p in zip(result.labels, result.probabilities)]
@@ -159,8 +164,12 @@ def create_app(model_path: str | Path | None = None, max_bytes: int = MAX_UPLOAD
 def serve(host: str = "127.0.0.1", port: int = 8000, model_path: str | Path | None = None) -> None:
     """One worker per core, each with one torch thread: requests run side by side, not fighting
     over the same cores."""
-    import torch
     import uvicorn
 
-    torch.set_num_threads(1)
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # the runtime install: onnxruntime's own threads
+        pass
     uvicorn.run(create_app(model_path), host=host, port=port, log_level="info")
