@@ -118,7 +118,6 @@ def train(
     settings: Optional[List[str]] = SET_OPT,
     device: str = TRAIN_DEVICE_OPT,
     calibrate: bool = typer.Option(True, help="With the default recipe: fit calibration, 'unknown' and 'background' inside training (--no-calibrate: raw probabilities)."),
-    negatives: Optional[Path] = typer.Option(None, help="With the default recipe: a folder of sounds that are none of the classes, fitted as 'unknown' (default: DATA's background/ or _none/ subfolder)."),
 ) -> None:
     """Train on every clip of a dataset and write one model file.
 
@@ -143,36 +142,14 @@ def train(
         started = time.perf_counter()
         manifest = load_dataset(cfg.dataset, cfg.data_root)
         manifest.check_output_outside(out)
-        negative = negative_audio(negatives, manifest)
-        train_default(manifest, out, cfg, command=command_line(), calibrate=calibrate, say=lambda line: typer.echo(line, err=True), negatives=negative)
+        train_default(manifest, out, cfg, command=command_line(), calibrate=calibrate, say=lambda line: typer.echo(line, err=True))
         echo(f"model written to {out} ({len(manifest)} clips, {len(manifest.classes)} classes, {time.perf_counter() - started:.1f} s); "
              f"check it with `envsound card {out}`, measure it with held-out clips")
         return
-    if negatives is not None:
-        raise ConfigError("--negatives goes with the default recipe (no --model, --config or --set)")
     use_training_device(device)
     init_from_env()
     fit(cfg, out, command=command_line())
     finish()
-
-
-def negative_audio(folder: Optional[Path], manifest) -> list[Path]:
-    """``--negatives DIR`` (every audio file under it), else the dataset folder's background/ or
-    _none/ subfolders; said in one line when there are some."""
-    from envsound.audio import is_audio_file
-    from envsound.data.folders import negative_files
-
-    if folder is not None:
-        if not folder.is_dir():
-            raise ConfigError(f"--negatives {folder}: folder not found")
-        found = sorted(p for p in folder.rglob("*") if is_audio_file(p))
-        if not found:
-            raise ConfigError(f"--negatives {folder}: no audio files in it")
-    else:
-        found = negative_files(manifest.folder) if manifest.folder is not None else []
-    if found:
-        typer.echo(f"negatives: {len(found)} files of sounds that are none of the classes", err=True)
-    return found
 
 
 def augment(

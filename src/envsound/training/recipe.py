@@ -7,10 +7,6 @@ and always writes it calibrated and abstaining:
 - temperature and "unknown" thresholds fitted on out-of-fold predictions of group-aware folds of
   the training clips (files of one source stay on one side), with novelty statistics;
 - a background detector ("no event here") fitted against drawn noise beds;
-- with negatives (a ``background/`` or ``_none/`` subfolder, or ``--negatives DIR``: sounds that
-  are none of the classes), an exposure set: "unknown" also when a sound is nearer to them than to
-  any class (outlier exposure, the rule ``envsound calibrate --exposure`` fits), its threshold
-  fitted on the same held-out folds;
 - guards: too few clips in a class, a temperature on its search bound, or held-out folds with no
   mistake each give one warning line and a documented conservative setting (below), never a
   degenerate one (a temperature of 0.05 made every probability read 0 or 100 %).
@@ -21,9 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -32,7 +26,7 @@ from envsound.data.manifest import Manifest
 from envsound.errors import DatasetError
 from envsound.features.cache import load_or_compute
 from envsound.models.background import BackgroundDetector, event_windows, fit_background
-from envsound.models.calibration import EXPOSURE_CLUSTERS, Calibration, Novelty, exposure_centroids, fit_calibration, out_of_fold_novelty
+from envsound.models.calibration import Calibration, Novelty, fit_calibration, out_of_fold_novelty
 from envsound.models.model_file import save_model
 from envsound.models.registry import get_model, model_license, resolve
 
@@ -46,7 +40,6 @@ CONSERVATIVE_ABSTAIN_BELOW = 0.5  # with no usable held-out errors: answer only 
 RECALL = 0.95
 PROBE_CV_FOLDS = 3  # the probe's inner CV for C (models/classic.linear_probe)
 SMALL_DATA_C = 0.1  # C when there are too few clips to choose it: what the probe chose on all of ESC-50
-NEGATIVE_WINDOWS_PER_FILE = 12  # clip-length windows read from each negative file (a long room tone gives several)
 
 
 @dataclass
@@ -76,23 +69,9 @@ def inner_folds(manifest: Manifest, seed: int = 0) -> np.ndarray | None:
     return folds
 
 
-def negative_embeddings(paths: Sequence[Path], extractor) -> np.ndarray | None:
-    """The frozen embedding of clip-length windows of the user's "none of these" files (up to
-    ``NEGATIVE_WINDOWS_PER_FILE`` each); None without any."""
-    from envsound.audio import iter_windows, stream_audio
-
-    rate = extractor.sample_rate
-    size = round(extractor.clip_seconds * rate)
-    windows = [window for path in paths for _, window in islice(iter_windows(stream_audio(path, rate), size, size), NEGATIVE_WINDOWS_PER_FILE)]
-    if not windows:
-        return None
-    return np.concatenate([extractor(np.stack(windows[i : i + 32])) for i in range(0, len(windows), 32)]).astype(np.float64)
-
-
 def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, chosen_c: float, bed_x: np.ndarray, classes: tuple[str, ...],
-              event_x: np.ndarray, negative_x: np.ndarray | None = None) -> Trust:
-    """Calibration, novelty and background for a probe on embeddings ``x``, from its out-of-fold
-    predictions; with ``negative_x`` (the user's "none of these" sounds) an exposure rule too."""
+              event_x: np.ndarray) -> Trust:
+    """Calibration, novelty and background for a probe on embeddings ``x``, from its out-of-fold predictions."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -107,19 +86,10 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
     few = [classes[c] for c in np.flatnonzero(counts < MIN_CLIPS_PER_CLASS)]
     if few:
         notes.append(f"{len(few)} class(es) with fewer than {MIN_CLIPS_PER_CLASS} clips ({', '.join(few[:5])}): their answers and 'unknown' rest on very little; add clips")
-    outliers = None
-    if negative_x is not None and len(negative_x) < EXPOSURE_CLUSTERS:
-        notes.append(f"only {len(negative_x)} negative windows (at least {EXPOSURE_CLUSTERS} are needed): the negatives are not used; add 'none of these' clips")
-    elif negative_x is not None:
-        outliers = exposure_centroids(negative_x)
-    distance, exposure = out_of_fold_novelty(x, y, folds, n_classes, outliers=outliers)
+    distance, _ = out_of_fold_novelty(x, y, folds, n_classes)
     distance = np.where(np.isfinite(distance), distance, np.nanmax(np.where(np.isfinite(distance), distance, np.nan)))
-    if exposure is not None:
-        exposure = np.where(np.isfinite(exposure), exposure, np.nanmin(np.where(np.isfinite(exposure), exposure, np.nan)))
     fitted_on = f"out-of-fold predictions of {len(np.unique(folds))} group-aware folds of the training clips"
-    if outliers is not None:
-        fitted_on += f", with {len(negative_x)} windows of negatives as an exposure set"
-    calibration = fit_calibration(oof, y, RECALL, fitted_on=fitted_on, distance=distance, exposure=exposure)
+    calibration = fit_calibration(oof, y, RECALL, fitted_on=fitted_on, distance=distance)
     accuracy = float((oof.argmax(axis=1) == y).mean())
     low, high = TEMPERATURE_BOUNDS
     if not low <= calibration.temperature <= high or accuracy == 1.0:
@@ -129,9 +99,8 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
         scaled = Calibration(CONSERVATIVE_TEMPERATURE).apply(oof)
         keep = np.quantile(-distance, 1 - RECALL)
         calibration = Calibration(CONSERVATIVE_TEMPERATURE, max(CONSERVATIVE_ABSTAIN_BELOW, float(np.quantile(scaled.max(axis=1), 1 - RECALL))), RECALL,
-                                  fitted_on + " (conservative: see the warning at training)", float(-keep),
-                                  None if exposure is None else float(np.quantile(exposure, RECALL)))
-    novelty = Novelty.fit(x, y, n_classes, outliers)
+                                  fitted_on + " (conservative: see the warning at training)", float(-keep))
+    novelty = Novelty.fit(x, y, n_classes)
     background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([folds, folds]),
                                 fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
     return Trust(calibration, novelty, background, notes, accuracy, int(len(np.unique(folds))))
@@ -149,9 +118,8 @@ def unmeasured_trust(x: np.ndarray, y: np.ndarray, n_classes: int, bed_x: np.nda
 
 
 def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: str | None = None, calibrate: bool = True,
-                  say=print, negatives: Sequence[str | Path] = ()) -> Path:
-    """The default recipe on ``manifest``: probe, network form, calibration, novelty, background;
-    ``negatives``: audio files that are none of the classes (never a class: an exposure set)."""
+                  say=print) -> Path:
+    """The default recipe on ``manifest``: probe, network form, calibration, novelty, background."""
     from envsound.augment.noise_beds import fit_beds
     from envsound.models.background import FIT_BEDS
     from envsound.models.pretrained import classifier_from_probe
@@ -186,15 +154,11 @@ def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: 
         bed_x = np.concatenate([extractor(beds), extractor(beds[:, : round(2.0 * rate)])]).astype(np.float64)
         event_x = extractor(event_windows(manifest, rate)).astype(np.float64)  # each clip's loudest 2 s: an event too
         folds = inner_folds(manifest, cfg.train.seed)
-        negative_x = negative_embeddings([Path(p) for p in negatives], extractor)
-        if negative_x is not None and folds is None:
-            say("warning: too few clips per class to measure calibration, so the negatives are not used either")
-        trust = (fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x, negative_x) if folds is not None
-                 else unmeasured_trust(x, y, n, bed_x, event_x))
+        trust = fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x) if folds is not None else unmeasured_trust(x, y, n, bed_x, event_x)
         for note in trust.warnings:
             say(f"warning: {note}")
     net_cfg = resolve(cfg.with_train(model="mn04_finetune"))
-    info = {"dataset": manifest.name, "clips": len(manifest), "negatives": len(negatives), "how": f"the default recipe: linear probe (C {chosen_c:g} by inner CV) on frozen mn04_as embeddings, folded into the network",
+    info = {"dataset": manifest.name, "clips": len(manifest), "how": f"the default recipe: linear probe (C {chosen_c:g} by inner CV) on frozen mn04_as embeddings, folded into the network",
             "recipe": DEFAULT_RECIPE, "chosen_C": chosen_c, "train_seconds": round(time.perf_counter() - started, 1), "command": command,
             "environment": environment(), "license": model_license(net_cfg, manifest.name)}
     if trust is not None:
