@@ -38,6 +38,7 @@ from envsound.augment.noise_beds import measurement_beds
 from envsound.config import RunConfig
 from envsound.data import load_csv, load_esc50
 from envsound.inference.predict import Predictor
+from envsound.models.calibration import top_label_ece
 from envsound.runs import device_name
 from envsound.training.fit import train as fit
 from envsound.training.recipe import train_default
@@ -49,12 +50,6 @@ from esc50_cv import git_commit, result_path  # noqa: E402
 
 TEST_PER_CLASS = 8
 OTHER_NEGATIVES = 40
-
-
-def top_label_ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
-    """Expected calibration error of the top label (as models/calibration.ece, from the top probability)."""
-    which = np.clip(np.digitize(confidence, np.linspace(0, 1, bins + 1)[1:-1], right=True), 0, bins - 1)
-    return float(sum(np.mean(which == b) * abs(correct[which == b].mean() - confidence[which == b].mean()) for b in range(bins) if np.any(which == b)))
 
 
 def task(manifest, ways: int, shots: int, draw: int) -> tuple[list[str], list, list, list]:

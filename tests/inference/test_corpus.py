@@ -13,7 +13,8 @@ from envsound.inference.corpus import part_path, run_corpus  # noqa: E402
 from envsound.inference.embed import embed_files  # noqa: E402
 from envsound.inference.predict import Predictor  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# slow; and every Ray test on one xdist worker, so one private Ray instance serves them all
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,8 @@ from envsound.config import RunConfig, TrainConfig
 from envsound.features.logmel import LogMelConfig
 from envsound.training.crossval import cross_validate, cross_validate_runs
 
+pytestmark = pytest.mark.xdist_group("ray")  # every Ray test on one xdist worker: one private Ray instance serves them all
+
 pytest.importorskip("ray")
 
 

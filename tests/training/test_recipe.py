@@ -38,8 +38,9 @@ def test_plain_train_writes_a_calibrated_network_that_says_background(tone_datas
     sf.write(path, bed("pink", -50.0, 4.0, 16000, 31_000).signal, 16000)
     predictor = Predictor.from_file(out)
     assert predictor.predict_file(path).answer == "background"
-    clip = tone_dataset / "mid" / "mid-3.wav"
-    assert predictor.predict_file(clip).answer == "mid"
+    clips = sorted(tone_dataset.glob("[hlm]*/*.wav"))
+    answers = predictor.predict(clips, top_k=1)
+    assert np.mean([r.answer == c.parent.name for r, c in zip(answers, clips)]) >= 0.85  # the thresholds keep 95 % of held-out clips
     card = _cli("card", out, env_weights=shared_weights)
     assert "calibration: temperature" in card.stdout and "background: when" in card.stdout
 

@@ -1,4 +1,4 @@
-"""Train and measure: cv, train, augment, ensemble, calibrate, robustness, report, compare."""
+"""Train and measure: cv, train, evaluate, augment, ensemble, calibrate, robustness, report, compare."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from envsound.cli.options import ADDRESS_OPT, DATA_OPT, command_line, echo
+from envsound.cli.options import ADDRESS_OPT, DATA_OPT, MODEL_HELP, command_line, echo
 from envsound.errors import ConfigError
 
 SET_OPT = typer.Option(None, "--set", help="A training setting, KEY=VALUE (repeatable), e.g. --set lr=0.0001 --set head_init=probe.")
@@ -216,6 +216,64 @@ def robustness(
         echo(f"  {name:12s} " + "  ".join(f"{a:6.1%}" for a in accs))
 
 
+def evaluate(
+    model: str = typer.Argument(..., metavar="MODEL", help=MODEL_HELP),
+    dataset: str = typer.Argument(..., metavar="DATA", help="Labelled clips the model never saw: a folder with one subfolder per class, a CSV (path,label), or a named dataset."),
+    out: Path = typer.Option(..., "--out", "-o", help="JSON file to write the figures to."),
+    report: Optional[Path] = typer.Option(None, help="Also write them as an HTML page."),
+    negatives: Optional[Path] = typer.Option(None, help="A folder of sounds that are none of the classes (default: DATA's background/ or _none/ subfolder)."),
+    data: Optional[str] = DATA_OPT,
+    device: str = typer.Option("auto", help="Where a torch network runs: auto, cpu, cuda, cuda:N."),
+) -> None:
+    """Score a model on labelled test clips: accuracy per class and overall, the answers' confusion,
+    the share answered and its accuracy, calibration error, and how many sounds of none of its
+    classes it called unknown or background."""
+    from envsound.data import load_dataset
+    from envsound.evaluation.evaluate import evaluate as score
+    from envsound.evaluation.evaluate import write_evaluation
+    from envsound.inference.predict import Predictor
+    from envsound.utils import check_writable, table_format
+
+    table_format(out, ("json",))
+    check_writable(out)
+    if report is not None:
+        check_writable(report)
+    manifest = load_dataset(dataset, data)
+    extra = negative_audio(negatives, manifest)
+    predictor = Predictor.from_file(model, device=device)
+    figures = score(predictor, manifest, extra, progress=len(manifest) + len(extra) > 20)
+    write_evaluation(figures, str(model), out, report)
+
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
+    echo(f"{figures['clips']} clips of {len(figures['classes'])} classes: top label right {pct(figures['accuracy'])}, answered {pct(figures['answered'])} "
+         f"(right {pct(figures['accuracy_answered'])}), calibration error {pct(figures['ece'])}")
+    if figures["negatives"]["files"]:
+        echo(f"{figures['negatives']['files']} sounds of none of the classes: {pct(figures['negatives']['rejected'])} called unknown or background")
+    echo(f"→ {out}" + (f" and {report}" if report else ""))
+    for error in figures["errors"]:
+        typer.echo(f"error: {error['error']}", err=True)
+    if figures["errors"]:
+        raise typer.Exit(1)
+
+
+def negative_audio(folder: Optional[Path], manifest) -> list[Path]:
+    """``--negatives DIR`` (every audio file under it), else the dataset folder's background/ or
+    _none/ subfolders."""
+    from envsound.audio import is_audio_file
+    from envsound.data.folders import negative_files
+
+    if folder is None:
+        return negative_files(manifest.folder) if manifest.folder is not None else []
+    if not folder.is_dir():
+        raise ConfigError(f"--negatives {folder}: folder not found")
+    found = sorted(p for p in folder.rglob("*") if is_audio_file(p))
+    if not found:
+        raise ConfigError(f"--negatives {folder}: no audio files in it")
+    return found
+
+
 def calibrate(
     run_dir: Path = typer.Argument(..., help="A finished `envsound cv` or `envsound ensemble` run of the model's recipe."),
     model: Optional[Path] = typer.Option(None, help="A model file trained on all folds with that recipe, to write with the calibration."),
@@ -283,4 +341,4 @@ def ensemble(
         echo(f"report: {build_report(out)}")
 
 
-COMMANDS = {"cv": cv, "train": train, "augment": augment, "ensemble": ensemble, "calibrate": calibrate, "robustness": robustness, "report": report, "compare": compare}
+COMMANDS = {"cv": cv, "train": train, "evaluate": evaluate, "augment": augment, "ensemble": ensemble, "calibrate": calibrate, "robustness": robustness, "report": report, "compare": compare}

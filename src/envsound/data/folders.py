@@ -29,6 +29,14 @@ def load_folder(root: str | Path, name: str | None = None) -> Manifest:
     return Manifest(name or root.name, tuple(clips), folder=root)
 
 
+def negative_files(root: str | Path) -> list[Path]:
+    """Audio under ``root``'s ``background``/``_none`` subfolders: sounds that are none of the
+    classes (what `envsound evaluate` counts as foreign sounds)."""
+    root = Path(root)
+    folders = [root / name for name in NEGATIVE_FOLDERS if (root / name).is_dir()]
+    return sorted(path for folder in folders for path in folder.rglob("*") if is_audio_file(path))
+
+
 def load_csv(path: str | Path, name: str | None = None) -> Manifest:
     """CSV with header; ``path`` and ``label`` required, ``fold``, ``group``, ``source`` optional.
 

@@ -86,8 +86,13 @@ def nll(probs: np.ndarray, targets: np.ndarray) -> float:
 def ece(probs: np.ndarray, targets: np.ndarray, bins: int = 15) -> float:
     """Expected calibration error of the top label: the clip-weighted mean |accuracy - confidence|
     over ``bins`` equal-width confidence bins."""
-    confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == targets
+    return top_label_ece(probs.max(axis=1), probs.argmax(axis=1) == targets, bins)
+
+
+def top_label_ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    """``ece`` from each clip's top probability and whether its top label was right (what a
+    caller that kept only the top label has)."""
+    confidence, correct = np.asarray(confidence, dtype=np.float64), np.asarray(correct, dtype=bool)
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
     total = 0.0
