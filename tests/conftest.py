@@ -94,3 +94,21 @@ def ray_local(tmp_path_factory: pytest.TempPathFactory, shared_weights: Path):
     os.environ["ENVSOUND_WEIGHTS"] = str(shared_weights)
     with ray_session(num_cpus=2) as ray:
         yield ray
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """The envsound command run in this process (no interpreter start, no torch import: seconds
+    saved per call): ``cli(*args)`` gives (exit code, stdout, stderr)."""
+    import sys
+
+    from envsound.cli.main import main
+
+    def run(*args: object) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["envsound", *map(str, args)])
+        with pytest.raises(SystemExit) as stop:
+            main()
+        captured = capsys.readouterr()
+        return stop.value.code, captured.out, captured.err
+
+    return run

@@ -20,20 +20,6 @@ UNWRITABLE = Path("/proc/envsound-nowhere/out.csv")  # /proc refuses new folders
 
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """The envsound command in this process (no interpreter start): returns (exit code, stderr)."""
-    from envsound.cli.main import main
-
-    def run(*args: object) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["envsound", *map(str, args)])
-        with pytest.raises(SystemExit) as stop:
-            main()
-        return stop.value.code, capsys.readouterr().err
-
-    return run
-
-
-@pytest.fixture
 def no_scoring(monkeypatch):
     """Loading a model is the start of the work: these refusals must come before it."""
     from envsound.inference.predict import Predictor
@@ -47,12 +33,12 @@ def no_scoring(monkeypatch):
 @pytest.mark.parametrize("command", [["predict", CLIP, "-o", UNWRITABLE], ["timeline", CLIP, "-o", UNWRITABLE], ["timeline", CLIP, "--plot", UNWRITABLE.with_suffix(".png")],
                                      ["embed", CLIP, "--out", UNWRITABLE.with_suffix(".npz")]])
 def test_an_unwritable_output_is_refused_before_any_scoring(cli, no_scoring, command):
-    code, err = cli(*command)
+    code, _, err = cli(*command)
     assert code == 2 and err.count("\n") == 1 and str(UNWRITABLE.parent) in err and "cannot be written" in err
 
 
 def test_an_output_that_is_a_folder_is_refused(cli, no_scoring, tmp_path):
-    code, err = cli("predict", CLIP, "-o", tmp_path)
+    code, _, err = cli("predict", CLIP, "-o", tmp_path)
     assert code == 2 and "is a folder" in err
 
 
@@ -104,7 +90,7 @@ def test_train_on_a_full_disk_is_one_line(cli, tone_dataset, tmp_path, monkeypat
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"features": {"clip_seconds": 1.0, "n_mels": 16}, "train": {"model_kwargs": {"width": 4}, "batch_size": 8, "warmup_epochs": 0, "mixup_alpha": 0.0}}))
     out = tmp_path / "models" / "m.pt"
-    code, err = cli("train", tone_dataset, "--config", cfg, "--epochs", "1", "--out", out)
+    code, _, err = cli("train", tone_dataset, "--config", cfg, "--epochs", "1", "--out", out)
     assert code == 1 and "Traceback" not in err and str(out) in err and err.count("\n") == 1, err  # the model file or its checkpoint beside it
     assert not [p for p in (tmp_path / "models").iterdir() if not p.name.startswith(".")]  # the hidden lock stays, as after any run
 
@@ -112,11 +98,11 @@ def test_train_on_a_full_disk_is_one_line(cli, tone_dataset, tmp_path, monkeypat
 @pytest.mark.parametrize("command", ["train", "cv"])
 def test_train_and_cv_refuse_an_output_inside_the_dataset(cli, tone_dataset, command):
     out = ["--out", tone_dataset / "m.pt"] if command == "train" else ["--out", tone_dataset / "low" / "run"]
-    code, err = cli(command, tone_dataset if command == "train" else "--dataset", *([] if command == "train" else [tone_dataset]), "--model", "logreg", *out)
+    code, _, err = cli(command, tone_dataset if command == "train" else "--dataset", *([] if command == "train" else [tone_dataset]), "--model", "logreg", *out)
     assert code == 2 and "inside the dataset it reads" in err
     assert not (tone_dataset / "m.pt").exists() and not (tone_dataset / "low" / "run").exists()
 
 
 def test_embed_refuses_an_output_inside_the_folder_it_reads(cli, no_scoring, tone_dataset):
-    code, err = cli("embed", tone_dataset, "--out", tone_dataset / "low" / "e.npz")
+    code, _, err = cli("embed", tone_dataset, "--out", tone_dataset / "low" / "e.npz")
     assert code == 2 and "inside the folder it reads" in err

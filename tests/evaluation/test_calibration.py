@@ -192,7 +192,7 @@ def test_exposure_centroids_travel_in_the_model_file(tmp_path):
 
 
 @pytest.mark.slow
-def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path):
+def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path, cli):
     """A tiny logistic-regression run on tones, calibrated with a folder of noise bursts and
     chirps as 'none of these': the model file then carries their centroids and predict uses them."""
     from conftest import write_wav
@@ -208,24 +208,23 @@ def test_calibrate_with_an_exposure_folder_end_to_end(tone_dataset, tmp_path):
         burst = rng.normal(0, 0.3, 16000) * (t < 0.3 + 0.05 * i) if i % 2 else 0.4 * np.sin(2 * np.pi * (200 + 3000 * t * (1 + 0.1 * i)) * t)
         write_wav(exposure / f"sound-{i}.wav", burst.astype(np.float32))
     write_wav(tmp_path / "new-noise.wav", (rng.normal(0, 0.3, 16000) * (t < 0.5)).astype(np.float32))
-    cli = lambda *args: subprocess.run([sys.executable, "-m", "envsound.cli", *map(str, args)], capture_output=True, text=True, timeout=300)  # noqa: E731
     model = tmp_path / "run" / "fold-1" / "model.pt"
-    missing = cli("calibrate", tmp_path / "run", "--exposure", exposure)
-    assert missing.returncode != 0 and "--exposure needs --model" in missing.stderr and "Traceback" not in missing.stderr
-    empty = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "x.pt", "--exposure", tone_dataset.parent / "nothing")
-    assert empty.returncode != 0 and "not a folder" in empty.stderr
+    code, _, err = cli("calibrate", tmp_path / "run", "--exposure", exposure)
+    assert code != 0 and "--exposure needs --model" in err and "Traceback" not in err
+    code, _, err = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "x.pt", "--exposure", tone_dataset.parent / "nothing")
+    assert code != 0 and "not a folder" in err
     few = tmp_path / "few"
     for i in range(3):
         write_wav(few / f"s{i}.wav", (0.1 * np.sin(2 * np.pi * 500 * (i + 1) * t)).astype(np.float32))
-    too_few = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "y.pt", "--exposure", few)
-    assert too_few.returncode != 0 and "at least 8 sounds, found 3" in too_few.stderr and "Traceback" not in too_few.stderr
+    code, _, err = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "y.pt", "--exposure", few)
+    assert code != 0 and "at least 8 sounds, found 3" in err and "Traceback" not in err
     assert not (tmp_path / "y.pt").exists()
-    done = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "oe.pt", "--exposure", exposure, "--no-background")
-    assert done.returncode == 0, done.stderr[-1500:]
+    code, _, err = cli("calibrate", tmp_path / "run", "--model", model, "--out", tmp_path / "oe.pt", "--exposure", exposure, "--no-background")
+    assert code == 0, err[-1500:]
     loaded = load_model(tmp_path / "oe.pt")
     assert loaded.novelty.outliers.shape == (8, loaded.novelty.means.shape[1]) and loaded.info["exposure"] == str(exposure)
     assert loaded.calibration.exposure_above is not None and loaded.calibration.distance_above is not None
-    answer = json.loads(cli("predict", tmp_path / "new-noise.wav", "--model", tmp_path / "oe.pt", "--json").stdout)[0]
+    answer = json.loads(cli("predict", tmp_path / "new-noise.wav", "--model", tmp_path / "oe.pt", "--json")[1])[0]
     assert answer["abstained"] is True and answer["label"] == "unknown" and "novelty" in answer
     assert load_model(tmp_path / "oe.pt").background is None  # --no-background (without it, calibrate also fits a detector: fit_model_background)
 

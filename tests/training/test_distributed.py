@@ -46,10 +46,10 @@ def test_two_ranks_with_half_batches_take_the_single_process_steps(tmp_path):
         assert (a[key] - b[key]).abs().max() <= 1e-5, key
 
 
-def _config(tone_dataset, tmp_path, epochs):
+def _config(tone_dataset, tmp_path, epochs, folds=None):
     path = tmp_path / f"cfg{epochs}.json"
     path.write_text(json.dumps({
-        "dataset": str(tone_dataset), "n_folds": 3,
+        "dataset": str(tone_dataset), "n_folds": 3, "folds": folds,
         "features": {"kind": "logmel", "clip_seconds": 1.0, "n_mels": 32},
         "train": {"model": "compact", "model_kwargs": {"width": 8}, "epochs": epochs, "batch_size": 8, "warmup_epochs": 0},
     }))
@@ -72,7 +72,7 @@ def test_torchrun_cv_writes_one_complete_run_folder(tone_dataset, tmp_path):
 @pytest.mark.slow
 def test_a_killed_rank_then_resume_finishes_the_run(tone_dataset, tmp_path):
     run = tmp_path / "run"
-    command, env = torchrun("-m", "envsound.cli", "cv", "--config", str(_config(tone_dataset, tmp_path, 40)), "--out", str(run), "--no-report")
+    command, env = torchrun("-m", "envsound.cli", "cv", "--config", str(_config(tone_dataset, tmp_path, 40, folds=[1, 2])), "--out", str(run), "--no-report")
     launcher = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 240
@@ -90,7 +90,7 @@ def test_a_killed_rank_then_resume_finishes_the_run(tone_dataset, tmp_path):
     command, env = torchrun("-m", "envsound.cli", "cv", "--resume", str(run), "--no-report")
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert len(json.loads((run / "metrics.json").read_text())["fold_accuracy"]) == 3
+    assert len(json.loads((run / "metrics.json").read_text())["fold_accuracy"]) == 2  # the killed fold finished, and the one after it
 
 
 def test_sync_batchnorm_swaps_in_and_back_sharing_parameters():

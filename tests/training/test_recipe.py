@@ -3,9 +3,6 @@ folds of the user's clips, abstaining, with a background detector; warnings wher
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import soundfile as sf
@@ -16,19 +13,26 @@ from envsound.inference.predict import Predictor
 from envsound.models.model_file import load_model
 
 
-def _cli(*args, env_weights):
-    import os
+@pytest.fixture
+def train_cli(cli, monkeypatch, shared_weights):
+    """The envsound command in this process, with the shared AudioSet checkpoint."""
+    from types import SimpleNamespace
 
-    env = {**os.environ, "ENVSOUND_WEIGHTS": str(env_weights)}
-    return subprocess.run([sys.executable, "-m", "envsound.cli", *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
+    monkeypatch.setenv("ENVSOUND_WEIGHTS", str(shared_weights))
+
+    def run(*args: object) -> SimpleNamespace:
+        code, out, err = cli(*args)
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run
 
 
 @pytest.mark.slow
-def test_plain_train_writes_a_calibrated_network_that_says_background(tone_dataset, shared_weights, tmp_path):
+def test_plain_train_writes_a_calibrated_network_that_says_background(tone_dataset, shared_weights, tmp_path, train_cli):
     (tone_dataset / "background").mkdir(exist_ok=True)  # other sounds beside the classes: never a class
     write_wav(tone_dataset / "background" / "hiss.wav", (np.random.default_rng(0).normal(0, 0.01, 16000)).astype(np.float32))
     out = tmp_path / "mine.pt"
-    result = _cli("train", tone_dataset, "--out", out, env_weights=shared_weights)
+    result = train_cli("train", tone_dataset, "--out", out)
     assert result.returncode == 0, result.stderr[-2000:]
     loaded = load_model(out)
     assert loaded.spec.kind == "network" and loaded.classes == ("high", "low", "mid")
@@ -41,16 +45,16 @@ def test_plain_train_writes_a_calibrated_network_that_says_background(tone_datas
     clips = sorted(tone_dataset.glob("[hlm]*/*.wav"))
     answers = predictor.predict(clips, top_k=1)
     assert np.mean([r.answer == c.parent.name for r, c in zip(answers, clips)]) >= 0.85  # the thresholds keep 95 % of held-out clips
-    card = _cli("card", out, env_weights=shared_weights)
+    card = train_cli("card", out)
     assert "calibration: temperature" in card.stdout and "background: when" in card.stdout
 
 
 @pytest.mark.slow
-def test_thin_data_warns_in_one_line_and_still_abstains(tmp_path, shared_weights):
+def test_thin_data_warns_in_one_line_and_still_abstains(tmp_path, shared_weights, train_cli):
     for label, base in (("a", 400.0), ("b", 2500.0)):
         for i in range(3):
             write_wav(tmp_path / "data" / label / f"{label}{i}.wav", tone(base * (1 + 0.02 * i), seconds=1.0, noise=0.02, seed=i))
-    result = _cli("train", tmp_path / "data", "--out", tmp_path / "thin.pt", env_weights=shared_weights)
+    result = train_cli("train", tmp_path / "data", "--out", tmp_path / "thin.pt")
     assert result.returncode == 0, result.stderr[-2000:]
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert any("fewer than 5 clips" in w for w in warnings), result.stderr
@@ -59,13 +63,13 @@ def test_thin_data_warns_in_one_line_and_still_abstains(tmp_path, shared_weights
 
 
 @pytest.mark.slow
-def test_one_clip_per_class_trains_with_a_warning_and_a_conservative_setting(tmp_path, shared_weights):
+def test_one_clip_per_class_trains_with_a_warning_and_a_conservative_setting(tmp_path, shared_weights, train_cli):
     for label in ("a", "b"):
         write_wav(tmp_path / "data" / label / "only.wav", tone(500 if label == "a" else 3000, seconds=1.0))
-    result = _cli("train", tmp_path / "data", "--out", tmp_path / "x.pt", env_weights=shared_weights)
+    result = train_cli("train", tmp_path / "data", "--out", tmp_path / "x.pt")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert "a class has fewer than 3 clips" in result.stderr and "fixed (C 0.1)" in result.stderr
     calibration = load_model(tmp_path / "x.pt").calibration
     assert (calibration.temperature, calibration.abstain_below) == (1.0, 0.5)
-    assert _cli("train", tmp_path / "data", "--out", tmp_path / "y.pt", "--no-calibrate", env_weights=shared_weights).returncode == 0
+    assert train_cli("train", tmp_path / "data", "--out", tmp_path / "y.pt", "--no-calibrate").returncode == 0
     assert load_model(tmp_path / "y.pt").calibration is None

@@ -166,10 +166,12 @@ def augment(
     """Write an augmented dataset: every copy keeps its source clip's fold and records its parameters."""
     from envsound.augment.offline import augment_dataset
     from envsound.data import load_dataset
+    from envsound.data.registry import dataset_info
 
     manifest = load_dataset(dataset, data)
+    info = dataset_info(dataset)  # a named corpus's clip length (what its features pad or crop to); a user's clips keep theirs
     path = augment_dataset(manifest, out, tuple(t.strip() for t in transforms.split(",") if t.strip()), copies, seed, sample_rate=sample_rate,
-                           background=background, workers=workers, seconds=None if dataset not in ("esc50", "esc10") else 5.0)
+                           background=background, workers=workers, seconds=None if info is None else info.clip_seconds)
     echo(f"{path}  (train on it with: envsound cv --dataset {path})")
 
 

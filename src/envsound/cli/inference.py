@@ -1,4 +1,4 @@
-"""Commands that use a model on audio: predict, timeline, listen, embed, export, serve."""
+"""Commands that use a model on audio: predict, timeline, listen, embed, index and similar, export, serve."""
 
 from __future__ import annotations
 
@@ -224,6 +224,7 @@ def embed(
     out: Path = typer.Option(..., "--out", "-o", help="The .npz to write."),
     views: str = typer.Option("mean", help="Comma-separated, concatenated in order: mean, time_max, hidden, audioset."),
     checkpoint: str = typer.Option(DEFAULT_CHECKPOINT, help="Pretrained backbone (see `envsound weights list`)."),
+    model: Optional[str] = typer.Option(None, help="Embed with this model's own embedding (what its head reads; a model you trained included) instead of the frozen backbone's."),
     engine: str = CORPUS_ENGINE_OPT,
     address: Optional[str] = ADDRESS_OPT,
     actors: int = ACTORS_OPT,
@@ -232,12 +233,14 @@ def embed(
     shard_files: int = SHARD_FILES_OPT,
     batch_files: int = BATCH_FILES_OPT,
 ) -> None:
-    """Frozen AudioSet-backbone embeddings per file and per 5-s window, for your own classifier or search."""
+    """Embeddings per file and per 5-s window (the frozen AudioSet backbone's, or --model's own), for your own classifier or search."""
     from envsound.engines import check_engine
     from envsound.inference.embed import check_output_path, embed_files
     from envsound.inference.predict import expand_inputs
     from envsound.utils import check_writable
 
+    if model is not None and engine != "local":
+        raise ConfigError("--model embeds locally; --engine ray embeds with the frozen backbone")
     if check_engine(engine) == "ray":
         if out.suffix:
             raise ConfigError("--engine ray writes Parquet shards into a folder: give --out FOLDER")
@@ -251,7 +254,8 @@ def embed(
     paths = expand_inputs(files)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(files)}")
-    result = embed_files(paths, checkpoint, tuple(v.strip() for v in views.split(",") if v.strip()), progress=len(paths) > 20)
+    extractor = _model_embedder(model) if model is not None else None
+    result = embed_files(paths, checkpoint, tuple(v.strip() for v in views.split(",") if v.strip()), progress=len(paths) > 20, extractor=extractor)
     if result.files:
         result.save(out)
         echo(f"{len(result.files)} files ({len(result.window)} windows) × {result.clip.shape[1]} numbers → {out}")
@@ -272,6 +276,107 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
     run(host, port, model)
 
 
+def _model_embedder(model: str):
+    from envsound.inference.embed import ModelEmbedder
+    from envsound.inference.predict import Predictor
+
+    return ModelEmbedder(Predictor.from_file(model), str(model))
+
+
+index_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="A search index of sounds: build, add (then `envsound similar`).")
+
+
+@index_app.command("build")
+def index_build(
+    sources: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
+    out: Path = typer.Option(..., "--out", "-o", help="The index folder to write."),
+    model: Optional[str] = typer.Option(None, help="Index with this model's own embedding (default: the frozen AudioSet backbone's)."),
+) -> None:
+    """Embed every file window by window (5-s windows, half-overlapping) into a folder `similar` searches."""
+    _index(sources, out, model, add=False)
+
+
+@index_app.command("add")
+def index_add(
+    index: Path = typer.Argument(..., help="An index folder from `envsound index build`."),
+    sources: List[str] = typer.Argument(..., help="More audio files, folders or glob patterns."),
+) -> None:
+    """Add files to an index, embedded the way it was built."""
+    from envsound.inference.search import SoundIndex
+
+    made_with = SoundIndex.load(index).made_with
+    _index(sources, index, None if made_with.startswith("backbone:") else made_with, add=True)
+
+
+def _index(sources: List[str], out: Path, model: Optional[str], add: bool) -> None:
+    from envsound.inference.embed import embed_files
+    from envsound.inference.predict import expand_inputs
+    from envsound.inference.search import SoundIndex
+
+    if not add and (out / "index.json").exists():
+        raise ConfigError(f"{out}: an index is already there; add to it with `envsound index add {out} ...` or choose another folder")
+    if not add and out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: is a file; an index is a folder")
+    inside = next((f for f in sources if Path(f).is_dir() and Path(f).resolve() in [out.resolve(), *out.resolve().parents]), None)
+    if inside is not None:
+        raise ConfigError(f"{out}: inside the folder it reads ({inside}); write the index somewhere else")
+    paths = expand_inputs(sources)
+    if not paths:
+        raise ConfigError(f"no audio files found in: {' '.join(sources)}")
+    existing = SoundIndex.load(out) if add else None
+    if existing is not None:
+        known = set(existing.files)
+        paths = [p for p in paths if str(p) not in known]
+        if not paths:
+            echo(f"nothing to add: every file is in {out} already")
+            return
+    extractor = _model_embedder(model) if model is not None else None
+    result = embed_files(paths, progress=len(paths) > 20, extractor=extractor)
+    from envsound.inference.shipped import SHIPPED_MODELS
+
+    if model is not None:  # recorded so that `index add` and `similar` embed the same way from anywhere
+        made_with = model if model in SHIPPED_MODELS else str(Path(model).resolve())
+    else:
+        made_with = f"backbone:{result.checkpoint}:{','.join(result.views)}"
+    if result.files:
+        built = SoundIndex.from_embeddings(result, made_with)
+        (existing.add(built) if existing is not None else built).save(out)
+        echo(f"{len(result.files)} files ({len(result.window)} windows) {'added to' if add else 'indexed in'} {out}")
+    for error in result.errors.values():
+        typer.echo(f"error: {error}", err=True)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def similar(
+    query: Path = typer.Argument(..., help="An audio file: the sound to look for."),
+    index: Path = typer.Option(..., "--index", help="An index folder from `envsound index build`."),
+    top_k: int = typer.Option(10, "--top-k", help="How many windows to answer."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """The indexed windows most like QUERY (its windows averaged): file, start, end, similarity."""
+    from envsound.inference.embed import embed_files
+    from envsound.inference.search import SoundIndex
+    from envsound.utils import shown_name
+
+    if top_k < 1:
+        raise ConfigError(f"--top-k must be at least 1, got {top_k}")
+    found = SoundIndex.load(index)
+    extractor = None if found.made_with.startswith("backbone:") else _model_embedder(found.made_with)
+    views = tuple(found.made_with.split(":")[2].split(",")) if extractor is None else ("mean",)
+    checkpoint = found.made_with.split(":")[1] if extractor is None else DEFAULT_CHECKPOINT
+    result = embed_files([query], checkpoint, views, extractor=extractor)
+    if not result.files:
+        raise ConfigError(next(iter(result.errors.values())))
+    similarities, ids = found.search(result.clip, top_k)
+    hits = found.hits(similarities[0], ids[0])
+    if as_json:
+        echo(json.dumps([h.to_dict() | {"file": shown_name(h.file)} for h in hits], indent=2))
+        return
+    for h in hits:
+        echo(f"{h.similarity:6.3f}  {h.start:8.2f} {h.end:8.2f}  {shown_name(h.file)}")
+
+
 def export(
     model: Optional[Path] = typer.Argument(None, help=MODEL_HELP),
     onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json)."),
@@ -287,4 +392,5 @@ def export(
     echo(str(export_onnx(resolve_model(model), onnx, front_end=front_end, int8=int8)))
 
 
-COMMANDS = {"predict": predict, "timeline": timeline, "listen": listen, "embed": embed, "export": export, "serve": serve}
+COMMANDS = {"predict": predict, "timeline": timeline, "listen": listen, "embed": embed, "similar": similar, "export": export, "serve": serve}
+GROUPS = {"index": index_app}

@@ -1,5 +1,6 @@
-"""Frozen AudioSet-backbone embeddings of any audio files, for people who bring their own classifier,
-search index or clustering (`envsound embed`)."""
+"""Embeddings of any audio files, for people who bring their own classifier, search index or
+clustering (`envsound embed`): the frozen AudioSet backbone's, or with ``--model`` a model's own
+(users' fine-tuned ones included), window by window as `predict` cuts them."""
 
 from __future__ import annotations
 
@@ -40,6 +41,19 @@ class Embeddings:
                 np.savez(handle, files=np.asarray(self.files, dtype=str), clip=self.clip, window=self.window,
                          window_file=self.window_file, window_start=self.window_start, meta=np.asarray(json.dumps(meta)))
         return path
+
+
+class ModelEmbedder:
+    """A model's own embedding as an ``embed_files`` extractor: what its head reads, so a model
+    trained on your sounds finds sounds like yours."""
+
+    def __init__(self, predictor: Any, name: str) -> None:
+        self.predictor, self.checkpoint, self.views = predictor, name, ("model",)
+        self.sample_rate, self.clip_seconds = predictor.extractor.sample_rate, predictor.extractor.clip_seconds
+        self.output_shape = (int(self(np.zeros((1, round(self.clip_seconds * self.sample_rate)), np.float32)).shape[1]),)
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        return self.predictor.window_embeddings(windows)
 
 
 def check_output_path(path: str | Path) -> Path:

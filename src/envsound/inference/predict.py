@@ -294,6 +294,15 @@ class Predictor:
         """(n_windows, samples) waveforms -> (n_windows, n_classes) probabilities."""
         return self.score(self.features(windows))
 
+    def window_embeddings(self, windows: np.ndarray) -> np.ndarray:
+        """(n_windows, samples) waveforms -> the model's own embedding of each (what its head,
+        novelty and background read; an ONNX export's is whitened): `embed --model`, `index --model`."""
+        if self.loaded is not None:
+            return self.loaded.embeddings(self.features(windows)).astype(np.float32)
+        if self.score_with_embedding is None:
+            raise ConfigError("this ONNX export has no embedding output (export a model with novelty statistics)")
+        return np.asarray(self.score_with_embedding(self.features(windows))[1], dtype=np.float32)
+
     def window_scores(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(probabilities, embeddings or None): the embeddings when the model measures novelty.
         With ``tta``, each window is also scored shifted circularly by k/(tta+1) of its length
