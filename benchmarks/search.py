@@ -34,10 +34,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from esc50_cv import git_commit, result_path  # noqa: E402
-
 from envsound.inference.search import HNSW_EF_CONSTRUCTION, HNSW_NEIGHBOURS, exact_search, unit_rows  # noqa: E402
 from envsound.runs import device_name  # noqa: E402
+from esc50_cv import git_commit, result_path  # noqa: E402
 
 EF_SEARCH = (32, 64, 96, 128, 192, 256)
 
