@@ -120,3 +120,13 @@ def test_every_page_is_in_the_site_navigation():
     nav = set(re.findall(r":\s*(\S+\.md)\s*$", (REPO / "mkdocs.yml").read_text(), flags=re.M))
     pages = {p.name for p in (REPO / "docs").glob("*.md")}
     assert pages == nav, f"pages outside the navigation: {sorted(pages - nav)}; missing pages: {sorted(nav - pages)}"
+
+
+def test_the_benchmark_index_is_current_and_every_script_has_a_study():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark_index", REPO / "scripts" / "benchmark_index.py")
+    index = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(index)
+    assert index.unassigned() == [], "give each new benchmark script a study in scripts/benchmark_index.py"
+    assert index.page() == index.PAGE.read_text(), "docs/benchmarks.md is stale: run python scripts/benchmark_index.py"

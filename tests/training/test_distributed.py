@@ -72,7 +72,7 @@ def test_torchrun_cv_writes_one_complete_run_folder(tone_dataset, tmp_path):
 @pytest.mark.slow
 def test_a_killed_rank_then_resume_finishes_the_run(tone_dataset, tmp_path):
     run = tmp_path / "run"
-    command, env = torchrun("-m", "envsound.cli", "cv", "--config", str(_config(tone_dataset, tmp_path, 40, folds=[1, 2])), "--out", str(run), "--no-report")
+    command, env = torchrun("-m", "envsound.cli", "cv", "--config", str(_config(tone_dataset, tmp_path, 20, folds=[1])), "--out", str(run), "--no-report")
     launcher = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 240
@@ -90,7 +90,7 @@ def test_a_killed_rank_then_resume_finishes_the_run(tone_dataset, tmp_path):
     command, env = torchrun("-m", "envsound.cli", "cv", "--resume", str(run), "--no-report")
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert len(json.loads((run / "metrics.json").read_text())["fold_accuracy"]) == 2  # the killed fold finished, and the one after it
+    assert len(json.loads((run / "metrics.json").read_text())["fold_accuracy"]) == 1  # the killed fold, finished by the resume
 
 
 def test_sync_batchnorm_swaps_in_and_back_sharing_parameters():
