@@ -90,6 +90,7 @@ class RunConfig:
     data_root: str | None = None
     folds: tuple[int, ...] | None = None  # None: every fold of the dataset
     n_folds: int = 5  # only for datasets without predefined folds
+    group_pattern: str | None = None  # a folder's or CSV's file names -> groups (data/folders.grouped); None: ESC-50-style names
     features: FrontEndConfig = field(default_factory=LogMelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
@@ -103,6 +104,13 @@ class RunConfig:
         if isinstance(self.features, EfficientATFrontEndConfig):
             check_backbone_front_end(self.features)
         check_front_end(self.features)
+        if self.group_pattern is not None:
+            import re
+
+            try:
+                re.compile(self.group_pattern)
+            except (re.error, TypeError) as err:
+                raise ConfigError(f"group_pattern {self.group_pattern!r} is not a regular expression ({err})") from None
 
     def to_dict(self) -> dict[str, Any]:
         return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("features", "train")},

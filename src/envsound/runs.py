@@ -123,14 +123,14 @@ def recorded_path(path: str | None, working_directory: str | None) -> str | None
     return str(started_in) if started_in.exists() else path
 
 
-def load_recorded_dataset(dataset: str, data_root: str | None, working_directory: str | None) -> Manifest:
-    """A dataset as a run recorded it (``--dataset``, ``--data``), loadable from any working folder."""
-    return load_dataset(recorded_path(dataset, working_directory) or dataset, recorded_path(data_root, working_directory))
+def load_recorded_dataset(dataset: str, data_root: str | None, working_directory: str | None, group_pattern: str | None = None) -> Manifest:
+    """A dataset as a run recorded it (``--dataset``, ``--data``, ``--group-pattern``), loadable from any working folder."""
+    return load_dataset(recorded_path(dataset, working_directory) or dataset, recorded_path(data_root, working_directory), group_pattern)
 
 
 def run_dataset(config: dict[str, Any]) -> Manifest:
     """The dataset a run (its ``config.json``) was made on, loadable from any working folder."""
-    return load_recorded_dataset(config["run"]["dataset"], config["run"].get("data_root"), config.get("working_directory"))
+    return load_recorded_dataset(config["run"]["dataset"], config["run"].get("data_root"), config.get("working_directory"), config["run"].get("group_pattern"))
 
 
 def read_predictions(run_dir: Path, folds: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:

@@ -157,3 +157,28 @@ def test_augment_refuses_to_write_into_the_dataset(tmp_path):
     with pytest.raises(DatasetError, match="inside the dataset"):
         augment_dataset(manifest, tmp_path / "dog" / "augmented", ("noise",), show_progress=False)
     assert not (tmp_path / "dog" / "augmented").exists()
+
+
+def test_files_of_one_source_share_a_group_from_their_names(tmp_path):
+    """ESC-50-style names group takes of one source; --group-pattern says how other names do;
+    two takes of one recording once landed on both sides of a split."""
+    from envsound.data.folders import load_folder
+    from envsound.training.recipe import inner_folds
+
+    silence = np.zeros(1600, dtype=np.float32)
+    for label, offset in (("dog", 0), ("cat", 50)):
+        for source in range(4):
+            for take in "AB":
+                write_wav(tmp_path / "esc" / label / f"1-{100 + offset + source}-{take}-0.wav", silence)
+                write_wav(tmp_path / "mine" / label / f"{label}{source}_take{take}.wav", silence)
+    esc = load_folder(tmp_path / "esc")
+    assert len(set(esc.groups)) == 8 and esc.groups.count(esc.groups[0]) == 2
+    plain = load_folder(tmp_path / "mine")
+    assert len(set(plain.groups)) == 16  # no pattern: each file its own source
+    mine = load_folder(tmp_path / "mine", group_pattern=r"^(\w+?)_take")
+    assert len(set(mine.groups)) == 8
+    folds = inner_folds(mine)
+    for group in set(mine.groups):
+        assert len({f for f, g in zip(folds, mine.groups) if g == group}) == 1  # both takes on one side
+    with pytest.raises(DatasetError, match="not a regular expression"):
+        load_folder(tmp_path / "mine", group_pattern="(")

@@ -16,7 +16,11 @@ SET_OPT = typer.Option(None, "--set", help="A training setting, KEY=VALUE (repea
 TRAIN_DEVICE_OPT = typer.Option("cpu", help="Where networks train: cpu, cuda (under torchrun: each rank's own GPU, cuda:LOCAL_RANK, with nccl), cuda:N or auto.")
 
 
-def run_config(model: Optional[str], dataset: Optional[str], data: Optional[str], folds: Optional[str], epochs: Optional[int], seed: Optional[int], config: Optional[Path], settings: Optional[List[str]] = None):
+GROUP_PATTERN_OPT = typer.Option(None, "--group-pattern", help="A folder's or CSV's files of one source: a regular expression whose first group (or match) in the file name is the source; default: ESC-50-style names ({fold}-{source}-{take}-{class}).")
+
+
+def run_config(model: Optional[str], dataset: Optional[str], data: Optional[str], folds: Optional[str], epochs: Optional[int], seed: Optional[int], config: Optional[Path],
+               settings: Optional[List[str]] = None, group_pattern: Optional[str] = None):
     """A --config file's settings, with what the command line gives explicitly on top."""
     from dataclasses import replace
 
@@ -25,7 +29,7 @@ def run_config(model: Optional[str], dataset: Optional[str], data: Optional[str]
     from envsound.models.registry import resolve
 
     cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
-    cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root)
+    cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root, group_pattern=group_pattern or cfg.group_pattern)
     info = dataset_info(cfg.dataset)
     if info is not None and not config:  # a named corpus sets the clip length its features use
         cfg = replace(cfg, features=replace(cfg.features, clip_seconds=info.clip_seconds))
@@ -43,6 +47,7 @@ def cv(
     model: Optional[str] = typer.Option(None, help="Model name (see `envsound models`); default: the config's, else compact."),
     dataset: Optional[str] = typer.Option(None, help="esc50, esc10, a folder-per-class path or a CSV manifest; default: the config's, else esc50."),
     data: Optional[str] = DATA_OPT,
+    group_pattern: Optional[str] = GROUP_PATTERN_OPT,
     out: Optional[Path] = typer.Option(None, help="Run folder to create (default runs/<dataset>-<model>)."),
     folds: Optional[str] = typer.Option(None, help="Comma-separated folds to run (default: all)."),
     epochs: Optional[int] = typer.Option(None, help="Training epochs per fold."),
@@ -74,7 +79,7 @@ def cv(
     if resume:
         runs = [(None, resume)]
     else:
-        cfg = run_config(model, dataset, data, folds, epochs, seed, config, settings)
+        cfg = run_config(model, dataset, data, folds, epochs, seed, config, settings, group_pattern)
         run_dir = out or Path("runs") / f"{Path(cfg.dataset).stem}-{cfg.train.model}"
         runs = [(cfg, run_dir)]
         if sweep:
@@ -112,6 +117,7 @@ def train(
     model: Optional[str] = typer.Option(None, help="Model name (see `envsound models`); default: the recipe for your data (the pretrained probe, calibrated)."),
     dataset: Optional[str] = typer.Option(None, help="The same as DATA (kept for scripts); default: the config's, else esc50."),
     data: Optional[str] = DATA_OPT,
+    group_pattern: Optional[str] = GROUP_PATTERN_OPT,
     epochs: Optional[int] = typer.Option(None),
     seed: Optional[int] = typer.Option(None, help="Random seed; default: the config's, else 0."),
     config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
@@ -133,14 +139,14 @@ def train(
     if data_arg is not None and dataset is not None and data_arg != dataset:
         raise ConfigError(f"DATA ({data_arg}) and --dataset ({dataset}) name two datasets; give one")
     dataset = data_arg or dataset
-    cfg = run_config(model, dataset, data, None, epochs, seed, config, settings)
+    cfg = run_config(model, dataset, data, None, epochs, seed, config, settings, group_pattern)
     check_writable(out)  # before the training, not after it
     if model is None and config is None and not settings:
         from envsound.data import load_dataset
         from envsound.training.recipe import train_default
 
         started = time.perf_counter()
-        manifest = load_dataset(cfg.dataset, cfg.data_root)
+        manifest = load_dataset(cfg.dataset, cfg.data_root, cfg.group_pattern)
         manifest.check_output_outside(out)
         train_default(manifest, out, cfg, command=command_line(), calibrate=calibrate, say=lambda line: typer.echo(line, err=True))
         echo(f"model written to {out} ({len(manifest)} clips, {len(manifest.classes)} classes, {time.perf_counter() - started:.1f} s); "
@@ -225,6 +231,7 @@ def evaluate(
     report: Optional[Path] = typer.Option(None, help="Also write them as an HTML page."),
     negatives: Optional[Path] = typer.Option(None, help="A folder of sounds that are none of the classes (default: DATA's background/ or _none/ subfolder)."),
     data: Optional[str] = DATA_OPT,
+    group_pattern: Optional[str] = GROUP_PATTERN_OPT,
     device: str = typer.Option("auto", help="Where a torch network runs: auto, cpu, cuda, cuda:N."),
 ) -> None:
     """Score a model on labelled test clips: accuracy per class and overall, the answers' confusion,
@@ -240,7 +247,7 @@ def evaluate(
     check_writable(out)
     if report is not None:
         check_writable(report)
-    manifest = load_dataset(dataset, data)
+    manifest = load_dataset(dataset, data, group_pattern)
     extra = negative_audio(negatives, manifest)
     predictor = Predictor.from_file(model, device=device)
     figures = score(predictor, manifest, extra, progress=len(manifest) + len(extra) > 20)

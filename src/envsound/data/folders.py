@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import re
+from dataclasses import replace
 from pathlib import Path
 
 from envsound.audio import is_audio_file
@@ -10,11 +12,35 @@ from envsound.data.manifest import Clip, Manifest
 from envsound.errors import DatasetError
 
 NEGATIVE_FOLDERS = ("background", "_none")  # "none of these" sounds a user may keep beside the classes: never a class
+# ESC-50's naming, {fold}-{source id}-{take}-{class}: takes of one source recording share a group
+ESC50_STYLE_NAME = r"^\d+-(\d+)-[A-Z]+-\d+$"
 
 
-def load_folder(root: str | Path, name: str | None = None) -> Manifest:
+def check_group_pattern(pattern: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as err:
+        raise DatasetError(f"--group-pattern {pattern!r} is not a regular expression ({err})") from None
+
+
+def grouped(clips: tuple[Clip, ...], pattern: str | None = None) -> tuple[Clip, ...]:
+    """Clips without a group get one from their file name, so files of one source stay on one side
+    of every split: ``pattern``'s first capture group (or whole match) in the file's stem, or, with
+    no pattern, the source id of an ESC-50-style name. A name that does not match is its own group."""
+    regex = check_group_pattern(pattern) if pattern else re.compile(ESC50_STYLE_NAME)
+    out = []
+    for clip in clips:
+        match = None if clip.group or clip.source else regex.search(clip.path.stem)
+        if match is not None:
+            clip = replace(clip, group=match.group(1) if regex.groups else match.group(0))
+        out.append(clip)
+    return tuple(out)
+
+
+def load_folder(root: str | Path, name: str | None = None, group_pattern: str | None = None) -> Manifest:
     """``root/<label>/**/<audio files>``; the subfolder name is the label. A ``background`` or
-    ``_none`` subfolder holds sounds that are none of the classes and is not read as a class."""
+    ``_none`` subfolder holds sounds that are none of the classes and is not read as a class.
+    Groups come from the file names (``grouped``)."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: folder not found")
@@ -26,7 +52,7 @@ def load_folder(root: str | Path, name: str | None = None) -> Manifest:
     ]
     if not clips:
         raise DatasetError(f"{root}: no audio files found in class subfolders (expected ROOT/<label>/<file>.wav)")
-    return Manifest(name or root.name, tuple(clips), folder=root)
+    return Manifest(name or root.name, grouped(tuple(clips), group_pattern), folder=root)
 
 
 def negative_files(root: str | Path) -> list[Path]:
@@ -37,8 +63,9 @@ def negative_files(root: str | Path) -> list[Path]:
     return sorted(path for folder in folders for path in folder.rglob("*") if is_audio_file(path))
 
 
-def load_csv(path: str | Path, name: str | None = None) -> Manifest:
-    """CSV with header; ``path`` and ``label`` required, ``fold``, ``group``, ``source`` optional.
+def load_csv(path: str | Path, name: str | None = None, group_pattern: str | None = None) -> Manifest:
+    """CSV with header; ``path`` and ``label`` required, ``fold``, ``group``, ``source`` optional
+    (rows without a group get one from their file name, as in a folder).
 
     Relative paths are resolved against the CSV's folder, so a dataset folder can move as a whole.
     """
@@ -46,9 +73,10 @@ def load_csv(path: str | Path, name: str | None = None) -> Manifest:
     if not path.is_file():
         raise DatasetError(f"{path}: CSV manifest not found")
     try:
-        return _read_csv(path, name)
+        manifest = _read_csv(path, name)
     except (UnicodeDecodeError, csv.Error) as err:
         raise DatasetError(f"{path}: not a readable CSV manifest ({type(err).__name__}); expected UTF-8 text with a path,label header") from None
+    return Manifest(manifest.name, grouped(manifest.clips, group_pattern), manifest.classes, manifest.folder)
 
 
 def _read_csv(path: Path, name: str | None) -> Manifest:

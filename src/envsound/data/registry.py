@@ -29,11 +29,13 @@ def dataset_info(name: str | None) -> DatasetInfo | None:
     return DATASETS.get(name or "")
 
 
-def load_dataset(spec: str, root: str | Path | None = None) -> Manifest:
-    """A named corpus (``esc50``, ``esc10``, ``urbansound8k``), a folder-per-class path, or a CSV."""
+def load_dataset(spec: str, root: str | Path | None = None, group_pattern: str | None = None) -> Manifest:
+    """A named corpus (``esc50``, ``esc10``, ``urbansound8k``), a folder-per-class path, or a CSV;
+    ``group_pattern``: how a folder's or CSV's file names say which files share a source (a named
+    corpus has its own groups)."""
     if spec in DATASETS:
         return DATASETS[spec].load(root)
     path = Path(spec)
     if path.suffix.lower() == ".csv":
-        return load_csv(path)
-    return load_folder(path)
+        return load_csv(path, group_pattern=group_pattern)
+    return load_folder(path, group_pattern=group_pattern)

@@ -111,7 +111,7 @@ def _prepare(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | 
     cfg = resolve(cfg)
     spec = get_model(cfg.train.model)
     # resuming from another folder finds relative paths again
-    manifest = load_recorded_dataset(cfg.dataset, cfg.data_root, (saved or {}).get("working_directory"))
+    manifest = load_recorded_dataset(cfg.dataset, cfg.data_root, (saved or {}).get("working_directory"), cfg.group_pattern)
     manifest.check_output_outside(run_dir)
     fingerprint = manifest.fingerprint()
     if saved is not None and saved.get("dataset", {}).get("fingerprint") not in (None, fingerprint):

@@ -38,7 +38,7 @@ def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: 
 def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world: World) -> Path:
     cfg = resolve(cfg)
     spec = get_model(cfg.train.model)
-    manifest = load_dataset(cfg.dataset, cfg.data_root)
+    manifest = load_dataset(cfg.dataset, cfg.data_root, cfg.group_pattern)
     manifest.check_output_outside(out)
     if len(manifest.classes) < 2 or len(set(manifest.targets.tolist())) < 2:
         raise DatasetError(f"dataset '{manifest.name}' has clips of one class; a classifier needs at least two")
