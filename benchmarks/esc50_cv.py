@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import re
 import shlex
 import subprocess
@@ -20,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from envsound.config import RunConfig, parse_overrides
+from envsound.config import RunConfig, load_config, parse_overrides
 from envsound.models.registry import ModelSpec, get_model, resolve
 from envsound.runs import device_name
 from envsound.training.crossval import cross_validate
@@ -84,7 +83,7 @@ def main() -> None:
     parser.add_argument("--folds", default=None, help="Comma-separated subset of folds (default: all five)")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--config", type=Path, default=None, help="JSON RunConfig to start from")
+    parser.add_argument("--config", type=Path, default=None, help="JSON RunConfig to start from (a file, or a shipped recipe by name)")
     parser.add_argument("--save-models", action="store_true", help="keep each fold's model (fold-K/model.pt) for later scoring")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="Override a TrainConfig field, e.g. --set lr=0.001 --set head_init=probe --set 'model_kwargs={\"width\": 32}'")
     parser.add_argument("--runs", type=Path, default=REPO / "runs")
@@ -92,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     result_path(args.name)  # a bad --name stops here, before any work
 
-    cfg = RunConfig.from_dict(json.loads(args.config.read_text())) if args.config else RunConfig()
+    cfg = load_config(args.config) if args.config else RunConfig()
     cfg = replace(cfg, dataset=args.dataset, data_root=args.data, folds=tuple(int(f) for f in args.folds.split(",")) if args.folds else None)
     changes = {"model": args.model or cfg.train.model, "seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
     cfg = cfg.with_train(**changes, **parse_overrides(args.set))

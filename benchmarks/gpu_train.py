@@ -37,7 +37,7 @@ CV_STEPS = 5 * 20 * (1600 // BATCH)  # 5 folds x 20 epochs x 50 steps of the 160
 
 def steps_per_second(device: str, steps: int) -> float:
     use_training_device(device)
-    recipe = RunConfig.from_dict(json.loads((REPO / "configs" / "mn04_finetune.json").read_text())).train
+    recipe = RunConfig.from_dict(json.loads((REPO / "src" / "envsound" / "configs" / "mn04_finetune.json").read_text())).train
     cfg = replace(recipe, epochs=1, warmup_epochs=0)
     torch.manual_seed(0)
     x = torch.randn(BATCH * (steps + 3), 1, 128, 500)

@@ -62,7 +62,7 @@ from envsound.training.fit import train
 REPO = Path(__file__).resolve().parent.parent
 ASSETS = REPO / "src" / "envsound" / "assets"
 EXAMPLES = REPO / "examples"
-FINETUNE_CONFIG = REPO / "configs" / "rw_finetune_all.json"
+FINETUNE_CONFIG = REPO / "src" / "envsound" / "configs" / "rw_finetune_all.json"
 FINETUNED = REPO / "runs" / "ship" / "rw_finetune_all.pt"
 ROBUST_COPIES = ("mix", "room", "band", "codec")  # one copy of each per clip: configs/rw_finetune_all.json's dataset
 # ESC-10 clips (CC BY 3.0 subset); attribution in examples/ATTRIBUTION.md

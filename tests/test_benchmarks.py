@@ -99,7 +99,7 @@ def test_augmentation_table_pairs_each_arm_with_no_augmentation(monkeypatch, tmp
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted((REPO / "src" / "envsound" / "configs").glob("*.json")), ids=lambda p: p.stem)
 def test_shipped_configs_reproduce_their_benchmark(path) -> None:
     """`envsound cv --config configs/X.json` is the run behind benchmarks/results/X.json."""
     cfg = RunConfig.from_dict(json.loads(path.read_text()))

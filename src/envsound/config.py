@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 from envsound.errors import ConfigError
@@ -173,3 +174,33 @@ def run_name_part(key: str, value: Any) -> str:
 
     return re.sub(r"[^A-Za-z0-9._-]", "_", f"{key}{value}").lstrip(".") or "value"
 
+
+
+SHIPPED_CONFIGS = Path(__file__).resolve().parent / "configs"  # the declared recipes, inside the package
+
+
+def shipped_configs() -> list[str]:
+    return sorted(p.stem for p in SHIPPED_CONFIGS.glob("*.json"))
+
+
+def config_path(value: str | Path) -> Path:
+    """A ``--config`` value: a JSON file, or a shipped recipe by name (``mn04_lpft``), which is also
+    what ``configs/NAME.json`` means where no such file is (commands recorded in a checkout, where
+    the recipes sat in configs/ until 2026-12-07)."""
+    path = Path(value)
+    if path.is_file():
+        return path
+    name = path.stem if path.suffix == ".json" and path.parent.name in ("", "configs") else str(value)
+    if (SHIPPED_CONFIGS / f"{name}.json").is_file():
+        return SHIPPED_CONFIGS / f"{name}.json"
+    raise ConfigError(f"{value}: no such config file, and no shipped recipe of that name (shipped: {', '.join(shipped_configs())})")
+
+
+def load_config(value: str | Path) -> "RunConfig":
+    """The RunConfig a ``--config`` value names (a file, or a shipped recipe)."""
+    path = config_path(value)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{path}: not a readable JSON config ({err})") from None
+    return RunConfig.from_dict(data)

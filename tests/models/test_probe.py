@@ -50,7 +50,7 @@ def test_old_configs_resolve_to_the_front_end_their_model_read():
     from conftest import REPO
     from envsound.models.registry import resolve, run_config_dict
 
-    old = RunConfig.from_dict(json.loads((REPO / "configs" / "mn04_probe_views.json").read_text()))
+    old = RunConfig.from_dict(json.loads((REPO / "src" / "envsound" / "configs" / "mn04_probe_views.json").read_text()))
     assert old.features.to_dict()["kind"] == "logmel"
     new = resolve(old)
     assert new.features.views == ("mean", "time_max", "hidden", "audioset") and new.train.model_kwargs == {}

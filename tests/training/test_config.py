@@ -77,3 +77,21 @@ def test_fold_choices_that_cannot_make_a_cross_validation_are_refused(changes, m
         RunConfig(**changes)
     with pytest.raises(ConfigError, match=message):  # and in a config file
         RunConfig.from_dict({**RunConfig().to_dict(), **{k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}})
+
+
+def test_shipped_recipes_load_by_name_and_by_their_old_path(tmp_path):
+    """The declared recipes ship inside the package (usable after pip install); a command recorded
+    in a checkout as --config configs/NAME.json still finds them."""
+    import pytest
+
+    from envsound.config import config_path, load_config, shipped_configs
+    from envsound.errors import ConfigError
+
+    assert {"mn04_finetune", "mn04_lpft", "rw_finetune_all"} <= set(shipped_configs())
+    assert load_config("mn04_lpft") == load_config("configs/mn04_lpft.json")
+    assert config_path("mn04_lpft").parent.name == "configs" and config_path("mn04_lpft").is_file()
+    own = tmp_path / "mine.json"
+    own.write_text('{"train": {"epochs": 3}}')
+    assert load_config(own).train.epochs == 3
+    with pytest.raises(ConfigError, match="no shipped recipe of that name"):
+        load_config("nope")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import List, Optional
@@ -24,11 +23,11 @@ def run_config(model: Optional[str], dataset: Optional[str], data: Optional[str]
     """A --config file's settings, with what the command line gives explicitly on top."""
     from dataclasses import replace
 
-    from envsound.config import RunConfig, parse_overrides
+    from envsound.config import RunConfig, load_config, parse_overrides
     from envsound.data import dataset_info
     from envsound.models.registry import resolve
 
-    cfg = RunConfig.from_dict(json.loads(config.read_text())) if config else RunConfig()
+    cfg = load_config(config) if config else RunConfig()
     cfg = replace(cfg, dataset=dataset or cfg.dataset, data_root=data or cfg.data_root, group_pattern=group_pattern or cfg.group_pattern)
     info = dataset_info(cfg.dataset)
     if info is not None and not config:  # a named corpus sets the clip length its features use
@@ -52,7 +51,7 @@ def cv(
     folds: Optional[str] = typer.Option(None, help="Comma-separated folds to run (default: all)."),
     epochs: Optional[int] = typer.Option(None, help="Training epochs per fold."),
     seed: Optional[int] = typer.Option(None, help="Random seed (recorded in config.json); default: the config's, else 0."),
-    config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
+    config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from: a file, or a shipped recipe by name (mn04_finetune, mn04_lpft, mn04_lpft_frozen_bn, rw_finetune_all, ...)."),
     settings: Optional[List[str]] = SET_OPT,
     resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run folder."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip writing report.html at the end."),
@@ -120,7 +119,7 @@ def train(
     group_pattern: Optional[str] = GROUP_PATTERN_OPT,
     epochs: Optional[int] = typer.Option(None),
     seed: Optional[int] = typer.Option(None, help="Random seed; default: the config's, else 0."),
-    config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from."),
+    config: Optional[Path] = typer.Option(None, help="JSON RunConfig to start from: a file, or a shipped recipe by name (mn04_finetune, mn04_lpft, mn04_lpft_frozen_bn, rw_finetune_all, ...)."),
     settings: Optional[List[str]] = SET_OPT,
     device: str = TRAIN_DEVICE_OPT,
     calibrate: bool = typer.Option(True, help="With the default recipe: fit calibration, 'unknown' and 'background' inside training (--no-calibrate: raw probabilities)."),
