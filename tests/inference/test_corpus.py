@@ -103,3 +103,20 @@ def test_bad_file_lists_and_a_missing_model_fail_in_one_line_before_any_work(esc
         with pytest.raises(ConfigError, match="per-actor"):
             run_corpus("predict", esc50_slice[:1], tmp_path / "out", cpus=cpus, gpus=gpus, verbose=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_index_of_a_corpus_embedded_on_ray_finds_what_a_local_one_finds(esc50_slice, tmp_path, ray_local, cli):
+    """index build --engine ray: Ray Data embeds into Parquet shards, the index is built from them;
+    its neighbours equal a locally built index's."""
+    code, _, err = cli("index", "build", *esc50_slice[:3], "--engine", "ray", "--out", tmp_path / "ray-idx", "--actors", "1", "--shard-files", "2")
+    assert code == 0, err[-2000:]
+    code, _, err = cli("index", "build", *esc50_slice[:3], "--out", tmp_path / "local-idx")
+    assert code == 0, err[-2000:]
+    from envsound.inference.search import SoundIndex
+
+    on_ray, local = SoundIndex.load(tmp_path / "ray-idx"), SoundIndex.load(tmp_path / "local-idx")
+    assert sorted(on_ray.files) == sorted(local.files) and len(on_ray) == len(local)
+    for name in local.files:
+        row_local = local.vectors[local.window_file == local.files.index(name)]
+        row_ray = on_ray.vectors[on_ray.window_file == on_ray.files.index(name)]
+        assert np.allclose(row_local, row_ray, atol=1e-4)

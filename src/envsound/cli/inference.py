@@ -291,8 +291,29 @@ def index_build(
     sources: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
     out: Path = typer.Option(..., "--out", "-o", help="The index folder to write."),
     model: Optional[str] = typer.Option(None, help="Index with this model's own embedding (default: the frozen AudioSet backbone's)."),
+    engine: str = typer.Option("local", help="local, or ray: a large corpus embedded on Ray Data (the frozen backbone) into Parquet shards under OUT/shards, then indexed; a rerun resumes."),
+    address: Optional[str] = ADDRESS_OPT,
+    actors: int = ACTORS_OPT,
+    cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
+    shard_files: int = SHARD_FILES_OPT,
 ) -> None:
     """Embed every file window by window (5-s windows, half-overlapping) into a folder `similar` searches."""
+    from envsound.engines import check_engine
+
+    if check_engine(engine) == "ray":
+        if model is not None:
+            raise ConfigError("--engine ray indexes with the frozen backbone; leave out --model")
+        from envsound.inference.search import SoundIndex
+
+        if (out / "index.json").exists():
+            raise ConfigError(f"{out}: an index is already there; add to it with `envsound index add {out} ...` or choose another folder")
+        _corpus("embed", sources, out / "shards", address, actors, cpus_per_actor, 0.0, shard_files, BATCH_FILES_OPT.default, checkpoint=DEFAULT_CHECKPOINT, views=("mean",))
+        from envsound.features.efficientat import EfficientATFrontEndConfig
+
+        built = SoundIndex.from_shards(out / "shards", f"backbone:{DEFAULT_CHECKPOINT}:mean", EfficientATFrontEndConfig.clip_seconds)
+        built.save(out)
+        echo(f"{len(built.files)} files ({len(built)} windows) indexed in {out}")
+        return
     _index(sources, out, model, add=False)
 
 

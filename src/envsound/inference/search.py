@@ -64,6 +64,34 @@ class SoundIndex:
         return cls(unit_rows(embeddings.window), list(embeddings.files), np.asarray(embeddings.window_file, dtype=np.int64),
                    np.asarray(embeddings.window_start, dtype=np.float64), float(embeddings.window_seconds), made_with)
 
+    @classmethod
+    def from_shards(cls, folder: str | Path, made_with: str, window_seconds: float) -> "SoundIndex":
+        """From the Parquet shards `embed --engine ray` writes (file, window_start, embedding per
+        row; unreadable files are rows with an error and no embedding), for corpora embedded on Ray."""
+        import pyarrow.parquet as pq
+
+        shards = sorted(Path(folder).glob("part-*.parquet"))  # beside them, the job's plan.json
+        if not shards:
+            raise RunError(f"{folder}: no Parquet shards")
+        table: dict[str, list] = {"file": [], "window_start": [], "embedding": [], "error": []}
+        for shard in shards:
+            for key, values in pq.read_table(shard, columns=list(table)).to_pydict().items():
+                table[key] += values
+        keep = [i for i, error in enumerate(table["error"]) if error is None]
+        if not keep:
+            raise RunError(f"{folder}: no embedded windows in its shards")
+        files: list[str] = []
+        where: dict[str, int] = {}
+        owner = []
+        for i in keep:
+            name = table["file"][i]
+            if name not in where:
+                where[name] = len(files)
+                files.append(name)
+            owner.append(where[name])
+        vectors = unit_rows(np.asarray([table["embedding"][i] for i in keep], dtype=np.float32))
+        return cls(vectors, files, np.asarray(owner, dtype=np.int64), np.asarray([table["window_start"][i] for i in keep], dtype=np.float64), window_seconds, made_with)
+
     def add(self, other: "SoundIndex") -> "SoundIndex":
         """This index with ``other``'s windows appended (the same embedding only)."""
         if other.made_with != self.made_with or other.vectors.shape[1] != self.vectors.shape[1]:
