@@ -27,14 +27,26 @@ def train_cli(cli, monkeypatch, shared_weights):
     return run
 
 
+def _burst(seed: int, sr: int = 16000) -> np.ndarray:
+    """A 0.4-s burst of loud noise in a second: none of the tone classes, and no quiet bed either."""
+    t = np.arange(sr) / sr
+    return (np.random.default_rng(seed).normal(0, 0.3, sr) * (t < 0.4)).astype(np.float32)
+
+
 @pytest.mark.slow
 def test_plain_train_writes_a_calibrated_network_that_says_background(tone_dataset, shared_weights, tmp_path, train_cli):
-    (tone_dataset / "background").mkdir(exist_ok=True)  # other sounds beside the classes: never a class
-    write_wav(tone_dataset / "background" / "hiss.wav", (np.random.default_rng(0).normal(0, 0.01, 16000)).astype(np.float32))
+    (tone_dataset / "background").mkdir(exist_ok=True)  # other sounds beside the classes: never a class, fitted as background
+    for i in range(6):
+        write_wav(tone_dataset / "background" / f"burst{i}.wav", _burst(i))
     out = tmp_path / "mine.pt"
     result = train_cli("train", tone_dataset, "--out", out)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "negatives: 6 files" in result.stderr
     loaded = load_model(out)
+    assert loaded.info["negatives"] == 6
+    other = tmp_path / "another-burst.wav"
+    write_wav(other, _burst(99))
+    assert Predictor.from_file(out).predict_file(other).answer == "background"  # without the negatives: "unknown"
     assert loaded.spec.kind == "network" and loaded.classes == ("high", "low", "mid")
     assert loaded.calibration is not None and loaded.novelty is not None and loaded.background is not None
     assert loaded.info["recipe"] == "mn04_probe" and loaded.info["calibration_folds"] >= 2

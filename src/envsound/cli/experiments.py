@@ -123,6 +123,7 @@ def train(
     settings: Optional[List[str]] = SET_OPT,
     device: str = TRAIN_DEVICE_OPT,
     calibrate: bool = typer.Option(True, help="With the default recipe: fit calibration, 'unknown' and 'background' inside training (--no-calibrate: raw probabilities)."),
+    negatives: Optional[Path] = typer.Option(None, help="With the default recipe: a folder of sounds that are none of the classes, answered 'background' (default: DATA's background/ or _none/ subfolder)."),
 ) -> None:
     """Train on every clip of a dataset and write one model file.
 
@@ -147,10 +148,15 @@ def train(
         started = time.perf_counter()
         manifest = load_dataset(cfg.dataset, cfg.data_root, cfg.group_pattern)
         manifest.check_output_outside(out)
-        train_default(manifest, out, cfg, command=command_line(), calibrate=calibrate, say=lambda line: typer.echo(line, err=True))
+        negative = negative_audio(negatives, manifest)
+        if negative:
+            typer.echo(f"negatives: {len(negative)} files of sounds that are none of the classes, fitted as background", err=True)
+        train_default(manifest, out, cfg, command=command_line(), calibrate=calibrate, say=lambda line: typer.echo(line, err=True), negatives=negative)
         echo(f"model written to {out} ({len(manifest)} clips, {len(manifest.classes)} classes, {time.perf_counter() - started:.1f} s); "
              f"check it with `envsound card {out}`, measure it with held-out clips")
         return
+    if negatives is not None:
+        raise ConfigError("--negatives goes with the default recipe (no --model, --config or --set)")
     use_training_device(device)
     init_from_env()
     fit(cfg, out, command=command_line())

@@ -6,7 +6,9 @@ class has are enough for it: a 5-way 8-shot test put it at 40 of 40 where the sc
 and always writes it calibrated and abstaining:
 - temperature and "unknown" thresholds fitted on out-of-fold predictions of group-aware folds of
   the training clips (files of one source stay on one side), with novelty statistics;
-- a background detector ("no event here") fitted against drawn noise beds;
+- a background detector ("no event here") fitted against drawn noise beds, and against the user's
+  negatives when there are some (a ``background/`` or ``_none/`` subfolder, or ``--negatives DIR``:
+  the sounds of the place, which should not be named), so those are answered ``background``;
 - guards: too few clips in a class, a temperature on its search bound, or held-out folds with no
   mistake each give one warning line and a documented conservative setting (below), never a
   degenerate one (a temperature of 0.05 made every probability read 0 or 100 %).
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -40,6 +44,7 @@ CONSERVATIVE_ABSTAIN_BELOW = 0.5  # with no usable held-out errors: answer only 
 RECALL = 0.95
 PROBE_CV_FOLDS = 3  # the probe's inner CV for C (models/classic.linear_probe)
 SMALL_DATA_C = 0.1  # C when there are too few clips to choose it: what the probe chose on all of ESC-50
+NEGATIVE_WINDOWS_PER_FILE = 12  # clip-length windows read from each negative file (a long room tone gives several)
 
 
 @dataclass
@@ -67,6 +72,21 @@ def inner_folds(manifest: Manifest, seed: int = 0) -> np.ndarray | None:
     for fold, (_, test) in enumerate(splitter.split(np.zeros(len(manifest)), manifest.targets, groups), start=1):
         folds[test] = fold
     return folds
+
+
+def negative_embeddings(paths: Sequence[Path], extractor) -> np.ndarray | None:
+    """The frozen embedding of clip-length windows of the user's negatives (up to
+    ``NEGATIVE_WINDOWS_PER_FILE`` each) and of their first 2 s (timeline's window); None without any."""
+    from envsound.audio import iter_windows, stream_audio
+
+    rate = extractor.sample_rate
+    size = round(extractor.clip_seconds * rate)
+    windows = [window for path in paths for _, window in islice(iter_windows(stream_audio(path, rate), size, size), NEGATIVE_WINDOWS_PER_FILE)]
+    if not windows:
+        return None
+    stacked = np.stack(windows)
+    parts = [extractor(chunk) for piece in (stacked, stacked[:, : round(2.0 * rate)]) for chunk in np.array_split(piece, max(1, len(piece) // 32))]
+    return np.concatenate(parts).astype(np.float64)
 
 
 def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, chosen_c: float, bed_x: np.ndarray, classes: tuple[str, ...],
@@ -118,8 +138,9 @@ def unmeasured_trust(x: np.ndarray, y: np.ndarray, n_classes: int, bed_x: np.nda
 
 
 def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: str | None = None, calibrate: bool = True,
-                  say=print) -> Path:
-    """The default recipe on ``manifest``: probe, network form, calibration, novelty, background."""
+                  say=print, negatives: Sequence[str | Path] = ()) -> Path:
+    """The default recipe on ``manifest``: probe, network form, calibration, novelty, background;
+    ``negatives``: audio files that are none of the classes (never a class; fitted as background)."""
     from envsound.augment.noise_beds import fit_beds
     from envsound.models.background import FIT_BEDS
     from envsound.models.pretrained import classifier_from_probe
@@ -153,12 +174,15 @@ def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: 
         beds = np.stack([b.signal for b in fit_beds(FIT_BEDS // 2, rate, seconds=extractor.clip_seconds)])
         bed_x = np.concatenate([extractor(beds), extractor(beds[:, : round(2.0 * rate)])]).astype(np.float64)
         event_x = extractor(event_windows(manifest, rate)).astype(np.float64)  # each clip's loudest 2 s: an event too
+        negative_x = negative_embeddings([Path(p) for p in negatives], extractor)
+        if negative_x is not None:  # the user's "none of these": beside the drawn beds, what background sounds like here
+            bed_x = np.concatenate([bed_x, negative_x])
         folds = inner_folds(manifest, cfg.train.seed)
         trust = fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x) if folds is not None else unmeasured_trust(x, y, n, bed_x, event_x)
         for note in trust.warnings:
             say(f"warning: {note}")
     net_cfg = resolve(cfg.with_train(model="mn04_finetune"))
-    info = {"dataset": manifest.name, "clips": len(manifest), "how": f"the default recipe: linear probe (C {chosen_c:g} by inner CV) on frozen mn04_as embeddings, folded into the network",
+    info = {"dataset": manifest.name, "clips": len(manifest), "negatives": len(negatives), "how": f"the default recipe: linear probe (C {chosen_c:g} by inner CV) on frozen mn04_as embeddings, folded into the network",
             "recipe": DEFAULT_RECIPE, "chosen_C": chosen_c, "train_seconds": round(time.perf_counter() - started, 1), "command": command,
             "environment": environment(), "license": model_license(net_cfg, manifest.name)}
     if trust is not None:
