@@ -85,6 +85,7 @@ def test_a_pool_still_works():
         assert pool.submit(_sleep, 0.01).result() == 0.01
 
 
+@pytest.mark.slow
 def test_augment_workers_exit_after_kill_9(tmp_path):
     rng = np.random.default_rng(0)
     for label in ("a", "b"):

@@ -42,6 +42,7 @@ def test_predict_without_the_train_stack_uses_the_shipped_onnx_form(model):
     assert json.loads(result.stdout)[0]["label"] == "rooster"
 
 
+@pytest.mark.slow
 def test_timeline_listen_and_card_without_the_train_stack(tmp_path):
     import soundfile as sf
 
@@ -73,6 +74,7 @@ def test_the_shipped_onnx_forms_are_exports_of_the_shipped_files(name):
     assert sidecar["source_sha256"] == hashlib.sha256(torch_file.read_bytes()).hexdigest(), "stale: python scripts/export_shipped.py"
 
 
+@pytest.mark.slow
 def test_serve_on_the_runtime_answers_without_a_figure():
     """`envsound serve` with its extra but no train stack: labels, no spectrogram (no matplotlib)."""
     blocked = tuple(name for name in TRAIN_STACK if name not in ("fastapi",))

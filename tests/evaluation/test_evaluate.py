@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import soundfile as sf
 
 from envsound.augment.noise_beds import bed
@@ -16,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = {"dog": "1-100032-A-0.flac", "rooster": "1-26806-A-1.flac", "rain": "1-17367-A-10.flac", "crying_baby": "1-187207-A-20.flac"}
 
 
+@pytest.mark.slow
 def test_evaluate_reports_accuracy_answers_and_negatives(tmp_path):
     data = tmp_path / "test set"
     for label, name in EXAMPLES.items():
