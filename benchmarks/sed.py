@@ -88,6 +88,14 @@ collar max(collar, 20 % of the event); segment-based F1 at 1 s; the share of tim
 reference event labelled with a class (the "background labelled" figure); and for ``overlap`` the
 same. Events labelled "unknown" or "background" are not detections.
 
+PSDS (declared 2026-12-07 before its first run; a measurement of the kept arm, no rule):
+``python benchmarks/sed.py --psds`` takes the kept arm's (``inside``) events down to confidence
+0.01, each event's confidence its score over its span, and computes PSDS1 (DTC 0.7, GTC 0.7,
+alpha_ct 0, alpha_st 1, max eFPR 100/hour) and PSDS2 (DTC 0.1, GTC 0.1, CTTC 0.3, alpha_ct 0.5,
+alpha_st 1, max eFPR 100/hour), the DCASE task 4 settings, for each set, with sed_scores_eval's
+exact computation over every threshold (psds_eval 0.5.3 fails on pandas 3 and NumPy 2.4);
+writes benchmarks/results/sed_psds.json.
+
 Decision rule: an arm replaces the one before it (baseline -> background -> refined) when it
 raises no-overlap event-F1 (200 ms) and lowers background-labelled time, without lowering
 segment-F1 by more than 0.02. The kept arm becomes what ``timeline`` and ``listen`` do. #34's
@@ -256,10 +264,84 @@ def score(pairs: list[tuple[list[dict], list[dict]]], classes: tuple[str, ...]) 
     return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in out.items()}
 
 
+PSDS_LOWEST = 0.01  # events() down to this confidence; every threshold above it is an operating point
+PSDS_SETTINGS = {"psds1": {"dtc": 0.7, "gtc": 0.7, "cttc": None, "alpha_ct": 0.0, "alpha_st": 1.0, "max_efpr": 100.0},
+                 "psds2": {"dtc": 0.1, "gtc": 0.1, "cttc": 0.3, "alpha_ct": 0.5, "alpha_st": 1.0, "max_efpr": 100.0}}
+
+
+def psds(references: list[dict], detections: dict[str, list[Segment]], classes: tuple[str, ...]) -> dict:
+    """PSDS1 and PSDS2 of ``detections`` (file -> the kept arm's events at the lowest threshold),
+    with sed_scores_eval's exact, threshold-independent computation: each event's confidence is
+    its score over its span, so the operating point at threshold t holds the events of confidence
+    at least t, which is what ``events(t)`` gives."""
+    from sed_scores_eval import intersection_based
+    from sed_scores_eval.base_modules import statistics
+    from sed_scores_eval.base_modules.scores import create_score_dataframe
+
+    # pandas 3 hands out read-only arrays (copy-on-write); sed_scores_eval 0.0.4's Cython wants
+    # writable ones: give its one kernel copies (the values are the same)
+    kernel = statistics.onset_offset_curves
+    if not getattr(kernel, "writable_copies", False):
+        def writable(*args, **kwargs):
+            return kernel(*[np.array(a) if isinstance(a, np.ndarray) else a for a in args], **kwargs)
+        writable.writable_copies = True
+        statistics.onset_offset_curves = writable
+
+    scores = {}
+    for name, events in detections.items():
+        edges = np.unique(np.round([0.0, SECONDS, *[e for s in events for e in (s.start, min(s.end, SECONDS))]], 6))
+        table = np.zeros((len(edges) - 1, len(classes)))
+        middles = (edges[:-1] + edges[1:]) / 2
+        for s in events:
+            inside = (middles >= s.start) & (middles < s.end)
+            column = classes.index(s.label)
+            table[inside, column] = np.maximum(table[inside, column], s.confidence)
+        scores[name] = create_score_dataframe(table, edges, list(classes))
+    truth: dict[str, list] = {name: [] for name in detections}
+    for r in references:
+        truth[r["filename"]].append((r["onset"], r["offset"], r["event_label"]))
+    durations = dict.fromkeys(detections, SECONDS)
+    out = {}
+    for name, c in PSDS_SETTINGS.items():
+        value, *_ = intersection_based.psds(scores, truth, durations, dtc_threshold=c["dtc"], gtc_threshold=c["gtc"], cttc_threshold=c["cttc"],
+                                            alpha_ct=c["alpha_ct"], alpha_st=c["alpha_st"], max_efpr=c["max_efpr"])
+        out[name] = float(value)
+    return out
+
+
+def psds_main(folds: list[int], commit: str) -> None:
+    manifest = load_esc50()
+    cfg = RunConfig(dataset="esc50").with_train(model="mn04_probe")
+    extractor = get_model("mn04_probe").extractor(cfg)
+    embeddings = np.asarray(load_or_compute(manifest, extractor).features, dtype=np.float64)
+    event_embeddings = np.load(RUNS / "event_windows.npy")
+    sets = {}
+    for overlap, set_name in zip((False, True), SETS):
+        references, detections = [], {}
+        for k in folds:
+            predictor = Predictor.from_file(fold_model(k, manifest, embeddings, event_embeddings), device="cpu")
+            for i, scape in enumerate(soundscapes(k, manifest, overlap)):
+                name = f"fold{k}-{i:03d}"
+                references += [{"filename": name, "onset": e.onset, "offset": e.offset, "event_label": e.label} for e in scape.events]
+                timeline = compute_timeline(predictor, signal=scape.signal)
+                timeline.background_cells = "min"
+                detections[name] = [s for s in timeline.events(PSDS_LOWEST, inside=True) if s.label not in (UNKNOWN, BACKGROUND)]
+            print(f"{set_name}: fold {k} scored", flush=True)
+        sets[set_name] = psds(references, detections, manifest.classes)
+        print(set_name, sets[set_name], flush=True)
+    write_json(result_path("sed_psds"), {"name": "sed_psds", "arm": "inside", "command": "python " + shlex.join(sys.argv), "commit": commit, "machine": device_name(),
+                                         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "folds": folds, "lowest_threshold": PSDS_LOWEST,
+                                         "settings": PSDS_SETTINGS, "library": "sed_scores_eval (exact PSDS over every threshold)", "sets": sets})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", default="1,2,3,4,5")
+    parser.add_argument("--psds", action="store_true", help="PSDS1 and PSDS2 of the kept arm over every threshold (sed_psds.json) instead of the arms")
     args = parser.parse_args()
+    if args.psds:
+        psds_main([int(k) for k in args.folds.split(",")], git_commit())
+        return
     commit, began = git_commit(), time.time()
     torch.manual_seed(0)
     manifest = load_esc50()

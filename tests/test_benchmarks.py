@@ -328,3 +328,16 @@ def test_sed_scores_match_the_definitions() -> None:
     assert shifted["event_f1_200ms"] == 0.0
     assert shifted["event_f1_500ms"] == pytest.approx(2 / 3)  # one of two detections right, the one reference found
     assert shifted["background_labelled"] == pytest.approx(3.0 / 28.0)
+
+
+def test_psds_of_perfect_and_wrong_detections() -> None:
+    """benchmarks/sed.py's PSDS through sed_scores_eval (the `sed` extra): events exactly on the
+    reference score 1, the right spans under the wrong classes 0."""
+    pytest.importorskip("sed_scores_eval")
+    import sed
+
+    from envsound.inference.timeline import Segment
+
+    references = [{"filename": "a", "onset": 1.0, "offset": 3.0, "event_label": "dog"}, {"filename": "b", "onset": 5.0, "offset": 6.0, "event_label": "cat"}]
+    assert sed.psds(references, {"a": [Segment("dog", 1.0, 3.0, 0.9)], "b": [Segment("cat", 5.0, 6.0, 0.8)]}, ("cat", "dog")) == {"psds1": 1.0, "psds2": 1.0}
+    assert sed.psds(references, {"a": [Segment("cat", 1.0, 3.0, 0.9)], "b": [Segment("dog", 5.0, 6.0, 0.8)]}, ("cat", "dog")) == {"psds1": 0.0, "psds2": 0.0}
