@@ -335,7 +335,6 @@ def test_psds_of_perfect_and_wrong_detections() -> None:
     reference score 1, the right spans under the wrong classes 0."""
     pytest.importorskip("sed_scores_eval")
     import sed
-
     from envsound.inference.timeline import Segment
 
     references = [{"filename": "a", "onset": 1.0, "offset": 3.0, "event_label": "dog"}, {"filename": "b", "onset": 5.0, "offset": 6.0, "event_label": "cat"}]
