@@ -112,3 +112,16 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
         return stop.value.code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def cli_run(cli):
+    """What ``subprocess.run([python, -m, envsound.cli, *args])`` gives (returncode, stdout,
+    stderr), from the command run in this process."""
+    from types import SimpleNamespace
+
+    def run(*args: object) -> SimpleNamespace:
+        code, out, err = cli(*args)
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run

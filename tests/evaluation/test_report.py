@@ -101,7 +101,7 @@ def test_top_confusions_names_clips(tmp_path):
     assert conf[0] == {"true": "a", "predicted": "b", "count": 2, "clips": ["1-0-A-0", "1-1-A-0"]}
 
 
-def test_compare_and_cli(tmp_path):
+def test_compare_and_cli(tmp_path, cli_run):
     for name, right in (("good", 4), ("bad", 2)):
         t = np.arange(4) % 2
         p = np.eye(2)[np.where(np.arange(4) < right, t, 1 - t)].astype(np.float32)
@@ -109,7 +109,7 @@ def test_compare_and_cli(tmp_path):
     table = compare_runs([tmp_path / "good", tmp_path / "bad"], tmp_path / "cmp.png")
     assert "| good | fake | tones | 2 | 100.0% ± 0.0% |" in table and "50.0%" in table
     assert (tmp_path / "cmp.png").read_bytes()[:8] == PNG_MAGIC
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "report", str(tmp_path / "nope")], capture_output=True, text=True)
+    result = cli_run("report", str(tmp_path / "nope"))
     assert result.returncode == 2 and "not a finished run" in result.stderr
     with pytest.raises(RunError):
         compare_runs([tmp_path / "nope"], tmp_path / "x.png")
@@ -143,9 +143,9 @@ def test_compare_pairs_runs_against_a_baseline(tmp_path):
         compare_runs([tmp_path / "good", tmp_path / "one_fold"], tmp_path / "z.png", baseline="good")
 
 
-def test_show_writes_a_png(tmp_path):
+def test_show_writes_a_png(tmp_path, cli_run):
     path = write_wav(tmp_path / "a.wav", tone(1000, seconds=2.0), sr=22050)
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "show", str(path), "-o", str(tmp_path / "a.png")], capture_output=True, text=True)
+    result = cli_run("show", str(path), "-o", str(tmp_path / "a.png"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "a.png").read_bytes()[:8] == PNG_MAGIC
 

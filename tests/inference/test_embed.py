@@ -1,8 +1,6 @@
 """`envsound embed`: the probe's own embeddings for any file, per file and per window, saved safely."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +47,9 @@ def test_embeddings_per_file_and_window(offline_weights, tmp_path):
 
 
 @pytest.mark.slow
-def test_embed_cli(offline_weights, tmp_path):
+def test_embed_cli(offline_weights, tmp_path, cli_run):
     def envsound(*args):
-        return subprocess.run([sys.executable, "-m", "envsound.cli", "embed", *map(str, args)], capture_output=True, text=True, timeout=300)
+        return cli_run("embed", *map(str, args))
 
     out = tmp_path / "e.npz"
     done = envsound(EXAMPLE, "--out", out, "--views", "mean,time_max")

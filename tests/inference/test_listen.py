@@ -148,8 +148,8 @@ def test_microphone_without_sounddevice_is_one_clear_line(monkeypatch):
 
 
 @pytest.mark.slow
-def test_cli_refuses_a_file_argument(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "listen", str(tmp_path / "a.wav")], capture_output=True, text=True, timeout=120)
+def test_cli_refuses_a_file_argument(tmp_path, cli_run):
+    result = cli_run("listen", str(tmp_path / "a.wav"))
     assert result.returncode != 0 and "envsound timeline" in result.stderr
 
 

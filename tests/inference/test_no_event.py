@@ -99,9 +99,9 @@ def test_background_travels_to_onnx(beds, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_timeline_on_a_bed_says_no_events_and_writes_background(beds, tmp_path):
+def test_cli_timeline_on_a_bed_says_no_events_and_writes_background(beds, tmp_path, cli_run):
     out = tmp_path / "t.json"
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(beds[1]), "-o", str(out)], capture_output=True, text=True, timeout=300)
+    result = cli_run("timeline", str(beds[1]), "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines() == ["no events: 6.0 s of background"]
     segments = json.loads(out.read_text())
@@ -110,11 +110,11 @@ def test_cli_timeline_on_a_bed_says_no_events_and_writes_background(beds, tmp_pa
 
 
 @pytest.mark.slow
-def test_timeline_exports_audacity_and_raven(soundscape, tmp_path):
+def test_timeline_exports_audacity_and_raven(soundscape, tmp_path, cli_run):
     from envsound.inference.timeline import write_segments
 
     out = tmp_path / "labels.txt"
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(soundscape), "-o", str(out), "--format", "audacity"], capture_output=True, text=True, timeout=300)
+    result = cli_run("timeline", str(soundscape), "-o", str(out), "--format", "audacity")
     assert result.returncode == 0, result.stderr
     rows = [line.split("\t") for line in out.read_text().splitlines()]
     assert "background" not in [r[2] for r in rows] and {"dog", "rooster", "chainsaw"} <= {r[2] for r in rows}
@@ -127,7 +127,7 @@ def test_timeline_exports_audacity_and_raven(soundscape, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_wrong_format_or_suffix_is_one_line_before_scoring(soundscape, tmp_path):
+def test_a_wrong_format_or_suffix_is_one_line_before_scoring(soundscape, tmp_path, cli_run):
     from envsound.errors import ConfigError
     from envsound.inference.timeline import segments_format
 
@@ -135,7 +135,7 @@ def test_a_wrong_format_or_suffix_is_one_line_before_scoring(soundscape, tmp_pat
         segments_format(tmp_path / "x.csv", "audacity")
     with pytest.raises(ConfigError, match="--format must be"):
         segments_format(tmp_path / "x.txt", "praat")
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(soundscape), "--format", "json"], capture_output=True, text=True, timeout=120)
+    result = cli_run("timeline", str(soundscape), "--format", "json")
     assert result.returncode != 0 and "--format needs --output" in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 

@@ -1,8 +1,6 @@
 """`envsound predict` out of the box: the shipped model, real clips, awkward input."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -57,18 +55,18 @@ def test_long_short_and_silent_input(predictor, esc50_root, tmp_path):
     assert "silent" in silent.warning and np.isfinite(silent.probabilities).all()
 
 
-def test_cli_predict_without_model_argument_json():
+def test_cli_predict_without_model_argument_json(cli_run):
     clip = EXAMPLES / "1-26806-A-1.flac"
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(clip), "--json"], capture_output=True, text=True, timeout=300)
+    result = cli_run("predict", str(clip), "--json")
     assert result.returncode == 0, result.stderr
     top = json.loads(result.stdout)[0]["top"]
     assert top[0]["label"] == "rooster" and abs(sum(t["probability"] for t in top) - 1) < 0.1
 
 
-def test_cli_audioset_tags_and_non_audio(tmp_path):
+def test_cli_audioset_tags_and_non_audio(tmp_path, cli_run):
     text = tmp_path / "notes.wav"
     text.write_text("not audio")
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(EXAMPLES / "1-100032-A-0.flac"), str(text), "--audioset"], capture_output=True, text=True, timeout=300)
+    result = cli_run("predict", str(EXAMPLES / "1-100032-A-0.flac"), str(text), "--audioset")
     assert result.returncode == 1
     assert "Dog" in result.stdout or "Bark" in result.stdout
     assert result.stderr.strip().startswith("error: ") and "notes.wav: not a readable audio file" in result.stderr
@@ -90,7 +88,7 @@ def test_batched_prediction_equals_one_by_one_and_keeps_order(predictor, tmp_pat
 
 
 @pytest.mark.slow
-def test_cli_folder_glob_and_csv_output(tmp_path):
+def test_cli_folder_glob_and_csv_output(tmp_path, cli_run):
     import csv
     import shutil
 
@@ -100,13 +98,13 @@ def test_cli_folder_glob_and_csv_output(tmp_path):
         shutil.copy(EXAMPLES / f"{stem}.flac", nested / f"{stem}.flac")
     (tmp_path / "in" / "notes.txt").write_text("ignored: not audio by extension")
     out = tmp_path / "preds.csv"
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(tmp_path / "in"), "--output", str(out), "--top-k", "1"], capture_output=True, text=True, timeout=300)
+    result = cli_run("predict", str(tmp_path / "in"), "--output", str(out), "--top-k", "1")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(open(out)))
     assert {Path(r["file"]).stem: r["label"] for r in rows} == TRUTH
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(tmp_path / "in" / "**" / "1-1*.flac"), "--json", "--top-k", "1"], capture_output=True, text=True, timeout=300)
+    result = cli_run("predict", str(tmp_path / "in" / "**" / "1-1*.flac"), "--json", "--top-k", "1")
     assert sorted(Path(r["file"]).stem for r in json.loads(result.stdout)) == ["1-100032-A-0", "1-17367-A-10", "1-187207-A-20"]
-    empty = subprocess.run([sys.executable, "-m", "envsound.cli", "predict", str(tmp_path / "in" / "*.mp3")], capture_output=True, text=True)
+    empty = cli_run("predict", str(tmp_path / "in" / "*.mp3"))
     assert empty.returncode == 2 and "no audio files found" in empty.stderr
 
 

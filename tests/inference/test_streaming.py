@@ -65,7 +65,7 @@ def test_absurd_rates_and_lengths_are_refused_before_decoding(tmp_path, monkeypa
     assert len(load_audio(long, 16000, seconds=1.0)) == 16000  # a fixed-length clip reads only its start
 
 
-def test_nan_and_truncation_found_mid_stream_are_one_error(tmp_path, predictor):
+def test_nan_and_truncation_found_mid_stream_are_one_error(tmp_path, predictor, cli_run):
     signal = tone(440, seconds=30)
     signal[16000 * 20] = np.nan
     sf.write(tmp_path / "nan.wav", signal, 16000, subtype="FLOAT")
@@ -75,7 +75,7 @@ def test_nan_and_truncation_found_mid_stream_are_one_error(tmp_path, predictor):
     sf.write(tmp_path / "full.flac", tone(440, seconds=60, noise=0.3), 16000)
     data = (tmp_path / "full.flac").read_bytes()
     (tmp_path / "cut.flac").write_bytes(data[: len(data) // 2] + b"\x00" * 4096)
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(tmp_path / "cut.flac")], capture_output=True, text=True, timeout=300)
+    result = cli_run("timeline", str(tmp_path / "cut.flac"))
     assert result.returncode == 2 and "damaged or truncated" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 

@@ -108,9 +108,9 @@ def test_frame_probabilities_average_overlapping_windows():
     assert [(s.label, s.start, s.end) for s in tl.segments(0.6)] == [("a", 0.0, 1.0), ("b", 2.0, 4.0)]
 
 
-def test_cli_timeline_outputs_and_plot(minute, tmp_path):
+def test_cli_timeline_outputs_and_plot(minute, tmp_path, cli_run):
     out, png = tmp_path / "segments.json", tmp_path / "timeline.png"
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "timeline", str(minute), "--output", str(out), "--plot", str(png)], capture_output=True, text=True, timeout=300)
+    result = cli_run("timeline", str(minute), "--output", str(out), "--plot", str(png))
     assert result.returncode == 0, result.stderr
     events = [s["label"] for s in json.loads(out.read_text()) if s["label"] != "background"]
     assert events[0] == "rain"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -53,13 +51,13 @@ def test_crafted_pickle_in_a_model_file_runs_nothing(tmp_path):
     assert not marker.exists()
 
 
-def test_crafted_pickle_via_the_cli_runs_nothing(tmp_path):
+def test_crafted_pickle_via_the_cli_runs_nothing(tmp_path, cli_run):
     marker = tmp_path / "pwned"
     evil = tmp_path / "evil.pt"
     torch.save({"x": _Planted(marker)}, evil)
     clip = Path(__file__).resolve().parents[2] / "examples" / "1-100032-A-0.flac"
     for args in (["predict", str(clip), "--model", str(evil)], ["export", str(evil), "--onnx", str(tmp_path / "m.onnx")]):
-        result = subprocess.run([sys.executable, "-m", "envsound.cli", *args], capture_output=True, text=True, timeout=300)
+        result = cli_run(*args)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert not marker.exists()
 
@@ -95,7 +93,7 @@ def test_round_trip_and_a_flipped_byte_is_one_clear_error(tmp_path):
         load_model(bad)
 
 
-def test_envsound_01_files_name_the_upgrade_and_it_works(tmp_path):
+def test_envsound_01_files_name_the_upgrade_and_it_works(tmp_path, cli_run):
     cfg = _tiny_cfg()
     net = get_model("compact").build(3, cfg)
     old = tmp_path / "old.pt"
@@ -103,7 +101,7 @@ def test_envsound_01_files_name_the_upgrade_and_it_works(tmp_path):
                 "run": cfg.to_dict(), "info": {"k": 1}, "state_dict": net.state_dict()}, old)
     with pytest.raises(RunError, match="envsound upgrade-model"):
         load_model(old)
-    result = subprocess.run([sys.executable, "-m", "envsound.cli", "upgrade-model", str(old), "--out", str(tmp_path / "new.pt")], capture_output=True, text=True, timeout=300)
+    result = cli_run("upgrade-model", str(old), "--out", str(tmp_path / "new.pt"))
     assert result.returncode == 0, result.stderr
     loaded = load_model(tmp_path / "new.pt")
     x = torch.randn(2, *loaded.extractor.output_shape)
