@@ -118,7 +118,8 @@ class Timeline:
                 out.append(Segment(name, lo, hi, p))
         return out
 
-    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True) -> list[Segment]:
+    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
+               nearest: bool = False) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``inside`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -129,11 +130,12 @@ class Timeline:
         signal), searched inside the run and up to ``reach`` seconds beyond it (an event whose
         level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped.
         ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
-        segment it touches (the arm ``refined``)."""
+        segment it touches (the arm ``refined``). ``nearest``: a part's novelty distance is its
+        closest cell's, not the mean (the arm ``nearest``, under measurement)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
-        found = self._pooled(threshold, split, inside) if pooled else self._joined(threshold)
+        found = self._pooled(threshold, split, inside, nearest) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
             found = self._to_levels(found, reach)
         return self._with_background(found)
@@ -149,7 +151,7 @@ class Timeline:
                 merged.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
         return merged
 
-    def _pooled(self, threshold: float, split: bool, inside: bool = False) -> list[Segment]:
+    def _pooled(self, threshold: float, split: bool, inside: bool = False, nearest: bool = False) -> list[Segment]:
         indices, cells = self._cells()
         active = self._active() if inside else None
         quiet = decide(cells["probabilities"], self.calibration, self.abstain, None, None, cells.get("background"), self.background_above).background
@@ -168,6 +170,8 @@ class Timeline:
                         first, last = (a + on[0]) * FRAME_SECONDS, (a + on[-1] + 1) * FRAME_SECONDS
                         part = [c for c in part if indices[c] * self.hop_seconds < last and (indices[c] + 1) * self.hop_seconds > first] or part
                 mean = {k: v[part].mean(axis=0, keepdims=True) for k, v in cells.items()}
+                if nearest:  # the part is as known as its most typical cell
+                    mean.update({k: cells[k][part].min(axis=0, keepdims=True) for k in ("distances", "exposures") if k in cells})
                 decided = decide(mean["probabilities"], self.calibration, self.abstain, mean.get("distances"), mean.get("exposures"))
                 p = float(decided.probabilities[0].max())
                 lo, hi = indices[part[0]] * self.hop_seconds, min(self.duration, (indices[part[-1]] + 1) * self.hop_seconds)
