@@ -131,7 +131,7 @@ class Timeline:
         level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped.
         ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
         segment it touches (the arm ``refined``). ``nearest``: a part's novelty distance is its
-        closest cell's, not the mean (the arm ``nearest``, under measurement)."""
+        closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
