@@ -107,6 +107,7 @@ def test_card_reads_a_model_file_without_its_checkpoint(tmp_path):
     assert refused.returncode == 2 and "model.onnx.json not found" in refused.stderr
 
 
+@pytest.mark.slow
 def test_train_then_predict_json(tone_dataset, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"features": {"clip_seconds": 1.0, "n_mels": 32}, "train": {"model_kwargs": {"width": 8}, "batch_size": 8, "warmup_epochs": 1, "mixup_alpha": 0.0, "seed": 5}}))

@@ -66,6 +66,7 @@ def test_run_metrics_and_report_carry_calibration(tmp_path):
     assert (tmp_path / "r" / "report" / "reliability.png").exists() and "Calibration" in (tmp_path / "r" / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_predict_abstains_below_the_threshold_and_says_so(tmp_path):
     from envsound.inference.shipped import default_model_path
     from envsound.models.model_file import load_model, save_model

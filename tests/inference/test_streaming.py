@@ -80,6 +80,7 @@ def test_nan_and_truncation_found_mid_stream_are_one_error(tmp_path, predictor, 
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_long_files_are_streamed_in_batches_of_batch_size(tmp_path, predictor, monkeypatch):
     """A 3-minute file: never decoded whole, never more than --batch-size windows in one call."""
     path = write_wav(tmp_path / "long.wav", tone(300, seconds=180, noise=0.05))

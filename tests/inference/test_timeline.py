@@ -83,6 +83,7 @@ def test_streaming_memory_is_flat_in_recording_length(tmp_path):
     assert streaming_growth < decoded_bytes / 8, f"peak RSS grew {streaming_growth / 1e6:.1f} MB while streaming"
 
 
+@pytest.mark.slow
 def test_segments_recover_the_assembled_minute(minute):
     predictor = Predictor.from_file(default_model_path())
     timeline = compute_timeline(predictor, minute, window_seconds=2.0, hop_seconds=0.5)
@@ -108,6 +109,7 @@ def test_frame_probabilities_average_overlapping_windows():
     assert [(s.label, s.start, s.end) for s in tl.segments(0.6)] == [("a", 0.0, 1.0), ("b", 2.0, 4.0)]
 
 
+@pytest.mark.slow
 def test_cli_timeline_outputs_and_plot(minute, tmp_path, cli_run):
     out, png = tmp_path / "segments.json", tmp_path / "timeline.png"
     result = cli_run("timeline", str(minute), "--output", str(out), "--plot", str(png))
