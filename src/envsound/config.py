@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from envsound.data.folders import check_group_pattern
 from envsound.errors import ConfigError
 from envsound.features.efficientat import EfficientATFrontEndConfig
 from envsound.features.frontends import FrontEndConfig, front_end_from_dict
@@ -106,12 +107,7 @@ class RunConfig:
             check_backbone_front_end(self.features)
         check_front_end(self.features)
         if self.group_pattern is not None:
-            import re
-
-            try:
-                re.compile(self.group_pattern)
-            except (re.error, TypeError) as err:
-                raise ConfigError(f"group_pattern {self.group_pattern!r} is not a regular expression ({err})") from None
+            check_group_pattern(self.group_pattern)
 
     def to_dict(self) -> dict[str, Any]:
         return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("features", "train")},

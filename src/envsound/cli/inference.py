@@ -305,8 +305,7 @@ def index_build(
             raise ConfigError("--engine ray indexes with the frozen backbone; leave out --model")
         from envsound.inference.search import SoundIndex
 
-        if (out / "index.json").exists():
-            raise ConfigError(f"{out}: an index is already there; add to it with `envsound index add {out} ...` or choose another folder")
+        _check_new_index(sources, out)
         _corpus("embed", sources, out / "shards", address, actors, cpus_per_actor, 0.0, shard_files, BATCH_FILES_OPT.default, checkpoint=DEFAULT_CHECKPOINT, views=("mean",))
         from envsound.features.efficientat import EfficientATFrontEndConfig
 
@@ -329,18 +328,31 @@ def index_add(
     _index(sources, index, None if made_with.startswith("backbone:") else made_with, add=True)
 
 
+def _check_new_index(sources: List[str], out: Path) -> None:
+    """Before any embedding: OUT is a new index folder, not inside a folder it reads."""
+    if (out / "index.json").exists():
+        raise ConfigError(f"{out}: an index is already there; add to it with `envsound index add {out} ...` or choose another folder")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: is a file; an index is a folder")
+    _check_outside(sources, out)
+
+
+def _check_outside(sources: List[str], out: Path) -> None:
+    inside = next((f for f in sources if Path(f).is_dir() and Path(f).resolve() in [out.resolve(), *out.resolve().parents]), None)
+    if inside is not None:
+        raise ConfigError(f"{out}: inside the folder it reads ({inside}); write the index somewhere else")
+
+
 def _index(sources: List[str], out: Path, model: Optional[str], add: bool) -> None:
     from envsound.inference.embed import embed_files
     from envsound.inference.predict import expand_inputs
     from envsound.inference.search import SoundIndex
+    from envsound.inference.shipped import SHIPPED_MODELS
 
-    if not add and (out / "index.json").exists():
-        raise ConfigError(f"{out}: an index is already there; add to it with `envsound index add {out} ...` or choose another folder")
-    if not add and out.exists() and not out.is_dir():
-        raise ConfigError(f"{out}: is a file; an index is a folder")
-    inside = next((f for f in sources if Path(f).is_dir() and Path(f).resolve() in [out.resolve(), *out.resolve().parents]), None)
-    if inside is not None:
-        raise ConfigError(f"{out}: inside the folder it reads ({inside}); write the index somewhere else")
+    if add:
+        _check_outside(sources, out)
+    else:
+        _check_new_index(sources, out)
     paths = expand_inputs(sources)
     if not paths:
         raise ConfigError(f"no audio files found in: {' '.join(sources)}")
@@ -353,8 +365,6 @@ def _index(sources: List[str], out: Path, model: Optional[str], add: bool) -> No
             return
     extractor = _model_embedder(model) if model is not None else None
     result = embed_files(paths, progress=len(paths) > 20, extractor=extractor)
-    from envsound.inference.shipped import SHIPPED_MODELS
-
     if model is not None:  # recorded so that `index add` and `similar` embed the same way from anywhere
         made_with = model if model in SHIPPED_MODELS else str(Path(model).resolve())
     else:

@@ -19,8 +19,8 @@ ESC50_STYLE_NAME = r"^\d+-(\d+)-[A-Z]+-\d+$"
 def check_group_pattern(pattern: str) -> re.Pattern:
     try:
         return re.compile(pattern)
-    except re.error as err:
-        raise DatasetError(f"--group-pattern {pattern!r} is not a regular expression ({err})") from None
+    except (re.error, TypeError) as err:
+        raise DatasetError(f"group pattern {pattern!r} is not a regular expression ({err})") from None
 
 
 def grouped(clips: tuple[Clip, ...], pattern: str | None = None) -> tuple[Clip, ...]:

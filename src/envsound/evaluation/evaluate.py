@@ -22,7 +22,7 @@ import numpy as np
 
 from envsound.data.manifest import Manifest
 from envsound.errors import DatasetError
-from envsound.inference.predict import Prediction, Predictor
+from envsound.inference.predict import Predictor
 from envsound.models.calibration import top_label_ece
 from envsound.models.decision import BACKGROUND, UNKNOWN
 from envsound.utils import shown_name
@@ -49,7 +49,7 @@ def evaluate(predictor: Predictor, manifest: Manifest, negatives: Sequence[str |
     columns = classes + [UNKNOWN, BACKGROUND]
     confusion = {name: dict.fromkeys(columns, 0) for name in present}
     for label, r in pairs:
-        confusion[label][_answer(r)] += 1
+        confusion[label][r.answer] += 1
     rejected = [r for r in rest if not r.error]
     return {
         "dataset": manifest.name, "clips": len(known), "classes": present,
@@ -58,13 +58,9 @@ def evaluate(predictor: Predictor, manifest: Manifest, negatives: Sequence[str |
         "ece": round(top_label_ece(confidence, right), 4) if len(pairs) else None,
         "confusion": {"rows": present, "columns": columns, "counts": [[confusion[name][col] for col in columns] for name in present]},
         "negatives": {"files": len(rejected), "rejected": _share(np.array([r.abstained or r.background for r in rejected])) if rejected else None,
-                      "called": dict(Counter(_answer(r) for r in rejected if not (r.abstained or r.background)).most_common(10))},
+                      "called": dict(Counter(r.answer for r in rejected if not (r.abstained or r.background)).most_common(10))},
         "errors": errors,
     }
-
-
-def _answer(result: Prediction) -> str:
-    return BACKGROUND if result.background else UNKNOWN if result.abstained else result.labels[0]
 
 
 def _share(flags: np.ndarray) -> float | None:

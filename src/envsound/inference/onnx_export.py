@@ -19,9 +19,9 @@ import torch
 from torch import nn
 
 from envsound.errors import ConfigError
-from envsound.inference.onnx_runtime import SIDECAR_DIGEST_KEY, SIDECAR_SUFFIX, file_sha256, sidecar_digest
+from envsound.inference.onnx_runtime import SIDECAR_DIGEST_KEY, SIDECAR_SUFFIX, sidecar_digest
 from envsound.models.model_file import LoadedModel, load_model, model_card
-from envsound.utils import atomic_path
+from envsound.utils import atomic_path, sha256_file
 
 IN_GRAPH_FRONT_ENDS = ("efficientat-logmel",)
 
@@ -100,7 +100,7 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
     # and handles this network; its deprecation notice is not actionable for a user.
     card = {k: v for k, v in model_card(model_file).items() if k not in ("file", "megabytes", "calibration", "background")}  # those two are below, in the graph's space
     sidecar = {"classes": list(loaded.classes), "n_classes": len(loaded.classes), "input": input_name, "features": loaded.extractor.describe(),
-               "model": loaded.spec.name, "int8": int8, "source": Path(model_file).name, "source_sha256": file_sha256(model_file), "card": card}
+               "model": loaded.spec.name, "int8": int8, "source": Path(model_file).name, "source_sha256": sha256_file(model_file), "card": card}
     if loaded.calibration is not None:
         sidecar["calibration"] = loaded.calibration.to_dict()
     if whitening is not None and loaded.background is not None:  # the background detector, on the same whitened embedding
@@ -120,7 +120,7 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
         if int8:
             _quantize(tmp)
         _stamp(tmp, sidecar_digest(sidecar))
-        sidecar["graph_sha256"] = file_sha256(tmp)
+        sidecar["graph_sha256"] = sha256_file(tmp)
     with atomic_path(out.with_name(out.name + SIDECAR_SUFFIX)) as tmp:
         tmp.write_text(json.dumps(sidecar, indent=2) + "\n")
     return out

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from envsound.errors import RunError
+from envsound.utils import sha256_file
 
 SIDECAR_SUFFIX = ".json"
 SIDECAR_DIGEST_KEY = "envsound_sidecar_sha256"
@@ -27,20 +28,12 @@ def sidecar_digest(sidecar: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def check_binding(path: Path, sidecar_path: Path, meta: dict, stamped: str | None) -> None:
     """The sidecar and the graph name each other, and the class count agrees (one line if not):
     swapping two class names in a sidecar once made a dog "rooster 100 %"."""
     if "graph_sha256" not in meta or stamped is None:
         raise RunError(f"{sidecar_path}: not bound to its graph (exported by an older envsound); export the model again")
-    if file_sha256(path) != meta["graph_sha256"]:
+    if sha256_file(path) != meta["graph_sha256"]:
         raise RunError(f"{sidecar_path}: belongs to another graph than {path.name} (sha256 differs); export the model again")
     if sidecar_digest(meta) != stamped:
         raise RunError(f"{sidecar_path}: was changed after export (it no longer matches the digest inside {path.name})")

@@ -14,7 +14,6 @@ built on load (benchmarks/search.py chose it and measures its recall against exa
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from envsound.errors import ConfigError, RunError
-from envsound.utils import atomic_path
+from envsound.utils import atomic_path, sha256_file
 
 INDEX_VERSION = 1
 EXACT_LIMIT = 200_000  # vectors; exact search took 18 ms a query over a million on 2 cores (search.json), so about 4 ms here
@@ -139,7 +138,7 @@ class SoundIndex:
         with atomic_path(folder / "windows.json") as tmp:
             tmp.write_text(json.dumps({"files": self.files, "window_file": self.window_file.tolist(), "window_start": np.round(self.window_start, 4).tolist()}))
         meta = {"envsound_index": INDEX_VERSION, "made_with": self.made_with, "window_seconds": self.window_seconds, "windows": len(self),
-                "dim": int(self.vectors.shape[1]), "sha256": {name: _sha256(folder / name) for name in ("vectors.npy", "windows.json")}}
+                "dim": int(self.vectors.shape[1]), "sha256": {name: sha256_file(folder / name) for name in ("vectors.npy", "windows.json")}}
         with atomic_path(folder / "index.json") as tmp:
             tmp.write_text(json.dumps(meta, indent=2) + "\n")
         return folder
@@ -153,7 +152,7 @@ class SoundIndex:
         try:
             meta = json.loads((folder / "index.json").read_text())
             for name, digest in meta["sha256"].items():
-                if name not in ("vectors.npy", "windows.json") or _sha256(folder / name) != digest:
+                if name not in ("vectors.npy", "windows.json") or sha256_file(folder / name) != digest:
                     raise RunError(f"{folder / name}: does not match its index.json (changed or damaged); build the index again")
             vectors = np.load(folder / "vectors.npy", allow_pickle=False)
             windows = json.loads((folder / "windows.json").read_text())
@@ -178,11 +177,3 @@ def exact_search(vectors: np.ndarray, queries: np.ndarray, k: int, chunk: int = 
         keep = np.argsort(-best_s, axis=1)[:, :k]
         best_s, best_i = np.take_along_axis(best_s, keep, axis=1), np.take_along_axis(best_i, keep, axis=1)
     return best_s, best_i
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
