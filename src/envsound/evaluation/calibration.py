@@ -11,17 +11,17 @@ fold may use it), a third cut abstains on clips nearer its centroids than the cl
 
 from __future__ import annotations
 
-from itertools import islice
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from envsound.audio import is_audio_file, iter_windows, stream_audio
+from envsound.audio import is_audio_file, stream_audio
 from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
 from envsound.models.calibration import EXPOSURE_CLUSTERS, Calibration, Novelty, cross_fit, exposure_centroids, fit_calibration, out_of_fold_novelty
 from envsound.models.model_file import LoadedModel
+from envsound.models.windowing import Windowing
 from envsound.runs import RunResults, load_run, run_dataset
 
 
@@ -42,13 +42,12 @@ def exposure_embeddings(folder: str | Path, extractor: Any, embed: Callable[[np.
     paths = sorted(p for p in Path(folder).rglob("*") if p.is_file() and is_audio_file(p))
     if not paths:
         raise RunError(f"{folder}: no audio files for an exposure set")
-    size = round(extractor.clip_seconds * extractor.sample_rate)
+    windowing = Windowing.of_model(extractor)
     means = []
     for path in paths:
-        windows = (window for _, window in iter_windows(stream_audio(path, extractor.sample_rate), size, max(1, size // 2)))
         total, count = 0.0, 0
-        while batch := list(islice(windows, batch_windows)):
-            total = total + np.asarray(embed(extractor(np.stack(batch).astype(np.float32)))).sum(axis=0)
+        for _, batch in windowing.batches(stream_audio(path, extractor.sample_rate), batch_windows):
+            total = total + np.asarray(embed(extractor(batch))).sum(axis=0)
             count += len(batch)
         means.append(total / count)
     return np.stack(means)

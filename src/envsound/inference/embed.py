@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from envsound.audio import iter_windows, stream_audio
+from envsound.audio import stream_audio
 from envsound.defaults import DEFAULT_CHECKPOINT
 from envsound.errors import AudioError, ConfigError
 from envsound.inference.predict import BATCH_WINDOWS
+from envsound.models.windowing import Windowing
 
 
 @dataclass
@@ -75,7 +75,7 @@ def embed_files(paths: Sequence[str | Path], checkpoint: str = DEFAULT_CHECKPOIN
     if extractor is None:
         extractor = EfficientATEmbeddingExtractor(checkpoint, views=views)
     checkpoint, views = extractor.checkpoint, extractor.views
-    size = round(extractor.clip_seconds * extractor.sample_rate)
+    windowing = Windowing.of_model(extractor)
     files: list[str] = []
     errors: dict[str, str] = {}
     windows: list[np.ndarray] = []
@@ -85,11 +85,10 @@ def embed_files(paths: Sequence[str | Path], checkpoint: str = DEFAULT_CHECKPOIN
     with progress_bar("embed", len(paths), progress) as advance:
         for path in paths:
             try:
-                cut = iter_windows(stream_audio(path, extractor.sample_rate), size, size // 2)
                 parts, first_samples = [], []
-                while batch := list(islice(cut, batch_size)):
-                    parts.append(extractor(np.stack([w for _, w in batch])))
-                    first_samples.extend(s for s, _ in batch)
+                for first, batch in windowing.batches(stream_audio(path, extractor.sample_rate), batch_size):
+                    parts.append(extractor(batch))
+                    first_samples.extend(first.tolist())
             except AudioError as err:
                 errors[str(path)] = str(err)
             else:

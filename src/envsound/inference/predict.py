@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
@@ -12,13 +11,11 @@ import numpy as np
 from envsound.audio import (
     MAX_SAMPLE_RATE,
     MIN_SAMPLE_RATE,
-    iter_windows,
     load_audio,
     pcm_as_float,
     probe,
     resample,
     shifted_copies,
-    split_windows,
     stream_audio,
     to_mono,
 )
@@ -29,6 +26,7 @@ from envsound.features.gate import gate_quiet_frames
 from envsound.models.background import BackgroundDetector
 from envsound.models.calibration import Calibration, Novelty
 from envsound.models.decision import BACKGROUND, UNKNOWN, Decisions, decide
+from envsound.models.windowing import Windowing
 
 if TYPE_CHECKING:  # torch and model files are imported where a torch model is used: the ONNX path never needs them
     import torch
@@ -267,8 +265,13 @@ class Predictor:
         return predictor
 
     @property
+    def windowing(self) -> Windowing:
+        """The one windowing policy (``models/windowing.py``) at this model's clip length."""
+        return Windowing.of_model(self.extractor)
+
+    @property
     def window_samples(self) -> int:
-        return round(self.extractor.clip_seconds * self.extractor.sample_rate)
+        return self.windowing.size
 
     def batch_windows(self, window_seconds: float | None = None) -> int:
         """Windows per model call when not told: ``batch_seconds`` of audio in windows of
@@ -277,10 +280,10 @@ class Predictor:
 
     @property
     def hop_samples(self) -> int:
-        return self.window_samples // 2
+        return self.windowing.hop
 
     def windows(self, signal: np.ndarray) -> np.ndarray:
-        return split_windows(signal, self.window_samples, self.hop_samples)[0]
+        return self.windowing.split(signal)
 
     def features(self, windows: np.ndarray) -> np.ndarray:
         """(n_windows, samples) waveforms -> the front end's features: every path to the model
@@ -303,6 +306,13 @@ class Predictor:
             raise ConfigError("this ONNX export has no embedding output (export a model with novelty statistics)")
         return np.asarray(self.score_with_embedding(self.features(windows))[1], dtype=np.float32)
 
+    def feature_scores(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The one batched scorer: front-end features -> (probabilities, the model's embeddings
+        when it measures novelty or background, else None), from one pass through the model."""
+        if self.score_with_embedding is None:
+            return self.score(features), None
+        return self.score_with_embedding(features)
+
     def window_scores(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(probabilities, embeddings or None): the embeddings when the model measures novelty.
         With ``tta``, each window is also scored shifted circularly by k/(tta+1) of its length
@@ -310,10 +320,7 @@ class Predictor:
         copies = self.tta + 1
         if copies > 1:
             windows = shifted_copies(windows, copies)
-        if self.score_with_embedding is None:
-            probs, embeddings = self.window_probabilities(windows), None
-        else:
-            probs, embeddings = self.score_with_embedding(self.features(windows))
+        probs, embeddings = self.feature_scores(self.features(windows))
         if copies > 1:
             probs = probs.reshape(copies, -1, probs.shape[1]).mean(axis=0)
             embeddings = None if embeddings is None else embeddings.reshape(copies, -1, embeddings.shape[1]).mean(axis=0)
@@ -342,14 +349,8 @@ class Predictor:
             raise AudioError(f"{name}: contains NaN or infinite samples")
         batch_size = self.batch_windows() if batch_size is None else batch_size
         score = _FileScore(name)
-        batch: list[np.ndarray] = []
-        for window in self._windows_of(score, [resample(signal, sample_rate, self.extractor.sample_rate)]):
-            batch.append(window)
-            if len(batch) == batch_size:
-                score.add(*self.window_scores(np.stack(batch)))
-                batch.clear()
-        if batch:
-            score.add(*self.window_scores(np.stack(batch)))
+        for _, windows in self.windowing.batches(score.watch([resample(signal, sample_rate, self.extractor.sample_rate)]), batch_size):
+            score.add(*self.window_scores(windows))
         return self._result(score, top_k)
 
     def evidence(self, embeddings: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
@@ -389,8 +390,8 @@ class Predictor:
                           novelty=None if decision.distance is None else float(decision.distance[0]), background=bool(decision.background[0]))
 
     def _windows_of(self, score: _FileScore, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        """The one windowing policy of predict, embed and serve, over a file's blocks."""
-        return (window for _, window in iter_windows(score.watch(blocks), self.window_samples, self.hop_samples))
+        """A file's windows, its blocks watched on the way for its level and length."""
+        return (window for _, window in self.windowing.windows(score.watch(blocks)))
 
     def predict_file(self, path: str | Path, top_k: int = 5, batch_size: int | None = None) -> Prediction:
         """One file of any length, streamed: scored ``batch_size`` windows at a time."""
@@ -405,12 +406,10 @@ class Predictor:
         batch_size = self.batch_windows() if batch_size is None else batch_size
         if self.loaded is None or not hasattr(self.loaded.model, "audioset_logits"):
             return Prediction(str(path), [], [], error="this model has no AudioSet head (use a pretrained-backbone model)")
-        score = _FileScore(path)
         best: np.ndarray | None = None
         try:
-            windows = self._windows_of(score, stream_audio(path, self.extractor.sample_rate))
-            while batch := list(islice(windows, batch_size)):
-                features = torch.from_numpy(self.features(np.stack(batch))).to(self.device)
+            for _, windows in self.windowing.batches(stream_audio(path, self.extractor.sample_rate), batch_size):
+                features = torch.from_numpy(self.features(windows)).to(self.device)
                 with torch.inference_mode():
                     scores = self.loaded.scoring_network(self.device).audioset_logits(features).sigmoid().amax(dim=0).float().cpu().numpy()
                 best = scores if best is None else np.maximum(best, scores)

@@ -1,7 +1,7 @@
 """Long recordings -> per-window probabilities -> labelled segments, in constant memory.
 
 The file is streamed by ``audio.stream_audio`` (the one decoder, with its checks) and cut by
-``audio.iter_windows`` at a chosen hop; only one block plus one batch of windows is held at a time.
+``models/windowing.Windowing`` at a chosen hop; only one block plus one batch of windows is held at a time.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from envsound.audio import FRAME_SECONDS, LevelTrack, iter_windows, probe, stream_audio
+from envsound.audio import FRAME_SECONDS, LevelTrack, probe, stream_audio
 from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 from envsound.models.calibration import Calibration
 from envsound.models.decision import BACKGROUND, UNKNOWN, Decisions, decide
+from envsound.models.windowing import Windowing
 from envsound.utils import table_format
 
 # Event boundaries from the level above the recording's own noise floor (benchmarks/sed.py, declared there):
@@ -280,29 +281,10 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     rate = predictor.extractor.sample_rate
     window, hop = window_and_hop(window_seconds if window_seconds is not None else predictor.window_samples / rate, hop_seconds, rate)
     batch_size = predictor.batch_windows(window / rate) if batch_size is None else batch_size
-    starts: list[int] = []
+    starts: list[np.ndarray] = []
     probs: list[np.ndarray] = []
     evidence: list[tuple[np.ndarray | None, ...]] = []
     columns: list[np.ndarray] = []
-    batch: list[np.ndarray] = []
-
-    def flush() -> None:
-        if batch:
-            waves = np.stack(batch)
-            features = predictor.features(waves)
-            if predictor.score_with_embedding is not None:  # the embedding novelty and background read, from the same pass
-                scored, embedding = predictor.score_with_embedding(features)
-                evidence.append(predictor.evidence(embedding))  # scores only: memory stays flat in length
-            else:
-                scored = predictor.score(features)
-            probs.append(scored)
-            if overview:  # the first hop of each window, pooled 4x in time: a coarse spectrogram
-                frames = max(1, int(features.shape[-1] * hop / window))
-                head = features[:, 0, :, :frames]
-                pooled = head[..., : frames // 4 * 4].reshape(*head.shape[:2], -1, 4).mean(-1) if frames >= 4 else head
-                columns.extend(pooled)
-            batch.clear()
-
     if signal is not None:
         blocks, duration, name = [signal], len(signal) / rate, str(path or "<array>")
     elif path is not None:
@@ -311,14 +293,19 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     else:
         raise ConfigError("compute_timeline needs a path or a signal")
     track = LevelTrack(rate, EMPHASIS)
-    for start, wave in iter_windows(track.watch(blocks), window, hop, tail="pad"):
-        starts.append(start)
-        batch.append(wave)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    for first, waves in Windowing(window, hop, tail="pad").batches(track.watch(blocks), batch_size):
+        features = predictor.features(waves)
+        scored, embedding = predictor.feature_scores(features)
+        if embedding is not None:  # novelty and background scores only: memory stays flat in length
+            evidence.append(predictor.evidence(embedding))
+        starts.append(first)
+        probs.append(scored)
+        if overview:  # the first hop of each window, pooled 4x in time: a coarse spectrogram
+            frames = max(1, int(features.shape[-1] * hop / window))
+            head = features[:, 0, :, :frames]
+            columns.extend(head[..., : frames // 4 * 4].reshape(*head.shape[:2], -1, 4).mean(-1) if frames >= 4 else head)
     image = np.concatenate(columns, axis=1) if columns else None
-    timeline = timeline_of(predictor, name, window / rate, hop / rate, np.array(starts) / rate, np.concatenate(probs), duration, evidence, image)
+    timeline = timeline_of(predictor, name, window / rate, hop / rate, np.concatenate(starts) / rate, np.concatenate(probs), duration, evidence, image)
     timeline.levels = track.levels
     return timeline
 

@@ -33,6 +33,7 @@ from envsound.models.background import BackgroundDetector, event_windows, fit_ba
 from envsound.models.calibration import Calibration, Novelty, fit_calibration, out_of_fold_novelty
 from envsound.models.model_file import save_model
 from envsound.models.registry import get_model, model_license, resolve
+from envsound.models.windowing import Windowing
 
 DEFAULT_RECIPE = "mn04_probe"
 MIN_CLIPS_PER_CLASS = 5  # fewer: a warning (answers of that class are a guess at its spread)
@@ -77,11 +78,11 @@ def inner_folds(manifest: Manifest, seed: int = 0) -> np.ndarray | None:
 def negative_embeddings(paths: Sequence[Path], extractor) -> np.ndarray | None:
     """The frozen embedding of clip-length windows of the user's negatives (up to
     ``NEGATIVE_WINDOWS_PER_FILE`` each) and of their first 2 s (timeline's window); None without any."""
-    from envsound.audio import iter_windows, stream_audio
+    from envsound.audio import stream_audio
 
     rate = extractor.sample_rate
-    size = round(extractor.clip_seconds * rate)
-    windows = [window for path in paths for _, window in islice(iter_windows(stream_audio(path, rate), size, size), NEGATIVE_WINDOWS_PER_FILE)]
+    clips = Windowing.of(rate, extractor.clip_seconds, hop_seconds=extractor.clip_seconds)  # side by side: distinct stretches of each file
+    windows = [window for path in paths for _, window in islice(clips.windows(stream_audio(path, rate)), NEGATIVE_WINDOWS_PER_FILE)]
     if not windows:
         return None
     stacked = np.stack(windows)
