@@ -11,6 +11,11 @@ read two ways: the kept arm ``inside`` (an event's novelty distance is the mean 
 ``nearest`` (its closest cell's). Figures per arm: positives with an event of their own class,
 positives with any event given a class, and negatives with any event given a class. The rule is
 benchmarks/sed.py's, for ``nearest``.
+
+Arms ``absorb`` and ``clip`` (declared 2026-12-07 with benchmarks/sed.py's arms of those names,
+before any figure): the same recordings through ``Timeline.events(absorb=True)`` and
+``events(absorb=True, clips=True)``; their rules are in benchmarks/sed.py. Every arm is rerun so
+their figures come from one commit.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
 
-ARMS = {"inside": False, "nearest": True}
+ARMS = {"inside": {}, "nearest": {"nearest": True}, "absorb": {"absorb": True}, "clip": {"absorb": True, "clips": True}}
 
 
 def main() -> None:
@@ -48,8 +53,8 @@ def main() -> None:
     positives = negatives = 0
     for row in rows:
         timeline = compute_timeline(predictor, args.outside / row["path"])
-        for arm, nearest in ARMS.items():
-            labels = {s.label for s in timeline.events(nearest=nearest)} - {UNKNOWN, BACKGROUND}
+        for arm, options in ARMS.items():
+            labels = {s.label for s in timeline.events(**options)} - {UNKNOWN, BACKGROUND}
             if row["set"] == "positive":
                 counts[arm]["positives_own_class"] += row["label"] in labels
                 counts[arm]["positives_any_class"] += bool(labels)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 
-from envsound.audio import FRAME_SECONDS, LevelTrack, probe, stream_audio
+from envsound.audio import FRAME_SECONDS, LevelTrack, fix_length, probe, stream_audio
 from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
@@ -57,6 +58,7 @@ class Timeline:
     background_above: float | None = None  # cells whose mean background score reaches this are "background"
     levels: np.ndarray | None = None  # 20-ms frame levels in dBFS (audio.LevelTrack), for event boundaries
     background_cells: str = "min"  # a cell is background when every window over it is ("min"), or by their mean ("mean")
+    reanswer: Callable[[list[Segment], float], list[Segment]] | None = None  # events answered again from their audio (``as_clips``)
 
     def frame_probabilities(self) -> np.ndarray:
         """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
@@ -120,7 +122,7 @@ class Timeline:
         return out
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
-               nearest: bool = False) -> list[Segment]:
+               nearest: bool = False, absorb: bool = False, clips: bool = False) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``inside`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -132,13 +134,19 @@ class Timeline:
         level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped.
         ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
         segment it touches (the arm ``refined``). ``nearest``: a part's novelty distance is its
-        closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py)."""
+        closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py).
+        ``absorb``: an "unknown" part of a run joins the known part before it (else after it),
+        and neighbouring parts of one class join (the arm ``absorb``). ``clips``: events no longer
+        than the model's clip are answered again from their own audio, as ``predict`` answers
+        them cut out (``as_clips``; the arm ``clip``), when the timeline can read its source again."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
-        found = self._pooled(threshold, split, inside, nearest) if pooled else self._joined(threshold)
+        found = self._pooled(threshold, split, inside, nearest, absorb) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
             found = self._to_levels(found, reach)
+        if clips and self.reanswer is not None:
+            found = self.reanswer(found, threshold)
         return self._with_background(found)
 
     def _joined(self, threshold: float) -> list[Segment]:
@@ -152,7 +160,7 @@ class Timeline:
                 merged.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
         return merged
 
-    def _pooled(self, threshold: float, split: bool, inside: bool = False, nearest: bool = False) -> list[Segment]:
+    def _pooled(self, threshold: float, split: bool, inside: bool = False, nearest: bool = False, absorb: bool = False) -> list[Segment]:
         indices, cells = self._cells()
         active = self._active() if inside else None
         quiet = decide(cells["probabilities"], self.calibration, self.abstain, None, None, cells.get("background"), self.background_above).background
@@ -162,6 +170,7 @@ class Timeline:
             if j >= 0 and not quiet[j] and (not run or indices[j] == indices[run[-1]] + 1):
                 run.append(j)
                 continue
+            answered: list[Segment] = []
             for part in self._sustained(run, cells["probabilities"]) if split else ([run] if run else []):
                 if active is not None:  # answer from the cells where the sound is, not the bed around it
                     lo, hi = indices[part[0]] * self.hop_seconds, (indices[part[-1]] + 1) * self.hop_seconds
@@ -177,7 +186,8 @@ class Timeline:
                 p = float(decided.probabilities[0].max())
                 lo, hi = indices[part[0]] * self.hop_seconds, min(self.duration, (indices[part[-1]] + 1) * self.hop_seconds)
                 if p >= threshold and lo < self.duration:
-                    out.append(Segment(decided.answers(self.classes)[0], lo, hi, p))
+                    answered.append(Segment(decided.answers(self.classes)[0], lo, hi, p))
+            out.extend(absorbed(answered) if absorb else answered)
             run = [j] if j >= 0 and not quiet[j] else []
         return out
 
@@ -254,6 +264,72 @@ class Timeline:
         return out
 
 
+def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.ndarray], threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
+    """``events`` with each one no longer than the model's clip answered again as ``predict``
+    answers it cut out of the recording: its samples alone, zero-padded to one clip, through the
+    model and the decision rule. The model learnt from whole clips; a timeline's cells are shorter
+    windows, whose scores and novelty distance are not a clip's. An answer of background (the
+    padding is most of such a clip), one under ``threshold``, and longer events keep their cells'
+    answer. One pass over
+    ``blocks`` (the recording at the model's rate); an event's audio is scored when its end has
+    passed, a batch at a time, so memory holds a batch of clips, not the recording."""
+    rate, clip = predictor.extractor.sample_rate, predictor.window_samples
+    spans = {i: (round(s.start * rate), round(s.end * rate)) for i, s in enumerate(events) if s.label != BACKGROUND and 0 < (s.end - s.start) * rate <= clip}
+    pending = sorted(spans, key=lambda i: spans[i][0])
+    pieces: dict[int, list[np.ndarray]] = {}
+    done: list[int] = []
+    answers: dict[int, Segment] = {}
+    batch = predictor.batch_windows()
+
+    def score(indices: list[int]) -> None:
+        windows = np.stack([fix_length(np.concatenate(pieces.pop(i)) if pieces.get(i) else np.zeros(0, np.float32), clip) for i in indices])
+        decided = predictor.decide(*predictor.window_scores(windows))
+        for k, (i, name) in enumerate(zip(indices, decided.answers(predictor.classes))):
+            p = float(decided.probabilities[k].max())
+            if name != BACKGROUND and p >= threshold:
+                answers[i] = Segment(name, events[i].start, events[i].end, p)
+
+    position = 0
+    for block in blocks:
+        end = position + len(block)
+        for i in pending:
+            a, b = spans[i]
+            if a >= end:
+                break
+            if b > position:
+                pieces.setdefault(i, []).append(np.asarray(block[max(a - position, 0) : b - position], dtype=np.float32))
+        while pending and spans[pending[0]][1] <= end:
+            done.append(pending.pop(0))
+        if len(done) >= batch:
+            score(done[:batch])
+            done = done[batch:]
+        position = end
+    done += pending
+    for k in range(0, len(done), batch):
+        score(done[k : k + batch])
+    return [answers.get(i, seg) for i, seg in enumerate(events)]
+
+
+def absorbed(parts: list[Segment]) -> list[Segment]:
+    """Touching parts of one run of sound with each "unknown" part joined to the known part before
+    it (else the one after it), and neighbours of one class joined: one sound whose tail or onset
+    looks like nothing known stays one event of its class, while two known sounds in a row stay two."""
+    out: list[Segment] = []
+    for seg in parts:
+        prev = out[-1] if out else None
+        if prev is not None and abs(prev.end - seg.start) < 1e-6:
+            if seg.label == prev.label or (seg.label == UNKNOWN and prev.label != BACKGROUND):
+                same = seg.label == prev.label
+                a, b = prev.end - prev.start, seg.end - seg.start
+                out[-1] = Segment(prev.label, prev.start, seg.end, (prev.confidence * a + seg.confidence * b) / (a + b) if same else prev.confidence)
+                continue
+            if prev.label == UNKNOWN and seg.label != BACKGROUND:
+                out[-1] = Segment(seg.label, prev.start, seg.end, seg.confidence)
+                continue
+        out.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
+    return out
+
+
 def window_and_hop(window_seconds: float, hop_seconds: float, rate: int) -> tuple[int, int]:
     """Window and hop in samples, checked in one place for timeline and listen: a window from 0.5 s
     to ``MAX_WINDOW_SECONDS`` and a hop above 0 and at most the window (NaN and infinity refused)."""
@@ -307,6 +383,8 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     image = np.concatenate(columns, axis=1) if columns else None
     timeline = timeline_of(predictor, name, window / rate, hop / rate, np.concatenate(starts) / rate, np.concatenate(probs), duration, evidence, image)
     timeline.levels = track.levels
+    again = (lambda: [signal]) if signal is not None else (lambda: stream_audio(path, rate, info=info))
+    timeline.reanswer = lambda events, threshold: as_clips(predictor, events, again(), threshold)
     return timeline
 
 
