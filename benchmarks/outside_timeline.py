@@ -37,7 +37,8 @@ from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
 
-ARMS = {"inside": {}, "nearest": {"nearest": True}, "absorb": {"absorb": True}, "clip": {"absorb": True, "clips": True}}
+ARMS = {"inside": {"absorb": False, "clips": False}, "nearest": {"nearest": True, "absorb": False, "clips": False}, "absorb": {"absorb": True, "clips": False},
+        "clip": {"absorb": True, "clips": True}}
 
 
 def main() -> None:

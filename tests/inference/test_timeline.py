@@ -209,3 +209,43 @@ def test_event_edges_move_to_the_level_above_the_floor():
     assert len(event) == 1 and abs(event[0].start - 1.3) < 0.021 and abs(event[0].end - 2.7) < 0.021
     tl.levels = np.full(len(levels), -70.0)  # a level that never rises: no event
     assert [s.label for s in tl.events()] == ["background"]
+
+
+def test_an_unknown_part_joins_its_known_neighbour_but_two_known_sounds_stay_two():
+    from envsound.inference.timeline import Segment, absorbed
+
+    parts = [Segment("dog", 1.0, 3.0, 0.9), Segment("unknown", 3.0, 4.0, 0.4), Segment("rooster", 4.0, 6.0, 0.8), Segment("rooster", 6.0, 7.0, 0.6)]
+    joined = absorbed(parts)
+    assert [(s.label, s.start, s.end) for s in joined] == [("dog", 1.0, 4.0), ("rooster", 4.0, 7.0)]
+    assert joined[0].confidence == 0.9 and abs(joined[1].confidence - (0.8 * 2 + 0.6) / 3) < 1e-9
+    # an unknown onset joins the sound after it; a gap keeps events apart; unknown alone stays unknown
+    later = absorbed([Segment("unknown", 0.0, 1.0, 0.4), Segment("cat", 1.0, 2.0, 0.7), Segment("unknown", 5.0, 6.0, 0.5)])
+    assert [(s.label, s.start, s.end) for s in later] == [("cat", 0.0, 2.0), ("unknown", 5.0, 6.0)]
+
+
+def test_a_short_event_is_answered_as_predict_answers_it_cut_out():
+    """A cell-level answer is replaced by the model's answer on the event's own samples, zero-padded
+    to one clip: exactly what predict_array gives for that stretch."""
+    from envsound.audio import frame_levels
+    from envsound.inference.timeline import Segment, as_clips
+
+    predictor = Predictor.from_file(default_model_path())
+    rate = predictor.extractor.sample_rate
+    clip = sf.read(REPO_EXAMPLE, dtype="float32")[0]
+    signal = np.concatenate([np.zeros(rate), predictor_rate(clip, predictor), np.zeros(rate)]).astype(np.float32)
+    loudest = float(np.argmax(frame_levels(signal, rate))) * 0.02  # the bark, wherever it is in the clip
+    start = round(max(1.0, loudest - 0.5), 2)
+    end = start + 2.0
+    events = [Segment("background", 0.0, start, 0.9), Segment("unknown", start, end, 0.5), Segment("rain", 8.0, 14.0, 0.6)]
+    answered = as_clips(predictor, events, [signal[: rate // 3], signal[rate // 3 :]], threshold=0.0)
+    expected = predictor.predict_array(signal[round(start * rate) : round(end * rate)], rate)
+    assert expected.answer == "dog"
+    assert answered[0] == events[0] and answered[2] == events[2]  # background and events longer than a clip keep their answer
+    assert answered[1].label == expected.answer and (answered[1].start, answered[1].end) == (start, end)
+    assert abs(answered[1].confidence - expected.probabilities[0]) < 1e-5
+
+
+def predictor_rate(clip, predictor):
+    from envsound.audio import resample
+
+    return resample(clip, 16000, predictor.extractor.sample_rate)

@@ -122,23 +122,24 @@ class Timeline:
         return out
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
-               nearest: bool = False, absorb: bool = False, clips: bool = False) -> list[Segment]:
+               nearest: bool = False, absorb: bool = True, clips: bool = True) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). The defaults are the arm ``inside`` that benchmarks/sed.py's declared
+        background detector). The defaults are the arm ``clip`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
         when every window over it is), cut where the cells' top class changes for at least a
         window (``split``), each part answered once by the decision rule on the mean scores of
-        its cells where the level is above the floor (``inside``); its outer edges move to the first and last 20-ms
+        its cells where the level is above the floor (``inside``), an "unknown" part joined to its
+        known neighbour (``absorb``); its outer edges move to the first and last 20-ms
         frame ``ABOVE_FLOOR_DB`` over the recording's noise floor (levels of the pre-emphasised
         signal), searched inside the run and up to ``reach`` seconds beyond it (an event whose
-        level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped.
+        level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped; an event no
+        longer than the model's clip is then answered from its own audio (``clips``).
         ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
         segment it touches (the arm ``refined``). ``nearest``: a part's novelty distance is its
         closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py).
-        ``absorb``: an "unknown" part of a run joins the known part before it (else after it),
-        and neighbouring parts of one class join (the arm ``absorb``). ``clips``: events no longer
-        than the model's clip are answered again from their own audio, as ``predict`` answers
-        them cut out (``as_clips``; the arm ``clip``), when the timeline can read its source again."""
+        ``absorb=False``: every part stands alone (the arm ``inside``). ``clips``: answered as
+        ``predict`` answers the event cut out (``as_clips``), when the timeline can read its
+        source again (a file or an array; not a live stream)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
