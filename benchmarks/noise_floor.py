@@ -26,7 +26,7 @@ from envsound.audio import fix_length, load_audio
 from envsound.data import load_dataset
 from envsound.errors import RunError
 from envsound.inference.predict import Predictor
-from envsound.runs import device_name, load_run
+from envsound.runs import RunFolder, device_name, load_run
 from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,10 +70,7 @@ def accuracy_by_condition(run_dirs: list[Path], floors: tuple[float, ...], treat
     for fold in first.folds:
         members = []
         for run in runs:
-            path = run.run_dir / f"fold-{fold}" / "model.pt"
-            if not path.is_file():
-                raise SystemExit(f"{run.run_dir}: no fold models (fold-{fold}/model.pt); rerun it with --save-models")
-            members.append(Predictor.from_file(path, device="cpu", abstain=False))
+            members.append(Predictor.from_file(RunFolder(run.run_dir).saved_fold_model(fold), device="cpu", abstain=False))
         mask = first.fold_of == fold
         rate, size = members[0].extractor.sample_rate, members[0].window_samples
         clean = np.stack([fix_length(load_audio(by_id[cid].path, rate), size) for cid, m in zip(first.clip_ids, mask) if m])

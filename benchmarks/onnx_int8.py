@@ -23,7 +23,7 @@ import numpy as np
 from envsound.data import load_dataset
 from envsound.inference.onnx_export import export_onnx
 from envsound.inference.predict import Predictor
-from envsound.runs import device_name, load_run
+from envsound.runs import RunFolder, device_name, load_run
 from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def main() -> None:
             targets = [run.classes[t] for t in run.targets[mask]]
             tops = {}
             for kind in ("fp32", "int8"):
-                onnx = export_onnx(args.run / f"fold-{fold}" / "model.pt", Path(tmp) / f"fold{fold}-{kind}.onnx", int8=kind == "int8")
+                onnx = export_onnx(RunFolder(args.run).saved_fold_model(fold), Path(tmp) / f"fold{fold}-{kind}.onnx", int8=kind == "int8")
                 sizes[kind].append(onnx.stat().st_size)
                 tops[kind] = [p.labels[0] for p in Predictor.from_file(onnx).predict(paths, top_k=1)]
                 right[kind] += sum(t == label for t, label in zip(tops[kind], targets))

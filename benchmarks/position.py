@@ -32,7 +32,7 @@ import numpy as np
 from envsound.audio import fix_length, load_audio, shifted_copies
 from envsound.data import load_dataset
 from envsound.inference.predict import Predictor
-from envsound.runs import device_name, load_run
+from envsound.runs import RunFolder, device_name, load_run
 from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,7 +97,7 @@ def run_by_shift(run_dir: Path) -> dict:
     right = np.zeros(RUN_SHIFTS)
     for fold in run.folds:
         mask = run.fold_of == fold
-        predictor = Predictor.from_file(run.run_dir / f"fold-{fold}" / "model.pt")
+        predictor = Predictor.from_file(RunFolder(run.run_dir).saved_fold_model(fold))
         rate, size = predictor.extractor.sample_rate, predictor.window_samples
         windows = np.stack([fix_length(load_audio(by_id[cid].path, rate), size) for cid, m in zip(run.clip_ids, mask) if m])
         scores = predictor.window_probabilities(shifted_copies(windows, RUN_SHIFTS)).reshape(RUN_SHIFTS, len(windows), -1)

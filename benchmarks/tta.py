@@ -23,7 +23,7 @@ import torch
 from envsound.audio import load_audio
 from envsound.data import load_dataset
 from envsound.inference.predict import Predictor
-from envsound.runs import device_name, load_run
+from envsound.runs import RunFolder, device_name, load_run
 from envsound.utils import write_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def main() -> None:
             ids = [cid for cid, m in zip(first.clip_ids, mask) if m]
             total = 0.0
             for run in runs:
-                predictor = Predictor.from_file(run.run_dir / f"fold-{fold}" / "model.pt", tta=n)
+                predictor = Predictor.from_file(RunFolder(run.run_dir).saved_fold_model(fold), tta=n)
                 rate = predictor.extractor.sample_rate
                 total = total + np.stack([predictor.window_scores(predictor.windows(load_audio(by_id[cid].path, rate)))[0].mean(axis=0) for cid in ids])
             right += int((np.asarray(total).argmax(1) == first.targets[mask]).sum())

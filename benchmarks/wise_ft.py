@@ -47,7 +47,7 @@ from envsound.errors import RunError
 from envsound.features.cache import load_or_compute
 from envsound.models.model_file import load_model, save_model
 from envsound.models.registry import get_model, resolve, run_config_dict
-from envsound.runs import device_name, environment, save_fold, summarize
+from envsound.runs import RunFolder, device_name, environment, summarize
 from envsound.training.distill import fold_teaching
 from envsound.training.ema import interpolate_weights
 from envsound.training.fitting import fit_model, predict_proba
@@ -73,7 +73,7 @@ def main() -> None:
     command = "python " + " ".join(shlex.quote(a) for a in [f"benchmarks/{Path(__file__).name}", *sys.argv[1:]])
     torch.manual_seed(0)
     source = args.runs / f"bench-{args.run}"
-    saved = read_json(source / "config.json")
+    saved = RunFolder(source).read_config()
     cfg = resolve(RunConfig.from_dict(saved["run"]))
     if cfg.train.head_init != "probe":
         raise RunError(f"{source}: trained from a random head (head_init={cfg.train.head_init!r}); WiSE-FT needs the start it was tuned from")
@@ -95,8 +95,8 @@ def main() -> None:
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     made = cfg.with_train(wise_alpha=args.alpha)  # what `--set wise_alpha` would train: the models say how they were made
-    write_json(
-        out_dir / "config.json",
+    out = RunFolder(out_dir)
+    out.write_config(
         {**saved, "run": run_config_dict(made), "command": command, "environment": environment(), "wise_ft": {"source": str(source.relative_to(REPO) if source.is_relative_to(REPO) else source), "alpha": args.alpha, "soup_with": args.others}},
     )
     alphas = sorted({args.alpha, *args.curve, *(args.inner or [])})
@@ -105,8 +105,8 @@ def main() -> None:
     for fold in folds:
         started = time.perf_counter()
         train_idx, test_idx = split_indices(fold_ids, fold)
-        tuned = load_model(source / f"fold-{fold}" / "model.pt")
-        ingredients = [tuned] + [load_model(other / f"fold-{fold}" / "model.pt") for other in others]
+        tuned = load_model(RunFolder(source).saved_fold_model(fold))
+        ingredients = [tuned] + [load_model(RunFolder(other).saved_fold_model(fold)) for other in others]
         for where, ingredient in zip([source, *others], ingredients):
             if ingredient.info.get("trained_on_folds") != sorted(int(f) for f in np.unique(fold_ids[train_idx])):
                 raise RunError(f"{where}/fold-{fold}: its model was not trained on this fold's training folds")
@@ -125,19 +125,15 @@ def main() -> None:
             probs = predict_proba(spec, network, x_all[test_idx], len(manifest.classes))
             curve[f"{alpha:g}"].append(float((probs.argmax(1) == y_all[test_idx]).mean()))
             if alpha == chosen:
-                fold_dir = out_dir / f"fold-{fold}"
-                fold_dir.mkdir()
-                save_model(fold_dir / "model.pt", spec, network, manifest.classes, made, {**tuned.info, "wise_ft_alpha": alpha})
-                save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], probs, {})
-                accuracy = curve[f"{alpha:g}"][-1]
-        write_json(
-            out_dir / f"fold-{fold}" / "result.json",
-            {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": time.perf_counter() - started,
-             "tuned": chosen_alphas.get(fold, {"alpha": args.alpha})},
-        )
+                chosen_probs, accuracy = probs, curve[f"{alpha:g}"][-1]
+                out.fold(fold).mkdir()
+                save_model(out.fold_model(fold), spec, network, manifest.classes, made, {**tuned.info, "wise_ft_alpha": alpha})
+        out.write_fold(fold, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), y_all[test_idx], chosen_probs, {},
+                       {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": time.perf_counter() - started,
+                        "tuned": chosen_alphas.get(fold, {"alpha": args.alpha})})
         print(f"fold {fold}: " + "  ".join(f"α={a}: {acc[-1]:.2%}" for a, acc in curve.items()), flush=True)
     metrics = summarize(out_dir, folds)
-    write_json(out_dir / "metrics.json", metrics)
+    out.write_metrics(metrics)
     source_result = read_json(result_path(args.run))
     result = {
         "name": args.name,

@@ -55,16 +55,93 @@ def device_name() -> str:
     return f"cpu: {cpu} ({os.cpu_count()} cores)"
 
 
-def save_fold(fold_dir: Path, test_idx: np.ndarray, clips: np.ndarray, targets: np.ndarray, probs: np.ndarray, history: dict) -> None:
-    """A fold's history and test predictions, in the layout reports and ensembles read."""
-    write_json(fold_dir / "history.json", history)
-    with atomic_path(fold_dir / "predictions.npz") as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, index=test_idx, clip=clips, target=targets, probs=probs.astype(np.float32))
+@dataclass(frozen=True)
+class RunFolder:
+    """A run folder's layout: every writer (``cv``, ``train``'s checkpoints, ensembles) and reader
+    (reports, comparisons, calibration, robustness, distillation) names its files through here."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    @property
+    def config(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / "metrics.json"
+
+    @property
+    def finished(self) -> bool:
+        """``metrics.json`` is written last: without it a run is incomplete."""
+        return self.metrics.exists()
+
+    def fold(self, fold: int) -> Path:
+        return self.path / f"fold-{fold}"
+
+    def fold_result(self, fold: int) -> Path:
+        return self.fold(fold) / "result.json"
+
+    def fold_model(self, fold: int) -> Path:
+        return self.fold(fold) / "model.pt"
+
+    def fold_checkpoint(self, fold: int) -> Path:
+        return self.fold(fold) / "checkpoint.pt"
+
+    def fold_done(self, fold: int) -> bool:
+        """A fold's ``result.json`` is written after its predictions and model: it marks the fold done."""
+        return self.fold_result(fold).exists()
+
+    def require_finished(self) -> None:
+        if not self.finished:
+            raise RunError(f"{self.path}: not a finished run (no metrics.json); finish it with `envsound cv --resume {self.path}`")
+
+    def saved_fold_model(self, fold: int) -> Path:
+        """A fold's saved model, or one line saying how to get it."""
+        path = self.fold_model(fold)
+        if not path.is_file():
+            raise RunError(f"{self.path}: no fold models (fold-{fold}/model.pt); rerun it with `envsound cv --save-models`")
+        return path
+
+    def read_config(self) -> dict[str, Any]:
+        return read_json(self.config)
+
+    def read_metrics(self) -> dict[str, Any]:
+        return read_json(self.metrics)
+
+    def read_result(self, fold: int) -> dict[str, Any]:
+        return read_json(self.fold_result(fold))
+
+    def read_history(self, fold: int) -> dict[str, Any]:
+        return read_json(self.fold(fold) / "history.json")
+
+    def read_fold_predictions(self, fold: int) -> dict[str, np.ndarray]:
+        """A fold's saved test predictions: ``index``, ``clip``, ``target`` and ``probs``."""
+        with np.load(self.fold(fold) / "predictions.npz") as saved:
+            return {key: saved[key] for key in saved.files}
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        write_json(self.config, config)
+
+    def write_metrics(self, metrics: dict[str, Any]) -> None:
+        write_json(self.metrics, metrics)
+
+    def write_fold(self, fold: int, test_idx: np.ndarray, clips: np.ndarray, targets: np.ndarray, probs: np.ndarray, history: dict, result: dict) -> None:
+        """A fold's history and test predictions, then its result (which marks it done)."""
+        fold_dir = self.fold(fold)
+        fold_dir.mkdir(parents=True, exist_ok=True)
+        write_json(fold_dir / "history.json", history)
+        with atomic_path(fold_dir / "predictions.npz") as tmp:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, index=test_idx, clip=clips, target=targets, probs=probs.astype(np.float32))
+        write_json(self.fold_result(fold), result)
 
 
 def summarize(run_dir: Path, folds: list[int]) -> dict[str, Any]:
-    results = [read_json(run_dir / f"fold-{f}" / "result.json") for f in folds]
+    folder = RunFolder(run_dir)
+    results = [folder.read_result(f) for f in folds]
     accuracies = [r["accuracy"] for r in results]
     summary = {
         "folds": folds,
@@ -104,13 +181,12 @@ class RunResults:
 
 
 def load_run(run_dir: str | Path) -> RunResults:
-    run_dir = Path(run_dir)
-    if not (run_dir / "metrics.json").exists():
-        raise RunError(f"{run_dir}: not a finished run (no metrics.json); finish it with `envsound cv --resume {run_dir}`")
-    config, metrics = read_json(run_dir / "config.json"), read_json(run_dir / "metrics.json")
-    targets, probs, fold_of, clips = read_predictions(run_dir, metrics["folds"])
-    histories = {fold: read_json(run_dir / f"fold-{fold}" / "history.json") for fold in metrics["folds"]}
-    return RunResults(run_dir, config, metrics, config["dataset"]["classes"], metrics["folds"], targets, probs, clips, histories, fold_of)
+    folder = RunFolder(run_dir)
+    folder.require_finished()
+    config, metrics = folder.read_config(), folder.read_metrics()
+    targets, probs, fold_of, clips = read_predictions(folder.path, metrics["folds"])
+    histories = {fold: folder.read_history(fold) for fold in metrics["folds"]}
+    return RunResults(folder.path, config, metrics, config["dataset"]["classes"], metrics["folds"], targets, probs, clips, histories, fold_of)
 
 
 def recorded_path(path: str | None, working_directory: str | None) -> str | None:
@@ -136,10 +212,11 @@ def run_dataset(config: dict[str, Any]) -> Manifest:
 def read_predictions(run_dir: Path, folds: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """(targets, probabilities, fold of each, clip ids) of every test fold, in fold order."""
     targets, probs, fold_of, clips = [], [], [], []
+    folder = RunFolder(run_dir)
     for fold in folds:
-        with np.load(run_dir / f"fold-{fold}" / "predictions.npz") as saved:
-            targets.append(saved["target"])
-            probs.append(saved["probs"])
-            fold_of.append(np.full(len(saved["target"]), fold))
-            clips.extend(saved["clip"].tolist())
+        saved = folder.read_fold_predictions(fold)
+        targets.append(saved["target"])
+        probs.append(saved["probs"])
+        fold_of.append(np.full(len(saved["target"]), fold))
+        clips.extend(saved["clip"].tolist())
     return np.concatenate(targets), np.concatenate(probs), np.concatenate(fold_of), clips

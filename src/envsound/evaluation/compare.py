@@ -7,7 +7,7 @@ from pathlib import Path
 from envsound.data import dataset_info
 from envsound.errors import RunError
 from envsound.evaluation import plots
-from envsound.utils import read_json
+from envsound.runs import RunFolder
 
 
 def compare_runs(run_dirs: list[str | Path], out_png: str | Path, labels: list[str] | None = None, baseline: str | None = None) -> str:
@@ -18,9 +18,9 @@ def compare_runs(run_dirs: list[str | Path], out_png: str | Path, labels: list[s
         raise RunError(f"{len(labels)} labels for {len(run_dirs)} runs")
     rows, names, accs, datasets, folds = [], [], [], set(), set()
     for run, name in zip(run_dirs, labels or [r.name for r in run_dirs]):
-        if not (run / "metrics.json").exists():
-            raise RunError(f"{run}: not a finished run (no metrics.json)")
-        metrics, config = read_json(run / "metrics.json"), read_json(run / "config.json")
+        folder = RunFolder(run)
+        folder.require_finished()
+        metrics, config = folder.read_metrics(), folder.read_config()
         names.append(name)
         accs.append(metrics["fold_accuracy"])
         datasets.add(config["dataset"]["name"])

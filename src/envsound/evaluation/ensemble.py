@@ -15,13 +15,7 @@ from typing import Any
 import numpy as np
 
 from envsound.errors import RunError
-from envsound.runs import environment, save_fold, summarize
-from envsound.utils import read_json, write_json
-
-
-def _fold_predictions(run_dir: Path, fold: int) -> dict[str, np.ndarray]:
-    with np.load(run_dir / f"fold-{fold}" / "predictions.npz") as saved:
-        return {key: saved[key] for key in saved.files}
+from envsound.runs import RunFolder, environment, summarize
 
 
 def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str | None = None) -> dict[str, Any]:
@@ -32,18 +26,18 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str 
     twice = [str(run) for k, run in enumerate(members) if run.resolve() in {m.resolve() for m in members[:k]}]
     if twice:  # it would be weighed double and still look like an ensemble of different runs
         raise RunError(f"{twice[0]}: listed twice; an ensemble averages different runs")
-    for run in members:
-        if not (run / "metrics.json").exists():
-            raise RunError(f"{run}: not a finished run (no metrics.json)")
-    configs = [read_json(run / "config.json") for run in members]
-    folds = read_json(members[0] / "metrics.json")["folds"]
+    folders = [RunFolder(run) for run in members]
+    for folder in folders:
+        folder.require_finished()
+    configs = [folder.read_config() for folder in folders]
+    folds = folders[0].read_metrics()["folds"]
     classes = configs[0]["dataset"]["classes"]
-    for run, config in zip(members[1:], configs[1:]):
-        if sorted(config["dataset"]["classes"]) != sorted(classes) or read_json(run / "metrics.json")["folds"] != folds:
+    for run, folder, config in zip(members[1:], folders[1:], configs[1:]):
+        if sorted(config["dataset"]["classes"]) != sorted(classes) or folder.read_metrics()["folds"] != folds:
             raise RunError(f"{run}: other classes or folds than {members[0]}; an ensemble needs runs on one dataset")
     # the same classes in another order (a CSV manifest lists them alphabetically): columns follow the first run's
     orders = [[c["dataset"]["classes"].index(name) for name in classes] for c in configs]
-    saved = {fold: [_fold_predictions(run, fold) for run in members] for fold in folds}
+    saved = {fold: [folder.read_fold_predictions(fold) for folder in folders] for fold in folds}
     for per_run in saved.values():
         for member, order in zip(per_run, orders):
             member["probs"] = member["probs"][:, order]
@@ -55,9 +49,9 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str 
     if out_dir.exists() and any(out_dir.iterdir()):
         raise RunError(f"{out_dir}: already exists; choose another output folder")
     out_dir.mkdir(parents=True, exist_ok=True)
+    out = RunFolder(out_dir)
     names = [c["model"]["name"] for c in configs]
-    write_json(
-        out_dir / "config.json",
+    out.write_config(
         {
             "run": {key: configs[0]["run"].get(key) for key in ("dataset", "data_root", "folds", "n_folds")},
             "seed": None,
@@ -78,13 +72,11 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, command: str 
     for fold, per_run in saved.items():
         first = per_run[0]
         probs = np.mean([s["probs"] for s in per_run], axis=0)
-        fold_dir = out_dir / f"fold-{fold}"
-        fold_dir.mkdir(exist_ok=True)
-        save_fold(fold_dir, first["index"], first["clip"], first["target"], probs, {})
         # The ensemble costs what its members cost to train; averaging takes no measurable time.
-        seconds = sum(read_json(run / f"fold-{fold}" / "result.json")["seconds"] for run in members)
+        seconds = sum(folder.read_result(fold)["seconds"] for folder in folders)
         accuracy = float((probs.argmax(1) == first["target"]).mean())
-        write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_test": len(probs), "seconds": seconds, "members": [str(r) for r in members]})
+        out.write_fold(fold, first["index"], first["clip"], first["target"], probs, {},
+                       {"fold": fold, "accuracy": accuracy, "n_test": len(probs), "seconds": seconds, "members": [str(r) for r in members]})
     metrics = summarize(out_dir, folds)
-    write_json(out_dir / "metrics.json", metrics)
+    out.write_metrics(metrics)
     return metrics

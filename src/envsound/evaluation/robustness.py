@@ -30,17 +30,14 @@ from envsound.errors import RunError
 from envsound.features.cache import file_identity, load_or_compute_array
 from envsound.inference.predict import Predictor
 from envsound.progress import progress_bar
-from envsound.runs import load_run, run_dataset
+from envsound.runs import RunFolder, load_run, run_dataset
 from envsound.utils import sha256_file, stable_hash
 
 
 def _members(run_dirs: Sequence[Path], fold: int) -> list[Predictor]:
     members = []
     for run in run_dirs:
-        path = run / f"fold-{fold}" / "model.pt"
-        if not path.is_file():
-            raise RunError(f"{run}: no fold models (fold-{fold}/model.pt); rerun it with `envsound cv --save-models`")
-        members.append(Predictor.from_file(path, device="cpu", abstain=False))
+        members.append(Predictor.from_file(RunFolder(run).saved_fold_model(fold), device="cpu", abstain=False))
     return members
 
 

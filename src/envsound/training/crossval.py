@@ -31,17 +31,15 @@ from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
 from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
 from envsound.progress import console
-from envsound.runs import environment, load_recorded_dataset, save_fold, summarize
+from envsound.runs import RunFolder, environment, load_recorded_dataset, summarize
 from envsound.training.distill import fold_signature, fold_teaching
 from envsound.training.distributed import World, barrier, current_world
 from envsound.training.fitting import Fitted, fit_model, predict_proba
 from envsound.utils import (
     exclusive_lock,
-    read_json,
     remove_stale_temporaries,
     seed_everything,
     stable_hash,
-    write_json,
 )
 
 
@@ -92,14 +90,15 @@ def _prepare(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | 
     """Check the run folder, load data and features, write config.json; a finished run's metrics.
     ``clean``: remove temporaries of dead writers (not from a task while sibling folds write)."""
     saved: dict | None = None
+    folder = RunFolder(run_dir)
     if resume:
-        if not (run_dir / "config.json").exists():
+        if not folder.config.exists():
             raise RunError(f"{run_dir}: nothing to resume (no config.json)")
-        saved = read_json(run_dir / "config.json")
+        saved = folder.read_config()
         cfg = RunConfig.from_dict(saved["run"])
         save_models = bool(saved.get("save_models", False))
-        if (run_dir / "metrics.json").exists():
-            return read_json(run_dir / "metrics.json")
+        if folder.finished:
+            return folder.read_metrics()
         if world.is_main and clean:
             remove_stale_temporaries(run_dir, recursive=True)
     else:
@@ -129,8 +128,7 @@ def _prepare(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | 
     barrier()  # every rank has checked the run folder before rank 0 writes into it
     if not resume and world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        write_json(
-            run_dir / "config.json",
+        folder.write_config(
             {
                 "run": run_config_dict(cfg),
                 "seed": cfg.train.seed,
@@ -159,8 +157,9 @@ def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command:
 def _run_fold(run: PreparedRun, run_dir: Path, fold: int, verbose: bool, world: World) -> None:
     """Train, score and write one fold (skipped when its result is already there)."""
     cfg, spec, manifest = run.cfg, run.spec, run.manifest
-    fold_dir = run_dir / f"fold-{fold}"
-    if (fold_dir / "result.json").exists():
+    folder = RunFolder(run_dir)
+    fold_dir = folder.fold(fold)
+    if folder.fold_done(fold):
         return
     if world.is_main:
         fold_dir.mkdir(exist_ok=True)
@@ -172,22 +171,23 @@ def _run_fold(run: PreparedRun, run_dir: Path, fold: int, verbose: bool, world: 
     if verbose:
         console.print(f"[bold]fold {fold}[/]: train {len(train_idx)} clips, test {len(test_idx)} clips ({spec.name})")
     identity = stable_hash({"run": run_config_dict(cfg), "data": run.fingerprint, "fold": fold})
-    fitted = _fit_fold(spec, cfg, manifest, run.x_all, run.y_all, run.fold_ids, train_idx, test_idx, fold_dir, verbose, run.units_per_db, identity)
+    fitted = _fit_fold(spec, cfg, manifest, run.x_all, run.y_all, run.fold_ids, train_idx, test_idx, folder.fold_checkpoint(fold), verbose, run.units_per_db, identity)
     if not world.is_main:  # rank 0 scores and writes the fold; the others wait for it
         barrier()
         return
     probs, history, tuned = predict_proba(spec, fitted.model, run.x_all[test_idx], len(manifest.classes)), fitted.history, fitted.tuned
     if run.save_models:
         trained_on = sorted(int(f) for f in np.unique(run.fold_ids[train_idx]))
-        save_model(fold_dir / "model.pt", spec, fitted.model, manifest.classes, cfg,
+        save_model(folder.fold_model(fold), spec, fitted.model, manifest.classes, cfg,
                    {"fold": fold, "trained_on_folds": trained_on, "dataset": manifest.name, "dataset_fingerprint": run.fingerprint,
                     "fold_signature": fold_signature(run.fold_ids), "environment": environment()})
     accuracy = float((probs.argmax(1) == run.y_all[test_idx]).mean())
-    save_fold(fold_dir, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), run.y_all[test_idx], probs, history)
     # Epoch times survive a resume inside the history; classic models have no epochs.
     seconds = sum(history.get("epoch_seconds", [])) or time.perf_counter() - started
-    write_json(fold_dir / "result.json", {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned, "last_step_accuracy": history.get("final_raw_val_acc")})
-    (fold_dir / "checkpoint.pt").unlink(missing_ok=True)
+    folder.write_fold(fold, test_idx, np.array([manifest.clips[i].clip_id for i in test_idx]), run.y_all[test_idx], probs, history,
+                      {"fold": fold, "accuracy": accuracy, "n_train": len(train_idx), "n_test": len(test_idx), "seconds": seconds, "tuned": tuned,
+                       "last_step_accuracy": history.get("final_raw_val_acc")})
+    folder.fold_checkpoint(fold).unlink(missing_ok=True)
     barrier()
     if verbose:
         console.print(f"fold {fold}: accuracy [bold]{accuracy:.1%}[/]")
@@ -196,12 +196,12 @@ def _run_fold(run: PreparedRun, run_dir: Path, fold: int, verbose: bool, world: 
 def _finish(run: PreparedRun, run_dir: Path, verbose: bool, world: World) -> dict[str, Any]:
     if not world.is_main:
         barrier()
-        return read_json(run_dir / "metrics.json")
+        return RunFolder(run_dir).read_metrics()
     metrics = summarize(run_dir, run.folds)
-    write_json(run_dir / "metrics.json", metrics)
+    RunFolder(run_dir).write_metrics(metrics)
     barrier()
     if verbose:
-        console.print(f"mean accuracy {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} over folds {run.folds} → {run_dir / 'metrics.json'}")
+        console.print(f"mean accuracy {metrics['mean_accuracy']:.1%} ± {metrics['std_accuracy']:.1%} over folds {run.folds} → {RunFolder(run_dir).metrics}")
     return metrics
 
 
@@ -219,7 +219,7 @@ def cross_validate_runs(runs: list[tuple[RunConfig | None, Path]], resume: bool 
             prepared.append((run_dir, _prepare(cfg, run_dir, resume, command, verbose, save_models, World())))
         task = ray.remote(num_cpus=cpus_per_fold, max_retries=0)(_fold_task)
         pending = {task.remote(str(run_dir), fold, cpus_per_fold): (run_dir, fold) for run_dir, run in prepared if not isinstance(run, dict)
-                   for fold in run.folds if not (run_dir / f"fold-{fold}" / "result.json").exists()}
+                   for fold in run.folds if not RunFolder(run_dir).fold_done(fold)}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             run_dir, fold = pending.pop(done[0])
@@ -247,10 +247,10 @@ def run_one_fold(run_dir: str | Path, fold: int) -> float:
     if isinstance(run, dict):
         return float(run["fold_accuracy"][run["folds"].index(fold)])
     _run_fold(run, run_dir, fold, False, World())
-    return float(read_json(run_dir / f"fold-{fold}" / "result.json")["accuracy"])
+    return float(RunFolder(run_dir).read_result(fold)["accuracy"])
 
 
-def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, fold_dir: Path, verbose: bool, units_per_db: float | None, identity: str) -> Fitted:
+def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.ndarray, y_all: np.ndarray, fold_ids: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, checkpoint: Path, verbose: bool, units_per_db: float | None, identity: str) -> Fitted:
     def report(epoch: int, last: dict) -> None:
         if verbose:
             console.print(
@@ -264,5 +264,5 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
         soft_targets, teacher, said = fold_teaching(cfg, spec, manifest, train_idx, x_all[train_idx], y_all[train_idx], fold, fold_ids, report=verbose)
         if verbose:  # said is computed then, in either mode
             console.print(f"  teacher agrees with the labels on {(said.argmax(1) == y_all[train_idx]).mean():.1%} of the training clips")
-    return fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], len(manifest.classes), fold_dir / "checkpoint.pt",
+    return fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], len(manifest.classes), checkpoint,
                      x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity, soft_targets=soft_targets, teacher=teacher)

@@ -28,6 +28,7 @@ from envsound.models.inference_copy import inference_copy
 from envsound.models.model_file import LoadedModel, load_model
 from envsound.models.pretrained import classifier_from_probe
 from envsound.models.registry import ModelSpec
+from envsound.runs import RunFolder
 from envsound.utils import stable_hash
 
 BATCH = 32
@@ -43,13 +44,7 @@ def teacher_paths(teacher: str, fold: int | None) -> list[Path]:
             if not part.is_file():
                 raise ConfigError(f"teacher {part}: training on every fold needs teacher model files trained on every fold")
         return parts
-    paths = []
-    for part in parts:
-        path = part / f"fold-{fold}" / "model.pt"
-        if not path.is_file():
-            raise RunError(f"teacher {part}: no fold-{fold}/model.pt; rerun it with `envsound cv --save-models`")
-        paths.append(path)
-    return paths
+    return [RunFolder(part).saved_fold_model(fold) for part in parts]
 
 
 def fold_signature(fold_ids: np.ndarray) -> str:
