@@ -24,6 +24,11 @@ right within 2 points of ``default``; otherwise negatives go back to being skipp
 Issue #35's targets are judged on ``default`` at 5-way 8-shot: >= 95 % in-class answered and
 right, >= 90 % of negatives rejected, train <= 30 s. This run measures N = 5 only, K in {1, 2, 8}
 (and compact at K = 8); the rest of the issue's grid (N = 10, K = 4, 16, 32) is left for a longer run.
+
+The rest of the grid for ``default`` (2026-12-07, a measurement, no rule):
+    python benchmarks/custom_classes.py --arm default --ways 5 --shots 4,16,32
+    python benchmarks/custom_classes.py --arm default --ways 10 --shots 1,2,4,8,16,32
+Each cell records the commit and command it was measured with (a file's cells may span commits).
 """
 
 from __future__ import annotations
@@ -91,6 +96,9 @@ def main() -> None:
     out_path = result_path(f"custom_classes_{args.arm}")
     previous = json.loads(out_path.read_text()) if out_path.exists() else {}
     cells = previous.get("cells", {})
+    for cell in cells.values():  # cells measured before each cell carried its own commit: the file's
+        cell.setdefault("commit", previous.get("commit"))
+        cell.setdefault("command", previous.get("command"))
     commit = git_commit()
     manifest = load_esc50()
     with open(args.outside / "manifest.csv", newline="") as handle:
@@ -135,7 +143,7 @@ def main() -> None:
                               "ece": top_label_ece(confidence, correct)})
                 print(f"{key} draw {draw}: right {right.mean():.0%}, negatives rejected {draws[-1]['negatives_rejected']:.0%}, {seconds:.1f} s", flush=True)
                 mean = {k: float(np.mean([d[k] for d in draws])) for k in ("in_class_right", "in_class_answered", "negatives_rejected", "ece", "train_seconds")}
-                cells[key] = {"draws": draws, "mean": mean}
+                cells[key] = {"draws": draws, "mean": mean, "commit": commit, "command": "python " + shlex.join(sys.argv)}
                 write_json(out_path, {"arm": args.arm, "command": "python " + shlex.join(sys.argv), "commit": commit, "machine": device_name(),
                                       "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cells": cells})
             print(key, cells[key]["mean"], flush=True)
