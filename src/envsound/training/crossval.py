@@ -21,24 +21,22 @@ from envsound.config import RunConfig
 from envsound.data import (
     assert_no_leak,
     check_trainable,
-    fold_assignment,
     split_indices,
 )
 from envsound.data.manifest import Manifest
 from envsound.engines import check_engine, ray_session
 from envsound.errors import RunError
-from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
-from envsound.models.registry import ModelSpec, get_model, resolve, run_config_dict
+from envsound.models.registry import ModelSpec, run_config_dict
 from envsound.progress import console
-from envsound.runs import RunFolder, environment, load_recorded_dataset, summarize
+from envsound.runs import RunFolder, environment, summarize
 from envsound.training.distill import fold_signature, fold_teaching
 from envsound.training.distributed import World, barrier, current_world
 from envsound.training.fitting import Fitted, fit_model, predict_proba
+from envsound.training.prepare import load_training_data, training_features
 from envsound.utils import (
     exclusive_lock,
     remove_stale_temporaries,
-    seed_everything,
     stable_hash,
 )
 
@@ -107,24 +105,15 @@ def _prepare(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | 
         if run_dir.exists() and any(run_dir.iterdir()):
             raise RunError(f"{run_dir}: already exists; pass --resume to continue it or choose another output folder")
     assert cfg is not None
-    cfg = resolve(cfg)
-    spec = get_model(cfg.train.model)
     # resuming from another folder finds relative paths again
-    manifest = load_recorded_dataset(cfg.dataset, cfg.data_root, (saved or {}).get("working_directory"), cfg.group_pattern)
-    manifest.check_output_outside(run_dir)
+    data = load_training_data(cfg, run_dir, (saved or {}).get("working_directory"))
+    cfg, spec, manifest, fold_ids = data.cfg, data.spec, data.manifest, data.fold_ids
     fingerprint = manifest.fingerprint()
     if saved is not None and saved.get("dataset", {}).get("fingerprint") not in (None, fingerprint):
         raise RunError(f"{run_dir}: the dataset changed since this run started (clips, labels, folds or file sizes differ); start a new run instead of resuming")
-    fold_ids = fold_assignment(manifest, cfg.n_folds, cfg.train.seed)
     folds = list(cfg.folds) if cfg.folds else sorted(int(f) for f in np.unique(fold_ids))
     check_trainable(manifest, fold_ids, folds)
-    seed_everything(cfg.train.seed)
-    extractor = spec.extractor(cfg)
-    if not world.is_main:
-        barrier()  # rank 0 fills the feature cache first; the others then read it
-    features = load_or_compute(manifest, extractor, show_progress=verbose)
-    if world.is_main:
-        barrier()
+    x_all, units_per_db = training_features(data, world, verbose)
     barrier()  # every rank has checked the run folder before rank 0 writes into it
     if not resume and world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -141,8 +130,7 @@ def _prepare(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | 
                 "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             },
         )
-    return PreparedRun(cfg, spec, manifest, fingerprint, fold_ids, folds, getattr(extractor, "units_per_db", None), np.asarray(features.features),
-                       manifest.targets, np.array([c.source is None for c in manifest.clips]), save_models)
+    return PreparedRun(cfg, spec, manifest, fingerprint, fold_ids, folds, units_per_db, x_all, manifest.targets, np.array([c.source is None for c in manifest.clips]), save_models)
 
 
 def _cross_validate(cfg: RunConfig | None, run_dir: Path, resume: bool, command: str | None, verbose: bool, save_models: bool, world: World) -> dict[str, Any]:

@@ -8,17 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from envsound.config import RunConfig
-from envsound.data import fold_assignment, load_dataset
-from envsound.errors import DatasetError
-from envsound.features.cache import load_or_compute
 from envsound.models.model_file import save_model
-from envsound.models.registry import get_model, model_license, resolve, run_config_dict
+from envsound.models.registry import model_license, run_config_dict
 from envsound.progress import console
 from envsound.runs import environment
 from envsound.training.distill import fold_teaching
 from envsound.training.distributed import World, barrier, current_world
 from envsound.training.fitting import fit_model
-from envsound.utils import exclusive_lock, seed_everything, stable_hash
+from envsound.training.prepare import load_training_data, training_features
+from envsound.utils import exclusive_lock, stable_hash
 
 
 def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: bool = True) -> Path:
@@ -36,20 +34,10 @@ def train(cfg: RunConfig, out: str | Path, command: str | None = None, verbose: 
 
 
 def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world: World) -> Path:
-    cfg = resolve(cfg)
-    spec = get_model(cfg.train.model)
-    manifest = load_dataset(cfg.dataset, cfg.data_root, cfg.group_pattern)
-    manifest.check_output_outside(out)
-    if len(manifest.classes) < 2 or len(set(manifest.targets.tolist())) < 2:
-        raise DatasetError(f"dataset '{manifest.name}' has clips of one class; a classifier needs at least two")
-    seed_everything(cfg.train.seed)
-    extractor = spec.extractor(cfg)
-    if not world.is_main:
-        barrier()  # rank 0 fills the feature cache first
-    features = load_or_compute(manifest, extractor, show_progress=verbose)
-    if world.is_main:
-        barrier()
-    x, y = np.asarray(features.features), manifest.targets
+    data = load_training_data(cfg, out)
+    cfg, spec, manifest = data.cfg, data.spec, data.manifest
+    x, units_per_db = training_features(data, world, verbose)
+    y = data.targets
     started = time.perf_counter()
     n_classes = len(manifest.classes)
     checkpoint = out.with_name(out.name + ".checkpoint")
@@ -62,8 +50,8 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world:
     soft_targets = teacher = None
     if cfg.train.teacher:  # model files trained on every fold
         soft_targets, teacher, _ = fold_teaching(cfg, spec, manifest, np.arange(len(manifest.clips)), x, y)
-    fitted = fit_model(spec, cfg, x, y, fold_assignment(manifest, cfg.n_folds, cfg.train.seed), n_classes, checkpoint, on_epoch=report,
-                       units_per_db=getattr(extractor, "units_per_db", None), identity=identity, soft_targets=soft_targets, teacher=teacher)
+    fitted = fit_model(spec, cfg, x, y, data.fold_ids, n_classes, checkpoint, on_epoch=report,
+                       units_per_db=units_per_db, identity=identity, soft_targets=soft_targets, teacher=teacher)
     if not world.is_main:
         barrier()
         return out
