@@ -257,3 +257,23 @@ def test_exposure_embeddings_stream_long_files_and_equal_the_whole_file_mean(tmp
     for row, name in zip(got, ("long.wav", "short.wav")):
         whole, _ = split_windows(load_audio(tmp_path / name, 16000), 16000)
         np.testing.assert_allclose(row, (whole[:, ::400] * 2.0).mean(axis=0), atol=1e-6)
+
+
+def test_ledoit_wolf_shrinkage_is_chosen_by_the_data_and_unknown_shrinkage_is_refused():
+    """On few clips in many dimensions the fixed share leaves the covariance nearly singular off
+    the clips' span; Ledoit-Wolf shrinks it towards a scaled identity, so a new clip of a known
+    class is not far just for lying off that span."""
+    from envsound.models.calibration import Novelty
+
+    rng = np.random.default_rng(0)
+    dim, per_class = 64, 4
+    centres = rng.standard_normal((2, dim)) * 3
+    x = np.concatenate([c + rng.standard_normal((per_class, dim)) for c in centres])
+    y = np.repeat([0, 1], per_class)
+    fresh = centres[0] + rng.standard_normal((50, dim))  # new clips of class 0
+    fixed, shrunk = Novelty.fit(x, y, 2), Novelty.fit(x, y, 2, shrinkage="ledoit-wolf")
+    far = rng.standard_normal((50, dim)) * 3  # clips of neither class
+    ratio = lambda novelty: np.median(novelty.distance(far)) / np.median(novelty.distance(fresh))  # noqa: E731
+    assert ratio(shrunk) > ratio(fixed)  # foreign clips stand out further from known ones
+    with pytest.raises(ValueError, match="unknown shrinkage"):
+        Novelty.fit(x, y, 2, shrinkage="oas")

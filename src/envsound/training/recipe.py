@@ -45,6 +45,9 @@ CONSERVATIVE_ABSTAIN_BELOW = 0.5  # with no usable held-out errors: answer only 
 RECALL = 0.95
 PROBE_CV_FOLDS = 3  # the probe's inner CV for C (models/classic.linear_probe)
 SMALL_DATA_C = 0.1  # C when there are too few clips to choose it: what the probe chose on all of ESC-50
+# The novelty cut's covariance (models/calibration.Novelty.fit): benchmarks/custom_classes.py's arm
+# 'ledoitwolf' measures the data-chosen shrinkage against the fixed one ESC-50's models use.
+NOVELTY_SHRINKAGE = "fixed"
 NEGATIVE_WINDOWS_PER_FILE = 12  # clip-length windows read from each negative file (a long room tone gives several)
 
 
@@ -107,7 +110,7 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
     few = [classes[c] for c in np.flatnonzero(counts < MIN_CLIPS_PER_CLASS)]
     if few:
         notes.append(f"{len(few)} class(es) with fewer than {MIN_CLIPS_PER_CLASS} clips ({', '.join(few[:5])}): their answers and 'unknown' rest on very little; add clips")
-    distance, _ = out_of_fold_novelty(x, y, folds, n_classes)
+    distance, _ = out_of_fold_novelty(x, y, folds, n_classes, shrinkage=NOVELTY_SHRINKAGE)
     distance = np.where(np.isfinite(distance), distance, np.nanmax(np.where(np.isfinite(distance), distance, np.nan)))
     fitted_on = f"out-of-fold predictions of {len(np.unique(folds))} group-aware folds of the training clips"
     calibration = fit_calibration(oof, y, RECALL, fitted_on=fitted_on, distance=distance)
@@ -121,7 +124,7 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
         keep = np.quantile(-distance, 1 - RECALL)
         calibration = Calibration(CONSERVATIVE_TEMPERATURE, max(CONSERVATIVE_ABSTAIN_BELOW, float(np.quantile(scaled.max(axis=1), 1 - RECALL))), RECALL,
                                   fitted_on + " (conservative: see the warning at training)", float(-keep))
-    novelty = Novelty.fit(x, y, n_classes)
+    novelty = Novelty.fit(x, y, n_classes, shrinkage=NOVELTY_SHRINKAGE)
     background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([folds, folds]),
                                 fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
     return Trust(calibration, novelty, background, notes, accuracy, int(len(np.unique(folds))))
