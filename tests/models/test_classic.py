@@ -55,7 +55,7 @@ def test_planted_sentinel_never_reaches_tuning(tone_dataset, tmp_path, monkeypat
     def build(n_classes, cfg, pretrained=True):
         return GridSearchCV(SentinelGuard(), {"c": [0.1, 1.0]}, cv=GroupKFold(n_splits=2))
 
-    register(ModelSpec("sentinel_guard", "classic", "classic", False, "test only", build, lambda cfg: PlantingExtractor()))
+    register(ModelSpec("sentinel_guard", "classic", "classic", False, "test only", build, custom_extractor=lambda cfg: PlantingExtractor()))
     import envsound.training.crossval as crossval
     import envsound.training.fitting as fitting
 

@@ -31,10 +31,16 @@ class ModelSpec:
     pretrained: bool
     description: str
     build: Callable[..., Any]  # (n_classes, cfg, pretrained=True): pretrained=False when a model file supplies the weights
-    extractor: Callable[["RunConfig"], "Extractor"]
-    front_end: str = "logmel"  # the kind of cfg.features it reads (features/frontends.py)
+    front_end: str = "logmel"  # the kind of cfg.features it reads (features/frontends.py); its extractor is EXTRACTORS'
     options: tuple[str, ...] = ()  # the model_kwargs it accepts
     debug: dict[str, Any] = field(default_factory=dict)  # options of a tiny version, for fast tests (audiocraft's habit)
+    custom_extractor: Callable[["RunConfig"], "Extractor"] | None = None  # a model outside the registered front ends brings its own
+
+    def extractor(self, cfg: RunConfig) -> "Extractor":
+        """What turns a clip into this model's input, for ``cfg`` (resolved here if it is not yet)."""
+        if self.custom_extractor is not None:
+            return self.custom_extractor(cfg)
+        return EXTRACTORS[self.front_end](resolve(cfg).features)
 
     def build_debug(self, n_classes: int, cfg: RunConfig | None = None) -> Any:
         """A tiny, untrained, weight-free version of this model: the same code path, in milliseconds."""
@@ -69,10 +75,46 @@ def run_config_dict(cfg: RunConfig) -> dict[str, Any]:
     return data
 
 
-def _logmel(cfg: "RunConfig") -> "Extractor":
+def _logmel(features: Any) -> "Extractor":
     from envsound.features.logmel import LogMelExtractor
 
-    return LogMelExtractor(resolve(cfg).features)
+    return LogMelExtractor(features)
+
+
+def _efficientat_logmel(features: Any) -> "Extractor":
+    from envsound.features.efficientat import EfficientATLogMelExtractor
+
+    return EfficientATLogMelExtractor(config=features)
+
+
+def _efficientat_embedding(features: Any) -> "Extractor":
+    from envsound.models.embedding import EfficientATEmbeddingExtractor
+
+    return EfficientATEmbeddingExtractor(config=features)
+
+
+def _handcrafted(features: Any) -> "Extractor":
+    from envsound.features.handcrafted import HandcraftedExtractor
+
+    return HandcraftedExtractor(features)
+
+
+def _two_branch_features(features: Any) -> "Extractor":
+    from envsound.features.handcrafted import HandcraftedExtractor
+    from envsound.features.logmel import LogMelExtractor
+    from envsound.models.two_branch import TwoBranchExtractor
+
+    return TwoBranchExtractor(LogMelExtractor(features.logmel), HandcraftedExtractor(features.handcrafted))
+
+
+# Each registered front-end kind (features/frontends.FRONT_ENDS) -> its extractor, made from its config.
+EXTRACTORS: dict[str, Callable[[Any], "Extractor"]] = {
+    "logmel": _logmel,
+    "efficientat-logmel": _efficientat_logmel,
+    "efficientat-embedding": _efficientat_embedding,
+    "handcrafted": _handcrafted,
+    "two-branch": _two_branch_features,
+}
 
 
 def _study_cnn(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
@@ -89,18 +131,6 @@ def _compact_cnn(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> A
     return CompactCNN(n_classes, n_mels=cfg.features.n_mels, **cfg.train.model_kwargs)
 
 
-def _efficientat_logmel(cfg: "RunConfig") -> "Extractor":
-    from envsound.features.efficientat import EfficientATLogMelExtractor
-
-    return EfficientATLogMelExtractor(config=resolve(cfg).features)
-
-
-def _efficientat_embedding(cfg: "RunConfig") -> "Extractor":
-    from envsound.models.embedding import EfficientATEmbeddingExtractor
-
-    return EfficientATEmbeddingExtractor(config=resolve(cfg).features)
-
-
 def _pretrained_classifier(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.pretrained import PretrainedClassifier
 
@@ -111,13 +141,6 @@ def _linear_probe(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> 
     from envsound.models.classic import linear_probe
 
     return linear_probe()
-
-
-def _handcrafted(cfg: "RunConfig") -> "Extractor":
-    from envsound.features.handcrafted import HandcraftedExtractor
-
-    features = resolve(cfg).features
-    return HandcraftedExtractor(features.handcrafted if hasattr(features, "handcrafted") else features)
 
 
 def _classic(name: str) -> Callable[..., Any]:
@@ -132,23 +155,16 @@ def _classic(name: str) -> Callable[..., Any]:
 def _dense(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.dense import DenseNet
 
-    return DenseNet(_handcrafted(cfg).output_shape[0], n_classes, **resolve(cfg).train.model_kwargs)
-
-
-def _two_branch_features(cfg: "RunConfig") -> "Extractor":
-    from envsound.features.handcrafted import HandcraftedExtractor
-    from envsound.features.logmel import LogMelExtractor
-    from envsound.models.two_branch import TwoBranchExtractor
-
-    features = resolve(cfg).features
-    return TwoBranchExtractor(LogMelExtractor(features.logmel), HandcraftedExtractor(features.handcrafted))
+    cfg = resolve(cfg)
+    return DenseNet(_handcrafted(cfg.features).output_shape[0], n_classes, **cfg.train.model_kwargs)
 
 
 def _two_branch(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.two_branch import TwoBranchNet
 
-    extractor = _two_branch_features(cfg)
-    return TwoBranchNet(n_classes, extractor.n_features, extractor.mel_shape, **resolve(cfg).train.model_kwargs)
+    cfg = resolve(cfg)
+    extractor = _two_branch_features(cfg.features)
+    return TwoBranchNet(n_classes, extractor.n_features, extractor.mel_shape, **cfg.train.model_kwargs)
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -180,10 +196,10 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-register(ModelSpec("study_cnn", "network", "scratch", False, "the study's AlexNet-like CNN on log-mels", _study_cnn, _logmel, "logmel", ("dropout",)))
-register(ModelSpec("compact", "network", "scratch", False, "small residual CNN sized for CPU training", _compact_cnn, _logmel, "logmel", ("width", "dropout", "stem_stride"), {"width": 4}))
-register(ModelSpec("mn04_probe", "classic", "linear_probe", True, "frozen AudioSet MobileNet (EfficientAT mn04) embeddings + logistic regression", _linear_probe, _efficientat_embedding, "efficientat-embedding"))
-register(ModelSpec("mn04_finetune", "network", "fine_tune", True, "AudioSet MobileNet (EfficientAT mn04) fine-tuned end to end", _pretrained_classifier, _efficientat_logmel,
+register(ModelSpec("study_cnn", "network", "scratch", False, "the study's AlexNet-like CNN on log-mels", _study_cnn, "logmel", ("dropout",)))
+register(ModelSpec("compact", "network", "scratch", False, "small residual CNN sized for CPU training", _compact_cnn, "logmel", ("width", "dropout", "stem_stride"), {"width": 4}))
+register(ModelSpec("mn04_probe", "classic", "linear_probe", True, "frozen AudioSet MobileNet (EfficientAT mn04) embeddings + logistic regression", _linear_probe, "efficientat-embedding"))
+register(ModelSpec("mn04_finetune", "network", "fine_tune", True, "AudioSet MobileNet (EfficientAT mn04) fine-tuned end to end", _pretrained_classifier,
                    "efficientat-logmel", ("checkpoint", "dropout", "views")))
 
 
@@ -192,10 +208,10 @@ CLASSIC_DESCRIPTIONS = {
     "rf": "random forest", "mlp": "multi-layer perceptron (scikit-learn)", "gbt": "gradient-boosted trees",
 }
 for _name, _text in CLASSIC_DESCRIPTIONS.items():
-    register(ModelSpec(_name, "classic", "classic", False, f"{_text} on the 110 hand-crafted features (nested grid search)", _classic(_name), _handcrafted, "handcrafted", ("pca",)))
-register(ModelSpec("two_branch", "network", "two_branch", False, "hand-crafted features + log-mel CNN, fused (the study's best network)", _two_branch, _two_branch_features,
+    register(ModelSpec(_name, "classic", "classic", False, f"{_text} on the 110 hand-crafted features (nested grid search)", _classic(_name), "handcrafted", ("pca",)))
+register(ModelSpec("two_branch", "network", "two_branch", False, "hand-crafted features + log-mel CNN, fused (the study's best network)", _two_branch,
                    "two-branch", ("width", "hidden", "dropout"), {"width": 4, "hidden": 8}))
-register(ModelSpec("dense", "network", "classic", False, "the study's dense network on the 110 hand-crafted features", _dense, _handcrafted, "handcrafted", ("hidden", "dropout"), {"hidden": [16]}))
+register(ModelSpec("dense", "network", "classic", False, "the study's dense network on the 110 hand-crafted features", _dense, "handcrafted", ("hidden", "dropout"), {"hidden": [16]}))
 
 
 def get_model(name: str) -> ModelSpec:
