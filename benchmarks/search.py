@@ -18,6 +18,13 @@ HNSW (M 32, efConstruction 80) is built once and searched at efSearch 32..256: r
 exact, build seconds, and milliseconds per query (one query at a time, as `envsound similar`
 asks). Rule, declared with the script: `search.HNSW_EF_SEARCH` is the smallest efSearch with
 recall@10 >= 0.95; the issue's target is that recall at <= 5 ms per query.
+
+hnswlib against faiss (declared 2026-12-07 before any hnswlib figure; ``pip install hnswlib``,
+measured only, in no extra): ``--part hnswlib`` draws the same million and queries (same seed),
+builds hnswlib's HNSW with the same M 32 and efConstruction 80 on the same threads, and sweeps
+the same efSearch values; written as ``million_hnswlib``. Rule: the ``search`` extra moves from
+faiss to hnswlib only if hnswlib reaches recall@10 >= 0.95 at a lower median time per query than
+faiss's chosen efSearch and also builds faster; otherwise faiss stays.
 """
 
 from __future__ import annotations
@@ -62,9 +69,8 @@ def esc50_retrieval() -> dict:
             "precision_at_10": round(float(relevant[:, :10].mean()), 4)}
 
 
-def million(n: int, dim: int, clusters: int, queries: int, seed: int = 0) -> dict:
-    import faiss
-
+def clustered_million(n: int, dim: int, clusters: int, queries: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(vectors, queries): unit vectors drawn around ``clusters`` centres, the same for a seed."""
     rng = np.random.default_rng(seed)
     centres = unit_rows(rng.standard_normal((clusters, dim)))
 
@@ -72,22 +78,46 @@ def million(n: int, dim: int, clusters: int, queries: int, seed: int = 0) -> dic
         return unit_rows(centres[rng.integers(clusters, size=count)] + 0.6 * rng.standard_normal((count, dim)).astype(np.float32) / np.sqrt(dim))
 
     vectors = np.concatenate([draw(100_000) for _ in range(n // 100_000)])
-    asked = draw(queries)
+    return vectors, draw(queries)
+
+
+def million(n: int, dim: int, clusters: int, queries: int, seed: int = 0, engine: str = "faiss") -> dict:
+    import faiss
+
+    vectors, asked = clustered_million(n, dim, clusters, queries, seed)
     began = time.perf_counter()
     _, truth = exact_search(vectors, asked, 10)
     exact_ms = (time.perf_counter() - began) / queries * 1000
+    threads = faiss.omp_get_max_threads()
     began = time.perf_counter()
-    graph = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-    graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    graph.add(vectors)
+    if engine == "hnswlib":
+        import hnswlib
+
+        graph = hnswlib.Index(space="ip", dim=dim)
+        graph.init_index(max_elements=len(vectors), ef_construction=HNSW_EF_CONSTRUCTION, M=HNSW_NEIGHBOURS)
+        graph.set_num_threads(threads)
+        graph.add_items(vectors)
+
+        def search(q: np.ndarray, ef: int) -> np.ndarray:
+            return graph.knn_query(q[None], k=10)[0][0]
+    else:
+        graph = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        graph.add(vectors)
+
+        def search(q: np.ndarray, ef: int) -> np.ndarray:
+            return graph.search(q[None], 10)[1][0]
     build_seconds = time.perf_counter() - began
     sweep = []
     for ef in EF_SEARCH:
-        graph.hnsw.efSearch = ef
+        if engine == "hnswlib":
+            graph.set_ef(ef)
+        else:
+            graph.hnsw.efSearch = ef
         found, times = [], []
         for q in asked:
             t0 = time.perf_counter()
-            found.append(graph.search(q[None], 10)[1][0])
+            found.append(search(q, ef))
             times.append(time.perf_counter() - t0)
         recall = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
         sweep.append({"ef_search": ef, "recall_at_10": round(recall, 4), "ms_per_query_median": round(float(np.median(times)) * 1000, 3),
@@ -95,24 +125,30 @@ def million(n: int, dim: int, clusters: int, queries: int, seed: int = 0) -> dic
         print(sweep[-1], flush=True)
     chosen = next((row for row in sweep if row["recall_at_10"] >= 0.95), None)
     return {"vectors": n, "dim": dim, "clusters": clusters, "queries": queries, "exact_ms_per_query": round(exact_ms, 2),
-            "hnsw": {"M": HNSW_NEIGHBOURS, "ef_construction": HNSW_EF_CONSTRUCTION, "build_seconds": round(build_seconds, 1), "threads": faiss.omp_get_max_threads()},
+            "engine": engine, "hnsw": {"M": HNSW_NEIGHBOURS, "ef_construction": HNSW_EF_CONSTRUCTION, "build_seconds": round(build_seconds, 1), "threads": threads},
             "sweep": sweep, "chosen": chosen, "target_met": chosen is not None and chosen["ms_per_query_median"] <= 5.0}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=("all", "esc50", "million"), default="all")
+    parser.add_argument("--part", choices=("all", "esc50", "million", "hnswlib"), default="all")
     parser.add_argument("--vectors", type=int, default=1_000_000)
     args = parser.parse_args()
     out = result_path("search")
     result = json.loads(out.read_text()) if out.exists() else {}
-    result.update({"command": "python " + shlex.join(sys.argv), "commit": git_commit(), "machine": device_name(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    run = {"command": "python " + shlex.join(sys.argv), "commit": git_commit(), "machine": device_name(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if args.part != "hnswlib":  # the file's own fields name the esc50 and faiss run; hnswlib's part carries its own
+        result.update(run)
     if args.part in ("all", "esc50"):
         result["esc50_retrieval"] = esc50_retrieval()
         out.write_text(json.dumps(result, indent=2) + "\n")
         print(result["esc50_retrieval"], flush=True)
     if args.part in ("all", "million"):
         result["million"] = million(args.vectors, 384, 2000, 1000)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+    if args.part == "hnswlib":
+        result["million_hnswlib"] = million(args.vectors, 384, 2000, 1000, engine="hnswlib")
+        result["million_hnswlib"].update(run)
         out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
