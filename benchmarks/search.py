@@ -25,6 +25,8 @@ builds hnswlib's HNSW with the same M 32 and efConstruction 80 on the same threa
 the same efSearch values; written as ``million_hnswlib``. Rule: the ``search`` extra moves from
 faiss to hnswlib only if hnswlib reaches recall@10 >= 0.95 at a lower median time per query than
 faiss's chosen efSearch and also builds faster; otherwise faiss stays.
+Result (commit 425d8a6): hnswlib at efSearch 64, recall@10 0.965 at 0.252 ms a query, built in
+168 s; faiss 0.972 at 0.259 ms, built in 235 s. The rule chose hnswlib for the ``search`` extra.
 """
 
 from __future__ import annotations

@@ -29,6 +29,25 @@ def test_exact_search_in_chunks_equals_a_full_sort():
     assert np.array_equal(ids, expected) and np.all(np.diff(similarities, axis=1) <= 0)
 
 
+def test_past_the_exact_limit_the_hnsw_graph_finds_what_exact_search_finds(monkeypatch):
+    """The graph path (hnswlib, the `search` extra) on an index made larger than the limit: the
+    same nearest windows as exact search, similarities not distances, and a top-k longer than
+    its search list."""
+    pytest.importorskip("hnswlib")
+    import envsound.inference.search as search
+
+    monkeypatch.setattr(search, "EXACT_LIMIT", 100)
+    index = _index(n=2000, dim=16)
+    queries = index.vectors[[3, 700, 1999]] + 0.01
+    similarities, ids = index.search(queries, 5)
+    exact_similarities, exact_ids = exact_search(index.vectors, unit_rows(queries), 5)
+    assert index._graph is not None  # the graph answered, not exact search
+    assert ids[:, 0].tolist() == exact_ids[:, 0].tolist() == [3, 700, 1999]
+    np.testing.assert_allclose(similarities[:, 0], exact_similarities[:, 0], atol=1e-5)
+    wide_similarities, wide_ids = index.search(queries[:1], search.HNSW_EF_SEARCH + 16)
+    assert wide_ids.shape == (1, search.HNSW_EF_SEARCH + 16) and np.all(np.diff(wide_similarities[0]) <= 1e-6)
+
+
 def test_an_index_round_trips_and_refuses_a_changed_file(tmp_path):
     index = _index()
     index.save(tmp_path / "idx")
