@@ -31,6 +31,8 @@ def convert(work: Path, frames: int, mels: int, int8: bool) -> dict[str, Path]:
     forms = {"float32": out / "model_float32.tflite"}
     if int8:
         forms["int8"] = out / "model_integer_quant.tflite"  # int8 weights and activations, float32 in and out
+        forms["int8_int16_activations"] = out / "model_integer_quant_with_int16_act.tflite"  # int8 weights, int16 activations
+        forms["int8_weights_only"] = out / "model_dynamic_range_quant.tflite"  # int8 weights, float activations (no calibration)
     for name, path in forms.items():
         shutil.copyfile(path, work / f"{name}.tflite")
     return {name: work / f"{name}.tflite" for name in forms}
