@@ -23,7 +23,7 @@ STUDIES = {
                                                                    "robustness.py", "noise_floor.py"],
     "Recordings: background and events in time": ["sed.py", "outside_timeline.py", "background.py", "background_windows.py", "noise_beds.py", "timeline_speed.py"],
     "Your own sounds and search": ["custom_classes.py", "search.py"],
-    "Speed, size and scale": ["inference.py", "throughput.py", "runtime.py", "litert.py", "litert_convert.py", "onnx_int8.py", "onnx_stability.py", "feature_cache.py", "serve_load.py", "scale_out.py",
+    "Speed, size and scale": ["inference.py", "throughput.py", "runtime.py", "litert.py", "onnx_int8.py", "onnx_stability.py", "feature_cache.py", "serve_load.py", "scale_out.py",
                               "ddp_steps.py", "gpu_inference.py", "gpu_train.py", "gpu_checks.sh"],
 }
 COMMAND = re.compile(r"^\s*#?\s*(?:Usage:\s*)?((?:python|bash) benchmarks/\S+[^\n#(]*)", re.M)

@@ -410,14 +410,27 @@ def similar(
 
 def export(
     model: Optional[Path] = typer.Argument(None, help=MODEL_HELP),
-    onnx: Path = typer.Option(..., "--onnx", help="ONNX file to write (plus FILE.onnx.json)."),
+    onnx: Optional[Path] = typer.Option(None, "--onnx", help="ONNX file to write (plus FILE.onnx.json)."),
+    tflite: Optional[Path] = typer.Option(None, "--tflite", help="LiteRT (TFLite) file to write instead (plus FILE.tflite.json): log-mel in, for phones and boards; needs --converter-python."),
     front_end: str = typer.Option("graph", help="graph: the STFT/mel front end inside the ONNX file (waveform in; mn04 models); numpy: outside it."),
-    int8: bool = typer.Option(False, "--int8", help="Dynamic int8 quantisation of the weights (smaller; see benchmarks/onnx_int8.py for its accuracy)."),
+    int8: bool = typer.Option(False, "--int8", help="int8 weights (smaller; ONNX: benchmarks/onnx_int8.py, LiteRT: benchmarks/litert.py measure the accuracy)."),
+    converter_python: Optional[Path] = typer.Option(None, "--converter-python", help="The Python of a LiteRT conversion environment (see docs: onnx2tf needs TensorFlow, kept out of envsound's); default: $ENVSOUND_LITERT_PYTHON."),
 ) -> None:
-    """Export a network to ONNX: waveform in, class scores out (mn04 models; others take NumPy features)."""
-    from envsound.inference.onnx_export import export_onnx
+    """Export a network to ONNX (waveform in, class scores out; mn04 models, others take NumPy features) or to LiteRT (--tflite)."""
+    from envsound.errors import ConfigError
     from envsound.inference.shipped import resolve_model
     from envsound.utils import check_writable
+
+    if (onnx is None) == (tflite is None):
+        raise ConfigError("give one of --onnx FILE.onnx or --tflite FILE.tflite")
+    if tflite is not None:
+        from envsound.inference.litert_export import converter_python as find_converter
+        from envsound.inference.litert_export import export_litert
+
+        check_writable(tflite)
+        echo(str(export_litert(resolve_model(model), tflite, find_converter(converter_python), form="int8_weights_only" if int8 else "float32")))
+        return
+    from envsound.inference.onnx_export import export_onnx
 
     check_writable(onnx)
     echo(str(export_onnx(resolve_model(model), onnx, front_end=front_end, int8=int8)))
