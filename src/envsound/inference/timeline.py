@@ -271,9 +271,9 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
     model and the decision rule. The model learnt from whole clips; a timeline's cells are shorter
     windows, whose scores and novelty distance are not a clip's. An answer of background (the
     padding is most of such a clip), one under ``threshold``, and longer events keep their cells'
-    answer. One pass over
-    ``blocks`` (the recording at the model's rate); an event's audio is scored when its end has
-    passed, a batch at a time, so memory holds a batch of clips, not the recording."""
+    answer. One pass over ``blocks`` (the recording at the model's rate; events do not overlap);
+    an event's audio is scored when its end has passed, a batch at a time, so memory holds a
+    batch of clips, not the recording."""
     rate, clip = predictor.extractor.sample_rate, predictor.window_samples
     spans = {i: (round(s.start * rate), round(s.end * rate)) for i, s in enumerate(events) if s.label != BACKGROUND and 0 < (s.end - s.start) * rate <= clip}
     pending = sorted(spans, key=lambda i: spans[i][0])
