@@ -30,11 +30,16 @@ class ModelSpec:
     method: str  # the benchmark schema's method: scratch, classic, two_branch, linear_probe, fine_tune
     pretrained: bool
     description: str
-    build: Callable[..., Any]  # (n_classes, cfg, pretrained=True): pretrained=False when a model file supplies the weights
+    builder: Callable[..., Any]  # (n_classes, resolved cfg, pretrained=True): called by ``build``, which resolves the config once
     front_end: str = "logmel"  # the kind of cfg.features it reads (features/frontends.py); its extractor is EXTRACTORS'
     options: tuple[str, ...] = ()  # the model_kwargs it accepts
     debug: dict[str, Any] = field(default_factory=dict)  # options of a tiny version, for fast tests (audiocraft's habit)
     custom_extractor: Callable[["RunConfig"], "Extractor"] | None = None  # a model outside the registered front ends brings its own
+
+    def build(self, n_classes: int, cfg: RunConfig, pretrained: bool = True) -> Any:
+        """The model for ``cfg`` (resolved here, once: builders read a resolved config);
+        ``pretrained=False`` when a model file supplies the weights."""
+        return self.builder(n_classes, resolve(cfg), pretrained)
 
     def extractor(self, cfg: RunConfig) -> "Extractor":
         """What turns a clip into this model's input, for ``cfg`` (resolved here if it is not yet)."""
@@ -120,21 +125,19 @@ EXTRACTORS: dict[str, Callable[[Any], "Extractor"]] = {
 def _study_cnn(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.cnn import StudyCNN
 
-    cfg = resolve(cfg)
     return StudyCNN(n_classes, n_mels=cfg.features.n_mels, **cfg.train.model_kwargs)
 
 
 def _compact_cnn(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.cnn import CompactCNN
 
-    cfg = resolve(cfg)
     return CompactCNN(n_classes, n_mels=cfg.features.n_mels, **cfg.train.model_kwargs)
 
 
 def _pretrained_classifier(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.pretrained import PretrainedClassifier
 
-    return PretrainedClassifier(n_classes, pretrained=pretrained, **resolve(cfg).train.model_kwargs)
+    return PretrainedClassifier(n_classes, pretrained=pretrained, **cfg.train.model_kwargs)
 
 
 def _linear_probe(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
@@ -147,7 +150,7 @@ def _classic(name: str) -> Callable[..., Any]:
     def build(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
         from envsound.models.classic import build_classic
 
-        return build_classic(name, seed=cfg.train.seed, pca=resolve(cfg).train.model_kwargs.get("pca"))
+        return build_classic(name, seed=cfg.train.seed, pca=cfg.train.model_kwargs.get("pca"))
 
     return build
 
@@ -155,14 +158,12 @@ def _classic(name: str) -> Callable[..., Any]:
 def _dense(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.dense import DenseNet
 
-    cfg = resolve(cfg)
     return DenseNet(_handcrafted(cfg.features).output_shape[0], n_classes, **cfg.train.model_kwargs)
 
 
 def _two_branch(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> Any:
     from envsound.models.two_branch import TwoBranchNet
 
-    cfg = resolve(cfg)
     extractor = _two_branch_features(cfg.features)
     return TwoBranchNet(n_classes, extractor.n_features, extractor.mel_shape, **cfg.train.model_kwargs)
 
