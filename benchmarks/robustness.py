@@ -3,7 +3,7 @@
     python benchmarks/robustness.py runs/bench-mn04_linear_probe runs/bench-mn04_finetune --name robustness_mn04_probe_plus_finetune
 
 Each fold's saved models (`--save-models`) classify that fold's test clips clean and under every
-corruption of `augment/corruptions.py` at three severities (several runs: their ensemble). The
+corruption of `augment/table.py` (ESC-50-C side) at three severities (several runs: their ensemble). The
 wall time includes corrupting every clip (reverberation rooms are built once per RT60).
 """
 

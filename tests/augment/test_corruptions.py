@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from envsound.augment.corruptions import CORRUPTIONS, MP3_LEVEL_16K, SETTINGS, corrupt, measured_rt60, power, room_impulse_response
+from envsound.augment.corruptions import MP3_LEVEL_16K, measured_rt60, power, room_impulse_response
+from envsound.augment.table import CORRUPTIONS, SETTINGS, corrupt
 
 RATE = 32000
 

@@ -142,7 +142,7 @@ def test_mix_needs_folds(tmp_path):
 @pytest.mark.slow
 def test_realworld_transforms_are_deterministic_and_do_what_they_say():
     from envsound.augment.corruptions import power
-    from envsound.augment.realworld import apply_realworld
+    from envsound.augment.table import draw as apply_realworld
 
     sr = 16000
     rng = np.random.default_rng(0)
@@ -169,7 +169,7 @@ def test_noise_and_excerpt_copies_reach_what_they_record():
     """noise_snr: the added noise sits at the SNR it records, in the colour it records; excerpt: a
     stretch of the recorded length, cut from the clip itself. Both the same for the same seed."""
     from envsound.augment.corruptions import power
-    from envsound.augment.realworld import apply_realworld
+    from envsound.augment.table import draw as apply_realworld
 
     sr = 16000
     signal = tone(700, 5.0, sr=sr, amp=0.4)
@@ -195,7 +195,8 @@ def test_onset_copies_are_one_event_cut_from_just_before_it():
     """onset: steps (20-ms bursts) on a quiet floor; each copy is 0.2-0.6 s long, starts 20 ms before
     one of the steps, is cut from the clip itself and is the same for the same seed. A clip with no
     onset but its start (steady noise) is cut from there; a silent one gets a stretch anyway."""
-    from envsound.augment.realworld import apply_realworld, onsets
+    from envsound.augment.realworld import onsets
+    from envsound.augment.table import draw as apply_realworld
 
     sr = 16000
     rng = np.random.default_rng(3)
@@ -231,7 +232,7 @@ def test_floor_copies_sit_at_the_level_they_record_and_at_the_asked_rate(sine_ma
     import soundfile as sf
 
     from envsound.augment.corruptions import power
-    from envsound.augment.realworld import apply_realworld
+    from envsound.augment.table import draw as apply_realworld
 
     sr = 32000
     for amp in (0.05, 0.5):  # the floor's level does not follow the clip's

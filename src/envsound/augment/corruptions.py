@@ -1,4 +1,5 @@
-"""Real-world damage to a clip, at three severities each: what ESC-50-C measures a model against.
+"""Real-world damage to a clip: the operations ESC-50-C (at three fixed severities each) and the
+real-world training transforms are made of; ``augment/table.py`` names them and holds their settings.
 
 Each corruption is deterministic given its random generator, and reaches what it claims on its
 output (tests measure SNR, band edges, RT60, clipping and length): additive white and pink noise
@@ -12,22 +13,9 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 
-CORRUPTIONS = ("white_noise", "pink_noise", "background", "reverb", "band_limit", "codec", "clipping", "crop")
-SEVERITIES = (1, 2, 3)
-SETTINGS: dict[str, tuple] = {
-    "white_noise": (20.0, 10.0, 0.0),  # SNR, dB
-    "pink_noise": (20.0, 10.0, 0.0),
-    "background": (10.0, 5.0, 0.0),  # foreground-to-background ratio, dB
-    "reverb": (0.3, 0.7, 1.2),  # RT60, s
-    "band_limit": ((None, 4000.0), (300.0, 3400.0), (None, 2000.0)),  # (high-pass, low-pass) edges, Hz
-    "codec": (64, 32, 16),  # MP3 kbps
-    "clipping": (6.0, 12.0, 20.0),  # gain over full scale, dB
-    "crop": (3.0, 2.0, 1.0),  # seconds kept
-}
 # libsndfile's MP3 encoder takes a compression level, not a bitrate: at 16 kHz these give 65, 32.5
 # and 16.2 kbps constant bitrate (measured; tests/augment/test_corruptions.py checks them).
 MP3_LEVEL_16K = {64: 0.6, 32: 0.85, 16: 0.95}
@@ -147,29 +135,6 @@ def crop(signal: np.ndarray, rate: int, seconds: float, rng: np.random.Generator
     length = min(len(signal), round(seconds * rate))
     start = int(rng.integers(0, len(signal) - length + 1))
     return signal[start : start + length].astype(np.float32)
-
-
-def corrupt(signal: np.ndarray, rate: int, name: str, severity: int, rng: np.random.Generator, background: np.ndarray | None = None) -> np.ndarray:
-    """``signal`` with corruption ``name`` at ``severity`` (1-3); ``background`` for "background"."""
-    if name not in SETTINGS:
-        raise ValueError(f"unknown corruption '{name}'; known: {', '.join(CORRUPTIONS)}")
-    if severity not in SEVERITIES:
-        raise ValueError(f"severity must be 1, 2 or 3, got {severity}")
-    setting = SETTINGS[name][severity - 1]
-    signal = np.asarray(signal, dtype=np.float32)
-    apply: dict[str, Callable[[], np.ndarray]] = {
-        "white_noise": lambda: mix_at_snr(signal, rng.standard_normal(len(signal)), setting),
-        "pink_noise": lambda: mix_at_snr(signal, pink(len(signal), rng), setting),
-        "background": lambda: mix_at_snr(signal, loop_to_length(background, len(signal)), setting),
-        "reverb": lambda: reverberate(signal, rate, setting, rng),
-        "band_limit": lambda: band_limit(signal, rate, *setting),
-        "codec": lambda: mp3(signal, rate, setting),
-        "clipping": lambda: clip(signal, setting),
-        "crop": lambda: crop(signal, rate, setting, rng),
-    }
-    if name == "background" and background is None:
-        raise ValueError("the background corruption needs a background clip")
-    return apply[name]()
 
 
 def loop_to_length(other: np.ndarray | None, length: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Offline augmentation: writes augmented copies of a dataset, each in its source clip's fold.
 
-Transforms come from audiomentations, and the real-world ones (mix, room, band, codec) from
-``realworld``. Every copy is seeded from (seed, clip, transform, copy),
+Transforms are the training side of ``augment/table.py``: audiomentations' (the study's) and the
+real-world ones (mix, room, band, codec, ...) from ``realworld``. Every copy is seeded from (seed, clip, transform, copy),
 so a re-run writes identical files; finished copies are skipped, so an interrupted run resumes.
 The output manifest records each copy's source clip, transform and sampled parameters.
 """
@@ -12,35 +12,17 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import soundfile as sf
 
 from envsound.audio import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, fix_length, load_audio
-from envsound.augment.realworld import REALWORLD_TRANSFORMS, apply_realworld
+from envsound.augment.table import AUGMENTATIONS, TRANSFORM_NAMES, draw
 from envsound.data.manifest import Clip, Manifest
 from envsound.errors import AudioError, ConfigError
 from envsound.utils import atomic_path, stable_hash
 from envsound.workers import process_pool
-
-
-def _transforms(background: str | None) -> dict[str, Callable[[], Any]]:
-    import audiomentations as A
-
-    table: dict[str, Callable[[], Any]] = {
-        "noise": lambda: A.AddGaussianSNR(min_snr_db=10.0, max_snr_db=30.0, p=1.0),
-        "shift": lambda: A.Shift(min_shift=-0.5, max_shift=0.5, rollover=True, p=1.0),
-        "pitch": lambda: A.PitchShift(min_semitones=-2.0, max_semitones=2.0, p=1.0),
-        "stretch": lambda: A.TimeStretch(min_rate=0.7, max_rate=1.2, leave_length_unchanged=False, p=1.0),
-        "gain": lambda: A.Gain(min_gain_db=-6.0, max_gain_db=6.0, p=1.0),
-    }
-    if background:
-        table["background"] = lambda: A.AddBackgroundNoise(sounds_path=background, min_snr_db=5.0, max_snr_db=20.0, p=1.0)
-    return table
-
-
-TRANSFORM_NAMES = ("noise", "shift", "pitch", "stretch", "gain", "background", *REALWORLD_TRANSFORMS)
 
 
 @dataclass(frozen=True)
@@ -70,13 +52,15 @@ def _run(job: Job) -> dict:
     random.seed(job.seed)
     np.random.seed(job.seed % (2**32))
     signal = load_audio(job.source, job.sample_rate)
-    if job.transform in REALWORLD_TRANSFORMS:
+    row = AUGMENTATIONS[job.transform]
+    if row.draw is not None:
         partner = load_audio(job.partner, job.sample_rate) if job.partner else None
-        augmented, params = apply_realworld(job.transform, signal, job.sample_rate, np.random.default_rng(job.seed), partner)
+        augmented, params = draw(job.transform, signal, job.sample_rate, np.random.default_rng(job.seed), partner)
         if job.partner:
             params["partner"] = Path(job.partner).name
     else:
-        transform = _transforms(job.background)[job.transform]()
+        assert row.library is not None
+        transform = row.library(job.background)
         augmented = transform(samples=signal, sample_rate=job.sample_rate)
         params = {k: _jsonable(v) for k, v in transform.parameters.items() if k != "should_apply"}
         if job.transform == "background":

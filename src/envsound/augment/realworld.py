@@ -21,6 +21,8 @@ ESC-50-C, drawn from continuous ranges instead of its three fixed severities.
   steps a clip, `benchmarks/footsteps.py`), while a recording from elsewhere is often one event.
 
 Each draw comes from a ``numpy`` generator seeded per copy, so a copy is the same on every run.
+Each transform is a function ``(signal, rate, rng, partner) -> (copy, parameters drawn)``, listed
+with every other augmentation in ``augment/table.py``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ import numpy as np
 
 from envsound.augment import corruptions as C
 
-REALWORLD_TRANSFORMS = ("mix", "room", "band", "codec", "noise_snr", "excerpt", "floor", "onset")
 ROOM_RT60S = (0.25, 0.5, 0.8, 1.1)
 MIX_SNR_DB = (0.0, 15.0)
 NOISE_SNR_DB = (0.0, 25.0)
@@ -74,51 +75,61 @@ def onsets(signal: np.ndarray, rate: int) -> np.ndarray:
     return np.array(kept, dtype=np.int64) * frame
 
 
-def apply_realworld(name: str, signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
-    """``signal`` transformed by ``name``, and the parameters drawn (recorded in the manifest)."""
-    signal = np.asarray(signal, dtype=np.float32)
-    if name == "mix":
-        if partner is None:
-            raise ValueError("the mix transform needs a partner clip")
-        snr = float(rng.uniform(*MIX_SNR_DB))
-        return C.mix_at_snr(signal, C.loop_to_length(partner, len(signal)), snr), {"snr_db": round(snr, 2)}
-    if name == "room":
-        rt60 = float(rng.choice(ROOM_RT60S))
-        wet = float(rng.uniform(0.5, 1.0))
-        reverberant = C.reverberate(signal, rate, rt60, rng)
-        return (wet * reverberant + (1 - wet) * signal).astype(np.float32), {"rt60": rt60, "wet": round(wet, 3)}
-    if name == "band":
-        high = float(np.exp(rng.uniform(np.log(80), np.log(500)))) if rng.random() < 0.5 else None
-        low = float(np.exp(rng.uniform(np.log(1500), np.log(7000)))) if rng.random() < 0.8 else None
-        tilt = float(rng.uniform(-TILT_DB, TILT_DB))
-        out = _tilt(C.band_limit(signal, rate, high, low), rate, tilt)
-        return out, {"high_pass": None if high is None else round(high), "low_pass": None if low is None else round(low), "tilt_db": round(tilt, 2)}
-    if name == "codec":
-        kbps = int(rng.choice(sorted(C.MP3_LEVEL_16K)))
-        return C.mp3(signal, rate, kbps), {"kbps": kbps}
-    if name == "noise_snr":
-        colour = "pink" if rng.random() < 0.5 else "white"
-        snr = float(rng.uniform(*NOISE_SNR_DB))
-        noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
-        return C.mix_at_snr(signal, noise, snr), {"colour": colour, "snr_db": round(snr, 2)}
-    if name == "floor":
-        colour = "pink" if rng.random() < 0.5 else "white"
-        level = float(rng.uniform(*FLOOR_DBFS))
-        noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
-        noise = noise * (10 ** (level / 20) / np.sqrt(max(C.power(noise), C.TINY)))
-        return (signal + noise).astype(np.float32), {"colour": colour, "floor_dbfs": round(level, 2)}
-    if name == "onset":
-        seconds = float(rng.uniform(*ONSET_SECONDS))
-        length = min(len(signal), round(seconds * rate))
-        found = onsets(signal, rate)
-        if len(found):
-            start = max(0, int(rng.choice(found)) - round(ONSET_LEAD_SECONDS * rate))
-        else:
-            start = int(rng.integers(0, len(signal) - length + 1))
-        start = min(start, len(signal) - length)
-        return signal[start : start + length].astype(np.float32), {"start": round(start / rate, 4), "seconds": round(length / rate, 4), "onsets": int(len(found))}
-    if name == "excerpt":
-        seconds = float(rng.uniform(*EXCERPT_SECONDS))
-        cut = C.crop(signal, rate, seconds, rng)
-        return cut, {"seconds": round(len(cut) / rate, 4)}
-    raise ValueError(f"unknown real-world transform '{name}'; known: {', '.join(REALWORLD_TRANSFORMS)}")
+def mix(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    if partner is None:
+        raise ValueError("the mix transform needs a partner clip")
+    snr = float(rng.uniform(*MIX_SNR_DB))
+    return C.mix_at_snr(signal, C.loop_to_length(partner, len(signal)), snr), {"snr_db": round(snr, 2)}
+
+
+def room(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    rt60 = float(rng.choice(ROOM_RT60S))
+    wet = float(rng.uniform(0.5, 1.0))
+    reverberant = C.reverberate(signal, rate, rt60, rng)
+    return (wet * reverberant + (1 - wet) * signal).astype(np.float32), {"rt60": rt60, "wet": round(wet, 3)}
+
+
+def band(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    high = float(np.exp(rng.uniform(np.log(80), np.log(500)))) if rng.random() < 0.5 else None
+    low = float(np.exp(rng.uniform(np.log(1500), np.log(7000)))) if rng.random() < 0.8 else None
+    tilt = float(rng.uniform(-TILT_DB, TILT_DB))
+    out = _tilt(C.band_limit(signal, rate, high, low), rate, tilt)
+    return out, {"high_pass": None if high is None else round(high), "low_pass": None if low is None else round(low), "tilt_db": round(tilt, 2)}
+
+
+def codec(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    kbps = int(rng.choice(sorted(C.MP3_LEVEL_16K)))
+    return C.mp3(signal, rate, kbps), {"kbps": kbps}
+
+
+def noise_snr(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    colour = "pink" if rng.random() < 0.5 else "white"
+    snr = float(rng.uniform(*NOISE_SNR_DB))
+    noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
+    return C.mix_at_snr(signal, noise, snr), {"colour": colour, "snr_db": round(snr, 2)}
+
+
+def floor(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    colour = "pink" if rng.random() < 0.5 else "white"
+    level = float(rng.uniform(*FLOOR_DBFS))
+    noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
+    noise = noise * (10 ** (level / 20) / np.sqrt(max(C.power(noise), C.TINY)))
+    return (signal + noise).astype(np.float32), {"colour": colour, "floor_dbfs": round(level, 2)}
+
+
+def onset(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    seconds = float(rng.uniform(*ONSET_SECONDS))
+    length = min(len(signal), round(seconds * rate))
+    found = onsets(signal, rate)
+    if len(found):
+        start = max(0, int(rng.choice(found)) - round(ONSET_LEAD_SECONDS * rate))
+    else:
+        start = int(rng.integers(0, len(signal) - length + 1))
+    start = min(start, len(signal) - length)
+    return signal[start : start + length].astype(np.float32), {"start": round(start / rate, 4), "seconds": round(length / rate, 4), "onsets": int(len(found))}
+
+
+def excerpt(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    seconds = float(rng.uniform(*EXCERPT_SECONDS))
+    cut = C.crop(signal, rate, seconds, rng)
+    return cut, {"seconds": round(len(cut) / rate, 4)}

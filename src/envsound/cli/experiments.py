@@ -213,7 +213,7 @@ def robustness(
     seed: int = typer.Option(0, help="Seed of the corruptions (recorded)."),
 ) -> None:
     """ESC-50-C: each fold's saved model(s) on that fold's test clips, corrupted at three severities."""
-    from envsound.augment.corruptions import CORRUPTIONS
+    from envsound.augment.table import CORRUPTIONS
     from envsound.evaluation.robustness import robustness as measure
     from envsound.utils import write_json
 

@@ -25,7 +25,8 @@ import numpy as np
 
 from envsound.audio import fix_length, load_audio
 from envsound.augment import corruptions as corruptions_module
-from envsound.augment.corruptions import CORRUPTIONS, SEVERITIES, corrupt
+from envsound.augment import table as augmentation_table
+from envsound.augment.table import CORRUPTIONS, SEVERITIES, corrupt
 from envsound.errors import RunError
 from envsound.features.cache import file_identity, load_or_compute_array
 from envsound.inference.predict import Predictor
@@ -126,7 +127,7 @@ def robustness(run_dirs: Sequence[str | Path], corruptions: Sequence[str] = CORR
     correct: dict[str, list[bool]] = {"clean": []}
     started = time.perf_counter()
     conditions = [(c, s) for c in corruptions for s in severities]
-    code = sha256_file(Path(corruptions_module.__file__))  # any change to a corruption makes new cache entries
+    code = stable_hash([sha256_file(Path(m.__file__)) for m in (corruptions_module, augmentation_table)])  # any change to a corruption or its settings makes new cache entries
     with progress_bar("ESC-50-C", len(folds) * (1 + len(conditions)), show_progress) as advance:
         for fold in folds:
             members = _members(runs, fold)
