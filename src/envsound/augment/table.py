@@ -81,6 +81,7 @@ TABLE: tuple[Augmentation, ...] = (
     Augmentation("onset", "one event: 0.2-0.6 s from just before an onset", draw=R.onset),
 )
 AUGMENTATIONS: dict[str, Augmentation] = {row.name: row for row in TABLE}
+assert len(AUGMENTATIONS) == len(TABLE), "one row per name"
 
 SEVERITIES = (1, 2, 3)
 CORRUPTIONS = tuple(row.name for row in TABLE if row.damage is not None)  # ESC-50-C, in its order
