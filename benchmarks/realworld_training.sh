@@ -252,7 +252,7 @@ $PY benchmarks/robustness.py runs/bench-rw_probe_onset --name robustness_rw_prob
 #   then, if top-1 is above 74.0 %: the CV ensemble, ESC-50-C and the calibrated outside run, as for rw_probe_floor above.
 # (declared 2026-11-27, before its run) Arm rw_probe_views: the probe on a richer frozen embedding
 # (configs/mn04_probe_views.json: the pooled features plus their time-max, the AudioSet head's hidden
-# layer and its logits), clean clips only. Its CV was measured in an early session (93.6 %,
+# layer and its logits), clean clips only. Its CV was measured on 2026-11-25, commit 1126ef8 (93.6 %,
 # mn04_probe_views.json) but never outside ESC-50. The hypothesis: time-max pooling keeps a short
 # event from being averaged away, and the AudioSet head, trained on two million varied clips, may
 # carry better outside. Rerun here with fold models (runs/ lost the old one), then trained on all
