@@ -313,13 +313,6 @@ class LevelTrack:
         return np.concatenate(self._levels) if self._levels else np.zeros(0)
 
 
-def split_windows(signal: np.ndarray, size: int, hop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(windows (n, size), start samples (n,)) of a whole signal: ``iter_windows`` with the
-    ``predict`` policy (half-overlapping unless ``hop`` is given, last window flush with the end)."""
-    pairs = list(iter_windows([signal], size, hop or max(1, size // 2)))
-    return np.stack([w for _, w in pairs]), np.array([s for s, _ in pairs], dtype=int)
-
-
 def shifted_copies(windows: np.ndarray, copies: int) -> np.ndarray:
     """(copies * n, size): ``windows`` (n, size) and ``copies - 1`` circularly shifted versions,
     shift k/copies of the window for copy k, stacked copy by copy. Test-time augmentation (and a

@@ -234,8 +234,9 @@ def test_exposure_embeddings_stream_long_files_and_equal_the_whole_file_mean(tmp
     """A long exposure sound is read a few windows at a time (memory flat in its length), and its
     embedding is the mean over the same half-overlapping windows as the whole decoded file's."""
     from conftest import tone, write_wav
-    from envsound.audio import load_audio, split_windows
+    from envsound.audio import load_audio
     from envsound.evaluation.calibration import exposure_embeddings
+    from envsound.models.windowing import Windowing
 
     class Stride:  # a debug front end: every 400th sample of each 1-s window
         sample_rate, clip_seconds = 16000, 1.0
@@ -255,7 +256,7 @@ def test_exposure_embeddings_stream_long_files_and_equal_the_whole_file_mean(tmp
     got = exposure_embeddings(tmp_path, Stride(), embed, batch_windows=4)
     assert max(sizes) <= 4 and sum(sizes) == 119 + 1  # 1-s windows every 0.5 s over 60 s, and one padded window
     for row, name in zip(got, ("long.wav", "short.wav")):
-        whole, _ = split_windows(load_audio(tmp_path / name, 16000), 16000)
+        whole = Windowing(16000, 8000).split(load_audio(tmp_path / name, 16000))
         np.testing.assert_allclose(row, (whole[:, ::400] * 2.0).mean(axis=0), atol=1e-6)
 
 
