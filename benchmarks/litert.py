@@ -86,22 +86,20 @@ def prepare(model_path: Path, work: Path, test_clips: list, calibration_clips: l
     front = numpy_front_end(read_json(work / "model.onnx.json")["features"])
     size = round(front.clip_seconds * front.sample_rate)
 
-    def log_mels(clips: list) -> np.ndarray:
-        return np.concatenate([front(np.stack([fix_length(load_audio(c.path, front.sample_rate), size) for c in clips[i : i + 32]]).astype(np.float32))
-                               for i in range(0, len(clips), 32)]).astype(np.float32)
+    def waves(clips: list) -> list[np.ndarray]:  # decoded once, in batches of 32, for both front ends
+        return [np.stack([fix_length(load_audio(c.path, front.sample_rate), size) for c in clips[i : i + 32]]).astype(np.float32) for i in range(0, len(clips), 32)]
 
-    test = log_mels(test_clips)
+    test_waves = waves(test_clips)
+    test = np.concatenate([front(batch) for batch in test_waves]).astype(np.float32)
     np.save(work / "test.npy", test)
     if calibration_clips:
-        np.save(work / "calibration.npy", log_mels(calibration_clips))
+        np.save(work / "calibration.npy", np.concatenate([front(batch) for batch in waves(calibration_clips)]).astype(np.float32))
     loaded = load_model(model_path)
     (work / "n_classes.txt").write_text(str(len(loaded.classes)))
     (work / "shape.txt").write_text(",".join(map(str, (1, *test.shape[1:]))))
     network = loaded.scoring_network("cpu")
     with torch.inference_mode():  # torch's own path: waveform -> torch front end -> network
-        logits = np.concatenate([network(torch.from_numpy(loaded.extractor(np.stack([fix_length(load_audio(c.path, front.sample_rate), size)
-                                                                                       for c in test_clips[i : i + 32]]).astype(np.float32)))).numpy()
-                                 for i in range(0, len(test_clips), 32)])
+        logits = np.concatenate([network(torch.from_numpy(loaded.extractor(batch))).numpy() for batch in test_waves])
     return test, logits
 
 

@@ -78,12 +78,17 @@ def export_litert(model_file: str | Path, out: str | Path, converter: str | Path
         if done.returncode != 0 or not made.is_file():
             said = (done.stderr.strip() or done.stdout.strip() or "no message").splitlines()[-1]
             raise RunError(f"the LiteRT conversion failed ({python}): {said}")
-        with atomic_path(out) as staged:
-            staged.write_bytes(made.read_bytes())
-    keep = ("classes", "n_classes", "features", "model", "source", "source_sha256", "card", "calibration")
-    write_json(out.with_name(out.name + ".json"), {**{k: sidecar[k] for k in keep if k in sidecar}, "input": "logmel", "layout": "NHWC",
-                                                   "shape": [1, int(mels), int(frames), int(channels)], "form": form, "converter": "onnx2tf",
-                                                   "tflite_sha256": sha256_file(out)})
+        # the sidecar first, the graph last: a graph on disk always has the sidecar that describes it
+        keep = ("classes", "n_classes", "features", "model", "source", "source_sha256", "card", "calibration")
+        described = out.with_name(out.name + ".json")
+        write_json(described, {**{k: sidecar[k] for k in keep if k in sidecar}, "input": "logmel", "layout": "NHWC",
+                                "shape": [1, int(mels), int(frames), int(channels)], "form": form, "converter": "onnx2tf", "tflite_sha256": sha256_file(made)})
+        try:
+            with atomic_path(out) as staged:
+                staged.write_bytes(made.read_bytes())
+        except BaseException:
+            described.unlink(missing_ok=True)
+            raise
     return out
 
 
