@@ -174,7 +174,7 @@ from envsound.models.calibration import Novelty, fit_calibration, out_of_fold_no
 from envsound.models.decision import BACKGROUND, UNKNOWN
 from envsound.models.model_file import load_model, save_model
 from envsound.models.pretrained import classifier_from_probe
-from envsound.models.registry import get_model
+from envsound.models.registry import get_model, resolve
 from envsound.runs import device_name
 from envsound.utils import write_json
 
@@ -209,7 +209,7 @@ def fold_model(k: int, manifest, embeddings: np.ndarray, event_embeddings: np.nd
                                       fitted_on=f"noise beds against folds {sorted(set(f.tolist()))} and their clips' loudest 2-s windows")
             save_model(path, loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration, loaded.novelty, detector)
         return path
-    cfg = RunConfig(dataset="esc50").with_train(model="mn04_probe")
+    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
     probe = get_model("mn04_probe").build(n, cfg)
     probe.fit(x, y)
     chosen_c = float(np.ravel(probe[-1].C_)[0])
@@ -221,7 +221,7 @@ def fold_model(k: int, manifest, embeddings: np.ndarray, event_embeddings: np.nd
     calibration = fit_calibration(oof, y, 0.95, fitted_on=f"inner out-of-fold predictions of folds {sorted(set(f.tolist()))}", distance=distance)
     novelty = Novelty.fit(x, y, n)
     network = classifier_from_probe(probe, n)
-    ship_cfg = RunConfig(dataset="esc50").with_train(model="mn04_finetune")
+    ship_cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_finetune"))
     info = {"sed_fold": k, "trained_on_folds": sorted(set(f.tolist())), "chosen_C": chosen_c}
     path.parent.mkdir(parents=True, exist_ok=True)
     save_model(path, get_model("mn04_finetune"), network, manifest.classes, ship_cfg, info, calibration, novelty)
@@ -377,7 +377,7 @@ def psds(references: list[dict], detections: dict[str, list[Segment]], classes: 
 
 def psds_main(folds: list[int], commit: str) -> None:
     manifest = load_esc50()
-    cfg = RunConfig(dataset="esc50").with_train(model="mn04_probe")
+    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
     extractor = get_model("mn04_probe").extractor(cfg)
     embeddings = np.asarray(load_or_compute(manifest, extractor).features, dtype=np.float64)
     event_embeddings = np.load(RUNS / "event_windows.npy")
@@ -411,7 +411,7 @@ def main() -> None:
     commit, began = git_commit(), time.time()
     torch.manual_seed(0)
     manifest = load_esc50()
-    cfg = RunConfig(dataset="esc50").with_train(model="mn04_probe")
+    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
     extractor = get_model("mn04_probe").extractor(cfg)
     embeddings = np.asarray(load_or_compute(manifest, extractor).features, dtype=np.float64)
     cached = RUNS / "event_windows.npy"  # each clip's loudest 2-s window, embedded (the detector's event negatives)

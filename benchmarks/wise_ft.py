@@ -94,7 +94,7 @@ def main() -> None:
     if out_dir.exists():  # derived in minutes from kept fold models: recompute rather than resume
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    made = cfg.with_train(wise_alpha=args.alpha)  # what `--set wise_alpha` would train: the models say how they were made
+    made = resolve(cfg.with_train(wise_alpha=args.alpha))  # what `--set wise_alpha` would train: the models say how they were made
     out = RunFolder(out_dir)
     out.write_config(
         {**saved, "run": run_config_dict(made), "command": command, "environment": environment(), "wise_ft": {"source": str(source.relative_to(REPO) if source.is_relative_to(REPO) else source), "alpha": args.alpha, "soup_with": args.others}},

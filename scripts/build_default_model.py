@@ -83,7 +83,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     started = time.perf_counter()
-    cfg = RunConfig(dataset="esc50").with_train(model="mn04_probe")
+    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
     manifest = load_esc50()
     probe_spec = get_model("mn04_probe")
     features = load_or_compute(manifest, probe_spec.extractor(cfg))
@@ -108,7 +108,7 @@ def main() -> None:
     if args.probe_only:
         members = [network]
         info = {"how": PROBE_HOW, **probe_info, "cross_validation": "benchmarks/results/mn04_linear_probe.json"}
-        ship_cfg = RunConfig(dataset="esc50").with_train(model="mn04_finetune")
+        ship_cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_finetune"))
     elif args.finetuned == Path("shipped"):
         shipped_file = load_model(ASSETS / "esc50-default.pt")
         ship_cfg = shipped_file.config
@@ -121,7 +121,7 @@ def main() -> None:
         members = [network, in_class_order(finetuned.model, finetuned.classes, manifest.classes, args.finetuned)]
         info = {"how": f"mean of two networks' probabilities: (1) {args.probe or PROBE_HOW}; (2) {args.finetuned}", **probe_info, "finetuned_member": finetuned.info}
     else:
-        ship_cfg = RunConfig.from_dict(json.loads(FINETUNE_CONFIG.read_text()))
+        ship_cfg = resolve(RunConfig.from_dict(json.loads(FINETUNE_CONFIG.read_text())))
         if not FINETUNED.exists():
             if not Path(ship_cfg.dataset).exists():
                 augment_dataset(manifest, Path(ship_cfg.dataset).parent, ROBUST_COPIES, 1, 0, workers=2, seconds=5.0)

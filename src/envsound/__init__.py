@@ -8,33 +8,24 @@ the settings of the first two.
 from envsound._version import __version__  # noqa: E402,F401
 from envsound.errors import EnvsoundError  # noqa: E402
 
+# Public name -> the module that defines it: imported on first use, so `import envsound` stays fast
+# for the CLI and pulls no torch.
+_LAZY = {
+    "cross_validate": "envsound.training.crossval",
+    "train": "envsound.training.fit",
+    "Predictor": "envsound.inference.predict",
+    "load_dataset": "envsound.data",
+    "RunConfig": "envsound.config",
+    "load_audio": "envsound.audio",
+}
 
-def __getattr__(name: str):  # lazy, so `import envsound` stays fast for the CLI
-    if name == "cross_validate":
-        from envsound.training.crossval import cross_validate
 
-        return cross_validate
-    if name == "train":
-        from envsound.training.fit import train
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(name)
+    from importlib import import_module
 
-        return train
-    if name == "Predictor":
-        from envsound.inference.predict import Predictor
-
-        return Predictor
-    if name == "load_dataset":
-        from envsound.data import load_dataset
-
-        return load_dataset
-    if name == "RunConfig":
-        from envsound.config import RunConfig
-
-        return RunConfig
-    if name == "load_audio":
-        from envsound.audio import load_audio
-
-        return load_audio
-    raise AttributeError(name)
+    return getattr(import_module(_LAZY[name]), name)
 
 
 __all__ = ["EnvsoundError", "RunConfig", "cross_validate", "train", "Predictor", "load_dataset", "load_audio", "__version__"]

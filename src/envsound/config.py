@@ -129,8 +129,10 @@ class RunConfig:
         return cls(**data)
 
     def with_train(self, **changes: Any) -> "RunConfig":
+        """A plain (unresolved) config with these training settings: another model may read
+        another front end, so a config is resolved again after this."""
         _check_train_keys(changes)
-        return replace(self, train=replace(self.train, **changes))
+        return RunConfig(**{**{f.name: getattr(self, f.name) for f in fields(RunConfig)}, "train": replace(self.train, **changes)})
 
 
 def _check_train_keys(settings: dict[str, Any]) -> None:

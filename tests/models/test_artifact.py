@@ -17,7 +17,7 @@ from envsound.models.artifact import (
     save_artifact,
 )
 from envsound.models.model_file import load_model, save_model, upgrade_model
-from envsound.models.registry import get_model
+from envsound.models.registry import get_model, resolve
 
 
 class _Planted:
@@ -31,7 +31,7 @@ class _Planted:
 
 
 def _tiny_cfg() -> RunConfig:
-    return RunConfig(train=TrainConfig(model="compact", model_kwargs={"width": 8}))
+    return resolve(RunConfig(train=TrainConfig(model="compact", model_kwargs={"width": 8})))
 
 
 def _tiny_model_file(path: Path) -> Path:
@@ -114,7 +114,7 @@ def test_classic_estimators_travel_as_skops_and_foreign_types_are_refused(tmp_pa
     import skops.io
     from sklearn.linear_model import LogisticRegression
 
-    cfg = RunConfig(train=TrainConfig(model="logreg"))
+    cfg = resolve(RunConfig(train=TrainConfig(model="logreg")))
     x, y = np.random.default_rng(0).standard_normal((20, 5)), np.array([0, 1] * 10)
     fitted = LogisticRegression().fit(x, y)
     path = save_model(tmp_path / "c.pt", get_model("logreg"), fitted, ("a", "b"), cfg)
@@ -142,10 +142,10 @@ def test_the_backbone_a_config_starts_from():
     from envsound.config import RunConfig
     from envsound.models.registry import backbone_checkpoint
 
-    assert backbone_checkpoint(RunConfig().with_train(model="mn04_finetune")) == "mn04_as"
-    assert backbone_checkpoint(RunConfig().with_train(model="mn04_finetune", model_kwargs={"checkpoint": "mn10_as"})) == "mn10_as"
-    assert backbone_checkpoint(RunConfig().with_train(model="mn04_probe")) == "mn04_as"
-    assert backbone_checkpoint(RunConfig().with_train(model="compact")) is None
+    assert backbone_checkpoint(resolve(RunConfig().with_train(model="mn04_finetune"))) == "mn04_as"
+    assert backbone_checkpoint(resolve(RunConfig().with_train(model="mn04_finetune", model_kwargs={"checkpoint": "mn10_as"}))) == "mn10_as"
+    assert backbone_checkpoint(resolve(RunConfig().with_train(model="mn04_probe"))) == "mn04_as"
+    assert backbone_checkpoint(resolve(RunConfig().with_train(model="compact"))) is None
 
 
 def _features(run: dict, **changes: object) -> dict:

@@ -10,7 +10,7 @@ from envsound.models.cnn import CompactCNN
 from envsound.models.ensemble import ProbabilityAverage
 from envsound.models.model_file import load_model, save_model
 from envsound.models.pretrained import PretrainedClassifier
-from envsound.models.registry import get_model
+from envsound.models.registry import get_model, resolve
 
 
 def _members(n=2, n_mels=32):
@@ -40,7 +40,7 @@ def test_audioset_tags_come_from_the_first_member():
 
 
 def test_an_ensemble_model_file_round_trips_and_predicts(tmp_path):
-    cfg = RunConfig(dataset="tones", features=LogMelConfig(clip_seconds=1.0, n_mels=32)).with_train(model="compact", model_kwargs={"width": 8})
+    cfg = resolve(RunConfig(dataset="tones", features=LogMelConfig(clip_seconds=1.0, n_mels=32)).with_train(model="compact", model_kwargs={"width": 8}))
     ensemble = ProbabilityAverage(_members())
     path = save_model(tmp_path / "ens.pt", get_model("compact"), ensemble, ("low", "mid", "high"), cfg)
     loaded = load_model(path)

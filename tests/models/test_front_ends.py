@@ -30,3 +30,22 @@ def test_an_unknown_kind_is_one_config_error():
         front_end_from_dict({"kind": "mfcc"})
     with pytest.raises(ConfigError, match="unknown front end kind"):
         adapt_front_end(RunConfig().features, "mfcc", {})
+
+
+def test_a_resolved_config_is_made_once_and_builders_take_nothing_else():
+    from dataclasses import replace
+
+    from envsound.models.registry import ResolvedRunConfig, get_model, resolve, run_config_dict
+
+    plain = RunConfig().with_train(model="mn04_probe")
+    with pytest.raises(TypeError, match="resolved config"):
+        get_model("mn04_probe").extractor(plain)
+    with pytest.raises(TypeError, match="resolved config"):
+        run_config_dict(plain)
+    resolved = resolve(plain)
+    assert isinstance(resolved, ResolvedRunConfig) and resolve(resolved) is resolved
+    assert kind_of(resolved.features) == "efficientat-embedding"
+    assert type(resolved.with_train(model="compact")) is RunConfig  # another model: resolved again, not trusted
+    assert replace(resolved, train=replace(resolved.train, seed=7)).train.seed == 7  # a change that keeps it resolved
+    with pytest.raises(ConfigError, match="resolve the config again"):
+        replace(resolved, train=replace(resolved.train, model="compact"))

@@ -7,7 +7,7 @@ import torch
 from envsound.config import RunConfig
 from envsound.errors import ConfigError
 from envsound.models.pretrained import classifier_from_probe
-from envsound.models.registry import get_model
+from envsound.models.registry import get_model, resolve
 
 
 def test_probe_folds_into_the_linear_head(shared_weights, monkeypatch):
@@ -16,7 +16,7 @@ def test_probe_folds_into_the_linear_head(shared_weights, monkeypatch):
     x = rng.normal(2.0, 3.0, size=(90, 384)).astype(np.float32)
     y = np.repeat(np.arange(3), 30)
     x[y == 1, :5] += 4
-    probe = get_model("mn04_probe").build(3, RunConfig())
+    probe = get_model("mn04_probe").build(3, resolve(RunConfig().with_train(model="mn04_probe")))
     probe.fit(x, y)
     head = classifier_from_probe(probe, 3).head
     with torch.inference_mode():
@@ -48,13 +48,13 @@ def test_old_configs_resolve_to_the_front_end_their_model_read():
     import json
 
     from conftest import REPO
-    from envsound.models.registry import resolve, run_config_dict
+    from envsound.models.registry import run_config_dict
 
     old = RunConfig.from_dict(json.loads((REPO / "src" / "envsound" / "configs" / "mn04_probe_views.json").read_text()))
     assert old.features.to_dict()["kind"] == "logmel"
     new = resolve(old)
     assert new.features.views == ("mean", "time_max", "hidden", "audioset") and new.train.model_kwargs == {}
-    assert resolve(new) == new and RunConfig.from_dict(run_config_dict(old)) == resolve(RunConfig.from_dict(run_config_dict(old)))
+    assert resolve(new) is new and resolve(RunConfig.from_dict(run_config_dict(new))) == new
     with pytest.raises(ConfigError, match="does not take \\['widht'\\]"):
         resolve(RunConfig().with_train(model="compact", model_kwargs={"widht": 8}))
 

@@ -10,6 +10,7 @@ import torch
 from envsound.config import RunConfig, TrainConfig
 from envsound.errors import ConfigError, RunError
 from envsound.features.logmel import LogMelConfig
+from envsound.models.registry import resolve
 from envsound.training.crossval import cross_validate
 from envsound.training.distill import blended_targets, teacher_network
 from envsound.training.loop import consistent_targets, train_network
@@ -194,7 +195,7 @@ def test_a_probe_teacher_becomes_a_network_on_the_students_features(shared_weigh
     waves = (rng.normal(0, 0.1, (12, 32000)) * np.linspace(0.2, 1, 12)[:, None]).astype(np.float32)
     y = np.repeat(np.arange(3), 4)
     spec = get_model("mn04_probe")
-    probe = spec.build(3, RunConfig())
+    probe = spec.build(3, resolve(RunConfig().with_train(model="mn04_probe")))
     probe.fit(extractor(waves), y)
     loaded = LoadedModel(spec, probe, extractor, ("a", "b", "c"), RunConfig(), {})
     student_front_end = EfficientATLogMelExtractor(config=extractor.config.front_end)

@@ -35,13 +35,13 @@ def _cfg(root, epochs=2, **train_kw) -> RunConfig:
 def test_train_never_resumes_a_checkpoint_of_another_run(tone_dataset, tmp_path, capsys):
     """Another config's run, killed after its last epoch, left ``m.pt.checkpoint``; before the fix,
     `train --out m.pt` resumed it, trained nothing and shipped those weights under the new config."""
-    from envsound.models.registry import get_model
+    from envsound.models.registry import get_model, resolve
 
     out = tmp_path / "m.pt"
     cfg = _cfg(tone_dataset, epochs=3)
     spec = get_model("compact")
-    shape = spec.extractor(cfg).output_shape
-    stale = spec.build(3, cfg)
+    shape = spec.extractor(resolve(cfg)).output_shape
+    stale = spec.build(3, resolve(cfg))
     train_network(stale, torch.randn(12, *shape), torch.arange(12) % 3, cfg.train, 3, out.with_name("m.pt.checkpoint"), identity="another-run")
     train(cfg, out, verbose=True)
     err = capsys.readouterr().err

@@ -9,21 +9,14 @@ from typing import List, Optional
 
 import typer
 
+from envsound.cli.corpus_options import ACTORS_OPT, BATCH_FILES, CPUS_PER_ACTOR_OPT, SHARD_FILES_OPT, CorpusEngine, corpus_engine_options
 from envsound.cli.options import ADDRESS_OPT, MODEL_HELP, echo
 from envsound.defaults import DEFAULT_CHECKPOINT, MAX_TTA, MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 
 SILENT_DB = -80.0  # no frame above this: nothing audible (predict's SILENCE_PEAK, as a level)
 
-# --engine ray on a corpus (predict, embed): the same options for both
-CORPUS_ENGINE_OPT = typer.Option("local", help="local, or ray: a corpus on Ray Data into Parquet shards in the output FOLDER (pip install 'envsound[distributed]').")
-ACTORS_OPT = typer.Option(2, help="With --engine ray: model copies scoring in parallel.")
-CPUS_PER_ACTOR_OPT = typer.Option(1.0, help="With --engine ray: CPUs per actor (and its torch threads).")
-GPUS_PER_ACTOR_OPT = typer.Option(0.0, help="With --engine ray: GPUs per actor.")
-SHARD_FILES_OPT = typer.Option(256, help="With --engine ray: files per Parquet shard (the unit of resuming).")
-BATCH_FILES_OPT = typer.Option(8, help="With --engine ray: files an actor scores per call.")
-
-
+@corpus_engine_options
 def predict(
     files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
     model: Optional[Path] = typer.Option(None, help=MODEL_HELP),
@@ -36,29 +29,22 @@ def predict(
     device: str = typer.Option("auto", help="Where the torch network runs: auto (a GPU if torch sees one), cpu, cuda, cuda:N."),
     no_abstain: bool = typer.Option(False, "--no-abstain", help="Never answer 'unknown': name the closest class, even below the model's confidence threshold ('background' stays)."),
     tta: int = typer.Option(0, help=f"Test-time augmentation: also score N (at most {MAX_TTA}) circularly shifted copies of each window and average (N+1 times the work)."),
-    engine: str = CORPUS_ENGINE_OPT,
-    address: Optional[str] = ADDRESS_OPT,
-    actors: int = ACTORS_OPT,
-    cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
-    gpus_per_actor: float = GPUS_PER_ACTOR_OPT,
-    shard_files: int = SHARD_FILES_OPT,
-    batch_files: int = BATCH_FILES_OPT,
+    corpus: CorpusEngine = None,  # type: ignore[assignment]  # --engine and the Ray options, from @corpus_engine_options
 ) -> None:
     """Top-k labels with probabilities for each file (any format, rate, channels, length).
 
     A model with a calibration (the shipped one has) prints calibrated probabilities and answers
     "unknown (closest: …)" when its top probability is under the threshold it was fitted with,
     and "background" when its background detector hears no event (hiss, room tone, hum)."""
-    from envsound.engines import check_engine
     from envsound.inference.predict import Predictor, expand_inputs, write_predictions
     from envsound.utils import check_writable, table_format
 
-    if check_engine(engine) == "ray":
+    if corpus.is_ray:
         if output is None or output.suffix:
             raise ConfigError("--engine ray writes Parquet shards into a folder: give --output FOLDER")
         from envsound.inference.shipped import resolve_model
 
-        _corpus("predict", files, output, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, model=str(resolve_model(model)), top_k=top_k)
+        corpus.run("predict", files, output, model=str(resolve_model(model)), top_k=top_k)
         return
     if output is not None:
         check_writable(output)  # before the work, not after it
@@ -142,13 +128,6 @@ def timeline(
         echo(f"{seg.start:8.2f} {seg.end:8.2f}  {seg.confidence:5.1%}  {seg.label}")
 
 
-def _corpus(task: str, inputs: List[str], out: Path, address: Optional[str], actors: int, cpus: float, gpus: float, shard_files: int, batch_files: int, **settings) -> None:
-    from envsound.inference.corpus import run_corpus
-
-    done = run_corpus(task, inputs, out, address=address, actors=actors, cpus=cpus, gpus=gpus, shard_files=shard_files, batch_files=batch_files, **settings)
-    echo(f"{done.files} files in {done.shards} shards ({done.shards_written} written now, {done.errors} unreadable files reported as rows) → {done.out}")
-
-
 def listen(
     source: Optional[str] = typer.Argument(None, help="'-' for a WAV (or, with --raw, PCM) stream on standard input; omitted: the default microphone."),
     model: Optional[Path] = typer.Option(None, help=MODEL_HELP),
@@ -219,32 +198,26 @@ def listen(
                        f"real-time factor {summary.real_time_factor:.3f}, slowest answer {summary.max_latency:.2f} s after its window"))
 
 
+@corpus_engine_options
 def embed(
     files: List[str] = typer.Argument(..., help="Audio files, folders (searched recursively) or glob patterns."),
     out: Path = typer.Option(..., "--out", "-o", help="The .npz to write."),
     views: str = typer.Option("mean", help="Comma-separated, concatenated in order: mean, time_max, hidden, audioset."),
     checkpoint: str = typer.Option(DEFAULT_CHECKPOINT, help="Pretrained backbone (see `envsound weights list`)."),
     model: Optional[str] = typer.Option(None, help="Embed with this model's own embedding (what its head reads; a model you trained included) instead of the frozen backbone's."),
-    engine: str = CORPUS_ENGINE_OPT,
-    address: Optional[str] = ADDRESS_OPT,
-    actors: int = ACTORS_OPT,
-    cpus_per_actor: float = CPUS_PER_ACTOR_OPT,
-    gpus_per_actor: float = GPUS_PER_ACTOR_OPT,
-    shard_files: int = SHARD_FILES_OPT,
-    batch_files: int = BATCH_FILES_OPT,
+    corpus: CorpusEngine = None,  # type: ignore[assignment]  # --engine and the Ray options, from @corpus_engine_options
 ) -> None:
     """Embeddings per file and per 5-s window (the frozen AudioSet backbone's, or --model's own), for your own classifier or search."""
-    from envsound.engines import check_engine
     from envsound.inference.embed import check_output_path, embed_files
     from envsound.inference.predict import expand_inputs
     from envsound.utils import check_writable
 
-    if model is not None and engine != "local":
+    if model is not None and corpus.engine != "local":
         raise ConfigError("--model embeds locally; --engine ray embeds with the frozen backbone")
-    if check_engine(engine) == "ray":
+    if corpus.is_ray:
         if out.suffix:
             raise ConfigError("--engine ray writes Parquet shards into a folder: give --out FOLDER")
-        _corpus("embed", files, out, address, actors, cpus_per_actor, gpus_per_actor, shard_files, batch_files, checkpoint=checkpoint, views=tuple(v.strip() for v in views.split(",") if v.strip()))
+        corpus.run("embed", files, out, checkpoint=checkpoint, views=tuple(v.strip() for v in views.split(",") if v.strip()))
         return
 
     check_writable(check_output_path(out))  # before the work, not after it
@@ -306,7 +279,7 @@ def index_build(
         from envsound.inference.search import SoundIndex
 
         _check_new_index(sources, out)
-        _corpus("embed", sources, out / "shards", address, actors, cpus_per_actor, 0.0, shard_files, BATCH_FILES_OPT.default, checkpoint=DEFAULT_CHECKPOINT, views=("mean",))
+        CorpusEngine(engine, address, actors, cpus_per_actor, 0.0, shard_files, BATCH_FILES).run("embed", sources, out / "shards", checkpoint=DEFAULT_CHECKPOINT, views=("mean",))
         from envsound.features.efficientat import EfficientATFrontEndConfig
 
         built = SoundIndex.from_shards(out / "shards", f"backbone:{DEFAULT_CHECKPOINT}:mean", EfficientATFrontEndConfig.clip_seconds)

@@ -3,17 +3,17 @@ options it takes and which training settings it uses.
 
 Adding a model is one builder plus one ``register`` line here (see the README, "Adding a model").
 ``resolve`` gives a run config the front end its model reads (keeping the clip length) and refuses
-options the model does not know; ``run_config_dict`` is what a run records: only what it used.
+options the model does not know, as a ``ResolvedRunConfig``: the only config builders take; ``run_config_dict`` is what a run records: only what it used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from envsound.config import RunConfig
 from envsound.errors import ConfigError
-from envsound.features.frontends import adapt_front_end
+from envsound.features.frontends import adapt_front_end, kind_of
 
 if TYPE_CHECKING:
     from envsound.features.cache import Extractor
@@ -30,50 +30,73 @@ class ModelSpec:
     method: str  # the benchmark schema's method: scratch, classic, two_branch, linear_probe, fine_tune
     pretrained: bool
     description: str
-    builder: Callable[..., Any]  # (n_classes, resolved cfg, pretrained=True): called by ``build``, which resolves the config once
+    builder: Callable[..., Any]  # (n_classes, ResolvedRunConfig, pretrained=True): called by ``build``
     front_end: str = "logmel"  # the kind of cfg.features it reads (features/frontends.py); its extractor is EXTRACTORS'
     options: tuple[str, ...] = ()  # the model_kwargs it accepts
     debug: dict[str, Any] = field(default_factory=dict)  # options of a tiny version, for fast tests (audiocraft's habit)
     custom_extractor: Callable[["RunConfig"], "Extractor"] | None = None  # a model outside the registered front ends brings its own
 
-    def build(self, n_classes: int, cfg: RunConfig, pretrained: bool = True) -> Any:
-        """The model for ``cfg`` (resolved here, once: builders read a resolved config);
-        ``pretrained=False`` when a model file supplies the weights."""
-        return self.builder(n_classes, resolve(cfg), pretrained)
+    def build(self, n_classes: int, cfg: "ResolvedRunConfig", pretrained: bool = True) -> Any:
+        """The model for ``cfg``; ``pretrained=False`` when a model file supplies the weights."""
+        return self.builder(n_classes, _resolved(cfg, "ModelSpec.build"), pretrained)
 
-    def extractor(self, cfg: RunConfig) -> "Extractor":
-        """What turns a clip into this model's input, for ``cfg`` (resolved here if it is not yet)."""
+    def extractor(self, cfg: "ResolvedRunConfig") -> "Extractor":
+        """What turns a clip into this model's input, for ``cfg``."""
+        cfg = _resolved(cfg, "ModelSpec.extractor")
         if self.custom_extractor is not None:
             return self.custom_extractor(cfg)
-        return EXTRACTORS[self.front_end](resolve(cfg).features)
+        return EXTRACTORS[self.front_end](cfg.features)
 
     def build_debug(self, n_classes: int, cfg: RunConfig | None = None) -> Any:
         """A tiny, untrained, weight-free version of this model: the same code path, in milliseconds."""
         cfg = (cfg or RunConfig()).with_train(model=self.name, model_kwargs=dict(self.debug))
-        return self.build(n_classes, cfg, pretrained=False)
+        return self.build(n_classes, resolve(cfg), pretrained=False)
 
 
-def resolve(cfg: RunConfig) -> RunConfig:
+@dataclass(frozen=True)
+class ResolvedRunConfig(RunConfig):
+    """A run config its model can be built from: the front end its model reads, and only options
+    that model knows. ``resolve`` makes it, at the edges (the CLI, run preparation, model-file
+    load); ``ModelSpec.build`` and ``ModelSpec.extractor`` take nothing else. Checked on every
+    construction, so a ``replace`` that breaks it (another model) fails instead of passing on."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        spec = get_model(self.train.model)
+        if kind_of(self.features) != spec.front_end:
+            raise ConfigError(f"model '{spec.name}' reads the '{spec.front_end}' front end, not '{kind_of(self.features)}': resolve the config again")
+        unknown = set(self.train.model_kwargs) - set(spec.options)
+        if unknown:
+            known = ", ".join(spec.options) or "none"
+            raise ConfigError(f"model '{spec.name}' does not take {sorted(unknown)}; its options: {known}")
+
+
+def resolve(cfg: RunConfig) -> ResolvedRunConfig:
     """``cfg`` with the front end its model reads and only options the model knows.
 
-    Idempotent. A config of another front end (a default, or one saved before front ends had kinds)
-    is converted, keeping its clip length; front-end settings older configs kept in
-    ``model_kwargs`` move into ``features``.
+    A resolved config comes back as it is. A config of another front end (a default, or one saved
+    before front ends had kinds) is converted, keeping its clip length; front-end settings older
+    configs kept in ``model_kwargs`` move into ``features``.
     """
+    if isinstance(cfg, ResolvedRunConfig):
+        return cfg
     spec = get_model(cfg.train.model)
     options = dict(cfg.train.model_kwargs)
     features = adapt_front_end(cfg.features, spec.front_end, options)
-    unknown = set(options) - set(spec.options)
-    if unknown:
-        known = ", ".join(spec.options) or "none"
-        raise ConfigError(f"model '{spec.name}' does not take {sorted(unknown)}; its options: {known}")
-    return replace(cfg, features=features, train=replace(cfg.train, model_kwargs=options))
+    settings = {f.name: getattr(cfg, f.name) for f in fields(RunConfig)}
+    return ResolvedRunConfig(**{**settings, "features": features, "train": replace(cfg.train, model_kwargs=options)})
 
 
-def run_config_dict(cfg: RunConfig) -> dict[str, Any]:
+def _resolved(cfg: RunConfig, needs: str) -> ResolvedRunConfig:
+    if not isinstance(cfg, ResolvedRunConfig):
+        raise TypeError(f"{needs} takes a resolved config: call resolve(cfg) where the config is made")
+    return cfg
+
+
+def run_config_dict(cfg: ResolvedRunConfig) -> dict[str, Any]:
     """The config a run records: resolved, and for a classic model without the network loop's
     settings it never read."""
-    cfg = resolve(cfg)
+    cfg = _resolved(cfg, "run_config_dict")
     data = cfg.to_dict()
     if get_model(cfg.train.model).kind == "classic":
         data["train"] = {k: v for k, v in data["train"].items() if k in CLASSIC_TRAIN_SETTINGS}
@@ -171,18 +194,18 @@ def _two_branch(n_classes: int, cfg: "RunConfig", pretrained: bool = True) -> An
 MODELS: dict[str, ModelSpec] = {}
 
 
-def backbone_checkpoint(cfg: RunConfig) -> str | None:
+def backbone_checkpoint(cfg: ResolvedRunConfig) -> str | None:
     """The AudioSet checkpoint a config's model starts from (an embedding's front end names it, a
     fine-tuned network its ``model_kwargs``), or None for a model trained from scratch."""
     from envsound.defaults import DEFAULT_CHECKPOINT
 
-    cfg = resolve(cfg)
+    cfg = _resolved(cfg, "backbone_checkpoint")
     if not get_model(cfg.train.model).pretrained:
         return None
     return getattr(cfg.features, "checkpoint", None) or cfg.train.model_kwargs.get("checkpoint", DEFAULT_CHECKPOINT)
 
 
-def model_license(cfg: RunConfig, dataset_name: str) -> str:
+def model_license(cfg: ResolvedRunConfig, dataset_name: str) -> str:
     """The licence note a model file trained with ``cfg`` carries: its data's (known for named
     corpora) and its pretrained backbone's."""
     from envsound.data import dataset_info
