@@ -70,18 +70,8 @@ class LogMelExtractor:
     def __init__(self, config: LogMelConfig = LogMelConfig()) -> None:
         self.config = config
         self.module = LogMel(config)
-
-    @property
-    def sample_rate(self) -> int:
-        return self.config.sample_rate
-
-    @property
-    def clip_seconds(self) -> float:
-        return self.config.clip_seconds
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        return (1, self.config.n_mels, self.config.n_frames)
+        self.sample_rate, self.clip_seconds = config.sample_rate, config.clip_seconds
+        self.output_shape: tuple[int, ...] = (1, config.n_mels, config.n_frames)
 
     def describe(self) -> dict:
         return self.config.to_dict()
