@@ -16,6 +16,9 @@ Arms ``absorb`` and ``clip`` (declared 2026-12-07 with benchmarks/sed.py's arms 
 before any figure): the same recordings through ``Timeline.events(absorb=True)`` and
 ``events(absorb=True, clips=True)``; their rules are in benchmarks/sed.py. Every arm is rerun so
 their figures come from one commit.
+
+Arm ``join`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
+``events(absorb=True, clips=True, join=1.0)``; its rule is in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
 
-ARMS = {"inside": {"absorb": False, "clips": False}, "nearest": {"nearest": True, "absorb": False, "clips": False}, "absorb": {"absorb": True, "clips": False},
-        "clip": {"absorb": True, "clips": True}}
+ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0},
+        "absorb": {"absorb": True, "clips": False, "join": 0.0}, "clip": {"absorb": True, "clips": True, "join": 0.0}, "join": {"absorb": True, "clips": True, "join": 1.0}}
 
 
 def main() -> None:

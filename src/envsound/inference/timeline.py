@@ -122,7 +122,7 @@ class Timeline:
         return out
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
-               nearest: bool = False, absorb: bool = True, clips: bool = True) -> list[Segment]:
+               nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = 0.0) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``clip`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -139,7 +139,8 @@ class Timeline:
         closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py).
         ``absorb=False``: every part stands alone (the arm ``inside``). ``clips``: answered as
         ``predict`` answers the event cut out (``as_clips``), when the timeline can read its
-        source again (a file or an array; not a live stream)."""
+        source again (a file or an array; not a live stream). ``join``: last, events of one class
+        at most this many seconds apart become one (``joined``; the arm ``join`` of sed.py)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
@@ -148,6 +149,8 @@ class Timeline:
             found = self._to_levels(found, reach)
         if clips and self.reanswer is not None:
             found = self.reanswer(found, threshold)
+        if join > 0:
+            found = joined(found, join)
         return self._with_background(found)
 
     def _joined(self, threshold: float) -> list[Segment]:
@@ -327,6 +330,23 @@ def absorbed(parts: list[Segment]) -> list[Segment]:
             if prev.label == UNKNOWN and seg.label != BACKGROUND:
                 out[-1] = Segment(seg.label, prev.start, seg.end, seg.confidence)
                 continue
+        out.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
+    return out
+
+
+def joined(events: list[Segment], gap: float) -> list[Segment]:
+    """``events`` (in time order, not overlapping) with neighbours of one class at most ``gap``
+    seconds apart made one event over both and what lies between: a sound with a pause in it
+    (a dog barking twice, a saw between strokes) is one event, and two halves of one sound that
+    the second answer (``as_clips``) gave the same class join again. Unknown and background
+    never join."""
+    out: list[Segment] = []
+    for seg in events:
+        prev = out[-1] if out else None
+        if prev is not None and seg.label == prev.label and seg.label not in (UNKNOWN, BACKGROUND) and seg.start - prev.end <= gap:
+            a, b = prev.end - prev.start, seg.end - seg.start
+            out[-1] = Segment(prev.label, prev.start, max(prev.end, seg.end), (prev.confidence * a + seg.confidence * b) / max(a + b, 1e-9))
+            continue
         out.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
     return out
 
