@@ -142,8 +142,8 @@ the arm its name says.
   edge off, some cut in two by a pause inside the clip or by the second answer giving both halves
   one class (keyboard typing as 0-3.4 s and 3.4-5.0 s); joining across gaps of 0, 0.5, 1 and 2 s
   on that fold gave event-F1 0.383, 0.383, 0.396 and 0.396 against 0.365, so 1.0 s is taken, and
-  fold 1 has been looked at: the result reports folds 2-5 apart (``--folds 2,3,4,5``) as well as
-  all five. Its rule: it replaces ``clip`` when no-overlap event-F1 (200 ms) rises on all five
+  fold 1 has been looked at: every arm's result reports folds 2-5 apart
+  (``sets_folds_not_looked_at``) as well as all five. Its rule: it replaces ``clip`` when no-overlap event-F1 (200 ms) rises on all five
   folds and on folds 2-5, segment-F1 is not lower by more than 0.02, background labelled is within
   5 %, and on the outside recordings (``benchmarks/outside_timeline.py``) the share of negatives
   with an event given a class rises by at most 2 points while the share of positives with an
@@ -275,7 +275,7 @@ EVENT_OPTIONS = {
     "clip": dict(inside=True, absorb=True, clips=True, join=0.0),
     "join": dict(inside=True, absorb=True, clips=True, join=1.0),
 }
-LOOKED_AT = {"join": (1,)}  # folds whose soundscapes were looked at before the arm was declared
+LOOKED_AT = (1,)  # folds whose soundscapes were looked at before the newest arm ('join') was declared
 KEPT = "clip"  # what timeline, listen and the web page do (Timeline.events' defaults); --psds measures it
 REACH_ONE_WINDOW = ("refined", "pooled", "emphasis", "split")  # edges searched up to a window beyond the run
 MIN_CELLS = ("anywindow", "inside", "nearest", "absorb", "clip", "join")  # a cell is background only when every window over it is
@@ -468,10 +468,9 @@ def main() -> None:
                   "seconds_per_soundscape": SECONDS,
                   "timeline_seconds_per_audio_hour": round((scoring_seconds + second_pass.get(arm, 0.0)) / hours, 1),
                   "sets": {s: score(pairs[(arm, s)], manifest.classes) for s in SETS}}
-        looked = LOOKED_AT.get(arm, ())
-        if looked and set(folds) - set(looked):  # the figures of the folds nobody looked at before declaring the arm
-            result["folds_not_looked_at"] = sorted(set(folds) - set(looked))
-            result["sets_folds_not_looked_at"] = {s: score([p for p, k in zip(pairs[(arm, s)], fold_of[(arm, s)]) if k not in looked], manifest.classes) for s in SETS}
+        if set(folds) - set(LOOKED_AT):  # every arm's figures on the folds nobody looked at before declaring the newest arm
+            result["folds_not_looked_at"] = sorted(set(folds) - set(LOOKED_AT))
+            result["sets_folds_not_looked_at"] = {s: score([p for p, k in zip(pairs[(arm, s)], fold_of[(arm, s)]) if k not in LOOKED_AT], manifest.classes) for s in SETS}
         write_json(result_path(f"sed_{arm}"), result)
         figures = result["sets"]["no-overlap"]
         print(f"{arm:10s} no-overlap: event-F1 200ms {figures['event_f1_200ms']:.3f}, 500ms {figures['event_f1_500ms']:.3f}, "
