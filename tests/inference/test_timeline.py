@@ -249,3 +249,14 @@ def predictor_rate(clip, predictor):
     from envsound.audio import resample
 
     return resample(clip, 16000, predictor.extractor.sample_rate)
+
+
+def test_events_of_one_class_a_short_pause_apart_are_one_event():
+    from envsound.inference.timeline import Segment, joined
+
+    parts = [Segment("dog", 0.0, 1.0, 0.9), Segment("dog", 1.8, 2.8, 0.5), Segment("dog", 4.0, 5.0, 0.8),
+             Segment("unknown", 5.2, 6.0, 0.4), Segment("unknown", 6.1, 7.0, 0.4), Segment("cat", 7.5, 8.0, 0.7)]
+    out = joined(parts, 1.0)
+    assert [(s.label, s.start, s.end) for s in out] == [("dog", 0.0, 2.8), ("dog", 4.0, 5.0), ("unknown", 5.2, 6.0), ("unknown", 6.1, 7.0), ("cat", 7.5, 8.0)]
+    assert out[0].confidence == pytest.approx(0.7)  # weighted by each part's length
+    assert joined(parts, 0.0) == parts

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from envsound.audio import FRAME_SECONDS, LevelTrack, fix_length, probe, stream_audio
-from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_JOIN_SECONDS, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 from envsound.models.calibration import Calibration
@@ -122,9 +122,9 @@ class Timeline:
         return out
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
-               nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = 0.0) -> list[Segment]:
+               nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). The defaults are the arm ``clip`` that benchmarks/sed.py's declared
+        background detector). The defaults are the arm ``join`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
         when every window over it is), cut where the cells' top class changes for at least a
         window (``split``), each part answered once by the decision rule on the mean scores of
@@ -133,14 +133,15 @@ class Timeline:
         frame ``ABOVE_FLOOR_DB`` over the recording's noise floor (levels of the pre-emphasised
         signal), searched inside the run and up to ``reach`` seconds beyond it (an event whose
         level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped; an event no
-        longer than the model's clip is then answered from its own audio (``clips``).
+        longer than the model's clip is then answered from its own audio (``clips``), and events of
+        one class at most ``join`` seconds apart become one.
         ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
         segment it touches (the arm ``refined``). ``nearest``: a part's novelty distance is its
         closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py).
         ``absorb=False``: every part stands alone (the arm ``inside``). ``clips``: answered as
         ``predict`` answers the event cut out (``as_clips``), when the timeline can read its
-        source again (a file or an array; not a live stream). ``join``: last, events of one class
-        at most this many seconds apart become one (``joined``; the arm ``join`` of sed.py)."""
+        source again (a file or an array; not a live stream). ``join=0``: no joining (the arm
+        ``clip``)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
