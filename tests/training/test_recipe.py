@@ -85,3 +85,16 @@ def test_one_clip_per_class_trains_with_a_warning_and_a_conservative_setting(tmp
     assert (calibration.temperature, calibration.abstain_below) == (1.0, 0.5)
     assert train_cli("train", tmp_path / "data", "--out", tmp_path / "y.pt", "--no-calibrate").returncode == 0
     assert load_model(tmp_path / "y.pt").calibration is None
+
+
+def test_novelty_distances_are_held_out_by_inner_fold_or_by_source(monkeypatch):
+    from envsound.training import recipe
+
+    folds = np.array([1, 1, 2, 2, 3, 3])
+    groups = ["a", "a", "b", "c", "d", "e"]
+    assert recipe.novelty_held_out(folds, groups) is folds  # the default: the inner folds
+    monkeypatch.setattr(recipe, "NOVELTY_HELD_OUT", "groups")
+    held = recipe.novelty_held_out(folds, groups)
+    assert held[0] == held[1] and len(set(held.tolist())) == 5  # one source, held out together
+    monkeypatch.setattr(recipe, "NOVELTY_GROUPS_AT_MOST", 4)
+    assert recipe.novelty_held_out(folds, groups) is folds  # too many sources to refit for each

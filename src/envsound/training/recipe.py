@@ -48,6 +48,12 @@ SMALL_DATA_C = 0.1  # C when there are too few clips to choose it: what the prob
 # The novelty cut's covariance (models/calibration.Novelty.fit): benchmarks/custom_classes.py's arm
 # 'ledoitwolf' measures the data-chosen shrinkage against the fixed one ESC-50's models use.
 NOVELTY_SHRINKAGE = "fixed"
+# Whose held-out distances set the novelty cut: the inner "folds" (statistics from about 4/5 of the
+# clips), or each source "groups" left out alone (statistics from all but one source: nearer the
+# shipped model's, which uses every clip), up to NOVELTY_GROUPS_AT_MOST sources.
+# benchmarks/custom_classes.py's arm 'groups' measures the second against the first.
+NOVELTY_HELD_OUT = "folds"
+NOVELTY_GROUPS_AT_MOST = 200
 NEGATIVE_WINDOWS_PER_FILE = 12  # clip-length windows read from each negative file (a long room tone gives several)
 
 
@@ -94,7 +100,7 @@ def negative_embeddings(paths: Sequence[Path], extractor) -> np.ndarray | None:
 
 
 def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, chosen_c: float, bed_x: np.ndarray, classes: tuple[str, ...],
-              event_x: np.ndarray) -> Trust:
+              event_x: np.ndarray, groups: Sequence[str] | None = None) -> Trust:
     """Calibration, novelty and background for a probe on embeddings ``x``, from its out-of-fold predictions."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -110,7 +116,7 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
     few = [classes[c] for c in np.flatnonzero(counts < MIN_CLIPS_PER_CLASS)]
     if few:
         notes.append(f"{len(few)} class(es) with fewer than {MIN_CLIPS_PER_CLASS} clips ({', '.join(few[:5])}): their answers and 'unknown' rest on very little; add clips")
-    distance, _ = out_of_fold_novelty(x, y, folds, n_classes, shrinkage=NOVELTY_SHRINKAGE)
+    distance, _ = out_of_fold_novelty(x, y, novelty_held_out(folds, groups), n_classes, shrinkage=NOVELTY_SHRINKAGE)
     distance = np.where(np.isfinite(distance), distance, np.nanmax(np.where(np.isfinite(distance), distance, np.nan)))
     fitted_on = f"out-of-fold predictions of {len(np.unique(folds))} group-aware folds of the training clips"
     calibration = fit_calibration(oof, y, RECALL, fitted_on=fitted_on, distance=distance)
@@ -128,6 +134,13 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
     background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([folds, folds]),
                                 fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
     return Trust(calibration, novelty, background, notes, accuracy, int(len(np.unique(folds))))
+
+
+def novelty_held_out(folds: np.ndarray, groups: Sequence[str] | None) -> np.ndarray:
+    """What each clip is held out with when its novelty distance is measured (``NOVELTY_HELD_OUT``)."""
+    if NOVELTY_HELD_OUT == "groups" and groups is not None and len(set(groups)) <= NOVELTY_GROUPS_AT_MOST:
+        return np.unique(np.asarray(groups, dtype=str), return_inverse=True)[1]
+    return folds
 
 
 def unmeasured_trust(x: np.ndarray, y: np.ndarray, n_classes: int, bed_x: np.ndarray, event_x: np.ndarray) -> Trust:
@@ -182,7 +195,7 @@ def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: 
         if negative_x is not None:  # the user's "none of these": beside the drawn beds, what background sounds like here
             bed_x = np.concatenate([bed_x, negative_x])
         folds = inner_folds(manifest, cfg.train.seed)
-        trust = fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x) if folds is not None else unmeasured_trust(x, y, n, bed_x, event_x)
+        trust = fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x, manifest.groups) if folds is not None else unmeasured_trust(x, y, n, bed_x, event_x)
         for note in trust.warnings:
             say(f"warning: {note}")
     net_cfg = resolve(cfg.with_train(model="mn04_finetune"))
