@@ -5,7 +5,8 @@ benchmarks/results/runtime.json.
 
 What it does and measures:
 - builds envsound's wheel and installs it into a fresh virtual environment with the runtime only
-  (`pip install envsound-*.whl`: numpy, soundfile, soxr, onnxruntime, typer, rich, PyAV), then
+  (`pip install envsound-*.whl`: numpy, soundfile, soxr, onnxruntime, typer, rich; PyAV, for m4a
+  and video audio, is the `formats` extra since 2026-12-07), then
   checks there that torch is not installed and that `predict`, `timeline`, `listen -` and `card`
   work on the examples (the shipped models' ONNX forms);
 - one-clip `envsound predict` as a whole process, median of 5 after one warm-up run: the runtime
@@ -18,7 +19,8 @@ What it does and measures:
   of any class probability (the issue's target: the same top-1, within 1e-4).
 
 Issue #38's targets: one-clip predict on the runtime install <= 1.0 s, no torch imported. LiteRT
-export is not part of this run (its converters are heavy here; see the issue's note).
+export is measured apart, by benchmarks/litert.py (litert.json): its converters need their own
+environment.
 """
 
 from __future__ import annotations
