@@ -12,6 +12,9 @@ export ENVSOUND_WEIGHTS
 # (test-fast: 92 s serial, 69 s with two, this machine). The whole suite gained nothing from them
 # at 4:19, but with the recipe, SED and format tests of 2026-12-07 it takes 7:51 serially and
 # 6:13 with two (before the trims made with that measurement), so `test` uses them too.
+# Each worker gets its share of the cores for torch's and BLAS's threads (tests/conftest.py): with
+# every library taking both cores in each worker, `test` took 6:33 and `test-fast` about 1:40;
+# with one thread each, 4:04 and 1:06 (2026-12-07, this machine).
 TEST_WORKERS ?= 2
 
 .PHONY: install browser lint docs test test-fast demo bench serve clean
