@@ -38,11 +38,12 @@ def test_a_resolved_config_is_made_once_and_builders_take_nothing_else():
     from envsound.models.registry import ResolvedRunConfig, get_model, resolve, run_config_dict
 
     plain = RunConfig().with_train(model="mn04_probe")
-    with pytest.raises(TypeError, match="resolved config"):
-        get_model("mn04_probe").extractor(plain)
-    with pytest.raises(TypeError, match="resolved config"):
-        run_config_dict(plain)
     resolved = resolve(plain)
+    small = RunConfig().with_train(model="compact")
+    with pytest.warns(DeprecationWarning, match="resolved config"):  # extenders' old calls: resolved, with a warning
+        assert get_model("compact").extractor(small).describe() == get_model("compact").extractor(resolve(small)).describe()
+    with pytest.warns(DeprecationWarning, match="resolved config"):
+        assert run_config_dict(plain) == run_config_dict(resolved)
     assert isinstance(resolved, ResolvedRunConfig) and resolve(resolved) is resolved
     assert kind_of(resolved.features) == "efficientat-embedding"
     assert type(resolved.with_train(model="compact")) is RunConfig  # another model: resolved again, not trusted

@@ -57,7 +57,7 @@ class ModelSpec:
 class ResolvedRunConfig(RunConfig):
     """A run config its model can be built from: the front end its model reads, and only options
     that model knows. ``resolve`` makes it, at the edges (the CLI, run preparation, model-file
-    load); ``ModelSpec.build`` and ``ModelSpec.extractor`` take nothing else. Checked on every
+    load); ``ModelSpec.build`` and ``ModelSpec.extractor`` want nothing else. Checked on every
     construction, so a ``replace`` that breaks it (another model) fails instead of passing on."""
 
     def __post_init__(self) -> None:
@@ -88,8 +88,15 @@ def resolve(cfg: RunConfig) -> ResolvedRunConfig:
 
 
 def _resolved(cfg: RunConfig, needs: str) -> ResolvedRunConfig:
+    """``cfg`` as it is when resolved. A plain config is resolved here with a DeprecationWarning:
+    before 2026-12-07 these took any config, and extenders' code may still pass one (the test
+    suite turns the warning into an error, so envsound's own code never does)."""
     if not isinstance(cfg, ResolvedRunConfig):
-        raise TypeError(f"{needs} takes a resolved config: call resolve(cfg) where the config is made")
+        import warnings
+
+        warnings.warn(f"{needs} takes a resolved config: call resolve(cfg) where the config is made (a plain one will be refused in a later version)",
+                      DeprecationWarning, stacklevel=3)
+        return resolve(cfg)
     return cfg
 
 
