@@ -54,6 +54,10 @@ NOVELTY_SHRINKAGE = "fixed"
 # benchmarks/custom_classes.py's arm 'groups' measures the second against the first.
 NOVELTY_HELD_OUT = "folds"
 NOVELTY_GROUPS_AT_MOST = 200
+# Centroids (models/calibration.exposure_centroids) of sounds known to be none of any user's classes,
+# in the frozen embedding: with them the recipe adds the outlier-exposure cut beside confidence and
+# distance. None: no third cut. benchmarks/custom_classes.py's arm 'exposure' measures it.
+EXPOSURE_CENTROIDS: np.ndarray | None = None
 NEGATIVE_WINDOWS_PER_FILE = 12  # clip-length windows read from each negative file (a long room tone gives several)
 
 
@@ -116,10 +120,10 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
     few = [classes[c] for c in np.flatnonzero(counts < MIN_CLIPS_PER_CLASS)]
     if few:
         notes.append(f"{len(few)} class(es) with fewer than {MIN_CLIPS_PER_CLASS} clips ({', '.join(few[:5])}): their answers and 'unknown' rest on very little; add clips")
-    distance, _ = out_of_fold_novelty(x, y, novelty_held_out(folds, groups), n_classes, shrinkage=NOVELTY_SHRINKAGE)
-    distance = np.where(np.isfinite(distance), distance, np.nanmax(np.where(np.isfinite(distance), distance, np.nan)))
+    distance, exposure = out_of_fold_novelty(x, y, novelty_held_out(folds, groups), n_classes, outliers=EXPOSURE_CENTROIDS, shrinkage=NOVELTY_SHRINKAGE)
+    distance = _finite(distance)
     fitted_on = f"out-of-fold predictions of {len(np.unique(folds))} group-aware folds of the training clips"
-    calibration = fit_calibration(oof, y, RECALL, fitted_on=fitted_on, distance=distance)
+    calibration = fit_calibration(oof, y, RECALL, fitted_on=fitted_on, distance=distance, exposure=None if exposure is None else _finite(exposure))
     accuracy = float((oof.argmax(axis=1) == y).mean())
     low, high = TEMPERATURE_BOUNDS
     if not low <= calibration.temperature <= high or accuracy == 1.0:
@@ -130,10 +134,15 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
         keep = np.quantile(-distance, 1 - RECALL)
         calibration = Calibration(CONSERVATIVE_TEMPERATURE, max(CONSERVATIVE_ABSTAIN_BELOW, float(np.quantile(scaled.max(axis=1), 1 - RECALL))), RECALL,
                                   fitted_on + " (conservative: see the warning at training)", float(-keep))
-    novelty = Novelty.fit(x, y, n_classes, shrinkage=NOVELTY_SHRINKAGE)
+    novelty = Novelty.fit(x, y, n_classes, outliers=EXPOSURE_CENTROIDS, shrinkage=NOVELTY_SHRINKAGE)
     background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([folds, folds]),
                                 fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
     return Trust(calibration, novelty, background, notes, accuracy, int(len(np.unique(folds))))
+
+
+def _finite(scores: np.ndarray) -> np.ndarray:
+    """Held-out scores with the undefined ones (a class absent from a clip's training side) set to the largest defined one."""
+    return np.where(np.isfinite(scores), scores, np.nanmax(np.where(np.isfinite(scores), scores, np.nan)))
 
 
 def novelty_held_out(folds: np.ndarray, groups: Sequence[str] | None) -> np.ndarray:
