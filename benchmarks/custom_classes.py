@@ -67,6 +67,10 @@ at 5-way 8-shot and 4-shot, 20 draws, the same tasks as ``default``. Its rule: t
 those centroids and uses them when, at 5-way 8-shot, negatives rejected rise by at least 5 points
 and in-class right falls by at most 2 points, and at 4-shot in-class right falls by at most 2
 points; otherwise no third cut.
+A first run (commit 8db3a72's file, in git history) embedded 183 of the 197 recordings: folders
+were searched for known audio extensions and ``.oga`` (Ogg audio, as sound themes name it) was not
+one. With ``.oga`` read (2026-12-07), the arm is run again on all 197, and the rule is judged on
+that run.
 
 The rest of the grid for ``default`` (2026-12-07, a measurement, no rule):
     python benchmarks/custom_classes.py --arm default --ways 5 --shots 4,16,32

@@ -24,10 +24,12 @@ def test_stereo_is_mixed_to_mono(tmp_path):
 
 
 def test_flac_and_ogg_decode(tmp_path):
-    for ext in ("flac", "ogg"):
+    from envsound.audio import is_audio_file
+
+    for ext in ("flac", "ogg", "oga"):  # .oga: Ogg audio as freedesktop sound themes name it
         path = tmp_path / f"x.{ext}"
-        sf.write(path, tone(500), 16000)
-        assert len(load_audio(path, 16000)) == pytest.approx(16000, abs=1)
+        sf.write(path, tone(500), 16000, format="OGG" if ext == "oga" else None)
+        assert len(load_audio(path, 16000)) == pytest.approx(16000, abs=1) and is_audio_file(path)
 
 
 def test_pad_and_crop_to_fixed_duration(tmp_path):

@@ -22,7 +22,7 @@ import soxr
 
 from envsound.errors import AudioError
 
-SNDFILE_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".au", ".opus")
+SNDFILE_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au", ".opus")
 # What libsndfile does not read: phone recordings (AAC in .m4a), the audio of videos, WMA; decoded
 # by PyAV (FFmpeg in its wheels), the `formats` extra: pip install 'envsound[formats]'
 FFMPEG_EXTENSIONS = (".m4a", ".aac", ".mp4", ".m4v", ".mov", ".3gp", ".webm", ".mkv", ".wma", ".wmv")

@@ -54,10 +54,13 @@ NOVELTY_SHRINKAGE = "fixed"
 # benchmarks/custom_classes.py's arm 'groups' measures the second against the first.
 NOVELTY_HELD_OUT = "folds"
 NOVELTY_GROUPS_AT_MOST = 200
-# Centroids (models/calibration.exposure_centroids) of sounds known to be none of any user's classes,
-# in the frozen embedding: with them the recipe adds the outlier-exposure cut beside confidence and
-# distance. None: no third cut. benchmarks/custom_classes.py's arm 'exposure' measures it.
-EXPOSURE_CENTROIDS: np.ndarray | None = None
+# The outlier-exposure cut beside confidence and distance: centroids (models/calibration.
+# exposure_centroids) of sounds known to be none of any user's classes, in the frozen embedding the
+# probe reads. "shipped": EXPOSURE_ASSET (scripts/build_exposure_centroids.py), used when the probe
+# reads its checkpoint and view; None: no third cut (the recipe before benchmarks/custom_classes.py's
+# arm 'exposure' was kept, 2026-12-07); an array: those centroids (the benchmark's arm).
+EXPOSURE_ASSET = Path(__file__).resolve().parent.parent / "assets" / "exposure-mn04_as.npz"
+EXPOSURE_CENTROIDS: np.ndarray | str | None = "shipped"
 NEGATIVE_WINDOWS_PER_FILE = 12  # clip-length windows read from each negative file (a long room tone gives several)
 
 
@@ -103,9 +106,35 @@ def negative_embeddings(paths: Sequence[Path], extractor) -> np.ndarray | None:
     return np.concatenate(parts).astype(np.float64)
 
 
+def shipped_exposure(path: Path, features: object, dim: int) -> np.ndarray | None:
+    """The centroids in ``path`` when they were made in the embedding ``features`` describes
+    (checkpoint, views, ``dim``), else None; every field checked (a file can lie), nothing unpickled."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            centroids = np.asarray(data["centroids"], dtype=np.float64)
+            checkpoint, views = str(data["checkpoint"]), tuple(str(v) for v in np.atleast_1d(data["views"]))
+    except (OSError, KeyError, ValueError) as err:
+        raise DatasetError(f"{path}: not an exposure-centroids file ({type(err).__name__}: {err})") from None
+    if centroids.ndim != 2 or not len(centroids) or not np.all(np.isfinite(centroids)):
+        raise DatasetError(f"{path}: exposure centroids must be a finite (centroids, dim) array, got shape {centroids.shape}")
+    if checkpoint != getattr(features, "checkpoint", None) or views != tuple(getattr(features, "views", ())) or centroids.shape[1] != dim:
+        return None
+    return centroids
+
+
+def exposure_for(features: object, dim: int) -> np.ndarray | None:
+    """The centroids the recipe's third cut uses (``EXPOSURE_CENTROIDS``), or None."""
+    if isinstance(EXPOSURE_CENTROIDS, str):
+        return shipped_exposure(EXPOSURE_ASSET, features, dim)
+    return EXPOSURE_CENTROIDS
+
+
 def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, chosen_c: float, bed_x: np.ndarray, classes: tuple[str, ...],
-              event_x: np.ndarray, groups: Sequence[str] | None = None) -> Trust:
-    """Calibration, novelty and background for a probe on embeddings ``x``, from its out-of-fold predictions."""
+              event_x: np.ndarray, groups: Sequence[str] | None = None, outliers: np.ndarray | None = None) -> Trust:
+    """Calibration, novelty and background for a probe on embeddings ``x``, from its out-of-fold
+    predictions; ``outliers``: exposure centroids, for a third cut."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -120,7 +149,7 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
     few = [classes[c] for c in np.flatnonzero(counts < MIN_CLIPS_PER_CLASS)]
     if few:
         notes.append(f"{len(few)} class(es) with fewer than {MIN_CLIPS_PER_CLASS} clips ({', '.join(few[:5])}): their answers and 'unknown' rest on very little; add clips")
-    distance, exposure = out_of_fold_novelty(x, y, novelty_held_out(folds, groups), n_classes, outliers=EXPOSURE_CENTROIDS, shrinkage=NOVELTY_SHRINKAGE)
+    distance, exposure = out_of_fold_novelty(x, y, novelty_held_out(folds, groups), n_classes, outliers=outliers, shrinkage=NOVELTY_SHRINKAGE)
     distance = _finite(distance)
     fitted_on = f"out-of-fold predictions of {len(np.unique(folds))} group-aware folds of the training clips"
     calibration = fit_calibration(oof, y, RECALL, fitted_on=fitted_on, distance=distance, exposure=None if exposure is None else _finite(exposure))
@@ -134,7 +163,7 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
         keep = np.quantile(-distance, 1 - RECALL)
         calibration = Calibration(CONSERVATIVE_TEMPERATURE, max(CONSERVATIVE_ABSTAIN_BELOW, float(np.quantile(scaled.max(axis=1), 1 - RECALL))), RECALL,
                                   fitted_on + " (conservative: see the warning at training)", float(-keep))
-    novelty = Novelty.fit(x, y, n_classes, outliers=EXPOSURE_CENTROIDS, shrinkage=NOVELTY_SHRINKAGE)
+    novelty = Novelty.fit(x, y, n_classes, outliers=outliers, shrinkage=NOVELTY_SHRINKAGE)
     background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([folds, folds]),
                                 fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
     return Trust(calibration, novelty, background, notes, accuracy, int(len(np.unique(folds))))
@@ -204,13 +233,17 @@ def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: 
         if negative_x is not None:  # the user's "none of these": beside the drawn beds, what background sounds like here
             bed_x = np.concatenate([bed_x, negative_x])
         folds = inner_folds(manifest, cfg.train.seed)
-        trust = fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x, manifest.groups) if folds is not None else unmeasured_trust(x, y, n, bed_x, event_x)
+        outliers = exposure_for(probe_cfg.features, x.shape[1])
+        trust = (fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x, manifest.groups, outliers) if folds is not None
+                 else unmeasured_trust(x, y, n, bed_x, event_x))
         for note in trust.warnings:
             say(f"warning: {note}")
     net_cfg = resolve(cfg.with_train(model="mn04_finetune"))
     info = {"dataset": manifest.name, "clips": len(manifest), "negatives": len(negatives), "how": f"the default recipe: linear probe (C {chosen_c:g} by inner CV) on frozen mn04_as embeddings, folded into the network",
             "recipe": DEFAULT_RECIPE, "chosen_C": chosen_c, "train_seconds": round(time.perf_counter() - started, 1), "command": command,
             "environment": environment(), "license": model_license(net_cfg, manifest.name)}
+    if trust is not None and trust.novelty is not None and trust.novelty.outliers is not None:
+        info["exposure"] = f"{len(trust.novelty.outliers)} centroids of sounds that are none of any user's classes (outlier exposure)"
     if trust is not None:
         info.update({"calibration_warnings": trust.warnings, "held_out_accuracy": trust.held_out_accuracy, "calibration_folds": trust.inner_folds,
                      "background": trust.background.fitted_on})
