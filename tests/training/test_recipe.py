@@ -50,6 +50,8 @@ def test_plain_train_writes_a_calibrated_network_that_says_background(tone_datas
     assert loaded.spec.kind == "network" and loaded.classes == ("high", "low", "mid")
     assert loaded.calibration is not None and loaded.novelty is not None and loaded.background is not None
     assert loaded.info["recipe"] == "mn04_probe" and loaded.info["calibration_folds"] >= 2
+    assert loaded.novelty.outliers.shape == (8, 384)  # the shipped exposure centroids (tones leave no held-out mistake: conservative, no third cut)
+    assert (loaded.calibration.exposure_above is None) == ("exposure" not in loaded.info)
     path = tmp_path / "hiss.wav"
     sf.write(path, bed("pink", -50.0, 4.0, 16000, 31_000).signal, 16000)
     predictor = Predictor.from_file(out)
@@ -98,3 +100,39 @@ def test_novelty_distances_are_held_out_by_inner_fold_or_by_source(monkeypatch):
     assert held[0] == held[1] and len(set(held.tolist())) == 5  # one source, held out together
     monkeypatch.setattr(recipe, "NOVELTY_GROUPS_AT_MOST", 4)
     assert recipe.novelty_held_out(folds, groups) is folds  # too many sources to refit for each
+
+
+def test_shipped_exposure_centroids_are_checked_and_used_only_in_their_own_embedding(tmp_path):
+    from types import SimpleNamespace
+
+    from envsound.errors import DatasetError
+    from envsound.training.recipe import shipped_exposure
+
+    path = tmp_path / "exposure.npz"
+    features = SimpleNamespace(checkpoint="mn04_as", views=("mean",))
+    np.savez(path, centroids=np.ones((2, 4)), checkpoint=np.array("mn04_as"), views=np.array(["mean"]))
+    assert shipped_exposure(path, features, 4).shape == (2, 4)
+    assert shipped_exposure(path, features, 5) is None  # another embedding size
+    assert shipped_exposure(path, SimpleNamespace(checkpoint="mn10_as", views=("mean",)), 4) is None  # another backbone
+    assert shipped_exposure(tmp_path / "missing.npz", features, 4) is None
+    np.savez(path, centroids=np.full((2, 4), np.nan), checkpoint=np.array("mn04_as"), views=np.array(["mean"]))
+    with pytest.raises(DatasetError, match="finite"):
+        shipped_exposure(path, features, 4)
+    np.savez(path, centroids=np.array([{"code": 1}], dtype=object), checkpoint=np.array("mn04_as"), views=np.array(["mean"]))
+    with pytest.raises(DatasetError, match="not an exposure-centroids file"):  # an object array would need unpickling: refused
+        shipped_exposure(path, features, 4)
+
+
+def test_exposure_centroids_give_a_third_cut_fitted_on_held_out_clips():
+    from envsound.training.recipe import fit_trust
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 12)
+    x = rng.normal(0, 1, (36, 6)) + np.eye(3, 6)[y] * 1.5  # overlapping classes: held-out folds make mistakes
+    folds = np.tile(np.arange(1, 5), 9)
+    outliers = rng.normal(0, 1, (4, 6)) + 6.0
+    trust = fit_trust(x, y, folds, 3, 1.0, rng.normal(0, 1, (20, 6)) - 6.0, ("a", "b", "c"), x + 0.1, outliers=outliers)
+    assert trust.calibration.exposure_above is not None and trust.novelty.outliers.shape == (4, 6)
+    near_outlier = outliers[:1] + 0.1
+    assert trust.calibration.abstains(np.array([[0.98, 0.01, 0.01]]), *trust.novelty.scores(near_outlier))[0]
+    assert fit_trust(x, y, folds, 3, 1.0, rng.normal(0, 1, (20, 6)) - 6.0, ("a", "b", "c"), x + 0.1).calibration.exposure_above is None

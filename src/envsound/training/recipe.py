@@ -5,7 +5,8 @@ class has are enough for it: a 5-way 8-shot test put it at 40 of 40 where the sc
 82.5 %), folded into a network so every command takes it (timeline, listen, serve, ONNX export),
 and always writes it calibrated and abstaining:
 - temperature and "unknown" thresholds fitted on out-of-fold predictions of group-aware folds of
-  the training clips (files of one source stay on one side), with novelty statistics;
+  the training clips (files of one source stay on one side), with novelty statistics and an
+  outlier-exposure cut (shipped centroids of sounds that are none of any user's classes);
 - a background detector ("no event here") fitted against drawn noise beds, and against the user's
   negatives when there are some (a ``background/`` or ``_none/`` subfolder, or ``--negatives DIR``:
   the sounds of the place, which should not be named), so those are answered ``background``;
@@ -242,7 +243,7 @@ def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: 
     info = {"dataset": manifest.name, "clips": len(manifest), "negatives": len(negatives), "how": f"the default recipe: linear probe (C {chosen_c:g} by inner CV) on frozen mn04_as embeddings, folded into the network",
             "recipe": DEFAULT_RECIPE, "chosen_C": chosen_c, "train_seconds": round(time.perf_counter() - started, 1), "command": command,
             "environment": environment(), "license": model_license(net_cfg, manifest.name)}
-    if trust is not None and trust.novelty is not None and trust.novelty.outliers is not None:
+    if trust is not None and trust.novelty is not None and trust.novelty.outliers is not None and trust.calibration.exposure_above is not None:
         info["exposure"] = f"{len(trust.novelty.outliers)} centroids of sounds that are none of any user's classes (outlier exposure)"
     if trust is not None:
         info.update({"calibration_warnings": trust.warnings, "held_out_accuracy": trust.held_out_accuracy, "calibration_folds": trust.inner_folds,
