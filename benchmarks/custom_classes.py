@@ -80,6 +80,15 @@ record their commit: the 10-way cells begun at f633912 have no third cut). The e
 sounds are of a kind the outside negatives also hold (from other packages), so part of the
 outside gain may be that kinship; an independent set of negatives is the real test.
 
+Arm ``recall97`` (declared 2026-12-07 after ``exposure`` was kept, before any figure of it): the
+kept recipe (with the exposure cut) with its thresholds set to keep 97 % of held-out in-class
+clips instead of 95 % (``recipe.RECALL``). Why: at 8-shot, 94.75 % of in-class clips are answered
+and 99.2 % of those are right, so the 95 % target for in-class right is short by abstentions,
+while rejection (90.5 %) has half a point to spare. Run at 5-way 8-shot and 4-shot, 20 draws, the
+same tasks. Its rule: the recipe keeps 97 % when, at 5-way 8-shot, in-class right reaches 95.0 %
+and negatives rejected stay at or above 90.0 % (both of issue #35's targets), and at 4-shot
+negatives rejected fall by at most 3 points; otherwise 95 % stays.
+
 The rest of the grid for ``default`` (2026-12-07, a measurement, no rule):
     python benchmarks/custom_classes.py --arm default --ways 5 --shots 4,16,32
     python benchmarks/custom_classes.py --arm default --ways 10 --shots 1,2,4,8,16,32
@@ -143,7 +152,7 @@ def negatives_for(manifest, classes: list[str], draw: int) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--arm", choices=("default", "negatives", "compact", "ledoitwolf", "groups", "exposure"), required=True)
+    parser.add_argument("--arm", choices=("default", "negatives", "compact", "ledoitwolf", "groups", "exposure", "recall97"), required=True)
     parser.add_argument("--exposure", type=Path, default=REPO / "runs" / "exposure", help="the exposure set (arm exposure)")
     parser.add_argument("--ways", type=int, default=5)
     parser.add_argument("--shots", default="8")
@@ -158,6 +167,8 @@ def main() -> None:
         cell.setdefault("command", previous.get("command"))
     commit = git_commit()
     manifest = load_esc50()
+    if args.arm == "recall97":
+        recipe.RECALL = 0.97
     if args.arm == "exposure":  # the centroids the recipe would ship, in the frozen embedding the probe reads
         from envsound.evaluation.calibration import exposure_embeddings
         from envsound.models.calibration import exposure_centroids
@@ -190,7 +201,7 @@ def main() -> None:
                     recipe.NOVELTY_SHRINKAGE = "ledoit-wolf"
                 if args.arm == "groups":
                     recipe.NOVELTY_HELD_OUT = "groups"
-                if args.arm in ("default", "negatives", "ledoitwolf", "groups", "exposure"):
+                if args.arm in ("default", "negatives", "ledoitwolf", "groups", "exposure", "recall97"):
                     folder = negatives_for(manifest, classes, draw) if args.arm == "negatives" else []
                     train_default(load_csv(listing), model, cfg, say=lambda line: None, negatives=folder)
                 else:
