@@ -180,3 +180,14 @@ def test_stdin_stream_of_esc50_clips_labels_each_stretch(esc50_root, tmp_path):
     assert [s["label"] for s in segments if s["end"] - s["start"] >= 2.0] == SEQUENCE
     assert all(s["confidence"] > 0 for s in segments)
     assert "real-time factor" in result.stderr.decode()
+
+
+def test_kept_sound_is_bounded_and_drops_the_oldest_first():
+    from envsound.inference.listen import SoundKept
+
+    kept = SoundKept(limit=10)
+    window = np.arange(4, dtype=np.float32)
+    for start in (0, 2, 4, 20, 22):  # overlapping windows keep each sample once; a gap starts a new piece
+        kept.keep(window + start, start)
+    assert [a for a, _ in kept.pieces] == [4, 6, 20, 24] and kept.size == 10  # the first window's piece let go
+    assert np.concatenate([p for _, p in kept.pieces]).tolist() == [4, 5, 6, 7, 20, 21, 22, 23, 24, 25]

@@ -168,3 +168,17 @@ def test_a_name_that_is_not_utf8_is_scored_and_written(tmp_path):
     rows = list(csv.DictReader(out.open()))
     assert [r["answer"] for r in rows] == ["dog", "rooster"]
     assert rows[0]["file"].endswith("bad\\xff.flac")
+
+
+def test_listen_gives_the_events_timeline_gives(soundscape):
+    """One engine: the soundscape streamed through ``listen`` (every window) ends with the events
+    ``timeline`` finds in the file, edges from the levels and short events answered as clips."""
+    from envsound.audio import stream_audio
+    from envsound.inference.listen import Listener
+
+    predictor = Predictor.from_file("default")
+    expected = compute_timeline(predictor, soundscape).events()
+    heard = Listener(predictor, keep_up=False).listen(stream_audio(soundscape, RATE)).segments
+    assert [(s.label, s.start, s.end) for s in heard] == [(s.label, s.start, s.end) for s in expected]
+    assert [s.confidence for s in heard] == pytest.approx([s.confidence for s in expected], abs=1e-6)
+    assert "rooster" in [s.label for s in heard]  # its cells alone call it unknown: the clip answer names it

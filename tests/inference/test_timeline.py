@@ -243,6 +243,11 @@ def test_a_short_event_is_answered_as_predict_answers_it_cut_out():
     assert answered[0] == events[0] and answered[2] == events[2]  # background and events longer than a clip keep their answer
     assert answered[1].label == expected.answer and (answered[1].start, answered[1].end) == (start, end)
     assert abs(answered[1].confidence - expected.probabilities[0]) < 1e-5
+    cut = round(start * rate) + 100  # pieces with a gap inside the event (listen let that audio go): its cells' answer stays
+    gapped = as_clips(predictor, events, [signal[: round(start * rate)], signal[cut:]], threshold=0.0, starts=[0, cut])
+    assert gapped == events
+    placed = as_clips(predictor, events, [signal[: rate // 3], signal[rate // 3 :]], threshold=0.0, starts=[0, rate // 3])
+    assert placed == answered
 
 
 def predictor_rate(clip, predictor):

@@ -7,6 +7,12 @@ stamps each with its arrival time; the scorer cuts rolling windows from them. Wh
 full window and reports the seconds it skipped, so answers stay current instead of queueing.
 With ``keep_up=False`` every window is scored (a recording piped in faster than real time) and the
 reader waits for the scorer, so memory stays flat either way.
+
+The segments at the end are ``timeline``'s events, made by the same code from the same evidence:
+the stream's 20-ms levels move their edges, and each event no longer than a clip is answered
+again from its own audio (``timeline.as_clips``). For that the listener keeps the audio of the
+windows that heard sound (not background), at most ``MAX_KEPT_SECONDS`` of it, the oldest let go
+first; an event whose audio was let go keeps its cells' answer.
 """
 
 from __future__ import annotations
@@ -20,14 +26,35 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from envsound.audio import fix_length
+from envsound.audio import LevelTrack, fix_length
 from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
-from envsound.inference.timeline import Segment, check_threshold, timeline_of, window_and_hop
+from envsound.inference.timeline import EMPHASIS, Segment, as_clips, check_threshold, timeline_of, window_and_hop
 
 MAX_LAG_SECONDS = 1.0
 QUEUE_BLOCKS = 64  # blocks the reader may run ahead of the scorer (6.4 s of 0.1-s blocks)
+MAX_KEPT_SECONDS = 300.0  # audio of sound kept for the events' second answer: 38 MB at 32 kHz, however long the stream
+
+
+class SoundKept:
+    """The audio of the windows that heard sound, as (first sample, samples) pieces in stream
+    order, at most ``limit`` samples: what ``as_clips`` needs, since events lie inside such windows."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.pieces: deque[tuple[int, np.ndarray]] = deque()
+        self.size = 0
+        self.until = 0  # the stream sample just past what is kept
+
+    def keep(self, window: np.ndarray, start: int) -> None:
+        fresh = window[max(0, self.until - start) :]
+        if len(fresh):
+            self.pieces.append((start + len(window) - len(fresh), np.array(fresh, dtype=np.float32)))
+            self.size += len(fresh)
+            self.until = start + len(window)
+        while self.size > self.limit:
+            self.size -= len(self.pieces.popleft()[1])
 
 
 @dataclass
@@ -109,7 +136,9 @@ class Listener:
         interrupts; returns totals and the merged segments (as ``timeline`` would write them)."""
         inbox: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
         stop = threading.Event()
-        reader = threading.Thread(target=self._read, args=(blocks, inbox, stop), daemon=True, name="envsound-listen-reader")
+        levels = LevelTrack(self.rate, EMPHASIS)  # as timeline measures them, for the events' edges
+        kept = SoundKept(round(MAX_KEPT_SECONDS * self.rate))
+        reader = threading.Thread(target=self._read, args=(levels.watch(blocks), inbox, stop), daemon=True, name="envsound-listen-reader")
         reader.start()
         buffer = np.zeros(0, dtype=np.float32)
         offset = 0  # stream sample index of buffer[0]
@@ -153,6 +182,8 @@ class Listener:
             starts.append(start)
             probabilities.append(raw[0])
             evidence.append(window_evidence)
+            if not decided.background[0]:
+                kept.keep(window, start)
             on_window(Heard(start / self.rate, (start + self.size) / self.rate, labels, [float(probs[i]) for i in order], answer, done - arrived))
 
         try:
@@ -189,6 +220,9 @@ class Listener:
         if probabilities:
             timeline = timeline_of(self.predictor, "<stream>", self.size / self.rate, self.hop / self.rate, np.array(starts) / self.rate,
                                    np.stack(probabilities), duration, evidence)
+            timeline.levels = levels.levels[: read_samples // levels.size]  # the reader may have read past an interruption
+            pieces = list(kept.pieces)
+            timeline.reanswer = lambda events, threshold: as_clips(self.predictor, events, [p for _, p in pieces], threshold, starts=[a for a, _ in pieces])
             segments = timeline.events(self.threshold)
         advanced = max(windows * self.hop / self.rate, 1e-9)
         return ListenSummary(duration, windows, skipped / self.rate, busy / advanced, worst, segments)

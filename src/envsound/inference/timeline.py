@@ -6,6 +6,7 @@ The file is streamed by ``audio.stream_audio`` (the one decoder, with its checks
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -269,7 +270,8 @@ class Timeline:
         return out
 
 
-def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.ndarray], threshold: float = TIMELINE_THRESHOLD) -> list[Segment]:
+def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.ndarray], threshold: float = TIMELINE_THRESHOLD,
+             starts: Iterable[int] | None = None) -> list[Segment]:
     """``events`` with each one no longer than the model's clip answered again as ``predict``
     answers it cut out of the recording: its samples alone, zero-padded to one clip, through the
     model and the decision rule. The model learnt from whole clips; a timeline's cells are shorter
@@ -277,16 +279,23 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
     padding is most of such a clip), one under ``threshold``, and longer events keep their cells'
     answer. One pass over ``blocks`` (the recording at the model's rate; events do not overlap);
     an event's audio is scored when its end has passed, a batch at a time, so memory holds a
-    batch of clips, not the recording."""
+    batch of clips, not the recording. ``starts``: each block's first sample in the recording,
+    when the blocks are pieces with gaps between them (``listen`` keeps only the audio of sound);
+    an event with a gap in its audio keeps its cells' answer. None: the blocks follow one another
+    from sample 0."""
     rate, clip = predictor.extractor.sample_rate, predictor.window_samples
     spans = {i: (round(s.start * rate), round(s.end * rate)) for i, s in enumerate(events) if s.label != BACKGROUND and 0 < (s.end - s.start) * rate <= clip}
     pending = sorted(spans, key=lambda i: spans[i][0])
     pieces: dict[int, list[np.ndarray]] = {}
+    reached = {i: spans[i][0] for i in spans}  # the next sample each event's audio needs; -1: a gap, so no second answer
     done: list[int] = []
     answers: dict[int, Segment] = {}
     batch = predictor.batch_windows()
 
     def score(indices: list[int]) -> None:
+        indices = [i for i in indices if reached[i] > spans[i][0]]  # some audio, and no gap in it
+        if not indices:
+            return
         windows = np.stack([fix_length(np.concatenate(pieces.pop(i)) if pieces.get(i) else np.zeros(0, np.float32), clip) for i in indices])
         decided = predictor.decide(*predictor.window_scores(windows))
         for k, (i, name) in enumerate(zip(indices, decided.answers(predictor.classes))):
@@ -295,14 +304,20 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
                 answers[i] = Segment(name, events[i].start, events[i].end, p)
 
     position = 0
-    for block in blocks:
+    for block, first in zip(blocks, starts if starts is not None else itertools.repeat(None)):
+        position = position if first is None else int(first)
         end = position + len(block)
         for i in pending:
             a, b = spans[i]
             if a >= end:
                 break
             if b > position:
-                pieces.setdefault(i, []).append(np.asarray(block[max(a - position, 0) : b - position], dtype=np.float32))
+                if reached[i] != max(a, position):
+                    reached[i] = -1
+                if reached[i] >= 0:
+                    piece = np.asarray(block[max(a - position, 0) : b - position], dtype=np.float32)
+                    pieces.setdefault(i, []).append(piece)
+                    reached[i] += len(piece)
         while pending and spans[pending[0]][1] <= end:
             done.append(pending.pop(0))
         if len(done) >= batch:
