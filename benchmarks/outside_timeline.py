@@ -19,6 +19,9 @@ their figures come from one commit.
 
 Arm ``join`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
 ``events(absorb=True, clips=True, join=1.0)``; its rule is in benchmarks/sed.py.
+
+Arm ``floor`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
+``events(absorb=True, clips=True, join=1.0, floor="background")``; its rule is in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
 
 ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0},
-        "absorb": {"absorb": True, "clips": False, "join": 0.0}, "clip": {"absorb": True, "clips": True, "join": 0.0}, "join": {"absorb": True, "clips": True, "join": 1.0}}
+        "absorb": {"absorb": True, "clips": False, "join": 0.0}, "clip": {"absorb": True, "clips": True, "join": 0.0}, "join": {"absorb": True, "clips": True, "join": 1.0},
+        "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background"}}
 
 
 def main() -> None:

@@ -157,6 +157,22 @@ segment-F1 0.688 -> 0.689, background labelled 3.3 % both; overlap event-F1 0.26
 outside recordings no change (``outside_timeline.json``). It met its rule and is kept: ``timeline``,
 ``listen`` and the web page join events of one class up to ``TIMELINE_JOIN_SECONDS`` apart.
 
+- ``floor`` (declared 2026-12-07 after ``join`` was kept, before any figure of its own): as ``join``,
+  but the noise floor under the level edges is the 10th percentile of the frames of cells the
+  model calls background, not of every frame, and with less than 1 s of such cells
+  (``MIN_FLOOR_SECONDS``) there are no level edges: the cells' edges stand, and no event is dropped
+  for a level that never rises (``Timeline.events(floor="background")``). Why: ``listen`` now ends
+  with ``timeline``'s events, and its test of four ESC-50 clips back to back (rain, chainsaw,
+  siren, vacuum cleaner, no background between them) came out as rain 0.3-1.6 s, chainsaw 6.6-10 s
+  and vacuum cleaner, the siren dropped and background labelled between: with no background in a
+  recording, the 10th percentile of its levels lies inside its quietest sound. Every soundscape
+  here lies on a bed, so this set cannot show that gain; the rule asks that nothing it measures
+  gets worse: ``floor`` replaces ``join`` when no-overlap event-F1 (200 ms) on all five folds is
+  not lower by more than 0.005, segment-F1 not lower by more than 0.01, background labelled is
+  within 5 %, and on the outside recordings (``benchmarks/outside_timeline.py``) the share of
+  negatives with an event given a class rises by at most 1 point while the share of positives
+  with an event of their class does not fall.
+
 PSDS (declared 2026-12-07 before its first run; a measurement of the kept arm, no rule):
 ``python benchmarks/sed.py --psds`` takes the kept arm's (``KEPT``; ``inside`` when first run) events down to confidence
 0.01, each event's confidence its score over its span, and computes PSDS1 (DTC 0.7, GTC 0.7,
@@ -208,7 +224,7 @@ RATE = 32000
 SECONDS = 30.0
 PER_FOLD = 40
 SETS = ("no-overlap", "overlap")
-ARMS = ("baseline", "background", "refined", "pooled", "emphasis", "split", "tight", "anywindow", "inside", "nearest", "absorb", "clip", "join")
+ARMS = ("baseline", "background", "refined", "pooled", "emphasis", "split", "tight", "anywindow", "inside", "nearest", "absorb", "clip", "join", "floor")
 
 RUNS = REPO / "runs" / "sed"
 
@@ -280,11 +296,12 @@ EVENT_OPTIONS = {
     "absorb": dict(inside=True, absorb=True, clips=False, join=0.0),
     "clip": dict(inside=True, absorb=True, clips=True, join=0.0),
     "join": dict(inside=True, absorb=True, clips=True, join=1.0),
+    "floor": dict(inside=True, absorb=True, clips=True, join=1.0, floor="background"),
 }
 LOOKED_AT = (1,)  # folds whose soundscapes were looked at before the newest arm ('join') was declared
 KEPT = "join"  # what timeline, listen and the web page do (Timeline.events' defaults); --psds measures it
 REACH_ONE_WINDOW = ("refined", "pooled", "emphasis", "split")  # edges searched up to a window beyond the run
-MIN_CELLS = ("anywindow", "inside", "nearest", "absorb", "clip", "join")  # a cell is background only when every window over it is
+MIN_CELLS = ("anywindow", "inside", "nearest", "absorb", "clip", "join", "floor")  # a cell is background only when every window over it is
 
 
 def arm_events(timeline, arm: str, signal: np.ndarray) -> list[Segment]:
@@ -448,7 +465,7 @@ def main() -> None:
         np.save(cached, event_embeddings)
     pairs: dict[tuple[str, str], list] = {(arm, s): [] for arm in ARMS for s in SETS}
     scoring_seconds = 0.0
-    second_pass = {"clip": 0.0, "join": 0.0}  # the arms that read the audio again (as_clips)
+    second_pass = {"clip": 0.0, "join": 0.0, "floor": 0.0}  # the arms that read the audio again (as_clips)
     fold_of: dict[tuple[str, str], list[int]] = {key: [] for key in pairs}
     folds = [int(k) for k in args.folds.split(",")]
     for k in folds:
@@ -459,7 +476,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 timeline = compute_timeline(predictor, signal=scape.signal)
                 scoring_seconds += time.perf_counter() - t0
-                for arm in ("join", "clip", "absorb", "nearest", "inside", "anywindow", "tight", "split", "emphasis", "pooled", "refined", "background", "baseline"):  # baseline last: it strips the detector
+                for arm in ("floor", "join", "clip", "absorb", "nearest", "inside", "anywindow", "tight", "split", "emphasis", "pooled", "refined", "background", "baseline"):  # baseline last: it strips the detector
                     t0 = time.perf_counter()
                     est = [{"file": "x", "event_label": s.label, "onset": s.start, "offset": s.end} for s in arm_events(timeline, arm, scape.signal)]
                     if arm in second_pass:  # its second pass over the audio counts as timeline time

@@ -28,6 +28,11 @@ FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms f
 ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
+# Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
+# the frames of cells the model calls background, and no level edges when they add up to less than
+# MIN_FLOOR_SECONDS (sounds back to back leave no floor to measure: benchmarks/sed.py's arm 'floor').
+LEVEL_FLOORS = ("recording", "background")
+MIN_FLOOR_SECONDS = 1.0
 
 
 @dataclass
@@ -123,7 +128,8 @@ class Timeline:
         return out
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
-               nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS) -> list[Segment]:
+               nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
+               floor: str = "recording") -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``join`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -142,13 +148,15 @@ class Timeline:
         ``absorb=False``: every part stands alone (the arm ``inside``). ``clips``: answered as
         ``predict`` answers the event cut out (``as_clips``), when the timeline can read its
         source again (a file or an array; not a live stream). ``join=0``: no joining (the arm
-        ``clip``)."""
+        ``clip``). ``floor``: where the noise floor under the levels is measured (``LEVEL_FLOORS``)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
-        found = self._pooled(threshold, split, inside, nearest, absorb) if pooled else self._joined(threshold)
+        if floor not in LEVEL_FLOORS:
+            raise ConfigError(f"floor must be one of {', '.join(LEVEL_FLOORS)}, got {floor!r}")
+        found = self._pooled(threshold, split, inside, nearest, absorb, floor) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
-            found = self._to_levels(found, reach)
+            found = self._to_levels(found, reach, floor)
         if clips and self.reanswer is not None:
             found = self.reanswer(found, threshold)
         if join > 0:
@@ -166,10 +174,11 @@ class Timeline:
                 merged.append(Segment(seg.label, seg.start, seg.end, seg.confidence))
         return merged
 
-    def _pooled(self, threshold: float, split: bool, inside: bool = False, nearest: bool = False, absorb: bool = False) -> list[Segment]:
+    def _pooled(self, threshold: float, split: bool, inside: bool = False, nearest: bool = False, absorb: bool = False,
+                floor: str = "recording") -> list[Segment]:
         indices, cells = self._cells()
-        active = self._active() if inside else None
-        quiet = decide(cells["probabilities"], self.calibration, self.abstain, None, None, cells.get("background"), self.background_above).background
+        active = self._active(floor) if inside else None
+        quiet = self._quiet(cells)
         out: list[Segment] = []
         run: list[int] = []
         for j in [*range(len(indices)), -1]:
@@ -229,14 +238,30 @@ class Timeline:
                     labels.pop(i)
         return parts
 
-    def _active(self) -> np.ndarray | None:
-        """Per 20-ms frame: is the level ``ABOVE_FLOOR_DB`` over the recording's noise floor?"""
+    def _quiet(self, cells: dict[str, np.ndarray]) -> np.ndarray:
+        """Per cell of ``_cells``: does the background detector call it background?"""
+        return decide(cells["probabilities"], self.calibration, self.abstain, None, None, cells.get("background"), self.background_above).background
+
+    def _active(self, floor: str = "recording") -> np.ndarray | None:
+        """Per 20-ms frame: is the level ``ABOVE_FLOOR_DB`` over the noise floor? None when there
+        are no levels, or (``floor="background"``) too little background to measure a floor in."""
         if self.levels is None or not len(self.levels):
             return None
-        return self.levels >= np.percentile(self.levels, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB
+        under = self.levels
+        if floor == "background":
+            indices, cells = self._cells()
+            frames = np.zeros(len(self.levels), dtype=bool)
+            for cell in indices[self._quiet(cells)]:
+                frames[int(cell * self.hop_seconds / FRAME_SECONDS) : int(math.ceil((cell + 1) * self.hop_seconds / FRAME_SECONDS))] = True
+            if frames.sum() * FRAME_SECONDS < MIN_FLOOR_SECONDS:
+                return None
+            under = self.levels[frames]
+        return self.levels >= np.percentile(under, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB
 
-    def _to_levels(self, events: list[Segment], reach: float) -> list[Segment]:
-        active = self._active()
+    def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording") -> list[Segment]:
+        active = self._active(floor)
+        if active is None:  # no floor to measure a level against: the cells' edges stand
+            return events
         out: list[Segment] = []
         for i, seg in enumerate(events):
             touches_prev = i > 0 and abs(events[i - 1].end - seg.start) < 1e-6
