@@ -103,6 +103,23 @@ Result (commit 1905f31, ``custom_classes_recall97.json``): at 8-shot, in-class r
 Neither 8-shot target is reached: not kept (``RECALL`` stays 0.95). Abstaining less buys a quarter
 point of in-class right for most of a point of rejection.
 
+Arm ``measurable`` (declared 2026-12-07 before any figure of it): the plain command with two changes
+to the conservative setting's guard (``recipe.MIN_HELD_OUT_ERRORS = 2``, ``recipe.CONSERVATIVE_CUTS =
+"joint"``): (1) a calibration counts as measured only when at least two held-out clips were wrong
+(one wrong clip is all a fitted temperature then rests on); (2) the conservative setting's
+confidence and distance cuts sit at one common quantile that keeps ``RECALL`` of held-out clips
+past both, as the measured setting's do, instead of each at its own 5 % quantile (which together
+keep about 90 % of them, not 95 %). Why, from a look on a development split that never touches
+fold 5 (tasks drawn with other seeds, training clips from folds 1-3, tested on fold 4's clips and
+40 fold-4 clips of other classes; 20 draws of 5-way 8-shot; scratch code, not kept): in-class
+answered 91.25 %, with the conservative setting used in 11 of 20 draws and answering 85-97.5 % of
+in-class clips in them; a draw with one held-out error answered 77.5 % (its temperature put the
+confidence cut at 0.997). Replaying that look's scores with both changes: in-class right 90.6 % ->
+92.6 %, other-class clips rejected 84.75 % -> 86.5 %. Run at 5-way 8-shot and 4-shot, 20 draws,
+the same tasks as ``default``. Its rule: the recipe takes both changes when, at 5-way 8-shot,
+in-class right rises by at least 0.5 points and negatives rejected fall by at most 1 point, and
+at 4-shot in-class right falls by at most 1 point; otherwise both stay as they are.
+
 The rest of the grid for ``default`` (2026-12-07, a measurement, no rule):
     python benchmarks/custom_classes.py --arm default --ways 5 --shots 4,16,32
     python benchmarks/custom_classes.py --arm default --ways 10 --shots 1,2,4,8,16,32
@@ -166,7 +183,7 @@ def negatives_for(manifest, classes: list[str], draw: int) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--arm", choices=("default", "negatives", "compact", "ledoitwolf", "groups", "exposure", "recall97", "guarded"), required=True)
+    parser.add_argument("--arm", choices=("default", "negatives", "compact", "ledoitwolf", "groups", "exposure", "recall97", "guarded", "measurable"), required=True)
     parser.add_argument("--exposure", type=Path, default=REPO / "runs" / "exposure", help="the exposure set (arm exposure)")
     parser.add_argument("--ways", type=int, default=5)
     parser.add_argument("--shots", default="8")
@@ -183,6 +200,8 @@ def main() -> None:
     manifest = load_esc50()
     if args.arm == "recall97":
         recipe.RECALL = 0.97
+    if args.arm == "measurable":
+        recipe.MIN_HELD_OUT_ERRORS, recipe.CONSERVATIVE_CUTS = 2, "joint"
     if args.arm == "exposure":  # the centroids the recipe would ship, in the frozen embedding the probe reads
         from envsound.evaluation.calibration import exposure_embeddings
         from envsound.models.calibration import exposure_centroids
@@ -215,7 +234,7 @@ def main() -> None:
                     recipe.NOVELTY_SHRINKAGE = "ledoit-wolf"
                 if args.arm == "groups":
                     recipe.NOVELTY_HELD_OUT = "groups"
-                if args.arm in ("default", "negatives", "ledoitwolf", "groups", "exposure", "recall97", "guarded"):
+                if args.arm in ("default", "negatives", "ledoitwolf", "groups", "exposure", "recall97", "guarded", "measurable"):
                     folder = negatives_for(manifest, classes, draw) if args.arm == "negatives" else []
                     train_default(load_csv(listing), model, cfg, say=lambda line: None, negatives=folder)
                 else:
