@@ -22,6 +22,8 @@ Arm ``join`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, bef
 
 Arm ``floor`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
 ``events(absorb=True, clips=True, join=1.0, floor="background")``; its rule is in benchmarks/sed.py.
+Result (commit 23ee017; the timeline code is a84da3f's): positives with an event of their class
+50.0 % -> 59.3 %, negatives with an event given a class 10.6 % -> 15.9 %: not kept (sed.py).
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries mo
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
 # Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
 # the frames of cells the model calls background, and no level edges when they add up to less than
-# MIN_FLOOR_SECONDS (sounds back to back leave no floor to measure: benchmarks/sed.py's arm 'floor').
+# MIN_FLOOR_SECONDS (sounds back to back leave no floor to measure: benchmarks/sed.py's arm 'floor',
+# measured and not kept: on short outside recordings it gave more negatives a class).
 LEVEL_FLOORS = ("recording", "background")
 MIN_FLOOR_SECONDS = 1.0
 
@@ -148,7 +149,8 @@ class Timeline:
         ``absorb=False``: every part stands alone (the arm ``inside``). ``clips``: answered as
         ``predict`` answers the event cut out (``as_clips``), when the timeline can read its
         source again (a file or an array; not a live stream). ``join=0``: no joining (the arm
-        ``clip``). ``floor``: where the noise floor under the levels is measured (``LEVEL_FLOORS``)."""
+        ``clip``). ``floor``: where the noise floor under the levels is measured (``LEVEL_FLOORS``;
+        "background" is the arm ``floor``: measured, not kept)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
