@@ -27,6 +27,17 @@ faiss to hnswlib only if hnswlib reaches recall@10 >= 0.95 at a lower median tim
 faiss's chosen efSearch and also builds faster; otherwise faiss stays.
 Result (commit 425d8a6): hnswlib at efSearch 64, recall@10 0.965 at 0.252 ms a query, built in
 168 s; faiss 0.972 at 0.259 ms, built in 235 s. The rule chose hnswlib for the ``search`` extra.
+
+Fine-tuned embeddings (declared 2026-12-07 before the fold models existed; a measurement, no rule):
+
+    python benchmarks/esc50_cv.py --name search_finetune --config mn04_finetune --save-models
+    python benchmarks/search.py --part finetuned --run runs/bench-search_finetune
+
+Each official fold's 400 clips are embedded by the fold model fine-tuned without that fold
+(``envsound embed --model``'s embedding: what the model's head reads), and each clip queries the
+other 399 of its fold (clips of the other folds trained that model, so they are no fair
+neighbours). The frozen backbone's embeddings are scored the same way, fold by fold, so the two
+figures compare; mAP and precision@10 over all 2000 queries (``esc50_within_folds``).
 """
 
 from __future__ import annotations
@@ -59,16 +70,58 @@ def esc50_retrieval() -> dict:
     manifest = load_esc50()
     cfg = resolve(RunConfig().with_train(model="mn04_probe"))
     vectors = unit_rows(np.asarray(load_or_compute(manifest, get_model("mn04_probe").extractor(cfg), show_progress=True).features))
-    labels = manifest.targets
+    average_precision, at_10 = retrieval(vectors, manifest.targets)
+    return {"clips": len(manifest.targets), "embedding": "frozen mn04_as, mean view (what the probe reads)", "mAP": round(float(average_precision.mean()), 4),
+            "precision_at_10": round(float(at_10.mean()), 4)}
+
+
+def retrieval(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per query (each row against every other): average precision and precision@10, a hit being a clip of its class."""
     similarities = vectors @ vectors.T
     np.fill_diagonal(similarities, -np.inf)
-    order = np.argsort(-similarities, axis=1)[:, :-1]  # the other 1999, best first
+    order = np.argsort(-similarities, axis=1)[:, :-1]  # the others, best first
     relevant = labels[order] == labels[:, None]
     ranks = np.arange(1, relevant.shape[1] + 1)
     precision_at = np.cumsum(relevant, axis=1) / ranks
-    average_precision = (precision_at * relevant).sum(axis=1) / relevant.sum(axis=1)
-    return {"clips": len(labels), "embedding": "frozen mn04_as, mean view (what the probe reads)", "mAP": round(float(average_precision.mean()), 4),
-            "precision_at_10": round(float(relevant[:, :10].mean()), 4)}
+    return (precision_at * relevant).sum(axis=1) / relevant.sum(axis=1), relevant[:, :10].mean(axis=1)
+
+
+def esc50_within_folds(run: Path) -> dict:
+    """Frozen against fine-tuned embeddings, each clip querying the other clips of its own fold,
+    the fine-tuned ones from the fold model that never heard that fold."""
+    from envsound.config import RunConfig
+    from envsound.data import load_esc50
+    from envsound.features.cache import load_or_compute
+    from envsound.inference.embed import ModelEmbedder, embed_files
+    from envsound.inference.predict import Predictor
+    from envsound.models.registry import get_model, resolve
+    from envsound.runs import RunFolder
+
+    manifest = load_esc50()
+    cfg = resolve(RunConfig().with_train(model="mn04_probe"))
+    frozen = unit_rows(np.asarray(load_or_compute(manifest, get_model("mn04_probe").extractor(cfg), show_progress=False).features))
+    folds = np.array([c.fold for c in manifest.clips])
+    scores: dict[str, list[np.ndarray]] = {"frozen": [], "fine_tuned": []}
+    per_fold = {}
+    for k in sorted(set(folds.tolist())):
+        model = RunFolder(run).fold_model(k)
+        inside = folds == k
+        embedder = ModelEmbedder(Predictor.from_file(model, device="cpu"), str(model))
+        tuned = embed_files([c.path for c, keep in zip(manifest.clips, inside) if keep], extractor=embedder)
+        if tuned.errors:
+            raise SystemExit(f"fold {k}: {next(iter(tuned.errors.values()))}")
+        labels = manifest.targets[inside]
+        fold_scores = {"frozen": retrieval(frozen[inside], labels), "fine_tuned": retrieval(unit_rows(np.asarray(tuned.clip, dtype=np.float32)), labels)}
+        for name, (ap, at_10) in fold_scores.items():
+            scores[name].append(np.stack([ap, at_10]))
+        per_fold[k] = {name: {"mAP": round(float(ap.mean()), 4), "precision_at_10": round(float(at_10.mean()), 4)} for name, (ap, at_10) in fold_scores.items()}
+        print(k, per_fold[k], flush=True)
+    pooled = {name: np.concatenate(parts, axis=1) for name, parts in scores.items()}
+    return {"run": str(run), "queries": int(sum(len(p[0]) for p in scores["frozen"])), "neighbours": "the other clips of the query's fold",
+            "frozen": {"embedding": "frozen mn04_as, mean view", "mAP": round(float(pooled["frozen"][0].mean()), 4), "precision_at_10": round(float(pooled["frozen"][1].mean()), 4)},
+            "fine_tuned": {"embedding": "each fold model's own (mn04_finetune, trained without that fold)", "mAP": round(float(pooled["fine_tuned"][0].mean()), 4),
+                           "precision_at_10": round(float(pooled["fine_tuned"][1].mean()), 4)},
+            "per_fold": per_fold}
 
 
 def clustered_million(n: int, dim: int, clusters: int, queries: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -133,13 +186,14 @@ def million(n: int, dim: int, clusters: int, queries: int, seed: int = 0, engine
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=("all", "esc50", "million", "hnswlib"), default="all")
+    parser.add_argument("--part", choices=("all", "esc50", "million", "hnswlib", "finetuned"), default="all")
+    parser.add_argument("--run", type=Path, default=REPO / "runs" / "bench-search_finetune", help="--part finetuned: the cross-validation run with fold models")
     parser.add_argument("--vectors", type=int, default=1_000_000)
     args = parser.parse_args()
     out = result_path("search")
     result = json.loads(out.read_text()) if out.exists() else {}
     run = {"command": "python " + shlex.join(sys.argv), "commit": git_commit(), "machine": device_name(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    if args.part != "hnswlib":  # the file's own fields name the esc50 and faiss run; hnswlib's part carries its own
+    if args.part not in ("hnswlib", "finetuned"):  # the file's own fields name the esc50 and faiss run; the later parts carry their own
         result.update(run)
     if args.part in ("all", "esc50"):
         result["esc50_retrieval"] = esc50_retrieval()
@@ -151,6 +205,10 @@ def main() -> None:
     if args.part == "hnswlib":
         result["million_hnswlib"] = million(args.vectors, 384, 2000, 1000, engine="hnswlib")
         result["million_hnswlib"].update(run)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+    if args.part == "finetuned":
+        result["esc50_within_folds"] = esc50_within_folds(args.run)
+        result["esc50_within_folds"].update(run)
         out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
