@@ -89,16 +89,6 @@ def reverberate(signal: np.ndarray, rate: int, rt60: float, rng: np.random.Gener
     return (wet * np.sqrt(max(power(signal), TINY) / max(power(wet), TINY))).astype(np.float32)
 
 
-def band_limit(signal: np.ndarray, rate: int, high_pass: float | None, low_pass: float | None) -> np.ndarray:
-    from scipy.signal import butter, sosfiltfilt
-
-    if high_pass is not None:
-        signal = sosfiltfilt(butter(8, high_pass, "highpass", fs=rate, output="sos"), signal)
-    if low_pass is not None and low_pass < rate / 2:
-        signal = sosfiltfilt(butter(8, low_pass, "lowpass", fs=rate, output="sos"), signal)
-    return np.asarray(signal, dtype=np.float32)
-
-
 def mp3(signal: np.ndarray, rate: int, kbps: int) -> np.ndarray:
     """Encode to MP3 at ``kbps`` (constant bitrate, at 16 kHz) and decode again, same length."""
     import soundfile as sf

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from envsound.augment import corruptions as C
+from envsound.features.band import band_pass
 
 ROOM_RT60S = (0.25, 0.5, 0.8, 1.1)
 MIX_SNR_DB = (0.0, 15.0)
@@ -93,7 +94,7 @@ def band(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.nd
     high = float(np.exp(rng.uniform(np.log(80), np.log(500)))) if rng.random() < 0.5 else None
     low = float(np.exp(rng.uniform(np.log(1500), np.log(7000)))) if rng.random() < 0.8 else None
     tilt = float(rng.uniform(-TILT_DB, TILT_DB))
-    out = _tilt(C.band_limit(signal, rate, high, low), rate, tilt)
+    out = _tilt(band_pass(signal, rate, high, low), rate, tilt)
     return out, {"high_pass": None if high is None else round(high), "low_pass": None if low is None else round(low), "tilt_db": round(tilt, 2)}
 
 

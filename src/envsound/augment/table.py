@@ -19,6 +19,7 @@ import numpy as np
 
 from envsound.augment import corruptions as C
 from envsound.augment import realworld as R
+from envsound.features.band import band_pass
 
 Damage = Callable[[np.ndarray, int, Any, np.random.Generator, "np.ndarray | None"], np.ndarray]  # (signal, rate, setting, rng, other clip)
 Draw = Callable[[np.ndarray, int, np.random.Generator, "np.ndarray | None"], tuple[np.ndarray, dict]]  # (signal, rate, rng, partner) -> copy, parameters
@@ -55,7 +56,7 @@ TABLE: tuple[Augmentation, ...] = (
     Augmentation("reverb", "a simulated room (image-source model) at an RT60 in seconds", (0.3, 0.7, 1.2),
                  damage=lambda x, rate, rt60, rng, other: C.reverberate(x, rate, rt60, rng)),
     Augmentation("band_limit", "band-limiting: (high-pass, low-pass) edges in Hz", ((None, 4000.0), (300.0, 3400.0), (None, 2000.0)),
-                 damage=lambda x, rate, edges, rng, other: C.band_limit(x, rate, *edges)),
+                 damage=lambda x, rate, edges, rng, other: band_pass(x, rate, *edges)),
     Augmentation("codec", "MP3 (libsndfile's LAME) at kbps: ESC-50-C a severity's, training one of them drawn", (64, 32, 16),
                  damage=lambda x, rate, kbps, rng, other: C.mp3(x, rate, kbps), draw=R.codec),
     Augmentation("clipping", "gain over full scale in dB into hard clipping", (6.0, 12.0, 20.0),
