@@ -17,6 +17,10 @@ ESC50_URL = "https://github.com/karoldvl/ESC-50/archive/master.zip"
 DEFAULT_ROOT_ENV = "ENVSOUND_ESC50"
 DEFAULT_ROOT = "../shared/data/esc50"
 REQUIRED_COLUMNS = ("filename", "fold", "target", "category", "esc10", "src_file", "take")
+# The corpus as published: what verify checks and what ESC50 (the DatasetInfo) states, from one place.
+N_CLASSES = 50
+N_FOLDS = 5
+CLIPS_PER_CLASS = 40
 
 # ESC-50's five macro categories: targets 0-9, 10-19, ... 40-49.
 MACRO_CATEGORIES = (
@@ -80,18 +84,19 @@ def verify_esc50(root: str | Path | None = None, sha256sums: str | Path | None =
     root = Path(root) if root is not None else default_root()
     report = VerifyReport()
     rows = _read_rows(root)
-    if len(rows) != 2000:
-        report.problems.append(f"expected 2000 clips, found {len(rows)}")
+    clips = N_CLASSES * CLIPS_PER_CLASS
+    if len(rows) != clips:
+        report.problems.append(f"expected {clips} clips, found {len(rows)}")
     per_class = Counter(r["target"] for r in rows)
     per_fold = Counter(r["fold"] for r in rows)
     for target, count in sorted(per_class.items(), key=lambda kv: int(kv[0])):
-        if count != 40:
-            report.problems.append(f"class {target}: expected 40 clips, found {count}")
-    if len(per_class) != 50:
-        report.problems.append(f"expected 50 classes, found {len(per_class)}")
+        if count != CLIPS_PER_CLASS:
+            report.problems.append(f"class {target}: expected {CLIPS_PER_CLASS} clips, found {count}")
+    if len(per_class) != N_CLASSES:
+        report.problems.append(f"expected {N_CLASSES} classes, found {len(per_class)}")
     for fold, count in sorted(per_fold.items()):
-        if count != 400:
-            report.problems.append(f"fold {fold}: expected 400 clips, found {count}")
+        if count != clips // N_FOLDS:
+            report.problems.append(f"fold {fold}: expected {clips // N_FOLDS} clips, found {count}")
     categories: dict[str, str] = {}
     for r in rows:
         stem = Path(r["filename"]).stem
@@ -139,9 +144,9 @@ ESC50 = DatasetInfo(
     description="ESC-50: 2000 five-second Freesound clips, 50 classes, 5 official folds (Piczak 2015)",
     license="CC BY-NC 3.0 (clips under CC BY kept their licence)",
     clip_seconds=5.0,
-    n_classes=50,
-    n_folds=5,
-    load=lambda root: load_esc50(root),
+    n_classes=N_CLASSES,
+    n_folds=N_FOLDS,
+    load=load_esc50,
     verify=verify_esc50,
     fetch=fetch_esc50,
     default_url=ESC50_URL,
@@ -157,7 +162,7 @@ ESC10 = DatasetInfo(
     license=ESC50.license,
     clip_seconds=5.0,
     n_classes=10,
-    n_folds=5,
+    n_folds=N_FOLDS,
     load=lambda root: load_esc50(root, esc10=True),
     verify=None,  # verified as part of ESC-50
     fetch=None,
