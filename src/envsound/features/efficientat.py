@@ -3,36 +3,31 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 
 import torch
 from torch import nn
 
 from envsound.defaults import DEFAULT_CHECKPOINT
+from envsound.features.grid import FrameGrid
 from envsound.features.logmel import NATURAL_LOG_UNITS_PER_DB
 from envsound.features.mel import kaldi_filterbank
 
 
 @dataclass(frozen=True)
-class EfficientATFrontEndConfig:
-    sample_rate: int = 32000
-    n_fft: int = 1024
+class EfficientATFrontEndConfig(FrameGrid):
+    kind = "efficientat-logmel"
     win_length: int = 800
-    hop_length: int = 320
-    n_mels: int = 128
     f_min: float = 0.0
     f_max: float = 15000.0
     preemphasis: float = 0.97
-    clip_seconds: float = 5.0
-
-    def to_dict(self) -> dict:
-        return {"kind": "efficientat-logmel", **asdict(self)}
 
 
 @dataclass(frozen=True)
 class EfficientATEmbeddingConfig(EfficientATFrontEndConfig):
     """The frozen backbone's embedding: this front end, then checkpoint ``checkpoint``'s ``views``."""
 
+    kind = "efficientat-embedding"
     checkpoint: str = DEFAULT_CHECKPOINT
     views: tuple[str, ...] = ("mean",)
 
@@ -41,7 +36,7 @@ class EfficientATEmbeddingConfig(EfficientATFrontEndConfig):
         return EfficientATFrontEndConfig(**{f.name: getattr(self, f.name) for f in fields(EfficientATFrontEndConfig)})
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "kind": "efficientat-embedding", "views": list(self.views)}
+        return {**super().to_dict(), "views": list(self.views)}
 
 
 class EfficientATFrontEnd(nn.Module):

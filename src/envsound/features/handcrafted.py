@@ -10,12 +10,13 @@ the MFCCs is clipped 80 dB below each clip's own peak, as librosa does per call.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import torch
 
+from envsound.features.grid import FrameGrid
 from envsound.features.mel import slaney_filterbank
 
 FRAME_FEATURES = (
@@ -29,25 +30,17 @@ FRAME_FEATURES = (
 
 
 @dataclass(frozen=True)
-class HandcraftedConfig:
+class HandcraftedConfig(FrameGrid):
+    kind = "handcrafted"
     sample_rate: int = 16000  # the dataset's own rate (the study used 44.1 kHz)
-    clip_seconds: float = 5.0
     n_fft: int = 2048
     hop_length: int = 512
-    n_mels: int = 128
     rolloff: float = 0.85
     delta_width: int = 9
     silence_db: float = -60.0  # frames with RMS at or below this (dBFS) ...
     silence_seconds: float = 0.25  # ... in runs at least this long are left out of the statistics
     remove_silence: bool = True
     statistics: tuple[str, ...] = ("mean", "std")
-
-    @property
-    def n_frames(self) -> int:
-        return round(self.sample_rate * self.clip_seconds) // self.hop_length + 1
-
-    def to_dict(self) -> dict:
-        return {"kind": "handcrafted", **asdict(self)}
 
 
 def chroma_filterbank(sample_rate: int, n_fft: int, n_chroma: int = 12, octave_centre: float = 5.0, octave_width: float = 2.0) -> np.ndarray:

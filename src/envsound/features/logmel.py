@@ -3,38 +3,26 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
+from envsound.features.grid import FrameGrid
 from envsound.features.mel import slaney_filterbank
 
 NATURAL_LOG_UNITS_PER_DB = math.log(10.0) / 10.0  # a gain of g dB shifts ln(power) by g·ln(10)/10
 
 
 @dataclass(frozen=True)
-class LogMelConfig:
+class LogMelConfig(FrameGrid):
+    kind = "logmel"
     sample_rate: int = 16000
-    clip_seconds: float = 5.0
-    n_fft: int = 1024
-    hop_length: int = 320
     n_mels: int = 64
     f_min: float = 0.0
     f_max: float | None = None
     log_offset: float = 1e-6
-
-    @property
-    def clip_samples(self) -> int:
-        return round(self.clip_seconds * self.sample_rate)
-
-    @property
-    def n_frames(self) -> int:
-        return self.clip_samples // self.hop_length + 1
-
-    def to_dict(self) -> dict:
-        return {"kind": "logmel", **asdict(self)}
 
 
 class LogMel(nn.Module):
