@@ -175,6 +175,15 @@ def test_exposure_makes_novelty_relative_and_rejects_what_it_was_shown():
     assert np.mean(cal.abstains(cal.apply(unseen_probs), relative.distance(unseen), relative.exposure(unseen))) > 0.8
     with pytest.raises(ValueError, match="at least 8 sounds"):
         exposure_centroids(shown[:5])
+    # The log-ratio form: log(distance to the nearest class) - log(distance to the nearest centroid),
+    # unchanged when the metric is scaled (statistics of more clips tighten the covariance).
+    ratio = Novelty(relative.means, relative.precision, relative.outliers, "log_ratio")
+    assert np.allclose(ratio.exposure(probes), [np.log(sq(x, relative.means)) - np.log(sq(x, relative.outliers)) for x in probes], rtol=1e-9)
+    assert np.allclose(Novelty(relative.means, 7.0 * relative.precision, relative.outliers, "log_ratio").exposure(probes), ratio.exposure(probes))
+    assert not np.allclose(Novelty(relative.means, 7.0 * relative.precision, relative.outliers).exposure(probes), relative.exposure(probes))
+    assert auroc(ratio.exposure) > 0.95
+    with pytest.raises(ValueError, match="unknown exposure form"):
+        Novelty(relative.means, relative.precision, relative.outliers, "sum")
 
 
 def test_exposure_centroids_travel_in_the_model_file(tmp_path):
@@ -190,6 +199,27 @@ def test_exposure_centroids_travel_in_the_model_file(tmp_path):
     np.testing.assert_allclose(again.outliers, outliers, rtol=1e-6)
     probe = loaded.novelty.means[:3] + 0.5
     np.testing.assert_allclose(again.exposure(probe), novelty.exposure(probe), rtol=1e-3, atol=1e-1)
+    assert again.exposure_form == "difference"
+    ratio = Novelty(loaded.novelty.means, loaded.novelty.precision, outliers, "log_ratio")
+    path = save_model(tmp_path / "ratio.pt", loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration, ratio)
+    assert load_model(path).novelty.exposure_form == "log_ratio"
+
+
+def test_a_model_file_naming_an_unknown_exposure_form_is_one_error(tmp_path):
+    from envsound.errors import RunError
+    from envsound.inference.shipped import default_model_path
+    from envsound.models.artifact import load_artifact, save_artifact
+    from envsound.models.calibration import Novelty
+    from envsound.models.model_file import FORMAT, VERSION, load_model, save_model
+
+    loaded = load_model(default_model_path())
+    novelty = Novelty(loaded.novelty.means, loaded.novelty.precision, loaded.novelty.means[:8] + 1.0)
+    path = save_model(tmp_path / "oe.pt", loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration, novelty)
+    artifact = load_artifact(path, FORMAT, VERSION)
+    artifact.meta["novelty"] = {"exposure_form": "exec"}  # a file whose checksum was recomputed can still lie
+    save_artifact(tmp_path / "lying.pt", artifact)
+    with pytest.raises(RunError, match="novelty statistics are not valid"):
+        load_model(tmp_path / "lying.pt")
 
 
 @pytest.mark.slow

@@ -141,6 +141,7 @@ def test_an_exposure_cut_travels_to_onnx(tmp_path):
     path = save_model(tmp_path / "oe.pt", loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, calibration, novelty)
     exported = export_onnx(path, tmp_path / "oe.onnx")
     assert len(json.loads((tmp_path / "oe.onnx.json").read_text())["novelty_whitened_outliers"]) == 8
+    assert json.loads((tmp_path / "oe.onnx.json").read_text())["novelty_exposure_form"] == "difference"
     torch_p, onnx_p = Predictor.from_file(path), Predictor.from_file(exported, backend="onnx")
     assert onnx_p.novelty.outliers is not None and onnx_p.calibration.exposure_above == 0.0
     for clip in EXAMPLES[:2]:

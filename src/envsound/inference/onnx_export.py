@@ -110,6 +110,7 @@ def export_onnx(model_file: str | Path, out: str | Path, opset: int = 17, front_
         sidecar["novelty_whitened_means"] = (loaded.novelty.means @ whitening).astype(np.float32).tolist()
         if loaded.novelty.outliers is not None:  # exposure-set centroids, in the same space
             sidecar["novelty_whitened_outliers"] = (loaded.novelty.outliers @ whitening).astype(np.float32).tolist()
+            sidecar["novelty_exposure_form"] = loaded.novelty.exposure_form
     # The TorchScript-based exporter needs no extra packages (the torch.export one needs onnxscript)
     # and handles this network; its deprecation notice is not actionable for a user.
     with atomic_path(out) as tmp, warnings.catch_warnings():

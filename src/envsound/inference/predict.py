@@ -243,6 +243,9 @@ class Predictor:
             means = None if means is None else np.asarray(means, dtype=np.float64).reshape(len(means), -1)
             outliers = meta.get("novelty_whitened_outliers")
             outliers = None if outliers is None else np.asarray(outliers, dtype=np.float64).reshape(len(outliers), -1)
+            exposure_form = meta.get("novelty_exposure_form", "difference")
+            if exposure_form not in Novelty.EXPOSURE_FORMS:
+                raise ValueError(f"novelty_exposure_form must be one of {', '.join(Novelty.EXPOSURE_FORMS)}, got {exposure_form!r}")
             background = meta.get("background_whitened")
             background = None if background is None else BackgroundDetector.from_parts(background["weight"], background, None if means is None else means.shape[1], str(sidecar))
             calibration = Calibration.from_dict(meta.get("calibration"))
@@ -257,7 +260,7 @@ class Predictor:
         if isinstance(front_end, WaveformInput):
             predictor.batch_seconds = ONNX_WAVEFORM_BATCH_SECONDS
         if scorer.has_embedding and means is not None:
-            predictor.novelty = Novelty(means, np.eye(means.shape[1]), outliers)
+            predictor.novelty = Novelty(means, np.eye(means.shape[1]), outliers, exposure_form)
         if scorer.has_embedding and background is not None:
             predictor.background = background
         if predictor.novelty is not None or predictor.background is not None:

@@ -144,7 +144,7 @@ def fit_calibration(probs: np.ndarray, targets: np.ndarray, recall: float = 0.95
 
 
 def out_of_fold_novelty(embeddings: np.ndarray, targets: np.ndarray, fold_of: np.ndarray, n_classes: int, leave_out: int | None = None,
-                        outliers: np.ndarray | None = None, shrinkage: str = "fixed") -> tuple[np.ndarray, np.ndarray | None]:
+                        outliers: np.ndarray | None = None, shrinkage: str = "fixed", exposure_form: str = "difference") -> tuple[np.ndarray, np.ndarray | None]:
     """Each clip's novelty distance (and, with exposure ``outliers``, its exposure-relative score)
     from class statistics fitted without its own fold (and without fold ``leave_out``): what a
     model that never heard the clip would measure."""
@@ -154,7 +154,7 @@ def out_of_fold_novelty(embeddings: np.ndarray, targets: np.ndarray, fold_of: np
         if fold == leave_out:
             continue
         fit_on = (fold_of != fold) & (fold_of != leave_out) if leave_out is not None else fold_of != fold
-        novelty = Novelty.fit(embeddings[fit_on], targets[fit_on], n_classes, outliers, shrinkage)
+        novelty = Novelty.fit(embeddings[fit_on], targets[fit_on], n_classes, outliers, shrinkage, exposure_form)
         held_distance, held_exposure = novelty.scores(embeddings[fold_of == fold])
         distance[fold_of == fold] = held_distance
         if exposure is not None:
@@ -214,17 +214,23 @@ class Novelty:
     known non-classes (outlier exposure, Hendrycks et al. 2019): music or a desktop chime that lies
     no farther from "dog" than a real bark does is still nearer to the music the model was shown.
     It is a third cut beside confidence and distance, not a replacement for the distance: alone it
-    let more unknown ESC-50 classes through (benchmarks/results/open_set.json, rule oe)."""
+    let more unknown ESC-50 classes through (benchmarks/results/open_set.json, rule oe).
+    ``exposure_form``: "difference" (the two squared distances subtracted) or "log_ratio" (the log
+    of their ratio: unchanged when both distances scale together, as they do when statistics of
+    more clips tighten the covariance; benchmarks/custom_classes.py's arm 'ratio')."""
 
     means: np.ndarray  # (classes, dim)
     precision: np.ndarray  # (dim, dim): the inverse of the shrunk shared covariance
     outliers: np.ndarray | None = None  # (centroids, dim) of an exposure set, or None
+    exposure_form: str = "difference"
 
     SHRINKAGE = 1e-3  # a share of the mean variance added to the diagonal; fixed before any measurement
     SHRINKAGES = ("fixed", "ledoit-wolf")
+    EXPOSURE_FORMS = ("difference", "log_ratio")
 
     @classmethod
-    def fit(cls, embeddings: np.ndarray, targets: np.ndarray, n_classes: int, outliers: np.ndarray | None = None, shrinkage: str = "fixed") -> "Novelty":
+    def fit(cls, embeddings: np.ndarray, targets: np.ndarray, n_classes: int, outliers: np.ndarray | None = None, shrinkage: str = "fixed",
+            exposure_form: str = "difference") -> "Novelty":
         """``shrinkage``: "fixed" adds ``SHRINKAGE`` of the mean variance to the diagonal (what
         ESC-50-sized data was measured with); "ledoit-wolf" picks the share from the data
         (Ledoit and Wolf 2004): near none on thousands of clips, most of it on forty."""
@@ -242,9 +248,11 @@ class Novelty:
             cov = np.atleast_2d(ledoit_wolf(centred, assume_centered=True)[0])
         else:  # one clip per class leaves no spread to measure: unit variance then, so the distance is still defined
             cov += (cls.SHRINKAGE * spread if spread > 0 else 1.0) * np.eye(len(cov))
-        return cls(means[known], np.linalg.inv(cov), None if outliers is None else np.asarray(outliers, dtype=np.float64))
+        return cls(means[known], np.linalg.inv(cov), None if outliers is None else np.asarray(outliers, dtype=np.float64), exposure_form)
 
     def __post_init__(self) -> None:
+        if self.exposure_form not in self.EXPOSURE_FORMS:
+            raise ValueError(f"unknown exposure form {self.exposure_form!r}; known: {', '.join(self.EXPOSURE_FORMS)}")
         # (x - m)' P (x - m) = x'Px - 2 x'(Pm) + m'Pm: two matrix products per batch instead of a
         # (windows x classes x dim x dim) contraction, which cost 6 ms per window on the shipped model.
         for name, centres in (("", self.means), ("outlier_", self.outliers)):
@@ -262,8 +270,9 @@ class Novelty:
         return self.scores(embeddings)[0]
 
     def exposure(self, embeddings: np.ndarray) -> np.ndarray | None:
-        """distance minus the squared distance to the nearest exposure centroid (large: more like
-        the sounds known to be none of the classes); None without an exposure set."""
+        """distance against the squared distance to the nearest exposure centroid, by
+        ``exposure_form`` (large: more like the sounds known to be none of the classes); None
+        without an exposure set."""
         return self.scores(embeddings)[1]
 
     def scores(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -273,9 +282,13 @@ class Novelty:
         known = self._nearest(x, own, self._projected, self._terms)
         if self.outliers is None:
             return known, None
-        return known, known - self._nearest(x, own, self._outlier_projected, self._outlier_terms)
+        nearest_outlier = self._nearest(x, own, self._outlier_projected, self._outlier_terms)
+        if self.exposure_form == "log_ratio":
+            return known, np.log(np.maximum(known, TINY_DISTANCE)) - np.log(np.maximum(nearest_outlier, TINY_DISTANCE))
+        return known, known - nearest_outlier
 
 
+TINY_DISTANCE = 1e-12  # a squared distance this small is zero: the log ratio stays finite
 EXPOSURE_CLUSTERS = 8  # k-means centroids of an exposure set; fixed before any measurement (benchmarks/trust.sh, item 9)
 
 

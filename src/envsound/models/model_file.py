@@ -100,6 +100,7 @@ def save_model(path: str | Path, spec: ModelSpec, model: Any, classes: tuple[str
         artifact.tensors[NOVELTY_PRECISION] = torch.from_numpy(novelty.precision.astype("float32"))
         if novelty.outliers is not None:
             artifact.tensors[NOVELTY_OUTLIERS] = torch.from_numpy(novelty.outliers.astype("float32"))
+            meta["novelty"] = {"exposure_form": novelty.exposure_form}
     if background is not None:
         meta["background"] = background.to_meta()
         artifact.tensors[BACKGROUND_WEIGHT] = torch.from_numpy(background.weight.astype("float32"))
@@ -121,8 +122,14 @@ def load_model(path: str | Path) -> LoadedModel:
     novelty = None
     if NOVELTY_MEANS in artifact.tensors:
         outliers = artifact.tensors.pop(NOVELTY_OUTLIERS, None)
-        novelty = Novelty(artifact.tensors.pop(NOVELTY_MEANS).double().numpy(), artifact.tensors.pop(NOVELTY_PRECISION).double().numpy(),
-                          None if outliers is None else outliers.double().numpy())
+        described = artifact.meta.get("novelty") or {}
+        try:
+            if not isinstance(described, dict) or set(described) - {"exposure_form"}:
+                raise ValueError(f"unknown novelty fields: {described!r}")
+            novelty = Novelty(artifact.tensors.pop(NOVELTY_MEANS).double().numpy(), artifact.tensors.pop(NOVELTY_PRECISION).double().numpy(),
+                              None if outliers is None else outliers.double().numpy(), described.get("exposure_form", "difference"))
+        except ValueError as err:
+            raise RunError(f"{path}: novelty statistics are not valid ({err})") from None
     background_weight = artifact.tensors.pop(BACKGROUND_WEIGHT, None)
     if (background_weight is None) != ("background" not in artifact.meta):
         raise RunError(f"{path}: background detector incomplete (its weight and its metadata come together)")

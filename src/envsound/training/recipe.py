@@ -75,7 +75,11 @@ EXPOSURE_CENTROIDS: np.ndarray | str | None = "shipped"
 # in-class answered with the cut was 87-95 % up to 160 clips (10-way 16-shot) but 82.6 % at 320
 # (10-way 32-shot; one task: 66 % with it, 91 % without), its held-out threshold no longer carrying
 # over to the model fitted on every clip. Past it, confidence and distance alone, as before.
-EXPOSURE_AT_MOST_CLIPS = 160
+EXPOSURE_AT_MOST_CLIPS: int | None = 160
+# How the third cut's score compares the two distances (models/calibration.Novelty.exposure_form):
+# "difference", or "log_ratio", whose threshold should carry over to the model fitted on every clip
+# at any size (benchmarks/custom_classes.py's arm 'ratio', with no clip limit).
+EXPOSURE_FORM = "difference"
 NEGATIVE_WINDOWS_PER_FILE = 12  # clip-length windows read from each negative file (a long room tone gives several)
 
 
@@ -164,7 +168,8 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
     few = [classes[c] for c in np.flatnonzero(counts < MIN_CLIPS_PER_CLASS)]
     if few:
         notes.append(f"{len(few)} class(es) with fewer than {MIN_CLIPS_PER_CLASS} clips ({', '.join(few[:5])}): their answers and 'unknown' rest on very little; add clips")
-    distance, exposure = out_of_fold_novelty(x, y, novelty_held_out(folds, groups), n_classes, outliers=outliers, shrinkage=NOVELTY_SHRINKAGE)
+    distance, exposure = out_of_fold_novelty(x, y, novelty_held_out(folds, groups), n_classes, outliers=outliers, shrinkage=NOVELTY_SHRINKAGE,
+                                             exposure_form=EXPOSURE_FORM)
     distance = _finite(distance)
     fitted_on = f"out-of-fold predictions of {len(np.unique(folds))} group-aware folds of the training clips"
     calibration = fit_calibration(oof, y, RECALL, fitted_on=fitted_on, distance=distance, exposure=None if exposure is None else _finite(exposure))
@@ -183,7 +188,7 @@ def fit_trust(x: np.ndarray, y: np.ndarray, folds: np.ndarray, n_classes: int, c
             at_conf, at_neg_distance = float(np.quantile(confidence, 1 - RECALL)), float(np.quantile(-distance, 1 - RECALL))
         calibration = Calibration(CONSERVATIVE_TEMPERATURE, max(CONSERVATIVE_ABSTAIN_BELOW, at_conf), RECALL,
                                   fitted_on + " (conservative: see the warning at training)", -at_neg_distance)
-    novelty = Novelty.fit(x, y, n_classes, outliers=outliers, shrinkage=NOVELTY_SHRINKAGE)
+    novelty = Novelty.fit(x, y, n_classes, outliers=outliers, shrinkage=NOVELTY_SHRINKAGE, exposure_form=EXPOSURE_FORM)
     background = fit_background(bed_x, np.concatenate([x, event_x]), np.concatenate([folds, folds]),
                                 fitted_on=f"noise beds against the {len(y)} training clips and their loudest 2-s windows")
     return Trust(calibration, novelty, background, notes, accuracy, int(len(np.unique(folds))))
@@ -253,7 +258,7 @@ def train_default(manifest: Manifest, out: str | Path, cfg: RunConfig, command: 
         if negative_x is not None:  # the user's "none of these": beside the drawn beds, what background sounds like here
             bed_x = np.concatenate([bed_x, negative_x])
         folds = inner_folds(manifest, cfg.train.seed)
-        outliers = exposure_for(probe_cfg.features, x.shape[1]) if len(y) <= EXPOSURE_AT_MOST_CLIPS else None
+        outliers = exposure_for(probe_cfg.features, x.shape[1]) if EXPOSURE_AT_MOST_CLIPS is None or len(y) <= EXPOSURE_AT_MOST_CLIPS else None
         trust = (fit_trust(x, y, folds, n, chosen_c, bed_x, manifest.classes, event_x, manifest.groups, outliers) if folds is not None
                  else unmeasured_trust(x, y, n, bed_x, event_x))
         for note in trust.warnings:
