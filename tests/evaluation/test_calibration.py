@@ -203,6 +203,9 @@ def test_exposure_centroids_travel_in_the_model_file(tmp_path):
     ratio = Novelty(loaded.novelty.means, loaded.novelty.precision, outliers, "log_ratio")
     path = save_model(tmp_path / "ratio.pt", loaded.spec, loaded.model, loaded.classes, loaded.config, loaded.info, loaded.calibration, ratio)
     assert load_model(path).novelty.exposure_form == "log_ratio"
+    from envsound.models.model_file import model_card
+
+    assert model_card(path)["novelty_exposure_form"] == "log_ratio" and model_card(default_model_path())["novelty_exposure_form"] is None
 
 
 def test_a_model_file_naming_an_unknown_exposure_form_is_one_error(tmp_path):

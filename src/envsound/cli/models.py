@@ -48,7 +48,8 @@ def card(
     else:
         cuts = [f"calibrated top probability below {cal['abstain_below']:.3f}"] if cal["abstain_below"] is not None else []
         cuts += [f"embedding distance above {cal['distance_above']:.0f}"] if cal["distance_above"] is not None else []
-        cuts += [f"exposure score above {cal['exposure_above']:.0f}"] if cal["exposure_above"] is not None else []
+        form = (info.get("novelty_exposure_form") or "difference").replace("_", " ")
+        cuts += [f"exposure score ({form}) above {cal['exposure_above']:.4g}"] if cal["exposure_above"] is not None else []
         unknown = f"; 'unknown' when {' or '.join(cuts)}" if cuts else ""
         echo(f"calibration: temperature {cal['temperature']:.3f}{unknown}")
     background = info.get("background")

@@ -204,6 +204,7 @@ def model_card(path: str | Path) -> dict:
         "sample_rate": cfg.features.sample_rate,
         "calibration": None if calibration is None else asdict(calibration),
         "novelty": NOVELTY_MEANS in artifact.tensors,
+        "novelty_exposure_form": (meta.get("novelty") or {}).get("exposure_form") if NOVELTY_OUTLIERS in artifact.tensors else None,
         "background": meta.get("background"),
         "info": meta.get("info", {}),
     }
