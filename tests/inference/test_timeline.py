@@ -211,6 +211,22 @@ def test_event_edges_move_to_the_level_above_the_floor():
     assert [s.label for s in tl.events()] == ["background"]
 
 
+def test_a_floor_measured_on_background_cells_keeps_a_quiet_sound_among_loud_ones():
+    """The arm 'floor' (measured, not kept): sounds back to back put the recording's 10th-percentile
+    floor inside the quietest, which is then dropped; measured on background cells alone, the floor
+    keeps it, and with under a second of background there are no level edges at all."""
+    labels = [0] * 4 + [1] * 4 + [2] * 4  # "a", "b", "c" back to back, no background
+    levels = np.full(int(6.0 / 0.02), -10.0)
+    levels[int(2.0 / 0.02) : int(4.0 / 0.02)] = -28.0  # "b" is the quiet one
+    tl = _events_timeline(labels, [0] * 12, levels)
+    assert [s.label for s in tl.events()] == ["a", "background", "c"]  # the floor sits in "b": dropped, background in its place
+    assert [(s.label, s.start, s.end) for s in tl.events(floor="background")] == [("a", 0.0, 2.0), ("b", 2.0, 4.0), ("c", 4.0, 6.0)]
+    quiet_end = _events_timeline(labels + [0, 0], [0] * 12 + [1, 1], np.concatenate([levels, np.full(int(1.0 / 0.02), -60.0)]))
+    assert [s.label for s in quiet_end.events(floor="background")] == ["a", "b", "c", "background"]  # floor from the last second
+    with pytest.raises(ConfigError, match="floor must be one of"):
+        tl.events(floor="median")
+
+
 def test_an_unknown_part_joins_its_known_neighbour_but_two_known_sounds_stay_two():
     from envsound.inference.timeline import Segment, absorbed
 
