@@ -157,7 +157,7 @@ def main() -> None:
         "runtime_onnx_throughput": throughput,
         "parity_torch_vs_onnx": parity,
         "targets": {"one_clip_predict_runtime_at_most_seconds": 1.0, "met": timings["runtime_default_onnx"]["median_seconds"] <= 1.0 and not checks["torch_installed"]},
-        "not_measured": "LiteRT (TFLite) export, parity and latency: not built (its converters, litert-torch or onnx2tf, are heavy here)",
+        "litert": "measured apart: benchmarks/litert.py -> litert.json (its converter needs its own environment)",
     }
     out = result_path(args.name)
     out.write_text(json.dumps(result, indent=2) + "\n")
