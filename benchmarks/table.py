@@ -74,8 +74,11 @@ def table_row(cells: list[str]) -> str:
 
 
 def wall_minutes(result: dict) -> str:
-    """Wall time, marked when the run was held to one torch thread (as when two runs share the machine)."""
+    """Wall time, marked when the run was held to one torch thread (as when two runs share the machine)
+    or shared the machine with other jobs (``shared_machine``: not a timing)."""
     minutes = f"{result['wall_seconds'] / 60:.1f}"
+    if result.get("shared_machine"):
+        return minutes + " (shared machine)"
     return minutes + " (1 thread)" if result.get("threads") == 1 else minutes
 
 
