@@ -21,6 +21,7 @@ import soundfile as sf
 import soxr
 
 from envsound.errors import AudioError
+from envsound.utils import GrowingRows
 
 SNDFILE_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au", ".opus")
 # What libsndfile does not read: phone recordings (AAC in .m4a), the audio of videos, WMA; decoded
@@ -296,21 +297,21 @@ class LevelTrack:
         self.size = max(1, round(FRAME_SECONDS * rate))
         self._carry = np.zeros(0, dtype=np.float32)
         self._previous = 0.0
-        self._levels: list[np.ndarray] = []
+        self._levels = GrowingRows(1)  # a few numbers a block, for hours: chunks, not an array per block
 
     def watch(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         for block in blocks:
             joined = np.concatenate([self._carry, block]) if len(self._carry) else np.asarray(block, dtype=np.float32)
             whole = len(joined) // self.size * self.size
             if whole:
-                self._levels.append(frame_levels(joined[:whole], self.rate, emphasis=self.emphasis, previous=self._previous))
+                self._levels.extend(frame_levels(joined[:whole], self.rate, emphasis=self.emphasis, previous=self._previous))
                 self._previous = float(joined[whole - 1])
             self._carry = joined[whole:]
             yield block
 
     @property
     def levels(self) -> np.ndarray:
-        return np.concatenate(self._levels) if self._levels else np.zeros(0)
+        return self._levels.array()[:, 0]
 
 
 def shifted_copies(windows: np.ndarray, copies: int) -> np.ndarray:

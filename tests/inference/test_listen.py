@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from conftest import REPO
 from envsound.audio import RawFormat, microphone_blocks, stream_pipe
 from envsound.data import load_esc50
 from envsound.errors import AudioError, ConfigError
@@ -20,6 +21,7 @@ from envsound.inference.predict import Predictor
 from envsound.inference.timeline import compute_timeline
 
 RATE = 8000
+EXAMPLE = REPO / "examples" / "1-26806-A-1.flac"
 
 
 class Loudness:
@@ -195,5 +197,23 @@ def test_kept_sound_is_bounded_and_drops_the_oldest_first():
     window = np.arange(4, dtype=np.float32)
     for start in (0, 2, 4, 20, 22):  # overlapping windows keep each sample once; a gap starts a new piece
         kept.keep(window + start, start)
-    assert [a for a, _ in kept.pieces] == [4, 6, 20, 24] and kept.size == 10  # the first window's piece let go
+    assert [a for a, _ in kept.pieces] == [4, 20] and kept.size == 10  # runs of sound, the oldest samples let go
     assert np.concatenate([p for _, p in kept.pieces]).tolist() == [4, 5, 6, 7, 20, 21, 22, 23, 24, 25]
+
+
+@pytest.mark.slow
+def test_peak_memory_of_listen_is_flat_in_stream_length():
+    """Peak RSS (VmHWM of a child process) for 6 and 18 minutes of sound streamed through listen:
+    what it keeps per window lives in chunked tables and one ring of audio. Before, a small array a
+    window fragmented the heap and the peak grew by about 12 MB a minute."""
+    code = ("import json, sys, numpy as np; from envsound.audio import load_audio; from envsound.inference.listen import Listener; "
+            "from envsound.inference.predict import Predictor; clip = load_audio(sys.argv[2], 32000); n = round(float(sys.argv[1]) * 60 / 5); "
+            "blocks = (clip[i : i + 3200] for _ in range(n) for i in range(0, len(clip), 3200)); "
+            "s = Listener(Predictor.from_file('fast'), keep_up=False).listen(blocks); "
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; print(json.dumps([s.windows, int(hwm)]))")
+    peaks = {}
+    for minutes in (6, 18):
+        out = subprocess.run([sys.executable, "-c", code, str(minutes), str(EXAMPLE)], capture_output=True, text=True, timeout=600, check=True).stdout
+        windows, peaks[minutes] = json.loads(out.strip().splitlines()[-1])
+        assert windows > minutes * 100
+    assert peaks[18] < peaks[6] + 20_000, peaks  # kB: flat past the 5 minutes of kept audio

@@ -31,6 +31,7 @@ from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 from envsound.inference.timeline import EMPHASIS, Segment, as_clips, check_threshold, timeline_of, window_and_hop
+from envsound.utils import GrowingRows
 
 MAX_LAG_SECONDS = 1.0
 QUEUE_BLOCKS = 64  # blocks the reader may run ahead of the scorer (6.4 s of 0.1-s blocks)
@@ -38,23 +39,54 @@ MAX_KEPT_SECONDS = 300.0  # audio of sound kept for the events' second answer: 3
 
 
 class SoundKept:
-    """The audio of the windows that heard sound, as (first sample, samples) pieces in stream
-    order, at most ``limit`` samples: what ``as_clips`` needs, since events lie inside such windows."""
+    """The audio of the windows that heard sound, at most ``limit`` samples of it (the oldest let
+    go first), in one ring allocated at the first sound: what ``as_clips`` needs, since events lie
+    inside such windows. One array, not a piece a window, so a long stream does not fragment the heap."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.pieces: deque[tuple[int, np.ndarray]] = deque()
-        self.size = 0
+        self.ring: np.ndarray | None = None
+        self.spans: deque[list[int]] = deque()  # [first stream sample, length] of each run kept, oldest first
+        self.size = 0  # samples kept
+        self.head = 0  # the oldest kept sample's place in the ring
         self.until = 0  # the stream sample just past what is kept
 
     def keep(self, window: np.ndarray, start: int) -> None:
-        fresh = window[max(0, self.until - start) :]
-        if len(fresh):
-            self.pieces.append((start + len(window) - len(fresh), np.array(fresh, dtype=np.float32)))
-            self.size += len(fresh)
-            self.until = start + len(window)
-        while self.size > self.limit:
-            self.size -= len(self.pieces.popleft()[1])
+        fresh = window[max(0, self.until - start) :][-self.limit :]
+        if not len(fresh):
+            return
+        first, n = start + len(window) - len(fresh), len(fresh)
+        if self.ring is None:
+            self.ring = np.zeros(self.limit, dtype=np.float32)
+        tail = (self.head + self.size) % self.limit
+        head_part = min(n, self.limit - tail)
+        self.ring[tail : tail + head_part] = fresh[:head_part]
+        self.ring[: n - head_part] = fresh[head_part:]
+        if self.spans and sum(self.spans[-1]) == first:
+            self.spans[-1][1] += n
+        else:
+            self.spans.append([first, n])
+        self.size += n
+        self.until = start + len(window)
+        while self.size > self.limit:  # what the new samples overwrote in the ring
+            oldest = self.spans[0]
+            cut = min(self.size - self.limit, oldest[1])
+            oldest[0] += cut
+            oldest[1] -= cut
+            self.head = (self.head + cut) % self.limit
+            self.size -= cut
+            if not oldest[1]:
+                self.spans.popleft()
+
+    @property
+    def pieces(self) -> list[tuple[int, np.ndarray]]:
+        """(first stream sample, samples) of each run kept, oldest first."""
+        out, place = [], self.head
+        for first, n in self.spans:
+            assert self.ring is not None
+            out.append((first, np.take(self.ring, np.arange(place, place + n), mode="wrap")))
+            place = (place + n) % self.limit
+        return out
 
 
 @dataclass
@@ -144,9 +176,10 @@ class Listener:
         offset = 0  # stream sample index of buffer[0]
         arrivals: deque[tuple[int, float]] = deque()  # (stream sample just past a block, its arrival time)
         read_samples, windows, skipped, busy, worst = 0, 0, 0, 0.0, 0.0
-        starts: list[int] = []
-        probabilities: list[np.ndarray] = []  # the network's own, for the segments (decided per cell)
-        evidence: list[tuple[np.ndarray | None, ...]] = []
+        # per window, for the segments (decided per cell): its start, the network's own probabilities
+        # and the evidence (novelty distance, exposure, background score; NaN where the model has none)
+        scored = GrowingRows(1 + len(self.predictor.classes) + 3)
+        measured: list[bool] = []  # which of the three evidence scores the model gives
         finished = False
 
         def take(item: object) -> None:
@@ -179,9 +212,8 @@ class Listener:
             busy += done - began
             worst = max(worst, done - arrived)
             windows += 1
-            starts.append(start)
-            probabilities.append(raw[0])
-            evidence.append(window_evidence)
+            measured[:] = [e is not None for e in window_evidence]
+            scored.extend(np.concatenate([[start], raw[0], [np.nan if e is None else float(np.ravel(e)[0]) for e in window_evidence]]))
             if not decided.background[0]:
                 kept.keep(window, start)
             on_window(Heard(start / self.rate, (start + self.size) / self.rate, labels, [float(probs[i]) for i in order], answer, done - arrived))
@@ -217,11 +249,13 @@ class Listener:
             stop.set()
         duration = read_samples / self.rate
         segments: list[Segment] = []
-        if probabilities:
-            timeline = timeline_of(self.predictor, "<stream>", self.size / self.rate, self.hop / self.rate, np.array(starts) / self.rate,
-                                   np.stack(probabilities), duration, evidence)
+        if len(scored):
+            table, n_classes = scored.array(), len(self.predictor.classes)
+            evidence = [tuple(table[:, 1 + n_classes + k] if measured[k] else None for k in range(3))]
+            timeline = timeline_of(self.predictor, "<stream>", self.size / self.rate, self.hop / self.rate, table[:, 0] / self.rate,
+                                   table[:, 1 : 1 + n_classes], duration, evidence)
             timeline.levels = levels.levels[: read_samples // levels.size]  # the reader may have read past an interruption
-            pieces = list(kept.pieces)
+            pieces = kept.pieces
             timeline.reanswer = lambda events, threshold: as_clips(self.predictor, events, [p for _, p in pieces], threshold, starts=[a for a, _ in pieces])
             segments = timeline.events(self.threshold)
         advanced = max(windows * self.hop / self.rate, 1e-9)
