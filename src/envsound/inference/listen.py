@@ -30,8 +30,7 @@ from envsound.audio import LevelTrack, fix_length
 from envsound.defaults import TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
-from envsound.inference.timeline import EMPHASIS, Segment, as_clips, check_threshold, timeline_of, window_and_hop
-from envsound.utils import GrowingRows
+from envsound.inference.timeline import EMPHASIS, ScoredWindows, Segment, as_clips, check_threshold, window_and_hop
 
 MAX_LAG_SECONDS = 1.0
 QUEUE_BLOCKS = 64  # blocks the reader may run ahead of the scorer (6.4 s of 0.1-s blocks)
@@ -176,10 +175,7 @@ class Listener:
         offset = 0  # stream sample index of buffer[0]
         arrivals: deque[tuple[int, float]] = deque()  # (stream sample just past a block, its arrival time)
         read_samples, windows, skipped, busy, worst = 0, 0, 0, 0.0, 0.0
-        # per window, for the segments (decided per cell): its start, the network's own probabilities
-        # and the evidence (novelty distance, exposure, background score; NaN where the model has none)
-        scored = GrowingRows(1 + len(self.predictor.classes) + 3)
-        measured: list[bool] = []  # which of the three evidence scores the model gives
+        scored = ScoredWindows(self.predictor)  # for the segments, decided per cell
         finished = False
 
         def take(item: object) -> None:
@@ -212,8 +208,7 @@ class Listener:
             busy += done - began
             worst = max(worst, done - arrived)
             windows += 1
-            measured[:] = [e is not None for e in window_evidence]
-            scored.extend(np.concatenate([[start], raw[0], [np.nan if e is None else float(np.ravel(e)[0]) for e in window_evidence]]))
+            scored.add(np.array([start]), raw, window_evidence)
             if not decided.background[0]:
                 kept.keep(window, start)
             on_window(Heard(start / self.rate, (start + self.size) / self.rate, labels, [float(probs[i]) for i in order], answer, done - arrived))
@@ -250,10 +245,7 @@ class Listener:
         duration = read_samples / self.rate
         segments: list[Segment] = []
         if len(scored):
-            table, n_classes = scored.array(), len(self.predictor.classes)
-            evidence = [tuple(table[:, 1 + n_classes + k] if measured[k] else None for k in range(3))]
-            timeline = timeline_of(self.predictor, "<stream>", self.size / self.rate, self.hop / self.rate, table[:, 0] / self.rate,
-                                   table[:, 1 : 1 + n_classes], duration, evidence)
+            timeline = scored.timeline("<stream>", self.size / self.rate, self.hop / self.rate, duration)
             timeline.levels = levels.levels[: read_samples // levels.size]  # the reader may have read past an interruption
             pieces = kept.pieces
             timeline.reanswer = lambda events, threshold: as_clips(self.predictor, events, [p for _, p in pieces], threshold, starts=[a for a, _ in pieces])

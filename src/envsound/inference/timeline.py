@@ -421,10 +421,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     rate = predictor.extractor.sample_rate
     window, hop = window_and_hop(window_seconds if window_seconds is not None else predictor.window_samples / rate, hop_seconds, rate)
     batch_size = predictor.batch_windows(window / rate) if batch_size is None else batch_size
-    # each window's start, the network's probabilities and its evidence (NaN where the model has
-    # none), in chunked tables: small arrays kept a batch apart fragment the heap (+9.5 MB a minute)
-    scored_rows = GrowingRows(1 + len(predictor.classes) + 3)
-    measured = [False, False, False]
+    scored = ScoredWindows(predictor)
     columns: list[np.ndarray] = []
     if signal is not None:
         blocks, duration, name = [signal], len(signal) / rate, str(path or "<array>")
@@ -436,22 +433,46 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     track = LevelTrack(rate, EMPHASIS)
     for first, waves in Windowing(window, hop, tail="pad").batches(track.watch(blocks), batch_size):
         features = predictor.features(waves)
-        scored, embedding = predictor.feature_scores(features)
-        found = predictor.evidence(embedding) if embedding is not None else (None, None, None)  # scores only: memory stays flat in length
-        measured = [e is not None for e in found]
-        scored_rows.extend(np.column_stack([first, scored, *[np.full(len(first), np.nan) if e is None else np.ravel(e) for e in found]]))
+        probabilities, embedding = predictor.feature_scores(features)
+        scored.add(first, probabilities, predictor.evidence(embedding) if embedding is not None else (None, None, None))  # scores only: flat in length
         if overview:  # the first hop of each window, pooled 4x in time: a coarse spectrogram
             frames = max(1, int(features.shape[-1] * hop / window))
             head = features[:, 0, :, :frames]
             columns.extend(head[..., : frames // 4 * 4].reshape(*head.shape[:2], -1, 4).mean(-1) if frames >= 4 else head)
     image = np.concatenate(columns, axis=1) if columns else None
-    table, n_classes = scored_rows.array(), len(predictor.classes)
-    evidence = [tuple(table[:, 1 + n_classes + k] if measured[k] else None for k in range(3))]
-    timeline = timeline_of(predictor, name, window / rate, hop / rate, table[:, 0] / rate, table[:, 1 : 1 + n_classes], duration, evidence, image)
+    timeline = scored.timeline(name, window / rate, hop / rate, duration, image)
     timeline.levels = track.levels
     again = (lambda: [signal]) if signal is not None else (lambda: stream_audio(path, rate, info=info))
     timeline.reanswer = lambda events, threshold: as_clips(predictor, events, again(), threshold)
     return timeline
+
+
+class ScoredWindows:
+    """Each scored window's first sample, the network's own probabilities and its evidence (novelty
+    distance, exposure, background score; NaN where the model has none), gathered as a recording or
+    a stream goes by, for ``timeline`` and ``listen`` alike. One chunked table: small arrays kept a
+    window or a batch apart fragmented the heap, and peak memory grew 10-12 MB a minute."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        self.predictor = predictor
+        self.n_classes = len(predictor.classes)
+        self.rows = GrowingRows(1 + self.n_classes + 3)
+        self.measured = [False, False, False]  # which evidence scores the model gives
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, first: np.ndarray, probabilities: np.ndarray, evidence: tuple[np.ndarray | None, ...]) -> None:
+        """Windows starting at samples ``first`` (n,), their probabilities (n, classes) and evidence."""
+        first = np.atleast_1d(first)
+        self.measured = [e is not None for e in evidence]
+        self.rows.extend(np.column_stack([first, np.atleast_2d(probabilities), *[np.full(len(first), np.nan) if e is None else np.ravel(e) for e in evidence]]))
+
+    def timeline(self, name: str, window_seconds: float, hop_seconds: float, duration: float, overview: np.ndarray | None = None) -> "Timeline":
+        table, n = self.rows.array(), self.n_classes
+        evidence = [tuple(table[:, 1 + n + k] if self.measured[k] else None for k in range(3))]
+        rate = self.predictor.extractor.sample_rate
+        return timeline_of(self.predictor, name, window_seconds, hop_seconds, table[:, 0] / rate, table[:, 1 : 1 + n], duration, evidence, overview)
 
 
 def timeline_of(predictor: Predictor, name: str, window_seconds: float, hop_seconds: float, starts: np.ndarray, probabilities: np.ndarray,
