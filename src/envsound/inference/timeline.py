@@ -341,6 +341,7 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
             if b > position:
                 if reached[i] != max(a, position):
                     reached[i] = -1
+                    pieces.pop(i, None)  # a gap: what it had is of no use
                 if reached[i] >= 0:
                     piece = np.asarray(block[max(a - position, 0) : b - position], dtype=np.float32)
                     pieces.setdefault(i, []).append(piece)
