@@ -24,6 +24,10 @@ Arm ``floor`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, be
 ``events(absorb=True, clips=True, join=1.0, floor="background")``; its rule is in benchmarks/sed.py.
 Result (commit 23ee017; the timeline code is a84da3f's): positives with an event of their class
 50.0 % -> 59.3 %, negatives with an event given a class 10.6 % -> 15.9 %: not kept (sed.py).
+
+Arms ``reabsorb`` and ``whole`` (declared 2026-12-07 with benchmarks/sed.py's arms of those names,
+before any figure): ``events(..., join=1.0, reabsorb=True)`` and ``events(..., join=1.0,
+whole=True)``; their rules are in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ from esc50_cv import git_commit, result_path  # noqa: E402
 
 ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0},
         "absorb": {"absorb": True, "clips": False, "join": 0.0}, "clip": {"absorb": True, "clips": True, "join": 0.0}, "join": {"absorb": True, "clips": True, "join": 1.0},
-        "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background"}}
+        "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background"},
+        "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True}}
 
 
 def main() -> None:

@@ -130,7 +130,7 @@ class Timeline:
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
-               floor: str = "recording") -> list[Segment]:
+               floor: str = "recording", reabsorb: bool = False, whole: bool = False) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``join`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -150,7 +150,10 @@ class Timeline:
         ``predict`` answers the event cut out (``as_clips``), when the timeline can read its
         source again (a file or an array; not a live stream). ``join=0``: no joining (the arm
         ``clip``). ``floor``: where the noise floor under the levels is measured (``LEVEL_FLOORS``;
-        "background" is the arm ``floor``: measured, not kept)."""
+        "background" is the arm ``floor``: measured, not kept). ``reabsorb``: after the second
+        answer, an "unknown" part joins the known part it touches again (the arm ``reabsorb``);
+        ``whole``: touching parts of one run are also answered together as one clip, and become
+        one event when that answer names a class (the arm ``whole``; it implies ``reabsorb``)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
@@ -160,10 +163,41 @@ class Timeline:
         if self.levels is not None and len(self.levels):
             found = self._to_levels(found, reach, floor)
         if clips and self.reanswer is not None:
-            found = self.reanswer(found, threshold)
+            found = self._reanswered(found, threshold, whole)
+            if reabsorb or whole:
+                found = absorbed(found)
         if join > 0:
             found = joined(found, join)
         return self._with_background(found)
+
+    def _reanswered(self, found: list[Segment], threshold: float, whole: bool) -> list[Segment]:
+        """``found`` answered again from its audio (``reanswer``); with ``whole``, each group of
+        two or more touching parts (one run of sound cut where its class changed) is also answered
+        as one clip, and a class in that answer makes the group one event: a steady sound whose
+        windows drift between neighbouring classes is still one sound."""
+        groups: list[list[int]] = []
+        for i, seg in enumerate(found):
+            if groups and abs(found[groups[-1][-1]].end - seg.start) < 1e-6:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        groups = [g for g in groups if len(g) > 1] if whole else []
+        unions = [Segment(UNKNOWN, found[g[0]].start, found[g[-1]].end, -1.0) for g in groups]  # -1: not answered again
+        answered = self.reanswer([*found, *unions], threshold)
+        parts, wholes = answered[: len(found)], answered[len(found) :]
+        out: list[Segment] = []
+        first_of = {g[0]: (g, one) for g, one in zip(groups, wholes) if one.label != UNKNOWN and one.confidence >= 0}
+        skip = -1
+        for i, seg in enumerate(parts):
+            if i <= skip:
+                continue
+            if i in first_of:
+                group, one = first_of[i]
+                out.append(one)
+                skip = group[-1]
+                continue
+            out.append(seg)
+        return out
 
     def _joined(self, threshold: float) -> list[Segment]:
         merged: list[Segment] = []
@@ -304,7 +338,7 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
     model and the decision rule. The model learnt from whole clips; a timeline's cells are shorter
     windows, whose scores and novelty distance are not a clip's. An answer of background (the
     padding is most of such a clip), one under ``threshold``, and longer events keep their cells'
-    answer. One pass over ``blocks`` (the recording at the model's rate; events do not overlap);
+    answer. One pass over ``blocks`` (the recording at the model's rate; events may overlap: each gathers its own audio);
     an event's audio is scored when its end has passed, a batch at a time, so memory holds a
     batch of clips, not the recording. ``starts``: each block's first sample in the recording,
     when the blocks are pieces with gaps between them (``listen`` keeps only the audio of sound);
