@@ -281,3 +281,36 @@ def test_events_of_one_class_a_short_pause_apart_are_one_event():
     assert [(s.label, s.start, s.end) for s in out] == [("dog", 0.0, 2.8), ("dog", 4.0, 5.0), ("unknown", 5.2, 6.0), ("unknown", 6.1, 7.0), ("cat", 7.5, 8.0)]
     assert out[0].confidence == pytest.approx(0.7)  # weighted by each part's length
     assert joined(parts, 0.0) == parts
+
+
+def test_touching_parts_answered_whole_become_one_event_and_a_new_unknown_part_is_reabsorbed():
+    """Arms 'reabsorb' and 'whole' (benchmarks/sed.py): a steady sound whose windows drift from one
+    class to another is cut in two parts; answered again as one clip it is one event, and a part
+    the second answer calls "unknown" joins the known part it touches."""
+    from envsound.inference.timeline import Segment
+
+    tl = _events_timeline([0] * 4 + [1] * 4, [0] * 8)
+    seen: list[list[tuple]] = []
+
+    def second_answer(union_label):
+        def reanswer(events, threshold):
+            seen.append([(s.label, s.start, s.end) for s in events])
+            out = []
+            for s in events:
+                if (s.start, s.end) == (0.0, 4.0):  # the whole run, as one clip
+                    out.append(Segment(union_label, s.start, s.end, 0.8) if union_label else s)
+                else:  # the second part looks like nothing known once cut out
+                    out.append(Segment("unknown", s.start, s.end, 0.6) if s.label == "b" else s)
+            return out
+        return reanswer
+
+    tl.reanswer = second_answer("c")
+    assert [(s.label, s.start, s.end) for s in tl.events()] == [("a", 0.0, 2.0), ("unknown", 2.0, 4.0)]  # today: the tail stays unknown
+    assert seen[-1] == [("a", 0.0, 2.0), ("b", 2.0, 4.0)]  # no whole-run clip asked for
+    assert [(s.label, s.start, s.end) for s in tl.events(reabsorb=True)] == [("a", 0.0, 4.0)]
+    assert [(s.label, s.start, s.end, s.confidence) for s in tl.events(whole=True)] == [("c", 0.0, 4.0, 0.8)]
+    assert seen[-1] == [("a", 0.0, 2.0), ("b", 2.0, 4.0), ("unknown", 0.0, 4.0)]  # parts and the run, one pass
+    tl.reanswer = second_answer("unknown")  # the run answered "unknown": the parts stand, reabsorbed
+    assert [(s.label, s.start, s.end) for s in tl.events(whole=True)] == [("a", 0.0, 4.0)]
+    tl.reanswer = second_answer(None)  # the run not answered again (longer than a clip, or under the threshold)
+    assert [(s.label, s.start, s.end) for s in tl.events(whole=True)] == [("a", 0.0, 4.0)]
