@@ -24,8 +24,8 @@ from envsound.models.windowing import Windowing
 from envsound.utils import GrowingRows, table_format
 
 # Event boundaries from the level above the recording's own noise floor (benchmarks/sed.py, declared there):
-FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms frame levels
-ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
+EVENT_FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms frame levels
+EVENT_ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
 # Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
@@ -138,7 +138,7 @@ class Timeline:
         window (``split``), each part answered once by the decision rule on the mean scores of
         its cells where the level is above the floor (``inside``), an "unknown" part joined to its
         known neighbour (``absorb``); its outer edges move to the first and last 20-ms
-        frame ``ABOVE_FLOOR_DB`` over the recording's noise floor (levels of the pre-emphasised
+        frame ``EVENT_ABOVE_FLOOR_DB`` over the recording's noise floor (levels of the pre-emphasised
         signal), searched inside the run and up to ``reach`` seconds beyond it (an event whose
         level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped; an event no
         longer than the model's clip is then answered from its own audio (``clips``), and events of
@@ -279,7 +279,7 @@ class Timeline:
         return decide(cells["probabilities"], self.calibration, self.abstain, None, None, cells.get("background"), self.background_above).background
 
     def _active(self, floor: str = "recording") -> np.ndarray | None:
-        """Per 20-ms frame: is the level ``ABOVE_FLOOR_DB`` over the noise floor? None when there
+        """Per 20-ms frame: is the level ``EVENT_ABOVE_FLOOR_DB`` over the noise floor? None when there
         are no levels, or (``floor="background"``) too little background to measure a floor in."""
         if self.levels is None or not len(self.levels):
             return None
@@ -292,7 +292,7 @@ class Timeline:
             if frames.sum() * FRAME_SECONDS < MIN_FLOOR_SECONDS:
                 return None
             under = self.levels[frames]
-        return self.levels >= np.percentile(under, FLOOR_PERCENTILE) + ABOVE_FLOOR_DB
+        return self.levels >= np.percentile(under, EVENT_FLOOR_PERCENTILE) + EVENT_ABOVE_FLOOR_DB
 
     def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording") -> list[Segment]:
         active = self._active(floor)
