@@ -49,10 +49,11 @@ from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
 
-ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0},
-        "absorb": {"absorb": True, "clips": False, "join": 0.0}, "clip": {"absorb": True, "clips": True, "join": 0.0}, "join": {"absorb": True, "clips": True, "join": 1.0},
-        "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background"},
-        "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True}}
+OLD = {"reabsorb": False, "whole": False}  # the arms before 'reabsorb' and 'whole' were kept (2026-12-07)
+ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0, **OLD},
+        "absorb": {"absorb": True, "clips": False, "join": 0.0, **OLD}, "clip": {"absorb": True, "clips": True, "join": 0.0, **OLD},
+        "join": {"absorb": True, "clips": True, "join": 1.0, **OLD}, "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background", **OLD},
+        "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True}}
 
 
 def main() -> None:

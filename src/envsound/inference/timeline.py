@@ -130,9 +130,9 @@ class Timeline:
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
-               floor: str = "recording", reabsorb: bool = False, whole: bool = False) -> list[Segment]:
+               floor: str = "recording", reabsorb: bool = True, whole: bool = True) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). The defaults are the arm ``join`` that benchmarks/sed.py's declared
+        background detector). The defaults are the arm ``whole`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
         when every window over it is), cut where the cells' top class changes for at least a
         window (``split``), each part answered once by the decision rule on the mean scores of
@@ -141,8 +141,10 @@ class Timeline:
         frame ``EVENT_ABOVE_FLOOR_DB`` over the recording's noise floor (levels of the pre-emphasised
         signal), searched inside the run and up to ``reach`` seconds beyond it (an event whose
         level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped; an event no
-        longer than the model's clip is then answered from its own audio (``clips``), and events of
-        one class at most ``join`` seconds apart become one.
+        longer than the model's clip is then answered from its own audio (``clips``), touching
+        parts of one run also as one clip, which makes them one event when it names a class
+        (``whole``), an "unknown" part left by that answer joins the known part it touches
+        (``reabsorb``), and events of one class at most ``join`` seconds apart become one.
         ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
         segment it touches (the arm ``refined``). ``nearest``: a part's novelty distance is its
         closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py).
@@ -150,10 +152,8 @@ class Timeline:
         ``predict`` answers the event cut out (``as_clips``), when the timeline can read its
         source again (a file or an array; not a live stream). ``join=0``: no joining (the arm
         ``clip``). ``floor``: where the noise floor under the levels is measured (``LEVEL_FLOORS``;
-        "background" is the arm ``floor``: measured, not kept). ``reabsorb``: after the second
-        answer, an "unknown" part joins the known part it touches again (the arm ``reabsorb``);
-        ``whole``: touching parts of one run are also answered together as one clip, and become
-        one event when that answer names a class (the arm ``whole``; it implies ``reabsorb``)."""
+        "background" is the arm ``floor``: measured, not kept). ``whole=False, reabsorb=False``:
+        the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
