@@ -165,6 +165,9 @@ command fine-tunes (with the better of the two recipes) from the smallest measur
 that recipe's mean top-1 beats the probe's by at least 2 points; where none does, the probe stays
 the recipe at every size, and the docs say so with these figures. (Smaller tasks are not measured:
 fine-tuning has fewer clips to learn from there, not more.)
+Amended the same day after two 5-way draws had run (about 8 minutes a draw while other benchmarks
+shared the machine, which would not finish in the time at hand): 8 draws at 5-way 32-shot and 4
+at 10-way 32-shot, the first draws of the declared sets; the rule is unchanged.
 
 The rest of the grid for ``default`` (2026-12-07, a measurement, no rule):
     python benchmarks/custom_classes.py --arm default --ways 5 --shots 4,16,32
