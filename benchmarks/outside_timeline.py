@@ -28,6 +28,9 @@ Result (commit 23ee017; the timeline code is a84da3f's): positives with an event
 Arms ``reabsorb`` and ``whole`` (declared 2026-12-07 with benchmarks/sed.py's arms of those names,
 before any figure): ``events(..., join=1.0, reabsorb=True)`` and ``events(..., join=1.0,
 whole=True)``; their rules are in benchmarks/sed.py.
+
+Arm ``bands`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
+``events(..., whole=True, edges="bands")``; its rule is in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -49,11 +52,12 @@ from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
 
-OLD = {"reabsorb": False, "whole": False}  # the arms before 'reabsorb' and 'whole' were kept (2026-12-07)
+OLD = {"reabsorb": False, "whole": False, "edges": "level"}  # the arms before 'reabsorb' and 'whole' were kept (2026-12-07)
 ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0, **OLD},
         "absorb": {"absorb": True, "clips": False, "join": 0.0, **OLD}, "clip": {"absorb": True, "clips": True, "join": 0.0, **OLD},
         "join": {"absorb": True, "clips": True, "join": 1.0, **OLD}, "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background", **OLD},
-        "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True}}
+        "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False, "edges": "level"}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "level"},
+        "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands"}}
 
 
 def main() -> None:

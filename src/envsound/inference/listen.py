@@ -167,7 +167,7 @@ class Listener:
         interrupts; returns totals and the merged segments (as ``timeline`` would write them)."""
         inbox: queue.Queue = queue.Queue(maxsize=QUEUE_BLOCKS)
         stop = threading.Event()
-        levels = LevelTrack(self.rate, EMPHASIS)  # as timeline measures them, for the events' edges
+        levels = LevelTrack(self.rate, EMPHASIS, bands=True)  # as timeline measures them, for the events' edges
         kept = SoundKept(round(MAX_KEPT_SECONDS * self.rate))
         reader = threading.Thread(target=self._read, args=(levels.watch(blocks), inbox, stop), daemon=True, name="envsound-listen-reader")
         reader.start()
@@ -247,6 +247,7 @@ class Listener:
         if len(scored):
             timeline = scored.timeline("<stream>", self.size / self.rate, self.hop / self.rate, duration)
             timeline.levels = levels.levels[: read_samples // levels.size]  # the reader may have read past an interruption
+            timeline.band_levels = levels.band_levels[: read_samples // levels.size]
             pieces = kept.pieces
             timeline.reanswer = lambda events, threshold: as_clips(self.predictor, events, [p for _, p in pieces], threshold, starts=[a for a, _ in pieces])
             segments = timeline.events(self.threshold)

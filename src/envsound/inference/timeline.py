@@ -26,6 +26,8 @@ from envsound.utils import GrowingRows, table_format
 # Event boundaries from the level above the recording's own noise floor (benchmarks/sed.py, declared there):
 EVENT_FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms frame levels
 EVENT_ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
+BAND_ABOVE_FLOOR_DB = 12.0  # ... or (edges="bands") when one of its band levels is this far above that band's floor
+EVENT_EDGES = ("level", "bands")
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
 # Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
@@ -64,6 +66,7 @@ class Timeline:
     background: np.ndarray | None = None  # (n_windows,) background detector scores (models with one)
     background_above: float | None = None  # cells whose mean background score reaches this are "background"
     levels: np.ndarray | None = None  # 20-ms frame levels in dBFS (audio.LevelTrack), for event boundaries
+    band_levels: np.ndarray | None = None  # (frames, bands) of the same frames (audio.band_levels), for edges="bands"
     background_cells: str = "min"  # a cell is background when every window over it is ("min"), or by their mean ("mean")
     reanswer: Callable[[list[Segment], float], list[Segment]] | None = None  # events answered again from their audio (``as_clips``)
 
@@ -130,7 +133,7 @@ class Timeline:
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
-               floor: str = "recording", reabsorb: bool = True, whole: bool = True) -> list[Segment]:
+               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "level") -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``whole`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -153,15 +156,20 @@ class Timeline:
         source again (a file or an array; not a live stream). ``join=0``: no joining (the arm
         ``clip``). ``floor``: where the noise floor under the levels is measured (``LEVEL_FLOORS``;
         "background" is the arm ``floor``: measured, not kept). ``whole=False, reabsorb=False``:
-        the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it)."""
+        the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it).
+        ``edges="bands"``: the outer edges move to where one of the frame's band levels rises
+        ``BAND_ABOVE_FLOOR_DB`` over that band's own floor (the arm ``bands``; the level when the
+        timeline has no band levels)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
         if floor not in LEVEL_FLOORS:
             raise ConfigError(f"floor must be one of {', '.join(LEVEL_FLOORS)}, got {floor!r}")
+        if edges not in EVENT_EDGES:
+            raise ConfigError(f"edges must be one of {', '.join(EVENT_EDGES)}, got {edges!r}")
         found = self._pooled(threshold, split, inside, nearest, absorb, floor) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
-            found = self._to_levels(found, reach, floor)
+            found = self._to_levels(found, reach, floor, edges)
         if clips and self.reanswer is not None:
             found = self._reanswered(found, threshold, whole)
             if reabsorb or whole:
@@ -278,24 +286,28 @@ class Timeline:
         """Per cell of ``_cells``: does the background detector call it background?"""
         return decide(cells["probabilities"], self.calibration, self.abstain, None, None, cells.get("background"), self.background_above).background
 
-    def _active(self, floor: str = "recording") -> np.ndarray | None:
-        """Per 20-ms frame: is the level ``EVENT_ABOVE_FLOOR_DB`` over the noise floor? None when there
-        are no levels, or (``floor="background"``) too little background to measure a floor in."""
-        if self.levels is None or not len(self.levels):
+    def _active(self, floor: str = "recording", edges: str = "level") -> np.ndarray | None:
+        """Per 20-ms frame: is the level ``EVENT_ABOVE_FLOOR_DB`` over the noise floor (``edges=
+        "bands"``: is one band ``BAND_ABOVE_FLOOR_DB`` over its own floor)? None when there are no
+        levels, or (``floor="background"``) too little background to measure a floor in."""
+        values = self.band_levels if edges == "bands" and self.band_levels is not None and len(self.band_levels) else self.levels
+        if values is None or not len(values):
             return None
-        under = self.levels
+        under = values
         if floor == "background":
             indices, cells = self._cells()
-            frames = np.zeros(len(self.levels), dtype=bool)
+            frames = np.zeros(len(values), dtype=bool)
             for cell in indices[self._quiet(cells)]:
                 frames[int(cell * self.hop_seconds / FRAME_SECONDS) : int(math.ceil((cell + 1) * self.hop_seconds / FRAME_SECONDS))] = True
             if frames.sum() * FRAME_SECONDS < MIN_FLOOR_SECONDS:
                 return None
-            under = self.levels[frames]
-        return self.levels >= np.percentile(under, EVENT_FLOOR_PERCENTILE) + EVENT_ABOVE_FLOOR_DB
+            under = values[frames]
+        if values.ndim == 2:
+            return (values >= np.percentile(under, EVENT_FLOOR_PERCENTILE, axis=0) + BAND_ABOVE_FLOOR_DB).any(axis=1)
+        return values >= np.percentile(under, EVENT_FLOOR_PERCENTILE) + EVENT_ABOVE_FLOOR_DB
 
-    def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording") -> list[Segment]:
-        active = self._active(floor)
+    def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording", edges: str = "level") -> list[Segment]:
+        active = self._active(floor, edges)
         if active is None:  # no floor to measure a level against: the cells' edges stand
             return events
         out: list[Segment] = []
@@ -465,7 +477,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
         blocks, duration, name = stream_audio(path, rate, info=info), info.duration, str(path)
     else:
         raise ConfigError("compute_timeline needs a path or a signal")
-    track = LevelTrack(rate, EMPHASIS)
+    track = LevelTrack(rate, EMPHASIS, bands=True)
     for first, waves in Windowing(window, hop, tail="pad").batches(track.watch(blocks), batch_size):
         features = predictor.features(waves)
         probabilities, embedding = predictor.feature_scores(features)
@@ -476,7 +488,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
             columns.extend(head[..., : frames // 4 * 4].reshape(*head.shape[:2], -1, 4).mean(-1) if frames >= 4 else head)
     image = np.concatenate(columns, axis=1) if columns else None
     timeline = scored.timeline(name, window / rate, hop / rate, duration, image)
-    timeline.levels = track.levels
+    timeline.levels, timeline.band_levels = track.levels, track.band_levels
     again = (lambda: [signal]) if signal is not None else (lambda: stream_audio(path, rate, info=info))
     timeline.reanswer = lambda events, threshold: as_clips(predictor, events, again(), threshold)
     return timeline
