@@ -166,3 +166,30 @@ def test_without_pyav_the_format_names_its_extra(tmp_path, monkeypatch):
     (tmp_path / "x.m4a").write_bytes(b"\x00" * 100)
     with pytest.raises(AudioError, match=r"envsound\[formats\]"):
         probe(tmp_path / "x.m4a")
+
+
+def test_band_levels_see_a_low_sound_over_white_noise_that_the_broadband_level_hardly_sees():
+    """What the timeline's 'bands' edges rest on: a 200-Hz tone 3 dB under a white bed's power
+    barely moves the pre-emphasised broadband level, but lifts its own octave band far over that
+    band's floor; a stream's blocks give the same frames as the whole signal."""
+    from envsound.audio import BAND_EDGES_HZ, LevelTrack, band_levels, frame_levels
+
+    rate = 32000
+    rng = np.random.default_rng(0)
+    bed = 0.05 * rng.normal(size=4 * rate)
+    t = np.arange(rate) / rate
+    signal = bed.copy()
+    signal[rate : 2 * rate] += 0.05 * np.sin(2 * np.pi * 200 * t)  # one second of tone, about 3 dB under the bed's power
+    signal = signal.astype(np.float32)  # as a stream's blocks are
+    bands = band_levels(signal, rate)
+    assert bands.shape == (200, len(BAND_EDGES_HZ) - 1)
+    low = bands[:, 0]  # 100-250 Hz
+    assert low[55:95].min() > np.percentile(low, 10) + 12  # the tone's band rises over its floor ...
+    broad = frame_levels(signal, rate, emphasis=0.97)
+    assert broad[55:95].mean() < np.percentile(broad, 10) + 3  # ... where the broadband level does not
+    assert band_levels(signal[: rate], 16000).shape[1] == len(BAND_EDGES_HZ) - 2  # bands over Nyquist are left out
+    track = LevelTrack(rate, 0.97, bands=True)
+    for _ in track.watch([signal[:999], signal[999 : 3 * rate + 7], signal[3 * rate + 7 :]]):
+        pass
+    np.testing.assert_allclose(track.band_levels, bands, atol=1e-6)
+    assert LevelTrack(rate).band_levels is None
