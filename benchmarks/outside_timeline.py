@@ -31,6 +31,9 @@ whole=True)``; their rules are in benchmarks/sed.py.
 
 Arm ``bands`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
 ``events(..., whole=True, edges="bands")``; its rule is in benchmarks/sed.py.
+
+Arm ``bed_bands`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any
+figure): ``events(..., whole=True, edges="bed_bands")``; its rule is in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -57,7 +60,8 @@ ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "neares
         "absorb": {"absorb": True, "clips": False, "join": 0.0, **OLD}, "clip": {"absorb": True, "clips": True, "join": 0.0, **OLD},
         "join": {"absorb": True, "clips": True, "join": 1.0, **OLD}, "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background", **OLD},
         "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False, "edges": "level"}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "level"},
-        "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands"}}
+        "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands"},
+        "bed_bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands"}}
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from envsound.utils import GrowingRows, table_format
 EVENT_FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms frame levels
 EVENT_ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
 BAND_ABOVE_FLOOR_DB = 12.0  # ... or (edges="bands") when one of its band levels is this far above that band's floor
-EVENT_EDGES = ("level", "bands")
+EVENT_EDGES = ("level", "bands", "bed_bands")
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
 # Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
@@ -158,8 +158,11 @@ class Timeline:
         "background" is the arm ``floor``: measured, not kept). ``whole=False, reabsorb=False``:
         the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it).
         ``edges="bands"``: the outer edges move to where one of the frame's band levels rises
-        ``BAND_ABOVE_FLOOR_DB`` over that band's own floor (the arm ``bands``; the level when the
-        timeline has no band levels)."""
+        ``BAND_ABOVE_FLOOR_DB`` over that band's own floor (the arm ``bands``: measured, not kept;
+        the level when the timeline has no band levels); ``"bed_bands"``: so, with each band's
+        floor measured on the cells the model calls background, and the broadband level over the
+        recording's floor when there is less than ``MIN_FLOOR_SECONDS`` of them (the arm
+        ``bed_bands``)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
@@ -307,7 +310,12 @@ class Timeline:
         return values >= np.percentile(under, EVENT_FLOOR_PERCENTILE) + EVENT_ABOVE_FLOOR_DB
 
     def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording", edges: str = "level") -> list[Segment]:
-        active = self._active(floor, edges)
+        if edges == "bed_bands":
+            active = self._active("background", "bands")
+            if active is None or self.band_levels is None:  # too little background to know the bed's bands by
+                active = self._active(floor, "level")
+        else:
+            active = self._active(floor, edges)
         if active is None:  # no floor to measure a level against: the cells' edges stand
             return events
         out: list[Segment] = []
