@@ -333,3 +333,24 @@ def test_band_edges_keep_an_event_whose_broadband_level_never_rises():
     assert [s.label for s in tl.events(edges="bands")] == ["background"]
     with pytest.raises(ConfigError, match="edges must be one of"):
         tl.events(edges="spectral")
+
+
+def test_bed_band_edges_measure_each_band_on_background_and_fall_back_to_the_level_without_it():
+    """The arm 'bed_bands': band floors come from the cells the model calls background; a
+    recording with under a second of them keeps the broadband level's edges."""
+    labels, quiet = [0] * 8, [1, 1, 0, 0, 0, 0, 1, 1]
+    frames = int(4.0 / 0.02)
+    levels = np.full(frames, -50.0)
+    bands = np.full((frames, 2), -60.0)
+    bands[int(1.2 / 0.02) : int(2.6 / 0.02), 1] = -45.0  # 15 dB over the bed in the upper band
+    bands[int(1.0 / 0.02) : int(3.0 / 0.02), 0] = -20.0  # the lower band is loud wherever the cells hear sound ...
+    tl = _events_timeline(labels, quiet, levels)
+    tl.band_levels = bands
+    event = [s for s in tl.events(edges="bed_bands") if s.label != "background"]
+    assert len(event) == 1 and abs(event[0].start - 1.0) < 0.021 and abs(event[0].end - 3.0) < 0.021
+    tl.band_levels = bands[:, 1:]
+    event = [s for s in tl.events(edges="bed_bands") if s.label != "background"]
+    assert len(event) == 1 and abs(event[0].start - 1.2) < 0.021 and abs(event[0].end - 2.6) < 0.021
+    busy = _events_timeline(labels, [0, 0, 0, 0, 0, 0, 0, 1], levels)  # half a second of background: too little
+    busy.band_levels = bands
+    assert [s.label for s in busy.events(edges="bed_bands")] == ["background"]  # the level decides: it never rises
