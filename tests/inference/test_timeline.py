@@ -317,7 +317,7 @@ def test_touching_parts_answered_whole_become_one_event_and_a_new_unknown_part_i
 
 
 def test_band_edges_keep_an_event_whose_broadband_level_never_rises():
-    """The arm 'bands': with edges from the band levels, a sound that lifts one band over its floor
+    """The arms 'bands' and 'bed_bands' (kept): with edges from the band levels, a sound that lifts one band over its floor
     is an event with those edges; from the broadband level alone it would be dropped."""
     labels, quiet = [0] * 8, [1, 1, 0, 0, 0, 0, 1, 1]
     frames = int(4.0 / 0.02)
@@ -326,9 +326,10 @@ def test_band_edges_keep_an_event_whose_broadband_level_never_rises():
     bands[int(1.2 / 0.02) : int(2.6 / 0.02), 0] = -40.0  # the low band rises 20 dB from 1.2 to 2.6 s
     tl = _events_timeline(labels, quiet, levels)
     tl.band_levels = bands
-    assert [s.label for s in tl.events()] == ["background"]  # the level never rises: dropped
+    assert [s.label for s in tl.events(edges="level")] == ["background"]  # the level never rises: dropped
     event = [s for s in tl.events(edges="bands") if s.label != "background"]
     assert len(event) == 1 and abs(event[0].start - 1.2) < 0.021 and abs(event[0].end - 2.6) < 0.021
+    assert [(s.start, s.end) for s in tl.events() if s.label != "background"] == [(event[0].start, event[0].end)]  # the default
     tl.band_levels = None  # no band levels: the broadband level decides
     assert [s.label for s in tl.events(edges="bands")] == ["background"]
     with pytest.raises(ConfigError, match="edges must be one of"):

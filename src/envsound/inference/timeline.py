@@ -133,17 +133,19 @@ class Timeline:
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
-               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "level") -> list[Segment]:
+               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands") -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). The defaults are the arm ``whole`` that benchmarks/sed.py's declared
+        background detector). The defaults are the arm ``bed_bands`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
         when every window over it is), cut where the cells' top class changes for at least a
         window (``split``), each part answered once by the decision rule on the mean scores of
         its cells where the level is above the floor (``inside``), an "unknown" part joined to its
         known neighbour (``absorb``); its outer edges move to the first and last 20-ms
-        frame ``EVENT_ABOVE_FLOOR_DB`` over the recording's noise floor (levels of the pre-emphasised
-        signal), searched inside the run and up to ``reach`` seconds beyond it (an event whose
-        level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped; an event no
+        frame where one of its band levels rises ``BAND_ABOVE_FLOOR_DB`` over that band's floor,
+        measured on the cells the model calls background (``edges="bed_bands"``; with less than
+        ``MIN_FLOOR_SECONDS`` of them, where the pre-emphasised broadband level rises
+        ``EVENT_ABOVE_FLOOR_DB`` over the recording's floor), searched inside the run and up to
+        ``reach`` seconds beyond it (an event whose level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped; an event no
         longer than the model's clip is then answered from its own audio (``clips``), touching
         parts of one run also as one clip, which makes them one event when it names a class
         (``whole``), an "unknown" part left by that answer joins the known part it touches
@@ -157,12 +159,9 @@ class Timeline:
         ``clip``). ``floor``: where the noise floor under the levels is measured (``LEVEL_FLOORS``;
         "background" is the arm ``floor``: measured, not kept). ``whole=False, reabsorb=False``:
         the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it).
-        ``edges="bands"``: the outer edges move to where one of the frame's band levels rises
-        ``BAND_ABOVE_FLOOR_DB`` over that band's own floor (the arm ``bands``: measured, not kept;
-        the level when the timeline has no band levels); ``"bed_bands"``: so, with each band's
-        floor measured on the cells the model calls background, and the broadband level over the
-        recording's floor when there is less than ``MIN_FLOOR_SECONDS`` of them (the arm
-        ``bed_bands``)."""
+        ``edges="level"``: the broadband level alone (the arm ``whole``); ``"bands"``: band floors
+        over the whole recording (the arm ``bands``: measured, not kept). Without band levels the
+        broadband level decides."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
