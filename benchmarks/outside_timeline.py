@@ -34,6 +34,9 @@ Arm ``bands`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, be
 
 Arm ``bed_bands`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any
 figure): ``events(..., whole=True, edges="bed_bands")``; its rule is in benchmarks/sed.py.
+
+Arm ``grow`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
+``events(..., edges="bed_bands", grow=1.0)``; its rule is in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -55,13 +58,14 @@ from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
 
-OLD = {"reabsorb": False, "whole": False, "edges": "level"}  # the arms before 'reabsorb' and 'whole' were kept (2026-12-07)
+OLD = {"reabsorb": False, "whole": False, "edges": "level", "grow": 0.0}  # the arms before 'reabsorb' and 'whole' were kept (2026-12-07)
 ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0, **OLD},
         "absorb": {"absorb": True, "clips": False, "join": 0.0, **OLD}, "clip": {"absorb": True, "clips": True, "join": 0.0, **OLD},
         "join": {"absorb": True, "clips": True, "join": 1.0, **OLD}, "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background", **OLD},
-        "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False, "edges": "level"}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "level"},
-        "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands"},
-        "bed_bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands"}}
+        "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False, "edges": "level", "grow": 0.0}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "level", "grow": 0.0},
+        "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands", "grow": 0.0},
+        "bed_bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 0.0},
+        "grow": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0}}
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ EVENT_FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 2
 EVENT_ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
 BAND_ABOVE_FLOOR_DB = 12.0  # ... or (edges="bands") when one of its band levels is this far above that band's floor
 EVENT_EDGES = ("level", "bands", "bed_bands")
+GROW_GAP_SECONDS = 0.1  # events(grow=...): an edge moves outward across inactive stretches this short
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
 # Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
@@ -133,7 +134,7 @@ class Timeline:
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
-               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands") -> list[Segment]:
+               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands", grow: float = 0.0) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``bed_bands`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -161,7 +162,9 @@ class Timeline:
         the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it).
         ``edges="level"``: the broadband level alone (the arm ``whole``); ``"bands"``: band floors
         over the whole recording (the arm ``bands``: measured, not kept). Without band levels the
-        broadband level decides."""
+        broadband level decides. ``grow``: each outer edge then moves outward over the sound's
+        active frames, across gaps of at most ``GROW_GAP_SECONDS``, up to ``grow`` seconds past
+        the run and never into a neighbouring event (the arm ``grow``)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
@@ -171,7 +174,7 @@ class Timeline:
             raise ConfigError(f"edges must be one of {', '.join(EVENT_EDGES)}, got {edges!r}")
         found = self._pooled(threshold, split, inside, nearest, absorb, floor) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
-            found = self._to_levels(found, reach, floor, edges)
+            found = self._to_levels(found, reach, floor, edges, grow)
         if clips and self.reanswer is not None:
             found = self._reanswered(found, threshold, whole)
             if reabsorb or whole:
@@ -308,7 +311,7 @@ class Timeline:
             return (values >= np.percentile(under, EVENT_FLOOR_PERCENTILE, axis=0) + BAND_ABOVE_FLOOR_DB).any(axis=1)
         return values >= np.percentile(under, EVENT_FLOOR_PERCENTILE) + EVENT_ABOVE_FLOOR_DB
 
-    def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording", edges: str = "level") -> list[Segment]:
+    def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording", edges: str = "level", grow: float = 0.0) -> list[Segment]:
         if edges == "bed_bands":
             active = self._active("background", "bands")
             if active is None or self.band_levels is None:  # too little background to know the bed's bands by
@@ -327,11 +330,33 @@ class Timeline:
             found = np.flatnonzero(active[a:b])
             if not len(found):
                 continue
-            start = seg.start if touches_prev else (a + found[0]) * FRAME_SECONDS
-            end = seg.end if touches_next else min(self.duration, (a + found[-1] + 1) * FRAME_SECONDS)
+            first, last = a + int(found[0]), a + int(found[-1]) + 1  # frames: the first active one, one past the last
+            if grow > 0:  # outward through the sound's own frames, never into a neighbour
+                limit = int(round(grow / FRAME_SECONDS))
+                if not touches_prev:
+                    first = self._grown(active, first, -1, max(0, a - limit, int(math.ceil(out[-1].end / FRAME_SECONDS)) if out else 0))
+                if not touches_next:
+                    nxt = int(events[i + 1].start / FRAME_SECONDS) if i + 1 < len(events) else len(active)
+                    last = self._grown(active, last, 1, min(len(active), b + limit, nxt))
+            start = seg.start if touches_prev else first * FRAME_SECONDS
+            end = seg.end if touches_next else min(self.duration, last * FRAME_SECONDS)
             if end - start >= MIN_EVENT_SECONDS:
                 out.append(Segment(seg.label, start, end, seg.confidence))
         return out
+
+    @staticmethod
+    def _grown(active: np.ndarray, edge: int, step: int, limit: int) -> int:
+        """``edge`` (a first frame for ``step`` -1, one past a last frame for +1) moved outward
+        over active frames, across gaps of at most ``GROW_GAP_SECONDS``, not past ``limit``."""
+        gap = int(round(GROW_GAP_SECONDS / FRAME_SECONDS))
+        j, missed = (edge - 1, 0) if step < 0 else (edge, 0)
+        while (j >= limit if step < 0 else j < limit) and missed <= gap:
+            if active[j]:
+                edge, missed = (j if step < 0 else j + 1), 0
+            else:
+                missed += 1
+            j += step
+        return edge
 
     def _with_background(self, events: list[Segment]) -> list[Segment]:
         """``events`` with background segments in the gaps, each with its cells' mean background score."""
