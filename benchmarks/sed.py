@@ -2,10 +2,12 @@
 Declared 2026-12-07, before any figure existed; writes benchmarks/results/sed_<arm>.json.
 
     pip install -e '.[sed]'
-    python benchmarks/sed.py --arm baseline        # today's timeline (no background outcome)
-    python benchmarks/sed.py --arm background      # ... plus the background detector
-    python benchmarks/sed.py --arm refined         # ... plus boundaries from the level above the noise floor
-    (one run scores every arm: python benchmarks/sed.py)
+    python benchmarks/sed.py                       # every arm below, one file each (sed_<arm>.json)
+    python benchmarks/sed.py --arms whole,grow     # some of them (the others' files are left alone)
+    python benchmarks/sed.py --psds                # PSDS1 and PSDS2 of the kept arm (sed_psds.json)
+
+(The first arms were first run one at a time, as ``--arm baseline``, ``--arm background`` and
+``--arm refined``: today's timeline, plus the background detector, plus level boundaries.)
 
 Leak-free models. For each official fold k, a model of the shipped pair's probe half is built from
 folds other than k only: frozen mn04 embeddings -> standardise -> logistic regression (C by inner
@@ -279,6 +281,13 @@ outside recordings no change (``outside_timeline.json``). It met its rule and is
   taken (segment-F1 0.717 -> 0.763, background labelled 2.0 % both). Its rule is ``bands``'s,
   against ``bed_bands``. Run: ``python benchmarks/sed.py --arms bed_bands,grow`` and
   ``python benchmarks/outside_timeline.py runs/outside``.
+  Result (commit 224716c, ``sed_grow.json``; ``bed_bands`` rescored in the same run reproduced its
+  figures, its file is kept): no-overlap event-F1 (200 ms) 0.548 -> 0.605 on all five folds,
+  0.557 -> 0.610 on folds 2-5; segment-F1 0.730 -> 0.751; background labelled 2.3 % -> 2.4 %;
+  overlap event-F1 0.347 -> 0.397; 44.8 against 46.5 s per audio hour. On the outside recordings
+  (``outside_timeline.json``) positives with an event of their class stay at 50.0 %, but negatives
+  with an event given a class go from 8.0 % to 10.6 % (9 to 12 of 113; +2.65 points, the rule
+  allowed 2): not kept.
 
 PSDS (declared 2026-12-07 before its first run; a measurement of the kept arm, no rule):
 ``python benchmarks/sed.py --psds`` takes the kept arm's (``KEPT``; ``inside`` when first run) events down to confidence
