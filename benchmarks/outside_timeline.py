@@ -37,6 +37,9 @@ figure): ``events(..., whole=True, edges="bed_bands")``; its rule is in benchmar
 
 Arm ``grow`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
 ``events(..., edges="bed_bands", grow=1.0)``; its rule is in benchmarks/sed.py.
+
+Arm ``extent`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
+``events(..., edges="bed_bands", grow=1.0, grow_after=True)``; its rule is in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "neares
         "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False, "edges": "level", "grow": 0.0}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "level", "grow": 0.0},
         "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands", "grow": 0.0},
         "bed_bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 0.0},
-        "grow": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0}}
+        "grow": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0},
+        "extent": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True}}
 
 
 def main() -> None:

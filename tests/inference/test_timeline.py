@@ -373,5 +373,7 @@ def test_grown_edges_follow_the_sound_past_its_cells_but_not_into_a_neighbour():
     assert abs(grown[0].start - 1.0) < 0.021
     short = [s for s in tl.events(edges="level", grow=0.3) if s.label != "background"]
     assert abs(short[0].end - 3.3) < 0.021  # never more than grow past the run
+    after = [s for s in tl.events(edges="level", grow=1.0, grow_after=True) if s.label != "background"]  # the arm 'extent'
+    assert [(s.label, round(s.start, 2), round(s.end, 2)) for s in after] == [(s.label, round(s.start, 2), round(s.end, 2)) for s in grown]
     levels[int(3.2 / 0.02) : int(3.45 / 0.02)] = -70.0  # a 250-ms gap: the sound ended there
     assert abs([s for s in tl.events(edges="level", grow=1.0) if s.label != "background"][0].end - 3.2) < 0.021

@@ -134,7 +134,8 @@ class Timeline:
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
-               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands", grow: float = 0.0) -> list[Segment]:
+               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands", grow: float = 0.0,
+               grow_after: bool = False) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``bed_bands`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -164,7 +165,9 @@ class Timeline:
         over the whole recording (the arm ``bands``: measured, not kept). Without band levels the
         broadband level decides. ``grow``: each outer edge then moves outward over the sound's
         active frames, across gaps of at most ``GROW_GAP_SECONDS``, up to ``grow`` seconds past
-        the run and never into a neighbouring event (the arm ``grow``)."""
+        the run and never into a neighbouring event (the arm ``grow``: measured, not kept);
+        ``grow_after``: only once the events are answered, so answers and which events there are
+        stay as without it and only their extents move (the arm ``extent``)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
@@ -174,11 +177,13 @@ class Timeline:
             raise ConfigError(f"edges must be one of {', '.join(EVENT_EDGES)}, got {edges!r}")
         found = self._pooled(threshold, split, inside, nearest, absorb, floor) if pooled else self._joined(threshold)
         if self.levels is not None and len(self.levels):
-            found = self._to_levels(found, reach, floor, edges, grow)
+            found = self._to_levels(found, reach, floor, edges, 0.0 if grow_after else grow)
         if clips and self.reanswer is not None:
             found = self._reanswered(found, threshold, whole)
             if reabsorb or whole:
                 found = absorbed(found)
+        if grow_after and self.levels is not None and len(self.levels):
+            found = self._grown_events(found, floor, edges, grow)
         if join > 0:
             found = joined(found, join)
         return self._with_background(found)
@@ -311,13 +316,36 @@ class Timeline:
             return (values >= np.percentile(under, EVENT_FLOOR_PERCENTILE, axis=0) + BAND_ABOVE_FLOOR_DB).any(axis=1)
         return values >= np.percentile(under, EVENT_FLOOR_PERCENTILE) + EVENT_ABOVE_FLOOR_DB
 
-    def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording", edges: str = "level", grow: float = 0.0) -> list[Segment]:
+    def _edge_activity(self, floor: str, edges: str) -> np.ndarray | None:
+        """Per 20-ms frame: is the sound there, by the measure ``edges`` names (see ``events``)?"""
         if edges == "bed_bands":
             active = self._active("background", "bands")
             if active is None or self.band_levels is None:  # too little background to know the bed's bands by
                 active = self._active(floor, "level")
-        else:
-            active = self._active(floor, edges)
+            return active
+        return self._active(floor, edges)
+
+    def _grown_events(self, events: list[Segment], floor: str, edges: str, grow: float) -> list[Segment]:
+        """Answered ``events`` with their outer edges moved outward as ``_to_levels(grow=)`` moves
+        them; labels, answers and which events exist stay as they were."""
+        active = self._edge_activity(floor, edges)
+        if active is None or grow <= 0:
+            return events
+        limit = int(round(grow / FRAME_SECONDS))
+        out: list[Segment] = []
+        for i, seg in enumerate(events):
+            first, last = int(round(seg.start / FRAME_SECONDS)), int(round(seg.end / FRAME_SECONDS))
+            if not (i > 0 and abs(events[i - 1].end - seg.start) < 1e-6):
+                floor_frame = int(math.ceil(out[-1].end / FRAME_SECONDS)) if out else 0
+                first = self._grown(active, first, -1, max(0, first - limit, floor_frame))
+            if not (i + 1 < len(events) and abs(events[i + 1].start - seg.end) < 1e-6):
+                nxt = int(events[i + 1].start / FRAME_SECONDS) if i + 1 < len(events) else len(active)
+                last = self._grown(active, last, 1, min(len(active), last + limit, nxt))
+            out.append(Segment(seg.label, min(seg.start, first * FRAME_SECONDS), max(seg.end, min(self.duration, last * FRAME_SECONDS)), seg.confidence))
+        return out
+
+    def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording", edges: str = "level", grow: float = 0.0) -> list[Segment]:
+        active = self._edge_activity(floor, edges)
         if active is None:  # no floor to measure a level against: the cells' edges stand
             return events
         out: list[Segment] = []
