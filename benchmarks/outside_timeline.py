@@ -61,14 +61,14 @@ from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
 
-OLD = {"reabsorb": False, "whole": False, "edges": "level", "grow": 0.0}  # the arms before 'reabsorb' and 'whole' were kept (2026-12-07)
+OLD = {"reabsorb": False, "whole": False, "edges": "level", "grow": 0.0}  # grow 0: grow_after does nothing  # the arms before 'reabsorb' and 'whole' were kept (2026-12-07)
 ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0, **OLD},
         "absorb": {"absorb": True, "clips": False, "join": 0.0, **OLD}, "clip": {"absorb": True, "clips": True, "join": 0.0, **OLD},
         "join": {"absorb": True, "clips": True, "join": 1.0, **OLD}, "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background", **OLD},
         "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False, "edges": "level", "grow": 0.0}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "level", "grow": 0.0},
         "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands", "grow": 0.0},
         "bed_bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 0.0},
-        "grow": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0},
+        "grow": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": False},
         "extent": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True}}
 
 

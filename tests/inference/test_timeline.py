@@ -358,7 +358,7 @@ def test_bed_band_edges_measure_each_band_on_background_and_fall_back_to_the_lev
 
 
 def test_grown_edges_follow_the_sound_past_its_cells_but_not_into_a_neighbour():
-    """The arm 'grow': a sound whose last quiet second the detector calls background keeps it when
+    """The arms 'grow' and 'extent' (kept): a sound whose last quiet second the detector calls background keeps it when
     its frames stay active (short gaps allowed), up to ``grow`` seconds past the run."""
     labels = [0] * 12
     quiet = [1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]  # the cells hear sound from 1.0 to 3.0 s
@@ -367,13 +367,13 @@ def test_grown_edges_follow_the_sound_past_its_cells_but_not_into_a_neighbour():
     levels[int(1.0 / 0.02) : int(3.6 / 0.02)] = -30.0  # the sound itself lasts to 3.6 s ...
     levels[int(3.2 / 0.02) : int(3.26 / 0.02)] = -70.0  # ... with a 60-ms dip in its tail
     tl = _events_timeline(labels, quiet, levels)
-    plain = [s for s in tl.events(edges="level") if s.label != "background"]
-    grown = [s for s in tl.events(edges="level", grow=1.0) if s.label != "background"]
+    plain = [s for s in tl.events(edges="level", grow=0.0) if s.label != "background"]
+    grown = [s for s in tl.events(edges="level", grow=1.0, grow_after=False) if s.label != "background"]
     assert abs(plain[0].end - 3.0) < 0.021 and abs(grown[0].end - 3.6) < 0.021  # across the dip, to the sound's end
     assert abs(grown[0].start - 1.0) < 0.021
-    short = [s for s in tl.events(edges="level", grow=0.3) if s.label != "background"]
+    short = [s for s in tl.events(edges="level", grow=0.3, grow_after=False) if s.label != "background"]
     assert abs(short[0].end - 3.3) < 0.021  # never more than grow past the run
-    after = [s for s in tl.events(edges="level", grow=1.0, grow_after=True) if s.label != "background"]  # the arm 'extent'
+    after = [s for s in tl.events(edges="level") if s.label != "background"]  # the arm 'extent', the default
     assert [(s.label, round(s.start, 2), round(s.end, 2)) for s in after] == [(s.label, round(s.start, 2), round(s.end, 2)) for s in grown]
     levels[int(3.2 / 0.02) : int(3.45 / 0.02)] = -70.0  # a 250-ms gap: the sound ended there
-    assert abs([s for s in tl.events(edges="level", grow=1.0) if s.label != "background"][0].end - 3.2) < 0.021
+    assert abs([s for s in tl.events(edges="level") if s.label != "background"][0].end - 3.2) < 0.021

@@ -29,6 +29,7 @@ EVENT_ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
 BAND_ABOVE_FLOOR_DB = 12.0  # ... or (edges="bands") when one of its band levels is this far above that band's floor
 EVENT_EDGES = ("level", "bands", "bed_bands")
 GROW_GAP_SECONDS = 0.1  # events(grow=...): an edge moves outward across inactive stretches this short
+TIMELINE_GROW_SECONDS = 1.0  # ... and at most this far past the cells that heard the sound (benchmarks/sed.py, arm 'extent')
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
 # Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
@@ -134,10 +135,10 @@ class Timeline:
 
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
-               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands", grow: float = 0.0,
-               grow_after: bool = False) -> list[Segment]:
+               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands",
+               grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). The defaults are the arm ``bed_bands`` that benchmarks/sed.py's declared
+        background detector). The defaults are the arm ``extent`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
         when every window over it is), cut where the cells' top class changes for at least a
         window (``split``), each part answered once by the decision rule on the mean scores of
@@ -151,7 +152,9 @@ class Timeline:
         longer than the model's clip is then answered from its own audio (``clips``), touching
         parts of one run also as one clip, which makes them one event when it names a class
         (``whole``), an "unknown" part left by that answer joins the known part it touches
-        (``reabsorb``), and events of one class at most ``join`` seconds apart become one.
+        (``reabsorb``); the answered events' outer edges then move outward over their active
+        frames, up to ``grow`` seconds (``grow_after``), and events of one class at most ``join``
+        seconds apart become one.
         ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
         segment it touches (the arm ``refined``). ``nearest``: a part's novelty distance is its
         closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py).
@@ -163,7 +166,7 @@ class Timeline:
         the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it).
         ``edges="level"``: the broadband level alone (the arm ``whole``); ``"bands"``: band floors
         over the whole recording (the arm ``bands``: measured, not kept). Without band levels the
-        broadband level decides. ``grow``: each outer edge then moves outward over the sound's
+        broadband level decides. ``grow=0``: no growing (the arm ``bed_bands``); ``grow_after=False``: each outer edge moves outward over the sound's
         active frames, across gaps of at most ``GROW_GAP_SECONDS``, up to ``grow`` seconds past
         the run and never into a neighbouring event (the arm ``grow``: measured, not kept);
         ``grow_after``: only once the events are answered, so answers and which events there are
