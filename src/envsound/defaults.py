@@ -12,6 +12,9 @@ TIMELINE_THRESHOLD = 0.3
 # Timeline events of one class at most this many seconds apart are one event (benchmarks/sed.py's
 # declared arm 'join', kept: SED event-F1 0.434 -> 0.449, sed_join.json).
 TIMELINE_JOIN_SECONDS = 1.0
+# Once answered, an event's edges follow its sound's active frames at most this far past the windows
+# that heard it (benchmarks/sed.py's declared arm 'extent', kept: event-F1 0.548 -> 0.602, sed_extent.json).
+TIMELINE_GROW_SECONDS = 1.0
 # The longest window timeline and listen accept: the networks pool over time and were trained on 5 s,
 # so longer windows only blur events and cost memory (a window of 1e9 s was an allocation of 116 TiB).
 MAX_WINDOW_SECONDS = 60.0

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from envsound.audio import FRAME_SECONDS, LevelTrack, fix_length, probe, stream_audio
-from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_JOIN_SECONDS, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_GROW_SECONDS, TIMELINE_HOP, TIMELINE_JOIN_SECONDS, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 from envsound.models.calibration import Calibration
@@ -29,7 +29,6 @@ EVENT_ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
 BAND_ABOVE_FLOOR_DB = 12.0  # ... or (edges="bands") when one of its band levels is this far above that band's floor
 EVENT_EDGES = ("level", "bands", "bed_bands")
 GROW_GAP_SECONDS = 0.1  # events(grow=...): an edge moves outward across inactive stretches this short
-TIMELINE_GROW_SECONDS = 1.0  # ... and at most this far past the cells that heard the sound (benchmarks/sed.py, arm 'extent')
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
 # Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
