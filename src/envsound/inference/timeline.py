@@ -147,8 +147,9 @@ class Timeline:
         measured on the cells the model calls background (``edges="bed_bands"``; with less than
         ``MIN_FLOOR_SECONDS`` of them, where the pre-emphasised broadband level rises
         ``EVENT_ABOVE_FLOOR_DB`` over the recording's floor), searched inside the run and up to
-        ``reach`` seconds beyond it (an event whose level never rises is dropped); events under ``MIN_EVENT_SECONDS`` are dropped; an event no
-        longer than the model's clip is then answered from its own audio (``clips``), touching
+        ``reach`` seconds beyond it (an event whose level never rises is dropped); events under
+        ``MIN_EVENT_SECONDS`` are dropped; an event no longer than the model's clip is then
+        answered from its own audio (``clips``), touching
         parts of one run also as one clip, which makes them one event when it names a class
         (``whole``), an "unknown" part left by that answer joins the known part it touches
         (``reabsorb``); the answered events' outer edges then move outward over their active
@@ -165,11 +166,12 @@ class Timeline:
         the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it).
         ``edges="level"``: the broadband level alone (the arm ``whole``); ``"bands"``: band floors
         over the whole recording (the arm ``bands``: measured, not kept). Without band levels the
-        broadband level decides. ``grow=0``: no growing (the arm ``bed_bands``); ``grow_after=False``: each outer edge moves outward over the sound's
-        active frames, across gaps of at most ``GROW_GAP_SECONDS``, up to ``grow`` seconds past
-        the run and never into a neighbouring event (the arm ``grow``: measured, not kept);
-        ``grow_after``: only once the events are answered, so answers and which events there are
-        stay as without it and only their extents move (the arm ``extent``)."""
+        broadband level decides. ``grow``: each outer edge moves outward over the sound's active
+        frames, across gaps of at most ``GROW_GAP_SECONDS``, up to ``grow`` seconds past the run
+        and never into a neighbouring event; ``grow_after``: only once the events are answered, so
+        answers and which events there are stay as without it (the arm ``extent``);
+        ``grow_after=False``: before the answer (the arm ``grow``: measured, not kept); ``grow=0``:
+        no growing (the arm ``bed_bands``)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
