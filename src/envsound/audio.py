@@ -10,6 +10,7 @@ one ``AudioError`` line, also when the damage is found halfway through decoding.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from dataclasses import dataclass
@@ -288,15 +289,29 @@ def band_levels(signal: np.ndarray, rate: int, frame_seconds: float = FRAME_SECO
     broadband level hardly moves."""
     signal = np.asarray(signal, dtype=np.float64)
     size = max(1, round(frame_seconds * rate))
+    window, spans = _band_plan(size, rate, tuple(edges_hz))
+    frames = signal[: len(signal) // size * size].reshape(-1, size)
+    if not len(frames) or not spans:
+        return np.zeros((len(frames), len(spans)))
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    summed = np.stack([power[:, a:b].sum(axis=1) for a, b in spans], axis=1)
+    return 10 * np.log10(np.maximum(summed, 1e-20))
+
+
+@functools.lru_cache(maxsize=8)
+def _band_plan(size: int, rate: int, edges_hz: tuple[float, ...]) -> tuple[np.ndarray, tuple[tuple[int, int], ...]]:
+    """(Hann window, each band's first and one-past-last FFT bin): made once per frame size and
+    rate, since ``listen`` asks for band levels ten times a second."""
     bins = np.fft.rfftfreq(size, 1.0 / rate)
     edges = [e for e in edges_hz if e <= rate / 2]
-    bands = [(lo, hi) for lo, hi in zip(edges[:-1], edges[1:]) if ((bins >= lo) & (bins < hi)).any()]
-    frames = signal[: len(signal) // size * size].reshape(-1, size)
-    if not len(frames) or not bands:
-        return np.zeros((len(frames), len(bands)))
-    power = np.abs(np.fft.rfft(frames * np.hanning(size), axis=1)) ** 2
-    summed = np.stack([power[:, (bins >= lo) & (bins < hi)].sum(axis=1) for lo, hi in bands], axis=1)
-    return 10 * np.log10(np.maximum(summed, 1e-20))
+    spans = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = np.flatnonzero((bins >= lo) & (bins < hi))
+        if len(inside):
+            spans.append((int(inside[0]), int(inside[-1]) + 1))
+    window = np.hanning(size)
+    window.setflags(write=False)
+    return window, tuple(spans)
 
 
 def loudest_window(signal: np.ndarray, rate: int, seconds: float) -> np.ndarray:
@@ -312,7 +327,7 @@ def loudest_window(signal: np.ndarray, rate: int, seconds: float) -> np.ndarray:
 class LevelTrack:
     """20-ms frame levels of a stream, gathered as its blocks pass by (``watch``): 50 numbers a
     second, so an hour costs 1.4 MB, where the audio would cost 460 MB. ``bands``: also each
-    frame's ``band_levels`` (seven more numbers a frame, 10 MB an hour)."""
+    frame's ``band_levels`` (up to seven more numbers a frame, 10 MB an hour)."""
 
     def __init__(self, rate: int, emphasis: float = 0.0, bands: bool = False) -> None:
         self.rate = rate

@@ -180,14 +180,15 @@ class Timeline:
         if edges not in EVENT_EDGES:
             raise ConfigError(f"edges must be one of {', '.join(EVENT_EDGES)}, got {edges!r}")
         found = self._pooled(threshold, split, inside, nearest, absorb, floor) if pooled else self._joined(threshold)
-        if self.levels is not None and len(self.levels):
-            found = self._to_levels(found, reach, floor, edges, 0.0 if grow_after else grow)
+        active = self._edge_activity(floor, edges) if self.levels is not None and len(self.levels) else None
+        if active is not None:  # no floor to measure a level against: the cells' edges stand
+            found = self._to_levels(found, active, reach, 0.0 if grow_after else grow)
         if clips and self.reanswer is not None:
             found = self._reanswered(found, threshold, whole)
             if reabsorb or whole:
                 found = absorbed(found)
-        if grow_after and self.levels is not None and len(self.levels):
-            found = self._grown_events(found, floor, edges, grow)
+        if grow_after and active is not None:
+            found = self._grown_events(found, active, grow)
         if join > 0:
             found = joined(found, join)
         return self._with_background(found)
@@ -329,11 +330,10 @@ class Timeline:
             return active
         return self._active(floor, edges)
 
-    def _grown_events(self, events: list[Segment], floor: str, edges: str, grow: float) -> list[Segment]:
-        """Answered ``events`` with their outer edges moved outward as ``_to_levels(grow=)`` moves
-        them; labels, answers and which events exist stay as they were."""
-        active = self._edge_activity(floor, edges)
-        if active is None or grow <= 0:
+    def _grown_events(self, events: list[Segment], active: np.ndarray, grow: float) -> list[Segment]:
+        """Answered ``events`` with their outer edges moved outward over ``active`` frames as
+        ``_to_levels(grow=)`` moves them; labels, answers and which events exist stay as they were."""
+        if grow <= 0:
             return events
         limit = int(round(grow / FRAME_SECONDS))
         out: list[Segment] = []
@@ -348,10 +348,8 @@ class Timeline:
             out.append(Segment(seg.label, min(seg.start, first * FRAME_SECONDS), max(seg.end, min(self.duration, last * FRAME_SECONDS)), seg.confidence))
         return out
 
-    def _to_levels(self, events: list[Segment], reach: float, floor: str = "recording", edges: str = "level", grow: float = 0.0) -> list[Segment]:
-        active = self._edge_activity(floor, edges)
-        if active is None:  # no floor to measure a level against: the cells' edges stand
-            return events
+    def _to_levels(self, events: list[Segment], active: np.ndarray, reach: float, grow: float = 0.0) -> list[Segment]:
+        """``events`` with their outer edges moved to the first and last ``active`` frame (see ``events``)."""
         out: list[Segment] = []
         for i, seg in enumerate(events):
             touches_prev = i > 0 and abs(events[i - 1].end - seg.start) < 1e-6
