@@ -16,6 +16,9 @@ from envsound.features.mel import kaldi_filterbank
 
 @dataclass(frozen=True)
 class EfficientATFrontEndConfig(FrameGrid):
+    """The front end the EfficientAT checkpoints were trained on: a pretrained backbone expects
+    these values (a model file records the ones its network was trained with)."""
+
     kind = "efficientat-logmel"
     win_length: int = 800
     f_min: float = 0.0

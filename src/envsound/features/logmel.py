@@ -17,6 +17,9 @@ NATURAL_LOG_UNITS_PER_DB = math.log(10.0) / 10.0  # a gain of g dB shifts ln(pow
 
 @dataclass(frozen=True)
 class LogMelConfig(FrameGrid):
+    """The scratch CNNs' front end: 16 kHz and 64 mels (the study's ESC-50 setting); networks
+    trained from scratch learn on any grid, so every field may be changed in a config."""
+
     kind = "logmel"
     sample_rate: int = 16000
     n_mels: int = 64
