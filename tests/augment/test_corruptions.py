@@ -37,9 +37,9 @@ def test_mixtures_reach_their_snr(name):
 
 
 def test_pink_noise_falls_3_db_per_octave():
-    from envsound.augment.corruptions import pink
+    from envsound.augment.noise_beds import noise
 
-    spectrum = np.abs(np.fft.rfft(pink(2**18, np.random.default_rng(0)))) ** 2
+    spectrum = np.abs(np.fft.rfft(noise(2**18, "pink", np.random.default_rng(0)))) ** 2
     freqs = np.fft.rfftfreq(2**18, 1 / RATE)
     octaves = [spectrum[(freqs >= f) & (freqs < 2 * f)].mean() for f in (250, 500, 1000, 2000, 4000)]
     steps = 10 * np.log10(np.array(octaves[1:]) / np.array(octaves[:-1]))

@@ -32,14 +32,6 @@ def mix_at_snr(signal: np.ndarray, other: np.ndarray, snr_db: float) -> np.ndarr
     return (signal + gain * other).astype(np.float32)
 
 
-def pink(length: int, rng: np.random.Generator) -> np.ndarray:
-    """1/f noise: white noise shaped in the frequency domain (power falls 3 dB per octave)."""
-    spectrum = np.fft.rfft(rng.standard_normal(length))
-    freqs = np.arange(len(spectrum), dtype=np.float64)
-    freqs[0] = 1.0
-    return np.fft.irfft(spectrum / np.sqrt(freqs), n=length)
-
-
 ROOMS_PER_RT60 = 8
 
 

@@ -47,6 +47,12 @@ def coloured(length: int, slope: float, rng: np.random.Generator) -> np.ndarray:
     return np.fft.irfft(spectrum, n=length)
 
 
+def noise(length: int, colour: str, rng: np.random.Generator) -> np.ndarray:
+    """White, pink or brown Gaussian noise: every noise envsound adds to a clip comes from here
+    (ESC-50-C's, the real-world copies' and the noise floors'; the scale is the caller's)."""
+    return rng.standard_normal(length) if colour == "white" else coloured(length, SLOPES[colour], rng)
+
+
 def hum(length: int, rate: int, mains_hz: float, harmonics: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Mains hum: the fundamental and its harmonics with the given amplitudes, random phases."""
     t = np.arange(length) / rate

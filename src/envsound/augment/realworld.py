@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from envsound.augment import corruptions as C
+from envsound.augment.noise_beds import noise
 from envsound.features.band import band_pass
 
 ROOM_RT60S = (0.25, 0.5, 0.8, 1.1)
@@ -106,16 +107,15 @@ def codec(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.n
 def noise_snr(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     colour = "pink" if rng.random() < 0.5 else "white"
     snr = float(rng.uniform(*NOISE_SNR_DB))
-    noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
-    return C.mix_at_snr(signal, noise, snr), {"colour": colour, "snr_db": round(snr, 2)}
+    return C.mix_at_snr(signal, noise(len(signal), colour, rng), snr), {"colour": colour, "snr_db": round(snr, 2)}
 
 
 def floor(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     colour = "pink" if rng.random() < 0.5 else "white"
     level = float(rng.uniform(*FLOOR_DBFS))
-    noise = C.pink(len(signal), rng) if colour == "pink" else rng.standard_normal(len(signal))
-    noise = noise * (10 ** (level / 20) / np.sqrt(max(C.power(noise), C.TINY)))
-    return (signal + noise).astype(np.float32), {"colour": colour, "floor_dbfs": round(level, 2)}
+    bed = noise(len(signal), colour, rng)
+    bed = bed * (10 ** (level / 20) / np.sqrt(max(C.power(bed), C.TINY)))
+    return (signal + bed).astype(np.float32), {"colour": colour, "floor_dbfs": round(level, 2)}
 
 
 def onset(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:

@@ -8,6 +8,8 @@ noise recording from ``--background`` for a training copy. Training copies are d
 transforms, seeded through the global generators by ``offline``). Three rows add noise, and they
 differ on purpose: ``white_noise`` is ESC-50-C's damage (20/10/0 dB SNR), ``noise`` the study's
 training noise (Gaussian, 10-30 dB), ``noise_snr`` the real-world one (white or pink, 0-25 dB).
+Recorded configs and run folders name them, so they keep their names; the noise itself comes from
+one generator (``noise_beds.noise``), except ``noise``'s, which audiomentations draws.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from envsound.augment import corruptions as C
 from envsound.augment import realworld as R
+from envsound.augment.noise_beds import noise
 from envsound.features.band import band_pass
 
 Damage = Callable[[np.ndarray, int, Any, np.random.Generator, "np.ndarray | None"], np.ndarray]  # (signal, rate, setting, rng, other clip)
@@ -46,9 +49,9 @@ def _audiomentations(make: Callable[[Any, str | None], Any]) -> Callable[[str | 
 
 TABLE: tuple[Augmentation, ...] = (
     Augmentation("white_noise", "white noise at an SNR", (20.0, 10.0, 0.0),
-                 damage=lambda x, rate, snr, rng, other: C.mix_at_snr(x, rng.standard_normal(len(x)), snr)),
+                 damage=lambda x, rate, snr, rng, other: C.mix_at_snr(x, noise(len(x), "white", rng), snr)),
     Augmentation("pink_noise", "pink noise at an SNR", (20.0, 10.0, 0.0),
-                 damage=lambda x, rate, snr, rng, other: C.mix_at_snr(x, C.pink(len(x), rng), snr)),
+                 damage=lambda x, rate, snr, rng, other: C.mix_at_snr(x, noise(len(x), "pink", rng), snr)),
     Augmentation("background", "a background sound under the clip: ESC-50-C another clip at a foreground-to-background ratio; "
                  "training a recording from --background at 5-20 dB SNR", (10.0, 5.0, 0.0),
                  damage=lambda x, rate, ratio, rng, other: C.mix_at_snr(x, C.loop_to_length(other, len(x)), ratio),
