@@ -124,7 +124,7 @@ $PY benchmarks/wise_ft.py kd_student_lpft_e40 --alpha 0.5 --inner 0.2 0.3 0.4 0.
 # after the inner-split arm: consistency gained 0.25 points at 20 epochs and the fixed-target student
 # gained 0.3 from 40 epochs; the paper finds consistent teaching keeps gaining from long schedules.
 # Compared with kd_student_lpft_e40 (94.2 %), its WiSE network (94.25 %) and #19's 94.5 %. Its fold
-# checkpoints make it resumable across sessions with the same command.
+# checkpoints make it resumable after an interruption with the same command.
 $PY benchmarks/esc50_cv.py --name kd_student_lpft_fm_e40 --config configs/mn04_lpft_frozen_bn.json --save-models \
   --set teacher=runs/bench-rw_probe_none,runs/bench-kd_teacher_finetune --set distill_weight=0.5 --set distill_consistent=true --set epochs=40
 $PY benchmarks/wise_ft.py kd_student_lpft_fm_e40 --alpha 0.5 --curve 0 0.2 0.3 0.4 0.6 0.7 0.8 1 --name wise_kd_student_lpft_fm_e40
