@@ -3,6 +3,7 @@ Writes benchmarks/results/sed_errors.json.
 
     python benchmarks/sed.py                      # builds the leak-free fold models (runs/sed/fold-k)
     python benchmarks/sed_errors.py --fold 1
+    python benchmarks/sed_errors.py --fold 1 --models rw_pair   # sed_errors_rw_pair.json
 
 Each reference event of fold k's no-overlap soundscapes (benchmarks/sed.py's, same seeds) is sorted
 by what the kept timeline (``Timeline.events()``'s defaults) made of it:
@@ -35,7 +36,7 @@ from envsound.models.decision import BACKGROUND, UNKNOWN  # noqa: E402
 from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
-from sed import RATE, RUNS, soundscapes  # noqa: E402
+from sed import MODEL_SETS, RATE, RUNS, soundscapes  # noqa: E402
 
 COLLAR = 0.2
 
@@ -61,12 +62,13 @@ def sort_event(event, events) -> tuple[str, dict | None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fold", type=int, default=1)
+    parser.add_argument("--models", default="probe", choices=MODEL_SETS, help="benchmarks/sed.py's fold-model set")
     args = parser.parse_args()
     commit = git_commit()
     manifest = load_esc50()
-    model = RUNS / f"fold-{args.fold}" / "model.pt"
+    model = RUNS / f"fold-{args.fold}" / "model.pt" if args.models == "probe" else RUNS / args.models / f"fold-{args.fold}" / "model.pt"
     if not model.exists():
-        raise SystemExit(f"{model}: run python benchmarks/sed.py first (it builds the fold models)")
+        raise SystemExit(f"{model}: run python benchmarks/sed.py --models {args.models} first (it builds the fold models)")
     predictor = Predictor.from_file(model, device="cpu")
     categories: Counter = Counter()
     cut_out: Counter = Counter()
@@ -83,11 +85,12 @@ def main() -> None:
                 edges.append({"label": event.label, "bed": bed, "which": category[len("edges: "):], **detail})
             alone = predictor.predict_array(scape.signal[round(event.onset * RATE) : round(event.offset * RATE)], RATE)
             cut_out["right" if alone.answer == event.label else "background" if alone.background else "unknown" if alone.abstained else "wrong"] += 1
-    result = {"name": "sed_errors", "command": "python " + shlex.join(sys.argv), "commit": commit, "machine": device_name(),
+    name = "sed_errors" if args.models == "probe" else f"sed_errors_{args.models}"
+    result = {"name": name, "models": args.models, "command": "python " + shlex.join(sys.argv), "commit": commit, "machine": device_name(),
               "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "fold": args.fold, "set": "no-overlap",
               "reference_events": sum(categories.values()), "categories": dict(categories), "cut_out_answers": dict(cut_out),
               "by_bed": {bed: dict(c) for bed, c in sorted(by_bed.items())}, "edge_errors": edges}
-    write_json(result_path("sed_errors"), result)
+    write_json(result_path(name), result)
     print(dict(categories), "cut out:", dict(cut_out))
 
 
