@@ -335,6 +335,12 @@ then ``--models pair``). The timeline's code is the same for every set, so this 
 a choice: #34's SED targets are judged on ``rw_pair``, the set closest to the shipped default
 (``extent`` against ``rw_pair``'s own ``baseline`` for the +0.25), with the other sets reported
 beside it. Files: ``sed_<arm>_<models>.json`` (``probe``'s keep their names, ``sed_<arm>.json``).
+Result (``pair`` at commit 81f0cc0, ``rw_pair`` at fd08978; the fine-tuned halves' CV rerun gave
+90.4 % against the recipe's 90.35 %, ``rw_finetune_all_rerun.json``): no-overlap event-F1 (200 ms)
+``rw_pair`` 0.041 (``baseline``) -> 0.625 (``extent``; folds 2-5: 0.635), segment-F1 0.520 ->
+0.771, background labelled 53.3 % -> 2.2 %, overlap event-F1 0.419; ``pair`` 0.045 -> 0.630,
+segment-F1 0.780, 2.4 %. #34's event-F1 target (>= 0.60 and >= baseline + 0.25) and background
+target hold on ``rw_pair``; segment-F1 (>= 0.85) does not.
 
 PSDS (declared 2026-12-07 before its first run; a measurement of the kept arm, no rule):
 ``python benchmarks/sed.py --psds`` takes the kept arm's (``KEPT``; ``inside`` when first run) events down to confidence
