@@ -410,7 +410,7 @@ def fold_model(k: int, manifest, embeddings: np.ndarray, event_embeddings: np.nd
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    path = RUNS / f"fold-{k}" / "model.pt"
+    path = fold_model_path(k)
     folds, targets, n = manifest.folds, manifest.targets, len(manifest.classes)
     train = folds != k
     x, y, f = embeddings[train], targets[train], folds[train]
@@ -444,18 +444,23 @@ def fold_model(k: int, manifest, embeddings: np.ndarray, event_embeddings: np.nd
     return path
 
 
+def fold_model_path(k: int, models: str = "probe") -> Path:
+    """Where fold k's model of a ``--models`` set lives (``fold_model`` and ``pair_model`` make them)."""
+    return RUNS / f"fold-{k}" / "model.pt" if models == "probe" else RUNS / models / f"fold-{k}" / "model.pt"
+
+
 def pair_model(k: int, probe: Path, models: str) -> Path:
     """runs/sed/<models>/fold-k/model.pt: ``probe``'s network averaged with the fine-tuned fold-k
     model of ``FINETUNED[models]`` (trained without fold k), with the probe's calibration, novelty
     and background detector (see "Fold models" above)."""
     from build_default_model import in_class_order  # scripts/: the shipped pair is built the same way
 
-    path = RUNS / models / f"fold-{k}" / "model.pt"
-    if path.exists():
-        return path
+    path = fold_model_path(k, models)
     source = FINETUNED[models] / f"fold-{k}" / "model.pt"
     if not source.exists():
         raise SystemExit(f"{source}: build the fine-tuned fold models first (see 'Fold models' in this script's docstring)")
+    if path.exists() and path.stat().st_mtime >= max(probe.stat().st_mtime, source.stat().st_mtime):
+        return path  # made from these halves already (a half rebuilt since makes it again)
     half, finetuned = load_model(probe), load_model(source)
     if finetuned.info.get("trained_on_folds") != [j for j in range(1, 6) if j != k]:
         raise SystemExit(f"{source}: trained on folds {finetuned.info.get('trained_on_folds')}, not on every fold but {k}")

@@ -36,7 +36,7 @@ from envsound.models.decision import BACKGROUND, UNKNOWN  # noqa: E402
 from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
-from sed import MODEL_SETS, RATE, RUNS, soundscapes  # noqa: E402
+from sed import MODEL_SETS, RATE, fold_model_path, soundscapes  # noqa: E402
 
 COLLAR = 0.2
 
@@ -66,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     commit = git_commit()
     manifest = load_esc50()
-    model = RUNS / f"fold-{args.fold}" / "model.pt" if args.models == "probe" else RUNS / args.models / f"fold-{args.fold}" / "model.pt"
+    model = fold_model_path(args.fold, args.models)
     if not model.exists():
         raise SystemExit(f"{model}: run python benchmarks/sed.py --models {args.models} first (it builds the fold models)")
     predictor = Predictor.from_file(model, device="cpu")
