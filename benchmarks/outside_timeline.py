@@ -40,6 +40,10 @@ Arm ``grow`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, bef
 
 Arm ``extent`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure):
 ``events(..., edges="bed_bands", grow=1.0, grow_after=True)``; its rule is in benchmarks/sed.py.
+
+Arms ``gaps`` and ``long`` (declared 2026-12-07 with benchmarks/sed.py's arms of those names, before
+any figure of theirs here): ``events(..., grow_after=True, gap=1.0)`` and ``events(..., gap=1.0,
+longest=60.0)``; their rules are in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -69,7 +73,9 @@ ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "neares
         "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands", "grow": 0.0},
         "bed_bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 0.0},
         "grow": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": False},
-        "extent": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True}}
+        "extent": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True},
+        "gaps": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0},
+        "long": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0}}
 
 
 def main() -> None:

@@ -211,6 +211,22 @@ def test_event_edges_move_to_the_level_above_the_floor():
     assert [s.label for s in tl.events()] == ["background"]
 
 
+def test_a_pause_of_bed_inside_a_run_cuts_it_into_two_events():
+    """The arm 'gaps' (benchmarks/sed.py): two sounds 1.3 s apart are one run of cells (a cell is
+    background only when every 2-s window over it is), but their levels show the pause; a pause
+    shorter than ``gap`` stays inside one sound."""
+    labels, quiet = [0] * 10, [1] + [0] * 8 + [1]
+    levels = np.full(int(5.0 / 0.02), -70.0)
+    levels[int(0.6 / 0.02) : int(1.7 / 0.02)] = -30.0  # the first sound
+    levels[int(3.0 / 0.02) : int(4.2 / 0.02)] = -30.0  # the second, 1.3 s later
+    tl = _events_timeline(labels, quiet, levels)
+    spans = lambda events: [(s.label, round(s.start, 2), round(s.end, 2)) for s in events if s.label != "background"]  # noqa: E731
+    assert spans(tl.events(grow=0.0)) == [("a", 0.6, 4.2)]  # no cut: one event over the pause
+    assert spans(tl.events(grow=0.0, gap=1.0)) == [("a", 0.6, 1.7), ("a", 3.0, 4.2)]
+    assert spans(tl.events(grow=0.0, gap=1.5)) == [("a", 0.6, 4.2)]  # the pause is shorter than the gap asked
+    assert [s.label for s in tl.events(grow=0.0, gap=1.0)] == ["background", "a", "background", "a", "background"]
+
+
 def test_a_floor_measured_on_background_cells_keeps_a_quiet_sound_among_loud_ones():
     """The arm 'floor' (measured, not kept): sounds back to back put the recording's 10th-percentile
     floor inside the quietest, which is then dropped; measured on background cells alone, the floor
@@ -266,6 +282,24 @@ def test_a_short_event_is_answered_as_predict_answers_it_cut_out():
     assert placed == answered
 
 
+def test_an_event_longer_than_a_clip_is_answered_as_predict_answers_a_longer_file():
+    """The arm 'long' (benchmarks/sed.py): with ``longest``, an event over one clip is answered from
+    its own samples through the model's clip windows, averaged: what predict_array gives for it."""
+    from envsound.inference.timeline import Segment, as_clips
+
+    predictor = Predictor.from_file(default_model_path())
+    rate = predictor.extractor.sample_rate
+    clip = sf.read(REPO_EXAMPLE, dtype="float32")[0]
+    signal = np.concatenate([np.zeros(rate), predictor_rate(clip, predictor), np.zeros(rate)]).astype(np.float32)
+    events = [Segment("unknown", 0.5, 6.5, 0.5)]  # 6 s: longer than the 5-s clip
+    assert as_clips(predictor, events, [signal], threshold=0.0) == events  # up to one clip only: its cells' answer stays
+    assert as_clips(predictor, events, [signal], threshold=0.0, longest=5.5) == events  # longer than asked for
+    answered = as_clips(predictor, events, [signal[: rate], signal[rate:]], threshold=0.0, longest=60.0)
+    expected = predictor.predict_array(signal[round(0.5 * rate) : round(6.5 * rate)], rate)
+    assert answered[0].label == expected.answer == "dog" and (answered[0].start, answered[0].end) == (0.5, 6.5)
+    assert abs(answered[0].confidence - expected.probabilities[0]) < 1e-5
+
+
 def predictor_rate(clip, predictor):
     from envsound.audio import resample
 
@@ -293,7 +327,7 @@ def test_touching_parts_answered_whole_become_one_event_and_a_new_unknown_part_i
     seen: list[list[tuple]] = []
 
     def second_answer(union_label):
-        def reanswer(events, threshold):
+        def reanswer(events, threshold, longest=None):
             seen.append([(s.label, s.start, s.end) for s in events])
             out = []
             for s in events:

@@ -69,7 +69,8 @@ class Timeline:
     levels: np.ndarray | None = None  # 20-ms frame levels in dBFS (audio.LevelTrack), for event boundaries
     band_levels: np.ndarray | None = None  # (frames, bands) of the same frames (audio.band_levels), for edges="bands"
     background_cells: str = "min"  # a cell is background when every window over it is ("min"), or by their mean ("mean")
-    reanswer: Callable[[list[Segment], float], list[Segment]] | None = None  # events answered again from their audio (``as_clips``)
+    reanswer: Callable[[list[Segment], float, float | None], list[Segment]] | None = None  # events answered again from their audio (``as_clips``)
+    clip_seconds: float | None = None  # the model's clip length: touching parts are answered as one clip only up to it (``events(whole=)``)
 
     def frame_probabilities(self) -> np.ndarray:
         """(n_cells, n_classes): each hop-long cell gets the mean of every window covering it."""
@@ -135,7 +136,7 @@ class Timeline:
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
                floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands",
-               grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True) -> list[Segment]:
+               grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True, gap: float = 0.0, longest: float | None = None) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``extent`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -171,7 +172,11 @@ class Timeline:
         and never into a neighbouring event; ``grow_after``: only once the events are answered, so
         answers and which events there are stay as without it (the arm ``extent``);
         ``grow_after=False``: before the answer (the arm ``grow``: measured, not kept); ``grow=0``:
-        no growing (the arm ``bed_bands``)."""
+        no growing (the arm ``bed_bands``). ``gap``: an event is also cut where its active frames
+        leave at least ``gap`` seconds of bed (a pause the 2-s windows' cells cannot see), each
+        piece answered on its own (the arm ``gaps``). ``longest``: the second answer also takes
+        events up to this many seconds, longer than a clip, answered as ``predict`` answers a
+        longer file (the arm ``long``); None: up to one clip."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
@@ -182,9 +187,9 @@ class Timeline:
         found = self._pooled(threshold, split, inside, nearest, absorb, floor) if pooled else self._joined(threshold)
         active = self._edge_activity(floor, edges) if self.levels is not None and len(self.levels) else None
         if active is not None:  # no floor to measure a level against: the cells' edges stand
-            found = self._to_levels(found, active, reach, 0.0 if grow_after else grow)
+            found = self._to_levels(found, active, reach, 0.0 if grow_after else grow, gap)
         if clips and self.reanswer is not None:
-            found = self._reanswered(found, threshold, whole)
+            found = self._reanswered(found, threshold, whole, longest)
             if reabsorb or whole:
                 found = absorbed(found)
         if grow_after and active is not None:
@@ -193,7 +198,7 @@ class Timeline:
             found = joined(found, join)
         return self._with_background(found)
 
-    def _reanswered(self, found: list[Segment], threshold: float, whole: bool) -> list[Segment]:
+    def _reanswered(self, found: list[Segment], threshold: float, whole: bool, longest: float | None = None) -> list[Segment]:
         """``found`` answered again from its audio (``reanswer``); with ``whole``, each group of
         two or more touching parts (one run of sound cut where its class changed) is also answered
         as one clip, and a class in that answer makes the group one event: a steady sound whose
@@ -205,8 +210,10 @@ class Timeline:
             else:
                 groups.append([i])
         groups = [g for g in groups if len(g) > 1] if whole else []
+        if self.clip_seconds is not None:  # a group is answered as one clip only when it fits in one (``longest`` is for single events)
+            groups = [g for g in groups if found[g[-1]].end - found[g[0]].start <= self.clip_seconds + 1e-9]
         unions = [Segment(UNKNOWN, found[g[0]].start, found[g[-1]].end, -1.0) for g in groups]  # -1: not answered again
-        answered = self.reanswer([*found, *unions], threshold)
+        answered = self.reanswer([*found, *unions], threshold, longest)
         parts, wholes = answered[: len(found)], answered[len(found) :]
         out: list[Segment] = []
         first_of = {g[0]: (g, one) for g, one in zip(groups, wholes) if one.label != UNKNOWN and one.confidence >= 0}
@@ -348,7 +355,7 @@ class Timeline:
             out.append(Segment(seg.label, min(seg.start, first * FRAME_SECONDS), max(seg.end, min(self.duration, last * FRAME_SECONDS)), seg.confidence))
         return out
 
-    def _to_levels(self, events: list[Segment], active: np.ndarray, reach: float, grow: float = 0.0) -> list[Segment]:
+    def _to_levels(self, events: list[Segment], active: np.ndarray, reach: float, grow: float = 0.0, gap: float = 0.0) -> list[Segment]:
         """``events`` with their outer edges moved to the first and last ``active`` frame (see ``events``)."""
         out: list[Segment] = []
         for i, seg in enumerate(events):
@@ -370,9 +377,21 @@ class Timeline:
                     last = self._grown(active, last, 1, min(len(active), b + limit, nxt))
             start = seg.start if touches_prev else first * FRAME_SECONDS
             end = seg.end if touches_next else min(self.duration, last * FRAME_SECONDS)
-            if end - start >= MIN_EVENT_SECONDS:
-                out.append(Segment(seg.label, start, end, seg.confidence))
+            for lo_, hi_ in self._pieces(start, end, found + a, gap):
+                if hi_ - lo_ >= MIN_EVENT_SECONDS:
+                    out.append(Segment(seg.label, lo_, hi_, seg.confidence))
         return out
+
+    @staticmethod
+    def _pieces(start: float, end: float, on: np.ndarray, gap: float) -> list[tuple[float, float]]:
+        """[start, end) cut where ``on`` (the indices of its active 20-ms frames) leaves at least
+        ``gap`` seconds inactive: the windows' cells cannot see a pause shorter than a window, the
+        levels can (``gap`` 0: never cut)."""
+        if gap <= 0 or len(on) < 2:
+            return [(start, end)]
+        breaks = np.flatnonzero(np.diff(on) * FRAME_SECONDS > gap + 1e-9)
+        edges = [start, *[x for k in breaks for x in ((on[k] + 1) * FRAME_SECONDS, on[k + 1] * FRAME_SECONDS)], end]
+        return [(edges[j], edges[j + 1]) for j in range(0, len(edges), 2)]
 
     @staticmethod
     def _grown(active: np.ndarray, edge: int, step: int, limit: int) -> int:
@@ -406,10 +425,11 @@ class Timeline:
 
 
 def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.ndarray], threshold: float = TIMELINE_THRESHOLD,
-             starts: Iterable[int] | None = None) -> list[Segment]:
-    """``events`` with each one no longer than the model's clip answered again as ``predict``
-    answers it cut out of the recording: its samples alone, zero-padded to one clip, through the
-    model and the decision rule. The model learnt from whole clips; a timeline's cells are shorter
+             starts: Iterable[int] | None = None, longest: float | None = None) -> list[Segment]:
+    """``events`` with each one no longer than ``longest`` seconds (None: the model's clip)
+    answered again as ``predict`` answers it cut out of the recording: its samples alone,
+    zero-padded to one clip (longer: the model's own windows over it, their scores averaged),
+    through the model and the decision rule. The model learnt from whole clips; a timeline's cells are shorter
     windows, whose scores and novelty distance are not a clip's. An answer of background (the
     padding is most of such a clip), one under ``threshold``, and longer events keep their cells'
     answer. One pass over ``blocks`` (the recording at the model's rate; events may overlap: each gathers its own audio);
@@ -419,7 +439,8 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
     an event with a gap in its audio keeps its cells' answer. None: the blocks follow one another
     from sample 0."""
     rate, clip = predictor.extractor.sample_rate, predictor.window_samples
-    spans = {i: (round(s.start * rate), round(s.end * rate)) for i, s in enumerate(events) if s.label != BACKGROUND and 0 < (s.end - s.start) * rate <= clip}
+    most = clip if longest is None else max(clip, round(longest * rate))
+    spans = {i: (round(s.start * rate), round(s.end * rate)) for i, s in enumerate(events) if s.label != BACKGROUND and 0 < (s.end - s.start) * rate <= most}
     pending = sorted(spans, key=lambda i: spans[i][0])
     pieces: dict[int, list[np.ndarray]] = {}
     reached = {i: spans[i][0] for i in spans}  # the next sample each event's audio needs; -1: a gap, so no second answer
@@ -431,8 +452,15 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
         indices = [i for i in indices if reached[i] > spans[i][0]]  # some audio, and no gap in it
         if not indices:
             return
-        windows = np.stack([fix_length(np.concatenate(pieces.pop(i)) if pieces.get(i) else np.zeros(0, np.float32), clip) for i in indices])
-        decided = predictor.decide(*predictor.window_scores(windows))
+        audio = {i: np.concatenate(pieces.pop(i)) if pieces.get(i) else np.zeros(0, np.float32) for i in indices}
+        short = [i for i in indices if len(audio[i]) <= clip]
+        longer = [i for i in indices if len(audio[i]) > clip]
+        scored = [predictor.window_scores(np.stack([fix_length(audio[i], clip) for i in short]))] if short else []
+        scored += [mean_window_scores(predictor, audio[i], batch) for i in longer]
+        probs = np.concatenate([p for p, _ in scored])
+        embeddings = None if scored[0][1] is None else np.concatenate([e for _, e in scored])
+        indices = [*short, *longer]
+        decided = predictor.decide(probs, embeddings)
         for k, (i, name) in enumerate(zip(indices, decided.answers(predictor.classes))):
             p = float(decided.probabilities[k].max())
             if name != BACKGROUND and p >= threshold:
@@ -464,6 +492,17 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
     for k in range(0, len(done), batch):
         score(done[k : k + batch])
     return [answers.get(i, seg) for i, seg in enumerate(events)]
+
+
+def mean_window_scores(predictor: Predictor, audio: np.ndarray, batch: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(1, classes) probabilities and (1, dim) embedding (or None) of audio longer than a clip, as
+    ``predict`` scores a file: the model's windows over it (``Predictor.windowing``), averaged."""
+    total, embedded, count = 0.0, 0.0, 0
+    for _, windows in predictor.windowing.batches([audio], batch):
+        probs, embeddings = predictor.window_scores(windows)
+        total, count = total + probs.sum(axis=0), count + len(probs)
+        embedded = None if embeddings is None else embedded + embeddings.sum(axis=0)
+    return (total / count)[None], None if embedded is None else (embedded / count)[None]
 
 
 def absorbed(parts: list[Segment]) -> list[Segment]:
@@ -552,7 +591,8 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     timeline = scored.timeline(name, window / rate, hop / rate, duration, image)
     timeline.levels, timeline.band_levels = track.levels, track.band_levels
     again = (lambda: [signal]) if signal is not None else (lambda: stream_audio(path, rate, info=info))
-    timeline.reanswer = lambda events, threshold: as_clips(predictor, events, again(), threshold)
+    timeline.reanswer = lambda events, threshold, longest: as_clips(predictor, events, again(), threshold, longest=longest)
+    timeline.clip_seconds = predictor.extractor.clip_seconds
     return timeline
 
 
