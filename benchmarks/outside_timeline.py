@@ -43,7 +43,11 @@ Arm ``extent`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, b
 
 Arms ``gaps`` and ``long`` (declared 2026-12-07 with benchmarks/sed.py's arms of those names, before
 any figure of theirs here): ``events(..., grow_after=True, gap=1.0)`` and ``events(..., gap=1.0,
-longest=60.0)``; their rules are in benchmarks/sed.py.
+longest=60.0)``; their rules are in benchmarks/sed.py. Result (commit 3717010): positives with an
+event of their class 75 -> 74 under both: neither kept.
+
+Arm ``rejoin`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure of
+its own here): ``events(..., gap=1.0, longest=60.0, rejoin=True)``; its rule is in benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -75,7 +79,8 @@ ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "neares
         "grow": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": False},
         "extent": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True},
         "gaps": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0},
-        "long": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0}}
+        "long": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0},
+        "rejoin": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0, "rejoin": True}}
 
 
 def main() -> None:

@@ -227,6 +227,20 @@ def test_a_pause_of_bed_inside_a_run_cuts_it_into_two_events():
     assert [s.label for s in tl.events(grow=0.0, gap=1.0)] == ["background", "a", "background", "a", "background"]
 
 
+def test_pieces_of_one_cut_event_that_name_one_class_or_unknown_are_one_sound_again():
+    """The arm 'rejoin' (benchmarks/sed.py): pieces cut at pauses come together again unless they name two classes."""
+    from envsound.inference.timeline import Segment, rejoined
+
+    runs = [Segment("a", 0.0, 6.0, 0.9), Segment("b", 8.0, 12.0, 0.9)]
+    pieces = [Segment("dog", 0.0, 1.0, 0.8), Segment("unknown", 2.5, 3.0, 0.4), Segment("dog", 4.0, 6.0, 0.6),  # one barking dog
+              Segment("cat", 8.0, 9.0, 0.9), Segment("hen", 10.5, 12.0, 0.7)]  # two sounds in one run
+    out = rejoined(pieces, runs)
+    assert [(s.label, s.start, s.end) for s in out] == [("dog", 0.0, 6.0), ("cat", 8.0, 9.0), ("hen", 10.5, 12.0)]
+    assert out[0].confidence == pytest.approx((0.8 * 3.0 + 0.6 * 2.0) / 5.0)  # the known pieces' confidences, by span
+    apart = rejoined([Segment("dog", 0.0, 1.0, 0.8), Segment("dog", 8.0, 9.0, 0.8)], runs)  # pieces of two runs stay apart
+    assert [(s.start, s.end) for s in apart] == [(0.0, 1.0), (8.0, 9.0)]
+
+
 def test_a_floor_measured_on_background_cells_keeps_a_quiet_sound_among_loud_ones():
     """The arm 'floor' (measured, not kept): sounds back to back put the recording's 10th-percentile
     floor inside the quietest, which is then dropped; measured on background cells alone, the floor

@@ -136,7 +136,8 @@ class Timeline:
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
                floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands",
-               grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True, gap: float = 0.0, longest: float | None = None) -> list[Segment]:
+               grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True, gap: float = 0.0, longest: float | None = None,
+               rejoin: bool = False) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``extent`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -187,11 +188,16 @@ class Timeline:
         found = self._pooled(threshold, split, inside, nearest, absorb, floor) if pooled else self._joined(threshold)
         active = self._edge_activity(floor, edges) if self.levels is not None and len(self.levels) else None
         if active is not None:  # no floor to measure a level against: the cells' edges stand
-            found = self._to_levels(found, active, reach, 0.0 if grow_after else grow, gap)
+            found = self._to_levels(found, active, reach, 0.0 if grow_after else grow)
+            runs = list(found)
+            if gap > 0:
+                found = self._cut_at_pauses(found, active, gap)
         if clips and self.reanswer is not None:
             found = self._reanswered(found, threshold, whole, longest)
             if reabsorb or whole:
                 found = absorbed(found)
+        if gap > 0 and rejoin and active is not None:
+            found = rejoined(found, runs)
         if grow_after and active is not None:
             found = self._grown_events(found, active, grow)
         if join > 0:
@@ -355,7 +361,7 @@ class Timeline:
             out.append(Segment(seg.label, min(seg.start, first * FRAME_SECONDS), max(seg.end, min(self.duration, last * FRAME_SECONDS)), seg.confidence))
         return out
 
-    def _to_levels(self, events: list[Segment], active: np.ndarray, reach: float, grow: float = 0.0, gap: float = 0.0) -> list[Segment]:
+    def _to_levels(self, events: list[Segment], active: np.ndarray, reach: float, grow: float = 0.0) -> list[Segment]:
         """``events`` with their outer edges moved to the first and last ``active`` frame (see ``events``)."""
         out: list[Segment] = []
         for i, seg in enumerate(events):
@@ -377,21 +383,23 @@ class Timeline:
                     last = self._grown(active, last, 1, min(len(active), b + limit, nxt))
             start = seg.start if touches_prev else first * FRAME_SECONDS
             end = seg.end if touches_next else min(self.duration, last * FRAME_SECONDS)
-            for lo_, hi_ in self._pieces(start, end, found + a, gap):
-                if hi_ - lo_ >= MIN_EVENT_SECONDS:
-                    out.append(Segment(seg.label, lo_, hi_, seg.confidence))
+            if end - start >= MIN_EVENT_SECONDS:
+                out.append(Segment(seg.label, start, end, seg.confidence))
         return out
 
     @staticmethod
-    def _pieces(start: float, end: float, on: np.ndarray, gap: float) -> list[tuple[float, float]]:
-        """[start, end) cut where ``on`` (the indices of its active 20-ms frames) leaves at least
-        ``gap`` seconds inactive: the windows' cells cannot see a pause shorter than a window, the
-        levels can (``gap`` 0: never cut)."""
-        if gap <= 0 or len(on) < 2:
-            return [(start, end)]
-        breaks = np.flatnonzero(np.diff(on) * FRAME_SECONDS > gap + 1e-9)
-        edges = [start, *[x for k in breaks for x in ((on[k] + 1) * FRAME_SECONDS, on[k + 1] * FRAME_SECONDS)], end]
-        return [(edges[j], edges[j + 1]) for j in range(0, len(edges), 2)]
+    def _cut_at_pauses(events: list[Segment], active: np.ndarray, gap: float) -> list[Segment]:
+        """Each of ``events`` cut where its ``active`` frames leave at least ``gap`` seconds of bed:
+        a cell is background only when every window over it is, so the cells cannot see a pause
+        shorter than a window and a half; the levels can. Pieces under ``MIN_EVENT_SECONDS`` go."""
+        out: list[Segment] = []
+        for seg in events:
+            a = int(round(seg.start / FRAME_SECONDS))
+            on = a + np.flatnonzero(active[a : int(math.ceil(seg.end / FRAME_SECONDS))])
+            breaks = np.flatnonzero(np.diff(on) * FRAME_SECONDS > gap + 1e-9) if len(on) > 1 else []
+            edges = [seg.start, *[x for k in breaks for x in ((on[k] + 1) * FRAME_SECONDS, on[k + 1] * FRAME_SECONDS)], seg.end]
+            out.extend(Segment(seg.label, lo, hi, seg.confidence) for lo, hi in zip(edges[::2], edges[1::2]) if hi - lo >= MIN_EVENT_SECONDS)
+        return out
 
     @staticmethod
     def _grown(active: np.ndarray, edge: int, step: int, limit: int) -> int:
@@ -503,6 +511,26 @@ def mean_window_scores(predictor: Predictor, audio: np.ndarray, batch: int) -> t
         total, count = total + probs.sum(axis=0), count + len(probs)
         embedded = None if embeddings is None else embedded + embeddings.sum(axis=0)
     return (total / count)[None], None if embedded is None else (embedded / count)[None]
+
+
+def rejoined(events: list[Segment], runs: list[Segment]) -> list[Segment]:
+    """Neighbouring pieces of one of ``runs`` (an event before ``_cut_at_pauses``) made one again
+    when they name one class or one of them is "unknown": one sound with a pause in it. Pieces
+    that name two classes stay two sounds."""
+    out: list[Segment] = []
+    for seg in events:
+        prev = out[-1] if out else None
+        one_run = prev is not None and any(r.start - 1e-6 <= prev.start and seg.end <= r.end + 1e-6 for r in runs)
+        if one_run and (prev.label == seg.label or UNKNOWN in (prev.label, seg.label)):
+            if prev.label == seg.label:
+                a, b = prev.end - prev.start, seg.end - seg.start
+                confidence = (prev.confidence * a + seg.confidence * b) / max(a + b, 1e-9)
+            else:
+                confidence = seg.confidence if prev.label == UNKNOWN else prev.confidence
+            out[-1] = Segment(seg.label if prev.label == UNKNOWN else prev.label, prev.start, seg.end, confidence)
+        else:
+            out.append(seg)
+    return out
 
 
 def absorbed(parts: list[Segment]) -> list[Segment]:
