@@ -366,6 +366,11 @@ outside recordings no change (``outside_timeline.json``). It met its rule and is
   class or "unknown". Its rule is ``bands``'s, against ``extent`` (the kept arm). Run: ``python
   benchmarks/sed.py --models rw_pair --arms rejoin`` and ``python benchmarks/outside_timeline.py
   runs/outside``.
+  Result (commit 014ff4b, ``sed_rejoin_rw_pair.json``): no-overlap event-F1 (200 ms)
+  0.679 (folds 2-5: 0.684), segment-F1 0.828, background labelled 1.5 %, overlap segment-F1 0.726,
+  50.3 s per audio hour; on the outside recordings exactly ``long``'s figures (74 of 150 positives
+  with their class, 9.7 % of negatives given one): not kept. So the lost positive is not a sound
+  whose pieces were each answered "unknown".
 
 Fold models (declared 2026-12-07 after the ``extent`` figures, before any figure of the new model
 sets on folds 2-5): every figure above used ``--models probe``, the shipped model's probe half
