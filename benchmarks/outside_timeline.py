@@ -49,6 +49,10 @@ event of their class 75 -> 74 under both: neither kept.
 Arm ``rejoin`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure of
 its own here): ``events(..., gap=1.0, longest=60.0, rejoin=True)``; its rule is in benchmarks/sed.py.
 Result: ``long``'s figures exactly (74 positives with their class): not kept.
+
+Arm ``pieces`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure of
+its own here): ``events(..., gap=1.0, longest=60.0, keep_short=True)``; its rule is in
+benchmarks/sed.py.
 """
 
 from __future__ import annotations
@@ -81,7 +85,8 @@ ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "neares
         "extent": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True},
         "gaps": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0},
         "long": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0},
-        "rejoin": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0, "rejoin": True}}
+        "rejoin": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0, "rejoin": True},
+        "pieces": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0, "keep_short": True}}
 
 
 def main() -> None:

@@ -225,6 +225,12 @@ def test_a_pause_of_bed_inside_a_run_cuts_it_into_two_events():
     assert spans(tl.events(grow=0.0, gap=1.0)) == [("a", 0.6, 1.7), ("a", 3.0, 4.2)]
     assert spans(tl.events(grow=0.0, gap=1.5)) == [("a", 0.6, 4.2)]  # the pause is shorter than the gap asked
     assert [s.label for s in tl.events(grow=0.0, gap=1.0)] == ["background", "a", "background", "a", "background"]
+    click = levels.copy()
+    click[int(3.0 / 0.02) : int(4.2 / 0.02)] = -70.0
+    click[int(3.0 / 0.02) : int(3.1 / 0.02)] = -30.0  # a 0.1-s click after the pause, too short to be an event
+    tl.levels = click
+    assert spans(tl.events(grow=0.0, gap=1.0)) == [("a", 0.6, 1.7)]  # cut: the click is dropped
+    assert spans(tl.events(grow=0.0, gap=1.0, keep_short=True)) == [("a", 0.6, 3.1)]  # the arm 'pieces': it stays with its neighbour
 
 
 def test_pieces_of_one_cut_event_that_name_one_class_or_unknown_are_one_sound_again():

@@ -137,7 +137,7 @@ class Timeline:
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
                floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands",
                grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True, gap: float = 0.0, longest: float | None = None,
-               rejoin: bool = False) -> list[Segment]:
+               rejoin: bool = False, keep_short: bool = False) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
         background detector). The defaults are the arm ``extent`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
@@ -191,7 +191,7 @@ class Timeline:
             found = self._to_levels(found, active, reach, 0.0 if grow_after else grow)
             runs = list(found)
             if gap > 0:
-                found = self._cut_at_pauses(found, active, gap)
+                found = self._cut_at_pauses(found, active, gap, keep_short)
         if clips and self.reanswer is not None:
             found = self._reanswered(found, threshold, whole, longest)
             if reabsorb or whole:
@@ -388,17 +388,30 @@ class Timeline:
         return out
 
     @staticmethod
-    def _cut_at_pauses(events: list[Segment], active: np.ndarray, gap: float) -> list[Segment]:
+    def _cut_at_pauses(events: list[Segment], active: np.ndarray, gap: float, keep_short: bool = False) -> list[Segment]:
         """Each of ``events`` cut where its ``active`` frames leave at least ``gap`` seconds of bed:
         a cell is background only when every window over it is, so the cells cannot see a pause
-        shorter than a window and a half; the levels can. Pieces under ``MIN_EVENT_SECONDS`` go."""
+        shorter than a window and a half; the levels can. Pieces under ``MIN_EVENT_SECONDS`` go;
+        with ``keep_short``, such a piece stays joined to its nearer neighbour instead (no cut
+        leaves a piece too short to be an event: knocks or clicks a second apart stay one event)."""
         out: list[Segment] = []
         for seg in events:
             a = int(round(seg.start / FRAME_SECONDS))
             on = a + np.flatnonzero(active[a : int(math.ceil(seg.end / FRAME_SECONDS))])
             breaks = np.flatnonzero(np.diff(on) * FRAME_SECONDS > gap + 1e-9) if len(on) > 1 else []
             edges = [seg.start, *[x for k in breaks for x in ((on[k] + 1) * FRAME_SECONDS, on[k + 1] * FRAME_SECONDS)], seg.end]
-            out.extend(Segment(seg.label, lo, hi, seg.confidence) for lo, hi in zip(edges[::2], edges[1::2]) if hi - lo >= MIN_EVENT_SECONDS)
+            pieces = [[lo, hi] for lo, hi in zip(edges[::2], edges[1::2])]
+            while keep_short and len(pieces) > 1:
+                short = [j for j, (lo, hi) in enumerate(pieces) if hi - lo < MIN_EVENT_SECONDS]
+                if not short:
+                    break
+                j = short[0]
+                before = pieces[j][0] - pieces[j - 1][1] if j > 0 else math.inf
+                after = pieces[j + 1][0] - pieces[j][1] if j + 1 < len(pieces) else math.inf
+                k = j - 1 if before <= after else j + 1  # the nearer neighbour
+                pieces[min(j, k)] = [pieces[min(j, k)][0], pieces[max(j, k)][1]]
+                del pieces[max(j, k)]
+            out.extend(Segment(seg.label, lo, hi, seg.confidence) for lo, hi in pieces if hi - lo >= MIN_EVENT_SECONDS)
         return out
 
     @staticmethod
