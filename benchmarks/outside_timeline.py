@@ -52,7 +52,8 @@ Result: ``long``'s figures exactly (74 positives with their class): not kept.
 
 Arm ``pieces`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, before any figure of
 its own here): ``events(..., gap=1.0, longest=60.0, keep_short=True)``; its rule is in
-benchmarks/sed.py.
+benchmarks/sed.py. Result (commit f2bbb44): positives with an event of their class 75 (as
+``extent``), negatives given a class 9.7 % against 8.0 %: kept (see sed.py).
 """
 
 from __future__ import annotations

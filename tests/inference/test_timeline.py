@@ -212,7 +212,7 @@ def test_event_edges_move_to_the_level_above_the_floor():
 
 
 def test_a_pause_of_bed_inside_a_run_cuts_it_into_two_events():
-    """The arm 'gaps' (benchmarks/sed.py): two sounds 1.3 s apart are one run of cells (a cell is
+    """The arms 'gaps' and 'pieces' (benchmarks/sed.py; 'pieces' kept): two sounds 1.3 s apart are one run of cells (a cell is
     background only when every 2-s window over it is), but their levels show the pause; a pause
     shorter than ``gap`` stays inside one sound."""
     labels, quiet = [0] * 10, [1] + [0] * 8 + [1]
@@ -221,16 +221,16 @@ def test_a_pause_of_bed_inside_a_run_cuts_it_into_two_events():
     levels[int(3.0 / 0.02) : int(4.2 / 0.02)] = -30.0  # the second, 1.3 s later
     tl = _events_timeline(labels, quiet, levels)
     spans = lambda events: [(s.label, round(s.start, 2), round(s.end, 2)) for s in events if s.label != "background"]  # noqa: E731
-    assert spans(tl.events(grow=0.0)) == [("a", 0.6, 4.2)]  # no cut: one event over the pause
-    assert spans(tl.events(grow=0.0, gap=1.0)) == [("a", 0.6, 1.7), ("a", 3.0, 4.2)]
+    assert spans(tl.events(grow=0.0, gap=0.0)) == [("a", 0.6, 4.2)]  # no cut (the arm 'extent'): one event over the pause
+    assert spans(tl.events(grow=0.0)) == [("a", 0.6, 1.7), ("a", 3.0, 4.2)]  # the default cuts at 1 s of bed
     assert spans(tl.events(grow=0.0, gap=1.5)) == [("a", 0.6, 4.2)]  # the pause is shorter than the gap asked
-    assert [s.label for s in tl.events(grow=0.0, gap=1.0)] == ["background", "a", "background", "a", "background"]
+    assert [s.label for s in tl.events(grow=0.0)] == ["background", "a", "background", "a", "background"]
     click = levels.copy()
     click[int(3.0 / 0.02) : int(4.2 / 0.02)] = -70.0
     click[int(3.0 / 0.02) : int(3.1 / 0.02)] = -30.0  # a 0.1-s click after the pause, too short to be an event
     tl.levels = click
-    assert spans(tl.events(grow=0.0, gap=1.0)) == [("a", 0.6, 1.7)]  # cut: the click is dropped
-    assert spans(tl.events(grow=0.0, gap=1.0, keep_short=True)) == [("a", 0.6, 3.1)]  # the arm 'pieces': it stays with its neighbour
+    assert spans(tl.events(grow=0.0, keep_short=False)) == [("a", 0.6, 1.7)]  # the arm 'gaps': the click is dropped
+    assert spans(tl.events(grow=0.0)) == [("a", 0.6, 3.1)]  # the default ('pieces'): it stays with its neighbour
 
 
 def test_pieces_of_one_cut_event_that_name_one_class_or_unknown_are_one_sound_again():

@@ -15,7 +15,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from envsound.audio import FRAME_SECONDS, LevelTrack, fix_length, probe, stream_audio
-from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_GROW_SECONDS, TIMELINE_HOP, TIMELINE_JOIN_SECONDS, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.defaults import (MAX_WINDOW_SECONDS, TIMELINE_ANSWER_AT_MOST_SECONDS, TIMELINE_GROW_SECONDS, TIMELINE_HOP, TIMELINE_JOIN_SECONDS,
+                               TIMELINE_THRESHOLD, TIMELINE_WINDOW)
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 from envsound.models.calibration import Calibration
@@ -136,10 +137,10 @@ class Timeline:
     def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
                nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
                floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands",
-               grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True, gap: float = 0.0, longest: float | None = None,
-               rejoin: bool = False, keep_short: bool = False) -> list[Segment]:
+               grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True, gap: float = TIMELINE_JOIN_SECONDS,
+               longest: float | None = TIMELINE_ANSWER_AT_MOST_SECONDS, rejoin: bool = False, keep_short: bool = True) -> list[Segment]:
         """Sound events with background between them (``segments`` itself for a model with no
-        background detector). The defaults are the arm ``extent`` that benchmarks/sed.py's declared
+        background detector). The defaults are the arm ``pieces`` that benchmarks/sed.py's declared
         rules kept: an event is a run of cells that are not background (a cell is background only
         when every window over it is), cut where the cells' top class changes for at least a
         window (``split``), each part answered once by the decision rule on the mean scores of
@@ -150,9 +151,11 @@ class Timeline:
         ``MIN_FLOOR_SECONDS`` of them, where the pre-emphasised broadband level rises
         ``EVENT_ABOVE_FLOOR_DB`` over the recording's floor), searched inside the run and up to
         ``reach`` seconds beyond it (an event whose level never rises is dropped); events under
-        ``MIN_EVENT_SECONDS`` are dropped; an event no longer than the model's clip is then
-        answered from its own audio (``clips``), touching
-        parts of one run also as one clip, which makes them one event when it names a class
+        ``MIN_EVENT_SECONDS`` are dropped; an event is cut where its active frames leave at least
+        ``gap`` seconds of bed, unless a piece would be shorter than ``MIN_EVENT_SECONDS``
+        (``keep_short``); an event up to ``longest`` seconds is then answered from its own audio
+        as ``predict`` answers it cut out (``clips``), touching parts of one run also as one clip
+        when they fit in one, which makes them one event when it names a class
         (``whole``), an "unknown" part left by that answer joins the known part it touches
         (``reabsorb``); the answered events' outer edges then move outward over their active
         frames, up to ``grow`` seconds (``grow_after``), and events of one class at most ``join``
@@ -173,11 +176,14 @@ class Timeline:
         and never into a neighbouring event; ``grow_after``: only once the events are answered, so
         answers and which events there are stay as without it (the arm ``extent``);
         ``grow_after=False``: before the answer (the arm ``grow``: measured, not kept); ``grow=0``:
-        no growing (the arm ``bed_bands``). ``gap``: an event is also cut where its active frames
-        leave at least ``gap`` seconds of bed (a pause the 2-s windows' cells cannot see), each
-        piece answered on its own (the arm ``gaps``). ``longest``: the second answer also takes
-        events up to this many seconds, longer than a clip, answered as ``predict`` answers a
-        longer file (the arm ``long``); None: up to one clip."""
+        no growing (the arm ``bed_bands``). ``gap``: the pause that cuts an event (one the 2-s
+        windows' cells cannot see), each piece answered on its own; 0: no cut (the arm
+        ``extent``); ``keep_short=False``: a piece too short to be an event is dropped (the arms
+        ``gaps``, ``long``, ``rejoin``: measured, not kept). ``longest``: the second answer takes
+        events up to this many seconds, those longer than a clip through the model's clip windows,
+        averaged; None: up to one clip (the arm ``gaps``). ``rejoin``: pieces of one cut event
+        that name one class or "unknown" are one event again (the arm ``rejoin``: measured, not
+        kept)."""
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
