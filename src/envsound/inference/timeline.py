@@ -15,8 +15,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from envsound.audio import FRAME_SECONDS, LevelTrack, fix_length, probe, stream_audio
-from envsound.defaults import (MAX_WINDOW_SECONDS, TIMELINE_ANSWER_AT_MOST_SECONDS, TIMELINE_GROW_SECONDS, TIMELINE_HOP, TIMELINE_JOIN_SECONDS,
-                               TIMELINE_THRESHOLD, TIMELINE_WINDOW)
+from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_ANSWER_AT_MOST_SECONDS, TIMELINE_GROW_SECONDS, TIMELINE_HOP, TIMELINE_JOIN_SECONDS, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
 from envsound.inference.predict import Predictor
 from envsound.models.calibration import Calibration
