@@ -459,8 +459,9 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
     windows, whose scores and novelty distance are not a clip's. An answer of background (the
     padding is most of such a clip), one under ``threshold``, and longer events keep their cells'
     answer. One pass over ``blocks`` (the recording at the model's rate; events may overlap: each gathers its own audio);
-    an event's audio is scored when its end has passed, a batch at a time, so memory holds a
-    batch of clips, not the recording. ``starts``: each block's first sample in the recording,
+    an event's audio is scored when its end has passed, a batch at a time (one longer than a clip
+    at once), so memory holds a batch of clips and at most ``longest`` seconds more, not the
+    recording. ``starts``: each block's first sample in the recording,
     when the blocks are pieces with gaps between them (``listen`` keeps only the audio of sound);
     an event with a gap in its audio keeps its cells' answer. None: the blocks follow one another
     from sample 0."""
@@ -510,6 +511,10 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
                     reached[i] += len(piece)
         while pending and spans[pending[0]][1] <= end:
             done.append(pending.pop(0))
+        longer = [i for i in done if spans[i][1] - spans[i][0] > clip]
+        if longer:  # scored at once: a batch holds at most ``batch`` clips' audio and one longer event's
+            score(longer)
+            done = [i for i in done if i not in longer]
         if len(done) >= batch:
             score(done[:batch])
             done = done[batch:]
