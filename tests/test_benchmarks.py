@@ -330,6 +330,26 @@ def test_sed_scores_match_the_definitions() -> None:
     assert shifted["background_labelled"] == pytest.approx(3.0 / 28.0)
 
 
+def test_a_noisy_copy_puts_the_clip_over_a_drawn_bed() -> None:
+    """benchmarks/sed.py's noisy copies (--models noisy_probe): same length, seeded, the clip's active
+    part at least 6 dB over the bed and its silence filled with the bed."""
+    import warnings
+
+    from envsound.augment.noise_beds import rms_db
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sed = importlib.import_module("sed")
+    rate = 32000
+    clip = np.zeros(5 * rate, dtype=np.float32)
+    clip[rate : 3 * rate] = 0.2 * np.sin(np.arange(2 * rate) * 2 * np.pi * 440 / rate)
+    copy = sed.noisy_copy(clip, rate, np.random.default_rng([7, 0]))
+    assert copy.shape == clip.shape and copy.dtype == np.float32 and np.abs(copy).max() <= 0.99
+    assert np.array_equal(copy, sed.noisy_copy(clip, rate, np.random.default_rng([7, 0])))
+    bed, sound = rms_db(copy[: rate].astype(np.float64)), rms_db(copy[rate : 3 * rate].astype(np.float64))
+    assert np.isfinite(bed) and sound >= bed + 5.9
+
+
 def test_psds_of_perfect_and_wrong_detections() -> None:
     """benchmarks/sed.py's PSDS through sed_scores_eval (the `sed` extra): events exactly on the
     reference score 1, the right spans under the wrong classes 0."""
