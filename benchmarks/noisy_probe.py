@@ -1,0 +1,61 @@
+"""The probe half trained on clips on beds, as a candidate for the shipped pair (issue #34): writes
+the probe file the pair is built from. Declared 2026-12-07 after benchmarks/sed.py's
+``--models rw_pair_noisy`` figures (segment-F1 0.856 with fold models), before any figure of a
+model trained on every fold; a measurement, no rule, nothing shipped.
+
+    python benchmarks/noisy_probe.py --out runs/noisy_probe.pt
+    python scripts/build_default_model.py --probe runs/noisy_probe.pt --finetuned shipped --out runs/pair_noisy.pt
+    python scripts/build_default_model.py --finetuned shipped --out runs/pair_clean.pt
+    python benchmarks/outside.py runs/outside --model runs/pair_noisy.pt --name pair_noisy
+    python benchmarks/outside.py runs/outside --model runs/pair_clean.pt --name pair_clean
+
+The probe (``mn04_probe``: standardise, logistic regression, C by inner 3-fold CV) is fitted on
+the frozen embeddings of all 2000 ESC-50 clips and of one noisy copy of each (``sed.noisy_copy``,
+the same seeded copies the fold models read: runs/sed/noisy_copies.npy). Paired with the shipped
+model's own fine-tuned member and measured uncalibrated on the outside recordings (top-1 does not
+depend on a temperature), against the clean probe paired the same way (the control, which must give
+the shipped model's 74.0 % back). What it answers: whether hearing clips on coloured-noise and hum
+beds costs real recordings what the SED benchmark gains. Shipping would also need the pair's CV
+run to calibrate it, ESC-50-C, the calibrated outside figures and the noise beds (see sed.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from envsound.config import RunConfig  # noqa: E402
+from envsound.data import load_esc50  # noqa: E402
+from envsound.features.cache import load_or_compute  # noqa: E402
+from envsound.models.model_file import save_model  # noqa: E402
+from envsound.models.registry import get_model, resolve  # noqa: E402
+from esc50_cv import git_commit  # noqa: E402
+from sed import noisy_embeddings  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    manifest = load_esc50()
+    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
+    spec = get_model("mn04_probe")
+    clean = np.asarray(load_or_compute(manifest, spec.extractor(cfg)).features, dtype=np.float64)
+    x = np.concatenate([clean, noisy_embeddings(manifest)])
+    y = np.concatenate([manifest.targets, manifest.targets])
+    probe = spec.build(len(manifest.classes), cfg)
+    probe.fit(x, y)
+    info = {"how": "linear probe on frozen mn04_as embeddings of all 2000 ESC-50 clips and one noisy copy of each (benchmarks/sed.py noisy_copy)",
+            "chosen_C": float(np.ravel(probe[-1].C_)[0]), "command": "python " + shlex.join(sys.argv), "commit": git_commit()}
+    save_model(args.out, spec, probe, manifest.classes, cfg, info)
+    print(args.out, info["chosen_C"])
+
+
+if __name__ == "__main__":
+    main()
