@@ -488,8 +488,7 @@ import numpy as np
 import torch
 
 from envsound.audio import fix_length, frame_levels, load_audio
-from envsound.augment.noise_beds import rms_db
-from envsound.augment.soundscapes import Soundscape, active_region, background_bed, make_soundscape
+from envsound.augment.soundscapes import Soundscape, make_soundscape, on_bed
 from envsound.config import RunConfig
 from envsound.data import load_esc50
 from envsound.features.cache import load_or_compute
@@ -525,15 +524,9 @@ MODEL_SETS = ("probe", "noisy_probe", *FINETUNED)
 
 
 def noisy_copy(signal: np.ndarray, rate: int, rng: np.random.Generator) -> np.ndarray:
-    """``signal`` on a bed drawn as the soundscapes' are (``background_bed``), its active region at
-    -35..-15 dBFS RMS and at least 6 dB over the bed, as ``make_soundscape`` places an event."""
-    bed, _ = background_bed(len(signal) / rate, rate, rng)
-    region = active_region(signal, rate) or (0, len(signal))
-    event = np.asarray(signal, dtype=np.float64)
-    level = max(float(rng.uniform(-35.0, -15.0)), rms_db(bed) + 6.0)
-    mixed = bed + event * 10 ** ((level - rms_db(event[region[0] : region[1]])) / 20)
-    peak = np.abs(mixed).max()
-    return (mixed * (0.99 / peak if peak > 0.99 else 1.0)).astype(np.float32)
+    """``signal`` on a bed drawn as the soundscapes' are (``augment.soundscapes.on_bed``, what
+    ``envsound augment --transforms beds`` writes)."""
+    return on_bed(signal, rate, rng)[0]
 
 
 def noisy_embeddings(manifest) -> np.ndarray:

@@ -255,6 +255,31 @@ def test_floor_copies_sit_at_the_level_they_record_and_at_the_asked_rate(sine_ma
     assert 10 * np.log10(power(above)) > recorded["floor_dbfs"] - 15
 
 
+def test_bed_copies_keep_the_clip_over_a_drawn_bed(sine_manifest, tmp_path):
+    """beds: the clip kept whole, its sounding part 6 dB or more over a bed drawn as a soundscape's
+    (white, pink, brown or hum), its silence filled by the bed; seeded; written by augment_dataset
+    with the bed it drew recorded."""
+    from envsound.augment.noise_beds import rms_db
+    from envsound.augment.table import draw as apply_realworld
+
+    sr = 32000
+    signal = np.zeros(2 * sr, dtype=np.float32)
+    signal[sr // 2 : sr] = tone(700, 0.5, sr=sr, amp=0.3)
+    beds = set()
+    for seed in range(8):
+        out, params = apply_realworld("beds", signal, sr, np.random.default_rng(seed))
+        again, same = apply_realworld("beds", signal, sr, np.random.default_rng(seed))
+        assert same == params and np.array_equal(out, again) and out.shape == signal.shape
+        bed, sound = rms_db(out[: sr // 2].astype(np.float64)), rms_db(out[sr // 2 : sr].astype(np.float64))
+        assert -76 <= bed <= -39 or params["bed"].startswith("hum"), params  # the bed alone where the clip is silent
+        assert sound >= bed + 5.9
+        beds.add(params["bed"].rstrip("dB0123456789-."))
+    assert len(beds) >= 2  # the colour is drawn
+    path = augment_dataset(sine_manifest, tmp_path / "aug", ("beds",), sample_rate=sr, workers=1, show_progress=False)
+    copies = [row for row in csv.DictReader(open(path)) if "__beds" in row["path"]]
+    assert copies and "bed" in json.loads((tmp_path / "aug" / copies[0]["path"]).with_suffix(".json").read_text())["params"]
+
+
 def test_a_bad_rate_or_a_resume_at_another_rate_is_one_clear_error(sine_manifest, tmp_path):
     from envsound.errors import ConfigError
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from envsound.augment import corruptions as C
 from envsound.augment.noise_beds import noise
+from envsound.augment.soundscapes import on_bed
 from envsound.features.band import band_pass
 
 ROOM_RT60S = (0.25, 0.5, 0.8, 1.1)
@@ -116,6 +117,11 @@ def floor(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.n
     bed = noise(len(signal), colour, rng)
     bed = bed * (10 ** (level / 20) / np.sqrt(max(C.power(bed), C.TINY)))
     return (signal + bed).astype(np.float32), {"colour": colour, "floor_dbfs": round(level, 2)}
+
+
+def beds(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    out, bed = on_bed(signal, rate, rng)
+    return out, {"bed": bed}
 
 
 def onset(signal: np.ndarray, rate: int, rng: np.random.Generator, partner: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:

@@ -59,6 +59,19 @@ def background_bed(seconds: float, rate: int, rng: np.random.Generator) -> tuple
     return at_level(coloured(length, SLOPES[kind], rng), level).astype(np.float64), f"{kind}{level:.0f}dB"
 
 
+def on_bed(signal: np.ndarray, rate: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """(``signal`` on a drawn bed, the bed in words): one clip as ``make_soundscape`` places an
+    event, its active region at -35..-15 dBFS RMS and at least 6 dB over the bed, its silence
+    filled with the bed; the whole clip is kept, so a training copy keeps its length and label."""
+    bed, name = background_bed(len(signal) / rate, rate, rng)
+    region = active_region(signal, rate) or (0, len(signal))
+    event = np.asarray(signal, dtype=np.float64)
+    level = max(float(rng.uniform(-35.0, -15.0)), rms_db(bed) + 6.0)
+    mixed = bed + event * 10 ** ((level - rms_db(event[region[0] : region[1]])) / 20)
+    peak = np.abs(mixed).max()
+    return (mixed * (0.99 / peak if peak > 0.99 else 1.0)).astype(np.float32), name
+
+
 def make_soundscape(clips: list[tuple[np.ndarray, str]], rate: int, rng: np.random.Generator, seconds: float = 30.0, overlap: bool = False) -> Soundscape:
     """``clips`` (signal, label) placed on a drawn background bed: each trimmed to its active
     region, scaled to -35..-15 dBFS RMS but at least 6 dB above the bed, at a random time (with

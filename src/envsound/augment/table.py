@@ -83,6 +83,8 @@ TABLE: tuple[Augmentation, ...] = (
     Augmentation("excerpt", "a random 1-4 s stretch", draw=R.excerpt),
     Augmentation("floor", "a recording's noise floor: white or pink noise at -80 to -40 dBFS", draw=R.floor),
     Augmentation("onset", "one event: 0.2-0.6 s from just before an onset", draw=R.onset),
+    Augmentation("beds", "the clip on a white, pink, brown or hum bed at -75 to -40 dBFS, as a soundscape's event (its active part 6 dB or more over it)",
+                 draw=R.beds),
 )
 AUGMENTATIONS: dict[str, Augmentation] = {row.name: row for row in TABLE}
 assert len(AUGMENTATIONS) == len(TABLE), "one row per name"
@@ -90,7 +92,7 @@ assert len(AUGMENTATIONS) == len(TABLE), "one row per name"
 SEVERITIES = (1, 2, 3)
 CORRUPTIONS = tuple(row.name for row in TABLE if row.damage is not None)  # ESC-50-C, in its order
 SETTINGS: dict[str, tuple] = {row.name: row.severities for row in TABLE if row.severities is not None}
-TRANSFORM_NAMES = ("noise", "shift", "pitch", "stretch", "gain", "background", "mix", "room", "band", "codec", "noise_snr", "excerpt", "floor", "onset")
+TRANSFORM_NAMES = ("noise", "shift", "pitch", "stretch", "gain", "background", "mix", "room", "band", "codec", "noise_snr", "excerpt", "floor", "onset", "beds")
 assert set(TRANSFORM_NAMES) == {row.name for row in TABLE if row.draw is not None or row.library is not None}
 
 

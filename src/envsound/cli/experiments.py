@@ -166,7 +166,7 @@ def train(
 def augment(
     dataset: str = typer.Argument(..., help="esc50, esc10, a folder-per-class path or a CSV manifest."),
     out: Path = typer.Option(..., help="Folder for audio/ and manifest.csv (re-running resumes)."),
-    transforms: str = typer.Option("noise,shift,pitch,stretch", help="Comma-separated: noise, shift, pitch, stretch, gain, background; real-world: mix (another training clip of the same fold), room, band, codec, noise_snr, excerpt, floor, onset."),
+    transforms: str = typer.Option("noise,shift,pitch,stretch", help="Comma-separated: noise, shift, pitch, stretch, gain, background; real-world: mix (another training clip of the same fold), room, band, codec, noise_snr, excerpt, floor, onset, beds (the clip on a soundscape bed)."),
     copies: int = typer.Option(1, help="Copies per clip and transform."),
     seed: int = typer.Option(0),
     data: Optional[str] = DATA_OPT,
