@@ -275,6 +275,8 @@ def test_bed_copies_keep_the_clip_over_a_drawn_bed(sine_manifest, tmp_path):
         assert sound >= bed + 5.9
         beds.add(params["bed"].rstrip("dB0123456789-."))
     assert len(beds) >= 2  # the colour is drawn
+    silent, _ = apply_realworld("beds", np.zeros(sr, dtype=np.float32), sr, np.random.default_rng(0))
+    assert np.isfinite(silent).all() and silent.std() > 0  # digital silence: the bed alone, never NaN
     path = augment_dataset(sine_manifest, tmp_path / "aug", ("beds",), sample_rate=sr, workers=1, show_progress=False)
     copies = [row for row in csv.DictReader(open(path)) if "__beds" in row["path"]]
     assert copies and "bed" in json.loads((tmp_path / "aug" / copies[0]["path"]).with_suffix(".json").read_text())["params"]

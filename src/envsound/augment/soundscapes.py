@@ -67,7 +67,8 @@ def on_bed(signal: np.ndarray, rate: int, rng: np.random.Generator) -> tuple[np.
     region = active_region(signal, rate) or (0, len(signal))
     event = np.asarray(signal, dtype=np.float64)
     level = max(float(rng.uniform(-35.0, -15.0)), rms_db(bed) + 6.0)
-    mixed = bed + event * 10 ** ((level - rms_db(event[region[0] : region[1]])) / 20)
+    own = rms_db(event[region[0] : region[1]])
+    mixed = bed + event * (10 ** ((level - own) / 20) if np.isfinite(own) else 0.0)  # digital silence stays silent over the bed
     peak = np.abs(mixed).max()
     return (mixed * (0.99 / peak if peak > 0.99 else 1.0)).astype(np.float32), name
 
