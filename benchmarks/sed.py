@@ -562,7 +562,7 @@ def fold_model(k: int, manifest, embeddings: np.ndarray, event_embeddings: np.nd
     folds, targets, n = manifest.folds, manifest.targets, len(manifest.classes)
     train = folds != k
     x, y, f = embeddings[train], targets[train], folds[train]
-    if noisy is not None:
+    if noisy is not None:  # each clip's loudest window counted twice too, so clips and their windows keep their proportion in the detector
         x, y, f = np.concatenate([x, noisy[train]]), np.concatenate([y, y]), np.concatenate([f, f])
         event_embeddings = np.concatenate([event_embeddings, event_embeddings])
         train = np.concatenate([train, train])
@@ -784,13 +784,28 @@ def psds(references: list[dict], detections: dict[str, list[Segment]], classes: 
     return out
 
 
+def frozen_inputs(manifest) -> tuple[np.ndarray, np.ndarray]:
+    """(every clip's frozen mn04 embedding, each clip's loudest 2-s window embedded: the background
+    detector's event negatives), what every fold model is fitted from; the windows are made once
+    and kept in runs/sed/event_windows.npy."""
+    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
+    extractor = get_model("mn04_probe").extractor(cfg)
+    embeddings = np.asarray(load_or_compute(manifest, extractor).features, dtype=np.float64)
+    cached = RUNS / "event_windows.npy"
+    if cached.exists():
+        return embeddings, np.load(cached)
+    windows = event_windows(manifest, RATE)
+    event_embeddings = np.concatenate([extractor(windows[i : i + 32]) for i in range(0, len(windows), 32)]).astype(np.float64)
+    RUNS.mkdir(parents=True, exist_ok=True)
+    np.save(cached, event_embeddings)
+    return embeddings, event_embeddings
+
+
 def clean_main(folds: list[int], commit: str, models: str) -> None:
     """Each fold model's top-1 accuracy on its own test fold's clean clips, as ``predict`` answers
     them (ESC-50 cross-validation of the ``--models`` set): sed_clean_accuracy_<models>.json."""
     manifest = load_esc50()
-    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
-    embeddings = np.asarray(load_or_compute(manifest, get_model("mn04_probe").extractor(cfg)).features, dtype=np.float64)
-    event_embeddings = np.load(RUNS / "event_windows.npy")
+    embeddings, event_embeddings = frozen_inputs(manifest)
     per_fold = {}
     for k in folds:
         predictor = fold_predictor(k, models, manifest, embeddings, event_embeddings)
@@ -806,10 +821,7 @@ def clean_main(folds: list[int], commit: str, models: str) -> None:
 
 def psds_main(folds: list[int], commit: str, models: str = "probe") -> None:
     manifest = load_esc50()
-    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
-    extractor = get_model("mn04_probe").extractor(cfg)
-    embeddings = np.asarray(load_or_compute(manifest, extractor).features, dtype=np.float64)
-    event_embeddings = np.load(RUNS / "event_windows.npy")
+    embeddings, event_embeddings = frozen_inputs(manifest)
     sets = {}
     for overlap, set_name in zip((False, True), SETS):
         references, detections = [], {}
@@ -847,17 +859,7 @@ def main() -> None:
     commit, began = git_commit(), time.time()
     torch.manual_seed(0)
     manifest = load_esc50()
-    cfg = resolve(RunConfig(dataset="esc50").with_train(model="mn04_probe"))
-    extractor = get_model("mn04_probe").extractor(cfg)
-    embeddings = np.asarray(load_or_compute(manifest, extractor).features, dtype=np.float64)
-    cached = RUNS / "event_windows.npy"  # each clip's loudest 2-s window, embedded (the detector's event negatives)
-    if cached.exists():
-        event_embeddings = np.load(cached)
-    else:
-        windows = event_windows(manifest, RATE)
-        event_embeddings = np.concatenate([extractor(windows[i : i + 32]) for i in range(0, len(windows), 32)]).astype(np.float64)
-        RUNS.mkdir(parents=True, exist_ok=True)
-        np.save(cached, event_embeddings)
+    embeddings, event_embeddings = frozen_inputs(manifest)
     arms = [arm for arm in ARMS if arm in args.arms.split(",")]
     if set(args.arms.split(",")) - set(ARMS):
         raise SystemExit(f"unknown arm(s): {sorted(set(args.arms.split(',')) - set(ARMS))}")
