@@ -74,20 +74,11 @@ from envsound.models.decision import BACKGROUND, UNKNOWN  # noqa: E402
 from envsound.runs import device_name  # noqa: E402
 from envsound.utils import write_json  # noqa: E402
 from esc50_cv import git_commit, result_path  # noqa: E402
+from sed import EVENT_OPTIONS  # noqa: E402
 
-OLD = {"reabsorb": False, "whole": False, "edges": "level", "grow": 0.0}  # grow 0: grow_after does nothing  # the arms before 'reabsorb' and 'whole' were kept (2026-12-07)
-ARMS = {"inside": {"absorb": False, "clips": False, "join": 0.0, **OLD}, "nearest": {"nearest": True, "absorb": False, "clips": False, "join": 0.0, **OLD},
-        "absorb": {"absorb": True, "clips": False, "join": 0.0, **OLD}, "clip": {"absorb": True, "clips": True, "join": 0.0, **OLD},
-        "join": {"absorb": True, "clips": True, "join": 1.0, **OLD}, "floor": {"absorb": True, "clips": True, "join": 1.0, "floor": "background", **OLD},
-        "reabsorb": {"absorb": True, "clips": True, "join": 1.0, "reabsorb": True, "whole": False, "edges": "level", "grow": 0.0}, "whole": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "level", "grow": 0.0},
-        "bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bands", "grow": 0.0},
-        "bed_bands": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 0.0},
-        "grow": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": False},
-        "extent": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True},
-        "gaps": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0},
-        "long": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0},
-        "rejoin": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0, "rejoin": True},
-        "pieces": {"absorb": True, "clips": True, "join": 1.0, "whole": True, "edges": "bed_bands", "grow": 1.0, "grow_after": True, "gap": 1.0, "longest": 60.0, "keep_short": True}}
+# the arms measured here, each with sed.py's rules of that name (one table: EVENT_OPTIONS)
+ARMS = {arm: EVENT_OPTIONS[arm] for arm in ("inside", "nearest", "absorb", "clip", "join", "floor", "reabsorb", "whole", "bands", "bed_bands", "grow", "extent",
+                                              "gaps", "long", "rejoin", "pieces")}
 
 
 def main() -> None:
@@ -104,7 +95,7 @@ def main() -> None:
     for row in rows:
         timeline = compute_timeline(predictor, args.outside / row["path"])
         for arm, options in ARMS.items():
-            labels = {s.label for s in timeline.events(**options)} - {UNKNOWN, BACKGROUND}
+            labels = {s.label for s in timeline.events(rules=options)} - {UNKNOWN, BACKGROUND}
             if row["set"] == "positive":
                 counts[arm]["positives_own_class"] += row["label"] in labels
                 counts[arm]["positives_any_class"] += bool(labels)

@@ -330,6 +330,28 @@ def test_sed_scores_match_the_definitions() -> None:
     assert shifted["background_labelled"] == pytest.approx(3.0 / 28.0)
 
 
+def test_sed_arms_are_spelled_out_in_full_and_the_kept_one_is_the_timelines_default() -> None:
+    """Every arm of benchmarks/sed.py names each of the timeline's event rules (so it measures the
+    same thing after the defaults move), and the arm it calls kept is what ``timeline`` does."""
+    import ast
+    import dataclasses
+    import warnings
+
+    from envsound.inference.event_rules import EventRules
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sed = importlib.import_module("sed")
+    assert set(sed.EVENT_OPTIONS) == set(sed.ARMS) - {"baseline", "background"}
+    assert all(isinstance(rules, EventRules) for rules in sed.EVENT_OPTIONS.values())
+    assert sed.EVENT_OPTIONS[sed.KEPT] == EventRules()
+    # FIRST, which every arm grows from, names every field in sed.py's source: none is left to a default that may move
+    tree = ast.parse(Path(sed.__file__).read_text())
+    first = next(node.value for node in ast.walk(tree) if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "FIRST" for t in node.targets))
+    assert {k.arg for k in first.keywords} == {f.name for f in dataclasses.fields(EventRules)}
+    assert sed.EVENT_OPTIONS["extent"].gap == 0 and sed.EVENT_OPTIONS["gaps"].longest is None and not sed.EVENT_OPTIONS["long"].keep_short
+
+
 def test_a_noisy_copy_puts_the_clip_over_a_drawn_bed() -> None:
     """benchmarks/sed.py's noisy copies (--models noisy_probe): same length, seeded, the clip's active
     part at least 6 dB over the bed and its silence filled with the bed."""

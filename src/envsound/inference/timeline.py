@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 
 from envsound.audio import FRAME_SECONDS, LevelTrack, fix_length, probe, stream_audio
-from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_ANSWER_AT_MOST_SECONDS, TIMELINE_GROW_SECONDS, TIMELINE_HOP, TIMELINE_JOIN_SECONDS, TIMELINE_THRESHOLD, TIMELINE_WINDOW
+from envsound.defaults import MAX_WINDOW_SECONDS, TIMELINE_HOP, TIMELINE_THRESHOLD, TIMELINE_WINDOW
 from envsound.errors import ConfigError
+from envsound.inference.event_rules import EventRules
 from envsound.inference.predict import Predictor
 from envsound.models.calibration import Calibration
 from envsound.models.decision import BACKGROUND, UNKNOWN, Decisions, decide
@@ -27,16 +28,10 @@ from envsound.utils import GrowingRows, table_format
 EVENT_FLOOR_PERCENTILE = 10.0  # the floor: this percentile of the recording's 20-ms frame levels
 EVENT_ABOVE_FLOOR_DB = 10.0  # a frame is active this far above it
 BAND_ABOVE_FLOOR_DB = 12.0  # ... or (edges="bands") when one of its band levels is this far above that band's floor
-EVENT_EDGES = ("level", "bands", "bed_bands")
 GROW_GAP_SECONDS = 0.1  # events(grow=...): an edge moves outward across inactive stretches this short
 MIN_EVENT_SECONDS = 0.25  # shorter events are dropped after their boundaries move
 EMPHASIS = 0.97  # levels are measured on x[n] - 0.97 x[n-1], so brown noise's slow swings are not events
-# Where the floor is measured (``events(floor=...)``): "recording", every frame; "background", only
-# the frames of cells the model calls background, and no level edges when they add up to less than
-# MIN_FLOOR_SECONDS (sounds back to back leave no floor to measure: benchmarks/sed.py's arm 'floor',
-# measured and not kept: on short outside recordings it gave more negatives a class).
-LEVEL_FLOORS = ("recording", "background")
-MIN_FLOOR_SECONDS = 1.0
+MIN_FLOOR_SECONDS = 1.0  # less background than this leaves no floor to measure (sounds back to back): see EventRules.floor
 
 
 @dataclass
@@ -133,80 +128,31 @@ class Timeline:
                 out.append(Segment(name, lo, hi, p))
         return out
 
-    def events(self, threshold: float = TIMELINE_THRESHOLD, pooled: bool = True, split: bool = True, reach: float = 0.0, inside: bool = True,
-               nearest: bool = False, absorb: bool = True, clips: bool = True, join: float = TIMELINE_JOIN_SECONDS,
-               floor: str = "recording", reabsorb: bool = True, whole: bool = True, edges: str = "bed_bands",
-               grow: float = TIMELINE_GROW_SECONDS, grow_after: bool = True, gap: float = TIMELINE_JOIN_SECONDS,
-               longest: float | None = TIMELINE_ANSWER_AT_MOST_SECONDS, rejoin: bool = False, keep_short: bool = True) -> list[Segment]:
-        """Sound events with background between them (``segments`` itself for a model with no
-        background detector). The defaults are the arm ``pieces`` that benchmarks/sed.py's declared
-        rules kept: an event is a run of cells that are not background (a cell is background only
-        when every window over it is), cut where the cells' top class changes for at least a
-        window (``split``), each part answered once by the decision rule on the mean scores of
-        its cells where the level is above the floor (``inside``), an "unknown" part joined to its
-        known neighbour (``absorb``); its outer edges move to the first and last 20-ms
-        frame where one of its band levels rises ``BAND_ABOVE_FLOOR_DB`` over that band's floor,
-        measured on the cells the model calls background (``edges="bed_bands"``; with less than
-        ``MIN_FLOOR_SECONDS`` of them, where the pre-emphasised broadband level rises
-        ``EVENT_ABOVE_FLOOR_DB`` over the recording's floor), searched inside the run and up to
-        ``reach`` seconds beyond it (an event whose level never rises is dropped); events under
-        ``MIN_EVENT_SECONDS`` are dropped; an event is cut where its active frames leave at least
-        ``gap`` seconds of bed, unless a piece would be shorter than ``MIN_EVENT_SECONDS``
-        (``keep_short``); an event up to ``longest`` seconds is then answered from its own audio
-        as ``predict`` answers it cut out (``clips``), touching parts of one run also as one clip
-        when they fit in one, which makes them one event when it names a class
-        (``whole``), an "unknown" part left by that answer joins the known part it touches
-        (``reabsorb``); the answered events' outer edges then move outward over their active
-        frames, up to ``grow`` seconds (``grow_after``), and events of one class at most ``join``
-        seconds apart become one.
-        ``pooled=False``: the cells' own labels, an "unknown" fragment joined to the class
-        segment it touches (the arm ``refined``). ``nearest``: a part's novelty distance is its
-        closest cell's, not the mean (the arm ``nearest``: measured, not kept; see sed.py).
-        ``absorb=False``: every part stands alone (the arm ``inside``). ``clips``: answered as
-        ``predict`` answers the event cut out (``as_clips``), when the timeline can read its
-        source again (a file or an array; not a live stream). ``join=0``: no joining (the arm
-        ``clip``). ``floor``: where the noise floor under the levels is measured (``LEVEL_FLOORS``;
-        "background" is the arm ``floor``: measured, not kept). ``whole=False, reabsorb=False``:
-        the arm ``join``; ``whole=False``: the arm ``reabsorb`` (``whole`` implies it).
-        ``edges="level"``: the broadband level alone (the arm ``whole``); ``"bands"``: band floors
-        over the whole recording (the arm ``bands``: measured, not kept). Without band levels the
-        broadband level decides. ``grow``: each outer edge moves outward over the sound's active
-        frames, across gaps of at most ``GROW_GAP_SECONDS``, up to ``grow`` seconds past the run
-        and never into a neighbouring event; ``grow_after``: only once the events are answered, so
-        answers and which events there are stay as without it (the arm ``extent``);
-        ``grow_after=False``: before the answer (the arm ``grow``: measured, not kept); ``grow=0``:
-        no growing (the arm ``bed_bands``). ``gap``: the pause that cuts an event (one the 2-s
-        windows' cells cannot see), each piece answered on its own; 0: no cut (the arm
-        ``extent``); ``keep_short=False``: a piece too short to be an event is dropped (the arms
-        ``gaps``, ``long``, ``rejoin``: measured, not kept). ``longest``: the second answer takes
-        events up to this many seconds, those longer than a clip through the model's clip windows,
-        averaged; None: up to one clip (the arm ``gaps``). ``rejoin``: pieces of one cut event
-        that name one class or "unknown" are one event again (the arm ``rejoin``: measured, not
-        kept)."""
+    def events(self, threshold: float = TIMELINE_THRESHOLD, rules: EventRules | None = None, **changes: object) -> list[Segment]:
+        """Sound events with background between them, made by ``rules`` (``EventRules``; default:
+        the kept arm) with ``changes`` to them by name (``events(grow=0.0)``); a model with no
+        background detector gives its ``segments``. Events under ``threshold`` are not labelled."""
+        r = replace(rules or EventRules(), **changes)
         if self.background_above is None:
             return self.segments(threshold)
         check_threshold(threshold)
-        if floor not in LEVEL_FLOORS:
-            raise ConfigError(f"floor must be one of {', '.join(LEVEL_FLOORS)}, got {floor!r}")
-        if edges not in EVENT_EDGES:
-            raise ConfigError(f"edges must be one of {', '.join(EVENT_EDGES)}, got {edges!r}")
-        found = self._pooled(threshold, split, inside, nearest, absorb, floor) if pooled else self._joined(threshold)
-        active = self._edge_activity(floor, edges) if self.levels is not None and len(self.levels) else None
+        found = self._pooled(threshold, r.split, r.inside, r.nearest, r.absorb, r.floor) if r.pooled else self._joined(threshold)
+        active = self._edge_activity(r.floor, r.edges) if self.levels is not None and len(self.levels) else None
         if active is not None:  # no floor to measure a level against: the cells' edges stand
-            found = self._to_levels(found, active, reach, 0.0 if grow_after else grow)
+            found = self._to_levels(found, active, r.reach, 0.0 if r.grow_after else r.grow)
             runs = list(found)
-            if gap > 0:
-                found = self._cut_at_pauses(found, active, gap, keep_short)
-        if clips and self.reanswer is not None:
-            found = self._reanswered(found, threshold, whole, longest)
-            if reabsorb or whole:
+            if r.gap > 0:
+                found = self._cut_at_pauses(found, active, r.gap, r.keep_short)
+        if r.clips and self.reanswer is not None:
+            found = self._reanswered(found, threshold, r.whole, r.longest)
+            if r.reabsorb or r.whole:
                 found = absorbed(found)
-        if gap > 0 and rejoin and active is not None:
+        if r.gap > 0 and r.rejoin and active is not None:
             found = rejoined(found, runs)
-        if grow_after and active is not None:
-            found = self._grown_events(found, active, grow)
-        if join > 0:
-            found = joined(found, join)
+        if r.grow_after and active is not None:
+            found = self._grown_events(found, active, r.grow)
+        if r.join > 0:
+            found = joined(found, r.join)
         return self._with_background(found)
 
     def _reanswered(self, found: list[Segment], threshold: float, whole: bool, longest: float | None = None) -> list[Segment]:
