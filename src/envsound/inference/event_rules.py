@@ -26,7 +26,11 @@ EVENT_EDGES = ("level", "bands", "bed_bands")
 
 @dataclass(frozen=True)
 class EventRules:
-    """The rules, in the order ``Timeline.events`` applies them. A model with no background
+    """The rules, in the order ``Timeline.events`` applies them: runs of cells that are not
+    background (a cell is background only when every window over it is) become parts, each
+    answered once; their outer edges move to where the sound's level rises over the bed; events
+    are cut at pauses of bed; each is answered again from its own audio; edges grow over the
+    sound's active frames; events of one class close together join. A model with no background
     detector has no events: its timeline is its ``segments``."""
 
     pooled: bool = True
