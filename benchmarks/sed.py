@@ -471,6 +471,17 @@ is still the clean one, so #34's figures stay ``rw_pair``'s. The same probe trai
 and paired with the shipped fine-tuned member: outside top-1 73.3 % against 74.0 % for the clean
 control (``benchmarks/noisy_probe.py``).
 
+Rebuilt from nothing (2026-12-08, a fresh machine: embedding cache, event windows and fold models
+made again; ``python benchmarks/sed.py``, then ``python benchmarks/sed_reproduce.py --against
+HEAD`` at commit 5d9877d, ``sed_reproduce.json``; the result files were then restored): every
+``--models probe`` arm's figures came back within 0.014 of its file (no-overlap event-F1 (200 ms)
+-0.009 to +0.004, segment-F1 -0.003 to +0.004; ``pieces`` 0.669 -> 0.666 and 0.820 -> 0.818).
+The timeline's code gave identical figures before and after that commit's change on fold 1, and
+``baseline``, which reads no event rule, moved too, so what moved is the rebuilt models' numbers,
+not the rules. Differences of that size between arms are within what a rebuild moves. First
+``--models probe`` figures of three arms: ``gaps`` 0.633 / 0.763, ``long`` 0.672 / 0.819,
+``rejoin`` 0.671 / 0.814 (event-F1 / segment-F1).
+
 PSDS (declared 2026-12-07 before its first run; a measurement of the kept arm, no rule):
 ``python benchmarks/sed.py --psds`` takes the kept arm's (``KEPT``; ``inside`` when first run) events down to confidence
 0.01, each event's confidence its score over its span, and computes PSDS1 (DTC 0.7, GTC 0.7,

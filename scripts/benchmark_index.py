@@ -21,7 +21,7 @@ STUDIES = {
                            "augmentation_speed.py", "distill.sh", "wise_ft.py", "realworld_training.sh", "tta.py", "position.py", "zero_shot.py"],
     "Trust: calibration, unknown, outside recordings, corruption": ["trust.sh", "calibration.py", "open_set.py", "outside.py", "outside_overlap.py", "footsteps.py",
                                                                    "robustness.py", "noise_floor.py"],
-    "Recordings: background and events in time": ["sed.py", "sed_errors.py", "outside_timeline.py", "background.py", "background_windows.py", "noise_beds.py", "timeline_speed.py", "noisy_probe.py"],
+    "Recordings: background and events in time": ["sed.py", "sed_errors.py", "outside_timeline.py", "background.py", "background_windows.py", "noise_beds.py", "timeline_speed.py", "noisy_probe.py", "sed_reproduce.py"],
     "Your own sounds and search": ["custom_classes.py", "search.py"],
     "Speed, size and scale": ["inference.py", "throughput.py", "runtime.py", "litert.py", "onnx_int8.py", "onnx_stability.py", "feature_cache.py", "serve_load.py", "scale_out.py",
                               "ddp_steps.py", "gpu_inference.py", "gpu_train.py", "gpu_checks.sh"],
