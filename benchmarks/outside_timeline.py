@@ -54,6 +54,11 @@ Arm ``pieces`` (declared 2026-12-07 with benchmarks/sed.py's arm of that name, b
 its own here): ``events(..., gap=1.0, longest=60.0, keep_short=True)``; its rule is in
 benchmarks/sed.py. Result (commit f2bbb44): positives with an event of their class 75 (as
 ``extent``), negatives given a class 9.7 % against 8.0 %: kept (see sed.py).
+
+Arm ``final`` (declared 2026-12-08 with benchmarks/sed.py's arm of that name, before any figure of
+its own here): ``events(final=True)``, each grown and joined event answered once more from its
+final span; its rule is in benchmarks/sed.py. The arms' rules come from sed.py's one table
+(``EVENT_OPTIONS``) since 2026-12-08.
 """
 
 from __future__ import annotations
@@ -78,7 +83,7 @@ from sed import EVENT_OPTIONS  # noqa: E402
 
 # the arms measured here, each with sed.py's rules of that name (one table: EVENT_OPTIONS)
 ARMS = {arm: EVENT_OPTIONS[arm] for arm in ("inside", "nearest", "absorb", "clip", "join", "floor", "reabsorb", "whole", "bands", "bed_bands", "grow", "extent",
-                                              "gaps", "long", "rejoin", "pieces")}
+                                              "gaps", "long", "rejoin", "pieces", "final")}
 
 
 def main() -> None:

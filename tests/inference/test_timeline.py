@@ -300,6 +300,9 @@ def test_a_short_event_is_answered_as_predict_answers_it_cut_out():
     assert gapped == events
     placed = as_clips(predictor, events, [signal[: rate // 3], signal[rate // 3 :]], threshold=0.0, starts=[0, rate // 3])
     assert placed == answered
+    silent = [Segment("dog", 0.1, 0.9, 0.8)]  # digital silence: answered as background, which keeps the label unless keep=False
+    assert as_clips(predictor, silent, [signal], threshold=0.3) == silent
+    assert [s.label for s in as_clips(predictor, silent, [signal], threshold=0.3, keep=False)] == ["background"]
 
 
 def test_an_event_longer_than_a_clip_is_answered_as_predict_answers_a_longer_file():
@@ -347,7 +350,7 @@ def test_touching_parts_answered_whole_become_one_event_and_a_new_unknown_part_i
     seen: list[list[tuple]] = []
 
     def second_answer(union_label):
-        def reanswer(events, threshold, longest=None):
+        def reanswer(events, threshold, longest=None, keep=True):
             seen.append([(s.label, s.start, s.end) for s in events])
             out = []
             for s in events:
@@ -431,3 +434,25 @@ def test_grown_edges_follow_the_sound_past_its_cells_but_not_into_a_neighbour():
     assert [(s.label, round(s.start, 2), round(s.end, 2)) for s in after] == [(s.label, round(s.start, 2), round(s.end, 2)) for s in grown]
     levels[int(3.2 / 0.02) : int(3.45 / 0.02)] = -70.0  # a 250-ms gap: the sound ended there
     assert abs([s for s in tl.events(edges="level") if s.label != "background"][0].end - 3.2) < 0.021
+
+
+def test_final_answers_relabel_each_finished_event_and_drop_what_sounds_like_background():
+    """The arm 'final' (benchmarks/sed.py): once grown and joined, each event is answered once more
+    from its final span, and a background answer there leaves no event (``keep=False``)."""
+    from envsound.inference.timeline import Segment
+
+    tl = _events_timeline([0] * 4 + [-1] * 4 + [1] * 4, [0] * 4 + [1] * 4 + [0] * 4)
+    calls: list[tuple[list[tuple], bool]] = []
+
+    def reanswer(events, threshold, longest=None, keep=True):
+        calls.append(([(s.label, s.start, s.end) for s in events], keep))
+        if keep:  # the second answer: as the cells say
+            return events
+        return [Segment("background", s.start, s.end, 0.9) if s.label == "b" else Segment("c", s.start, s.end, 0.7) for s in events]
+
+    tl.reanswer = reanswer
+    assert [s.label for s in tl.events() if s.label != "background"] == ["a", "b"]
+    assert [keep for _, keep in calls] == [True]  # no final answer by default
+    final = [(s.label, s.start, s.end) for s in tl.events(final=True)]
+    assert calls[-1] == ([("a", 0.0, 2.0), ("b", 4.0, 6.0)], False)  # the finished events, asked to drop what is not a sound
+    assert final == [("c", 0.0, 2.0), ("background", 2.0, 6.0)]

@@ -87,6 +87,10 @@ class EventRules:
     keep_short: bool = True
     """No cut leaves a piece shorter than ``MIN_EVENT_SECONDS``: it stays with its nearer neighbour
     (the arm ``pieces``); False: such a piece is dropped (the arms ``gaps``, ``long``, ``rejoin``)."""
+    final: bool = False
+    """Once grown and joined, each event up to ``longest`` seconds is answered once more from its
+    final span, and that answer is its label: a class, "unknown", or, when its own audio sounds
+    like background or names nothing over the threshold, no event (the arm ``final``)."""
 
     def __post_init__(self) -> None:
         if self.floor not in LEVEL_FLOORS:

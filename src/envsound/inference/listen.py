@@ -249,7 +249,8 @@ class Listener:
             timeline.levels = levels.levels[: read_samples // levels.size]  # the reader may have read past an interruption
             timeline.band_levels = levels.band_levels[: read_samples // levels.size]
             pieces = kept.pieces
-            timeline.reanswer = lambda events, threshold, longest: as_clips(self.predictor, events, [p for _, p in pieces], threshold, starts=[a for a, _ in pieces], longest=longest)
+            timeline.reanswer = lambda events, threshold, longest, keep=True: as_clips(self.predictor, events, [p for _, p in pieces], threshold, starts=[a for a, _ in pieces],
+                                                                                  longest=longest, keep=keep)
             timeline.clip_seconds = self.predictor.extractor.clip_seconds
             segments = timeline.events(self.threshold)
         advanced = max(windows * self.hop / self.rate, 1e-9)

@@ -64,7 +64,7 @@ class Timeline:
     levels: np.ndarray | None = None  # 20-ms frame levels in dBFS (audio.LevelTrack), for event boundaries
     band_levels: np.ndarray | None = None  # (frames, bands) of the same frames (audio.band_levels), for edges="bands"
     background_cells: str = "min"  # a cell is background when every window over it is ("min"), or by their mean ("mean")
-    reanswer: Callable[[list[Segment], float, float | None], list[Segment]] | None = None  # events answered again from their audio (``as_clips``)
+    reanswer: Callable[..., list[Segment]] | None = None  # events answered again from their audio: ``as_clips``'s (events, threshold, longest, keep)
     clip_seconds: float | None = None  # the model's clip length: touching parts are answered as one clip only up to it (``events(whole=)``)
 
     def frame_probabilities(self) -> np.ndarray:
@@ -153,6 +153,8 @@ class Timeline:
             found = self._grown_events(found, active, r.grow)
         if r.join > 0:
             found = joined(found, r.join)
+        if r.final and self.reanswer is not None:
+            found = [s for s in self.reanswer(found, threshold, r.longest, False) if s.label != BACKGROUND]
         return self._with_background(found)
 
     def _reanswered(self, found: list[Segment], threshold: float, whole: bool, longest: float | None = None) -> list[Segment]:
@@ -397,14 +399,14 @@ class Timeline:
 
 
 def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.ndarray], threshold: float = TIMELINE_THRESHOLD,
-             starts: Iterable[int] | None = None, longest: float | None = None) -> list[Segment]:
+             starts: Iterable[int] | None = None, longest: float | None = None, keep: bool = True) -> list[Segment]:
     """``events`` with each one no longer than ``longest`` seconds (None: the model's clip)
     answered again as ``predict`` answers it cut out of the recording: its samples alone,
     zero-padded to one clip (longer: the model's own windows over it, their scores averaged),
     through the model and the decision rule. The model learnt from whole clips; a timeline's cells are shorter
     windows, whose scores and novelty distance are not a clip's. An answer of background (the
-    padding is most of such a clip), one under ``threshold``, and longer events keep their cells'
-    answer. One pass over ``blocks`` (the recording at the model's rate; events may overlap: each gathers its own audio);
+    padding is most of such a clip) or one under ``threshold`` keeps the event's answer so far
+    (``keep=False``: makes it background), and longer events keep theirs. One pass over ``blocks`` (the recording at the model's rate; events may overlap: each gathers its own audio);
     an event's audio is scored when its end has passed, a batch at a time (one longer than a clip
     at once), so memory holds a batch of clips and at most ``longest`` seconds more, not the
     recording. ``starts``: each block's first sample in the recording,
@@ -438,6 +440,8 @@ def as_clips(predictor: Predictor, events: list[Segment], blocks: Iterable[np.nd
             p = float(decided.probabilities[k].max())
             if name != BACKGROUND and p >= threshold:
                 answers[i] = Segment(name, events[i].start, events[i].end, p)
+            elif not keep:
+                answers[i] = Segment(BACKGROUND, events[i].start, events[i].end, p)
 
     position = 0
     for block, first in zip(blocks, starts if starts is not None else itertools.repeat(None)):
@@ -588,7 +592,7 @@ def compute_timeline(predictor: Predictor, path: str | Path | None = None, windo
     timeline = scored.timeline(name, window / rate, hop / rate, duration, image)
     timeline.levels, timeline.band_levels = track.levels, track.band_levels
     again = (lambda: [signal]) if signal is not None else (lambda: stream_audio(path, rate, info=info))
-    timeline.reanswer = lambda events, threshold, longest: as_clips(predictor, events, again(), threshold, longest=longest)
+    timeline.reanswer = lambda events, threshold, longest, keep=True: as_clips(predictor, events, again(), threshold, longest=longest, keep=keep)
     timeline.clip_seconds = predictor.extractor.clip_seconds
     return timeline
 
