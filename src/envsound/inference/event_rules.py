@@ -90,7 +90,7 @@ class EventRules:
     final: bool = False
     """Once grown and joined, each event up to ``longest`` seconds is answered once more from its
     final span, and that answer is its label: a class, "unknown", or, when its own audio sounds
-    like background or names nothing over the threshold, no event (the arm ``final``)."""
+    like background or names nothing over the threshold, no event (the arm ``final``, not kept)."""
 
     def __post_init__(self) -> None:
         if self.floor not in LEVEL_FLOORS:
