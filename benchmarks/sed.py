@@ -520,9 +520,9 @@ no-overlap segment-F1 0.840 (folds 2-5: 0.847), event-F1 (200 ms) 0.658, backgro
 93.80 % and 0.820), ``noisy_probe`` 93.05 % and 0.840 (its files exactly; the files stay as
 committed). Half weight keeps all of the copies' segment-F1 gain (+0.022 over ``probe``) at 0.35
 points more clean accuracy than full weight (0.45 under ``probe``, against 0.80): by the rule it
-is the next candidate for the shipped probe half. Carrying it through the shipped pipeline needs a
-per-copy weight in the training path (``envsound train`` and ``esc50_cv.py`` on an augmented
-manifest: today every copy weighs 1), then the steps in ``benchmarks/noisy_probe.py``.
+is the next candidate for the shipped probe half. The training path takes a per-copy weight since
+(``--set copy_weight=0.5``, ``TrainConfig.copy_weight``), so it can go through the steps in
+``benchmarks/noisy_probe.py`` with the bed copies of ``envsound augment --transforms beds``.
 
 Rebuilt from nothing (2026-12-08, a fresh machine: embedding cache, event windows and fold models
 made again; ``python benchmarks/sed.py``, then ``python benchmarks/sed_reproduce.py --against

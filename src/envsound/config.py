@@ -48,6 +48,7 @@ class TrainConfig:
     distill_weight: float = 0.0  # targets = (1 - w) * one-hot + w * the teacher's probabilities
     distill_consistent: bool = False  # the teacher scores the augmented batch the student sees, every step (function matching)
     distill_teacher_tta: int = 0  # fixed targets averaged over the clip and this many circularly shifted copies (predict --tta)
+    copy_weight: float = 1.0  # an augmented copy's weight in a scikit-learn fit (its sample_weight); 1: a copy counts as a clip
 
     def __post_init__(self) -> None:
         check_field_types(self)
@@ -55,7 +56,7 @@ class TrainConfig:
             raise ConfigError("epochs, batch_size and lr must be positive")
         if self.warmup_epochs < 0:
             raise ConfigError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
-        for name in ("lr", "weight_decay", "warmup_epochs", "label_smoothing", "mixup_alpha", "gain_db", "ema_decay", "wise_alpha", "distill_weight"):
+        for name in ("lr", "weight_decay", "warmup_epochs", "label_smoothing", "mixup_alpha", "gain_db", "ema_decay", "wise_alpha", "distill_weight", "copy_weight"):
             value = getattr(self, name)
             if not math.isfinite(value):  # a JSON config may spell NaN or Infinity; either trains to garbage
                 raise ConfigError(f"{name} must be a finite number, got {value}")
@@ -72,6 +73,8 @@ class TrainConfig:
             raise ConfigError(f"wise_alpha must be in (0, 1], got {self.wise_alpha}")
         if self.wise_alpha < 1.0 and self.head_init != "probe":
             raise ConfigError("wise_alpha below 1 needs head_init='probe': WiSE-FT averages the tuned weights with the probe they started from")
+        if not 0.0 < self.copy_weight <= 1.0:
+            raise ConfigError(f"copy_weight must be in (0, 1], got {self.copy_weight}")
         if not 0.0 <= self.distill_weight <= 1.0:
             raise ConfigError(f"distill_weight must be in [0, 1], got {self.distill_weight}")
         if (self.distill_weight > 0) != bool(self.teacher):

@@ -1,6 +1,7 @@
 """Classic classifiers: nested tuning that never sees the outer test fold, and real-data sanity."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,9 +62,9 @@ def test_planted_sentinel_never_reaches_tuning(tone_dataset, tmp_path, monkeypat
 
     original_fit = fitting.fit_classic
 
-    def recording_fit(estimator, x, y, groups):
+    def recording_fit(estimator, x, y, groups, weights=None):
         seen_test_folds.append(sorted(set(folds.tolist()) - set(groups.tolist())))
-        return original_fit(estimator, x, y, groups)
+        return original_fit(estimator, x, y, groups, weights)
 
     monkeypatch.setattr(fitting, "fit_classic", recording_fit)
     cfg = RunConfig(dataset=str(tone_dataset), n_folds=3).with_train(model="sentinel_guard")
@@ -89,6 +90,51 @@ def test_inner_cv_splits_by_training_folds():
 
     tuned = fit_classic(search, x, y, groups)
     assert "model__C" in tuned and search.n_splits_ == 4
+
+
+def test_a_weight_reaches_the_pipelines_last_step_as_duplicating_the_clip_would():
+    """``copy_weight`` (a clip's sample weight): weight 2 on a clip fits the same model as the clip
+    twice; a grid search takes the weights too and splits them with its folds."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from envsound.training.fitting import fit_classic
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 3))
+    y = (x[:, 0] + 0.5 * rng.standard_normal(40) > 0).astype(int)
+    weights = np.where(np.arange(40) < 10, 2.0, 1.0)
+    weighted = Pipeline([("model", LogisticRegression(max_iter=1000))])
+    fit_classic(weighted, x, y, np.ones(40), weights)
+    doubled = Pipeline([("model", LogisticRegression(max_iter=1000))])
+    fit_classic(doubled, np.concatenate([x[:10], x]), np.concatenate([y[:10], y]), np.ones(50))
+    np.testing.assert_allclose(weighted[-1].coef_, doubled[-1].coef_, atol=1e-4)
+    plain = Pipeline([("model", LogisticRegression(max_iter=1000))])
+    fit_classic(plain, x, y, np.ones(40))
+    assert np.abs(plain[-1].coef_ - weighted[-1].coef_).max() > 1e-3
+    search = build_classic("logreg")
+    fit_classic(search, x, y, np.repeat([1, 2, 3, 4], 10), np.where(np.arange(40) % 2 == 0, 0.5, 1.0))
+    assert search.n_splits_ == 4
+
+
+def test_copies_weigh_copy_weight_and_only_scikit_learn_fits_take_it(tone_dataset):
+    from envsound.config import TrainConfig
+    from envsound.data.manifest import Clip
+    from envsound.errors import ConfigError
+    from envsound.models.registry import get_model, resolve
+    from envsound.training.fitting import copy_weights, fit_model
+
+    class Listed:
+        clips = [Clip(Path("a.wav"), "dog"), Clip(Path("a_mix.wav"), "dog", source="a"), Clip(Path("b.wav"), "cat")]
+
+    assert copy_weights(Listed(), 0.5).tolist() == [1.0, 0.5, 1.0]
+    for bad in (0.0, 1.5, float("nan")):
+        with pytest.raises(ConfigError):
+            TrainConfig(copy_weight=bad)
+    cfg = resolve(RunConfig(dataset=str(tone_dataset)).with_train(model="compact", epochs=1))
+    x, y = np.zeros((4, 1, 64, 100), np.float32), np.array([0, 1, 0, 1])
+    with pytest.raises(ConfigError, match="copy_weight"):
+        fit_model(get_model("compact"), cfg, x, y, np.ones(4), 2, weights=np.array([1.0, 0.5, 1.0, 1.0]))
 
 
 # The SVMs' and the random forest's nested grids cost 20-27 s each here; their builds run in

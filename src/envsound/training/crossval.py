@@ -32,7 +32,7 @@ from envsound.progress import console
 from envsound.runs import RunFolder, environment, summarize
 from envsound.training.distill import fold_signature, fold_teaching
 from envsound.training.distributed import World, barrier, current_world
-from envsound.training.fitting import Fitted, fit_model, predict_proba
+from envsound.training.fitting import Fitted, copy_weights, fit_model, predict_proba
 from envsound.training.prepare import load_training_data, training_features
 from envsound.utils import (
     exclusive_lock,
@@ -253,4 +253,5 @@ def _fit_fold(spec: ModelSpec, cfg: RunConfig, manifest: Manifest, x_all: np.nda
         if verbose:  # said is computed then, in either mode
             console.print(f"  teacher agrees with the labels on {(said.argmax(1) == y_all[train_idx]).mean():.1%} of the training clips")
     return fit_model(spec, cfg, x_all[train_idx], y_all[train_idx], fold_ids[train_idx], len(manifest.classes), checkpoint,
-                     x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity, soft_targets=soft_targets, teacher=teacher)
+                     x_all[test_idx], y_all[test_idx], on_epoch=report, units_per_db=units_per_db, identity=identity, soft_targets=soft_targets, teacher=teacher,
+                     weights=copy_weights(manifest, cfg.train.copy_weight)[train_idx])

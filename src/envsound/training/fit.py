@@ -14,7 +14,7 @@ from envsound.progress import console
 from envsound.runs import environment
 from envsound.training.distill import fold_teaching
 from envsound.training.distributed import World, barrier, current_world
-from envsound.training.fitting import fit_model
+from envsound.training.fitting import copy_weights, fit_model
 from envsound.training.prepare import load_training_data, training_features
 from envsound.utils import exclusive_lock, stable_hash
 
@@ -51,7 +51,8 @@ def _train(cfg: RunConfig, out: Path, command: str | None, verbose: bool, world:
     if cfg.train.teacher:  # model files trained on every fold
         soft_targets, teacher, _ = fold_teaching(cfg, spec, manifest, np.arange(len(manifest.clips)), x, y)
     fitted = fit_model(spec, cfg, x, y, data.fold_ids, n_classes, checkpoint, on_epoch=report,
-                       units_per_db=units_per_db, identity=identity, soft_targets=soft_targets, teacher=teacher)
+                       units_per_db=units_per_db, identity=identity, soft_targets=soft_targets, teacher=teacher,
+                       weights=copy_weights(manifest, cfg.train.copy_weight))
     if not world.is_main:
         barrier()
         return out

@@ -29,17 +29,21 @@ class Fitted:
 def fit_model(spec: ModelSpec, cfg: RunConfig, x: np.ndarray, y: np.ndarray, groups: np.ndarray, n_classes: int, checkpoint: Path | None = None,
               x_val: np.ndarray | None = None, y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None,
               units_per_db: float | None = None, identity: str | None = None, soft_targets: np.ndarray | None = None,
-              teacher: torch.nn.Module | None = None) -> Fitted:
+              teacher: torch.nn.Module | None = None, weights: np.ndarray | None = None) -> Fitted:
     """Fit a fresh ``spec`` model on ``x``, ``y``. ``groups`` (the training clips' fold ids) keep an
     inner hyperparameter search from splitting a fold; ``x_val`` is only watched, never fitted.
     ``soft_targets``: per-clip target distributions (a teacher's, blended), for networks only;
-    ``teacher``: a network that scores each augmented batch instead (consistent distillation)."""
+    ``teacher``: a network that scores each augmented batch instead (consistent distillation).
+    ``weights``: each clip's weight (``copy_weights``), for scikit-learn models only."""
     torch.manual_seed(cfg.train.seed)
     model = spec.build(n_classes, cfg)
+    weighted = weights is not None and not np.all(weights == 1.0)
     if spec.kind == "classic":
         if soft_targets is not None or teacher is not None:
             raise ConfigError(f"{spec.name} is fitted by scikit-learn on hard labels; distillation needs a network")
-        return Fitted(model, tuned=fit_classic(model, x, y, groups))
+        return Fitted(model, tuned=fit_classic(model, x, y, groups, weights if weighted else None))
+    if weighted:
+        raise ConfigError(f"copy_weight weighs a scikit-learn fit's clips; {spec.name} is a network (leave copy_weight at 1)")
     def as_tensor(a: np.ndarray | None) -> torch.Tensor | None:  # torch refuses read-only memmaps: copy those
         return None if a is None else torch.from_numpy(a if a.flags.writeable and a.flags.c_contiguous else np.array(a))
 
@@ -59,18 +63,29 @@ def predict_proba(spec: ModelSpec, model: Any, x: np.ndarray, n_classes: int) ->
     return full
 
 
-def fit_classic(estimator: Any, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict | None:
+def fit_classic(estimator: Any, x: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: np.ndarray | None = None) -> dict | None:
     """Fit; a grid search gets the training clips' fold ids, so its inner splits are by fold.
+    ``weights``: each clip's sample weight, given to the pipeline's last step (a search splits
+    them with its folds).
 
     Returns the chosen hyperparameters (JSON-friendly), or None for an untuned estimator.
     """
     from sklearn.model_selection import BaseCrossValidator
     from sklearn.model_selection._search import BaseSearchCV
+    from sklearn.pipeline import Pipeline
 
+    searched = estimator.estimator if isinstance(estimator, BaseSearchCV) else estimator
+    weighted = {} if weights is None else {(f"{searched.steps[-1][0]}__sample_weight" if isinstance(searched, Pipeline) else "sample_weight"): weights}
     if isinstance(estimator, BaseSearchCV):
         if isinstance(estimator.cv, BaseCrossValidator) and hasattr(estimator.cv, "n_splits"):
             estimator.cv.n_splits = min(estimator.cv.n_splits, len(np.unique(groups)))
-        estimator.fit(x, y, groups=groups)
+        estimator.fit(x, y, groups=groups, **weighted)
         return {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)) for k, v in estimator.best_params_.items()}
-    estimator.fit(x, y)
+    estimator.fit(x, y, **weighted)
     return None
+
+
+def copy_weights(manifest: Any, copy_weight: float) -> np.ndarray:
+    """Each clip's weight in a fit, in manifest order: ``copy_weight`` for an augmented copy (a clip
+    with a ``source``), 1 for a clip as recorded."""
+    return np.array([copy_weight if clip.source else 1.0 for clip in manifest.clips])
