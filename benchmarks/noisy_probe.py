@@ -52,6 +52,14 @@ negatives (23.9 %), and its top-1 is 70.7 % (74.0 %); noise beds 100 % backgroun
 CV bar, so it is not a candidate to ship as it stands. With the benchmark's own draws of copies
 (``outside_pair_noisy.json``) top-1 was 73.3 %: which copies are drawn moves the outside figure by
 over 2 points.
+
+The same copies at half weight (declared 2026-12-08 after ``sed.py --models noisy_half_probe``,
+before any figure of this; a measurement, no rule): the first step of the pipeline above with each
+copy weighing 0.5 in the probe's fit (``--set copy_weight=0.5``). The pair's CV, calibration and
+outside figures need the fine-tuned fold models (``rw_finetune_all_rerun``, about 65 CPU-minutes
+on 2 cores) and follow as above with ``rw_probe_beds_half`` in place of ``rw_probe_beds``.
+
+    python benchmarks/esc50_cv.py --name rw_probe_beds_half --model mn04_probe --dataset runs/esc50-rw-beds/manifest.csv --set copy_weight=0.5 --save-models
 """
 
 from __future__ import annotations
