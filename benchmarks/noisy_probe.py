@@ -61,7 +61,7 @@ on 2 cores) and follow as above with ``rw_probe_beds_half`` in place of ``rw_pro
 
     python benchmarks/esc50_cv.py --name rw_probe_beds_half --model mn04_probe --dataset runs/esc50-rw-beds/manifest.csv --set copy_weight=0.5 --save-models
 
-Result (``rw_probe_beds_half.json``): probe CV 93.4 %, the same as full weight's 93.45 %
+Result (``rw_probe_beds_half.json``): probe CV 93.35 %, level with full weight's 93.45 %
 (``rw_probe_beds.json``; the clean probe 93.8 %). With these copies half weight buys no clean
 accuracy, unlike with sed.py's own draws (93.40 against 93.05 %), so the pair's CV would not be
 expected to clear #34's bar either; the pair runs were not made.

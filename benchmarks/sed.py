@@ -523,7 +523,7 @@ points more clean accuracy than full weight (0.45 under ``probe``, against 0.80)
 is the next candidate for the shipped probe half. The training path takes a per-copy weight since
 (``--set copy_weight=0.5``, ``TrainConfig.copy_weight``), so it can go through the steps in
 ``benchmarks/noisy_probe.py`` with the bed copies of ``envsound augment --transforms beds``.
-Its first step there (``rw_probe_beds_half.json``): the probe's CV 93.4 %, the same as at full
+Its first step there (``rw_probe_beds_half.json``): the probe's CV 93.35 %, level with full
 weight (93.45 %), so with those copies half weight buys no clean accuracy.
 
 Rebuilt from nothing (2026-12-08, a fresh machine: embedding cache, event windows and fold models
