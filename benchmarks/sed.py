@@ -505,10 +505,10 @@ next candidate, nothing shipped): ``--models noisy_half_probe`` is ``noisy_probe
 copy weighing 0.5 in the probe's fits (the outer fit that chooses C and the inner ones whose
 out-of-fold scores calibrate it; calibration, novelty and the background detector see the copies
 as ``noisy_probe``'s do). Why: through the shipped pipeline the copies cost the pair 0.35 points
-of clean cross-validation, past #34's 0.3, and the probe half alone 0.75 (93.80 -> 93.05 %); a
-copy that counts half should keep more of the clean fit while the probe still hears clips on
-beds. Measured, each set rebuilt and run on this machine in one session so rebuild differences
-cancel: ``python benchmarks/sed.py --models <set> --arms pieces`` and ``--clean-accuracy`` for
+of clean cross-validation, past #34's 0.3, and here the probe half alone loses 0.75 (93.80 ->
+93.05 %); a copy that counts half should keep more of the clean fit while the probe still hears
+clips on beds. Measured, the three sets rebuilt and run one after another on one machine
+(2026-12-08), so rebuild differences cancel: ``python benchmarks/sed.py --models <set> --arms pieces`` and ``--clean-accuracy`` for
 ``probe``, ``noisy_probe`` and ``noisy_half_probe``. Decision, for the next candidate of the shipped
 probe half: half weight is the one to carry through the shipped pipeline if its clean
 cross-validation is at least 0.3 points above ``noisy_probe``'s and its no-overlap segment-F1 keeps
