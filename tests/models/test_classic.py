@@ -131,6 +131,8 @@ def test_copies_weigh_copy_weight_and_only_scikit_learn_fits_take_it(tone_datase
     for bad in (0.0, 1.5, float("nan")):
         with pytest.raises(ConfigError):
             TrainConfig(copy_weight=bad)
+    with pytest.raises(ConfigError, match="copy_weight"):  # a network refuses it when its config is resolved, before any feature
+        resolve(RunConfig(dataset=str(tone_dataset)).with_train(model="compact", copy_weight=0.5))
     cfg = resolve(RunConfig(dataset=str(tone_dataset)).with_train(model="compact", epochs=1))
     x, y = np.zeros((4, 1, 64, 100), np.float32), np.array([0, 1, 0, 1])
     with pytest.raises(ConfigError, match="copy_weight"):

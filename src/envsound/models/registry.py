@@ -81,6 +81,8 @@ def resolve(cfg: RunConfig) -> ResolvedRunConfig:
     if isinstance(cfg, ResolvedRunConfig):
         return cfg
     spec = get_model(cfg.train.model)
+    if spec.kind != "classic" and cfg.train.copy_weight != 1.0:  # said before any feature is computed, not after
+        raise ConfigError(f"copy_weight weighs a scikit-learn fit's clips; {spec.name} is a network (leave copy_weight at 1)")
     options = dict(cfg.train.model_kwargs)
     features = adapt_front_end(cfg.features, spec.front_end, options)
     settings = {f.name: getattr(cfg, f.name) for f in fields(RunConfig)}
